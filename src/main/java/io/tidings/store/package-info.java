@@ -1,0 +1,2 @@
+/** PostgreSQL storage: embedded or external database, Flyway migrations and R2DBC repositories. */
+package io.tidings.store;
