@@ -1,0 +1,142 @@
+package io.tidings.store;
+
+import io.r2dbc.pool.ConnectionPool;
+import io.r2dbc.pool.ConnectionPoolConfiguration;
+import io.r2dbc.postgresql.PostgresqlConnectionConfiguration;
+import io.r2dbc.postgresql.PostgresqlConnectionFactory;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running database: an external PostgreSQL or an embedded one, migrated with Flyway over a short
+ * JDBC connection, then reached through an R2DBC connection pool.
+ */
+public final class Database implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Database.class);
+
+    private final EmbeddedPostgres embedded;
+    private final ConnectionPool pool;
+    private final Sql sql;
+
+    private Database(EmbeddedPostgres embedded, ConnectionPool pool) {
+        this.embedded = embedded;
+        this.pool = pool;
+        this.sql = new Sql(pool);
+    }
+
+    /** Starts (when embedded), migrates and connects. Blocking: call at start-up, not on an event loop. */
+    public static Database start(DatabaseConfig config) {
+        EmbeddedPostgres embedded = null;
+        Target target;
+        try {
+            if (config.url().isPresent()) {
+                target = Target.of(config.url().get());
+            } else {
+                Files.createDirectories(config.embeddedDataDir());
+                embedded = EmbeddedPostgres.builder()
+                        .setDataDirectory(config.embeddedDataDir())
+                        .setCleanDataDirectory(false)
+                        .setPGStartupWait(Duration.ofSeconds(60))
+                        .start();
+                target = new Target("localhost", embedded.getPort(), "postgres", "postgres", "");
+                log.info("embedded PostgreSQL on port {} with data in {}", embedded.getPort(), config.embeddedDataDir());
+            }
+            migrate(target, config);
+            return new Database(embedded, pool(target, config));
+        } catch (IOException e) {
+            closeQuietly(embedded);
+            throw new UncheckedIOException("could not start the embedded PostgreSQL", e);
+        } catch (RuntimeException e) {
+            closeQuietly(embedded);
+            throw e;
+        }
+    }
+
+    private static void migrate(Target t, DatabaseConfig config) {
+        Flyway.configure()
+                .dataSource(t.jdbcUrl() + "?connectTimeout=" + config.connectTimeout().toSeconds(), t.user(), t.password())
+                .locations("classpath:db/migration")
+                .load()
+                .migrate();
+    }
+
+    private static ConnectionPool pool(Target t, DatabaseConfig config) {
+        PostgresqlConnectionFactory factory = new PostgresqlConnectionFactory(PostgresqlConnectionConfiguration.builder()
+                .host(t.host())
+                .port(t.port())
+                .database(t.database())
+                .username(t.user())
+                .password(t.password())
+                .applicationName("tidings")
+                .connectTimeout(config.connectTimeout())
+                .statementTimeout(config.statementTimeout())
+                .build());
+        return new ConnectionPool(ConnectionPoolConfiguration.builder(factory)
+                .name("tidings")
+                .initialSize(Math.min(2, config.poolMaxSize()))
+                .maxSize(config.poolMaxSize())
+                .maxAcquireTime(config.acquireTimeout())
+                .maxCreateConnectionTime(config.connectTimeout())
+                .maxIdleTime(Duration.ofMinutes(10))
+                .maxValidationTime(Duration.ofSeconds(2))
+                .validationQuery("SELECT 1")
+                .build());
+    }
+
+    public Sql sql() { return sql; }
+
+    public ConnectionPool pool() { return pool; }
+
+    @Override
+    public void close() {
+        pool.disposeLater().block(Duration.ofSeconds(10));
+        closeQuietly(embedded);
+    }
+
+    private static void closeQuietly(EmbeddedPostgres pg) {
+        if (pg == null) return;
+        try {
+            pg.close();
+        } catch (IOException | RuntimeException e) {
+            log.warn("embedded PostgreSQL did not stop cleanly: {}", e.toString());
+        }
+    }
+
+    private record Target(String host, int port, String database, String user, String password) {
+        static Target of(URI uri) {
+            String user = "postgres";
+            String password = "";
+            if (uri.getRawUserInfo() != null) {
+                String[] parts = uri.getRawUserInfo().split(":", 2);
+                user = decode(parts[0]);
+                password = parts.length > 1 ? decode(parts[1]) : "";
+            }
+            String path = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");
+            return new Target(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : 5432,
+                    path.isEmpty() ? "postgres" : path, user, password);
+        }
+
+        String jdbcUrl() {
+            return "jdbc:postgresql://" + host + ":" + port + "/" + database;
+        }
+
+        private static String decode(String s) {
+            return URLDecoder.decode(s, StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public String toString() {
+            return "Target[" + host + ":" + port + "/" + database + " as " + user + "]";
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package io.tidings.store;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Where the database is and how long anything may take. Built once; {@code url} empty means
+ * "start an embedded PostgreSQL with its data in {@code embeddedDataDir}".
+ */
+public final class DatabaseConfig {
+
+    private final Optional<URI> url;
+    private final Path embeddedDataDir;
+    private final int poolMaxSize;
+    private final Duration acquireTimeout;
+    private final Duration connectTimeout;
+    private final Duration statementTimeout;
+
+    private DatabaseConfig(Builder b) {
+        this.url = b.url;
+        this.embeddedDataDir = b.embeddedDataDir;
+        this.poolMaxSize = b.poolMaxSize;
+        this.acquireTimeout = b.acquireTimeout;
+        this.connectTimeout = b.connectTimeout;
+        this.statementTimeout = b.statementTimeout;
+    }
+
+    public static Builder custom() {
+        return new Builder();
+    }
+
+    public Optional<URI> url() { return url; }
+    public Path embeddedDataDir() { return embeddedDataDir; }
+    public int poolMaxSize() { return poolMaxSize; }
+    public Duration acquireTimeout() { return acquireTimeout; }
+    public Duration connectTimeout() { return connectTimeout; }
+    public Duration statementTimeout() { return statementTimeout; }
+
+    /** Builder with the documented defaults. */
+    public static final class Builder {
+        private Optional<URI> url = Optional.empty();
+        private Path embeddedDataDir = Path.of("data", "pg");
+        private int poolMaxSize = 10;
+        private Duration acquireTimeout = Duration.ofSeconds(5);
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private Duration statementTimeout = Duration.ofSeconds(30);
+
+        /** {@code postgresql://user:password@host:port/database}; {@code postgres://} and {@code jdbc:} prefixes are accepted. */
+        public Builder url(String url) {
+            this.url = url == null || url.isBlank() ? Optional.empty() : Optional.of(parse(url));
+            return this;
+        }
+
+        public Builder embeddedDataDir(Path dir) { this.embeddedDataDir = Objects.requireNonNull(dir); return this; }
+        public Builder poolMaxSize(int n) { this.poolMaxSize = n; return this; }
+        public Builder acquireTimeout(Duration d) { this.acquireTimeout = d; return this; }
+        public Builder connectTimeout(Duration d) { this.connectTimeout = d; return this; }
+        public Builder statementTimeout(Duration d) { this.statementTimeout = d; return this; }
+
+        public DatabaseConfig build() {
+            if (poolMaxSize < 1) {
+                throw new IllegalArgumentException("database pool size must be at least 1");
+            }
+            return new DatabaseConfig(this);
+        }
+
+        private static URI parse(String raw) {
+            String s = raw.trim();
+            if (s.startsWith("jdbc:")) s = s.substring(5);
+            if (s.startsWith("r2dbc:")) s = s.substring(6);
+            if (s.startsWith("postgres://")) s = "postgresql://" + s.substring("postgres://".length());
+            URI uri = URI.create(s);
+            if (!"postgresql".equals(uri.getScheme()) || uri.getHost() == null) {
+                // never echo the URL: it may carry a password
+                throw new IllegalArgumentException("DATABASE_URL must look like postgresql://user:password@host:5432/database");
+            }
+            return uri;
+        }
+    }
+}

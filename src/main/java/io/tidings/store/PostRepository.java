@@ -1,0 +1,52 @@
+package io.tidings.store;
+
+import io.r2dbc.spi.Readable;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** Posts: stored once per (channel, message id); read back to render deliveries and warm the fresh pool. */
+public final class PostRepository {
+
+    static final String SELECT = "SELECT p.id, p.channel_id, c.username, c.title, p.message_id, p.published_at, p.kind, "
+            + "p.text, p.html, p.media_urls, p.views, p.forwarded_from FROM posts p JOIN channels c ON c.id = p.channel_id ";
+    private final Sql sql;
+
+    public PostRepository(Database db) {
+        this.sql = db.sql();
+    }
+
+    /** The content of a new post, as ingest saw it. */
+    public record NewPost(long channelId, long messageId, Instant publishedAt, String kind, String text, String html,
+                          List<String> mediaUrls, long views, String forwardedFrom) {}
+
+    /** Stores the post unless it is already there; emits the stored post only when it is new. */
+    public Mono<Post> insertIfAbsent(NewPost p) {
+        return sql.one("INSERT INTO posts (channel_id, message_id, published_at, kind, text, html, media_urls, views, forwarded_from) "
+                                + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (channel_id, message_id) DO NOTHING RETURNING id",
+                        r -> r.get("id", Long.class),
+                        p.channelId(), p.messageId(), p.publishedAt(), p.kind(), p.text(), p.html(),
+                        p.mediaUrls().toArray(String[]::new), p.views(),
+                        p.forwardedFrom() == null ? Sql.nullOf(String.class) : p.forwardedFrom())
+                .flatMap(this::find);
+    }
+
+    public Mono<Post> find(long id) {
+        return sql.one(SELECT + "WHERE p.id = $1", PostRepository::map, id);
+    }
+
+    /** Posts published since {@code since}, not deleted: read once at start-up to fill the fresh pool. */
+    public Flux<Post> publishedSince(Instant since) {
+        return sql.query(SELECT + "WHERE p.published_at >= $1 AND NOT p.deleted ORDER BY p.published_at", PostRepository::map, since);
+    }
+
+    static Post map(Readable r) {
+        String[] media = r.get("media_urls", String[].class);
+        return new Post(r.get("id", Long.class), r.get("channel_id", Long.class), r.get("username", String.class),
+                r.get("title", String.class), r.get("message_id", Long.class), r.get("published_at", Instant.class),
+                r.get("kind", String.class), r.get("text", String.class), r.get("html", String.class),
+                media == null ? List.of() : Arrays.asList(media), r.get("views", Long.class), r.get("forwarded_from", String.class));
+    }
+}
