@@ -1,0 +1,139 @@
+package io.tidings.app;
+
+import io.tidings.store.DatabaseConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Every setting of tidings, read once from environment variables with documented defaults (README,
+ * "Configuration"). Immutable; {@link #toString()} never shows secrets.
+ */
+public record Config(
+        String telegramBotToken,
+        String telegramApiUrl,
+        String tmeBaseUrl,
+        String databaseUrl,
+        Path dataDir,
+        List<String> channels,
+        int httpPort,
+        String callbackSecret,
+        Set<Long> operators,
+        List<LocalTime> mailingTimes,
+        ZoneId mailingZone,
+        int freshDays,
+        int freshPoolMax,
+        double sendRate,
+        Duration pollInterval,
+        int backfillPages,
+        int retrainEveryVotes,
+        double rankingNoise,
+        String replicaId) {
+
+    public static Config fromEnv() {
+        return fromEnv(System.getenv());
+    }
+
+    public static Config fromEnv(Map<String, String> env) {
+        Function<String, String> get = k -> {
+            String v = env.get(k);
+            return v == null || v.isBlank() ? null : v.trim();
+        };
+        String token = get.apply("TELEGRAM_BOT_TOKEN");
+        return new Config(
+                token,
+                or(get.apply("TELEGRAM_API_URL"), "https://api.telegram.org/bot"),
+                stripSlash(or(get.apply("TME_BASE_URL"), "https://t.me")),
+                get.apply("DATABASE_URL"),
+                Path.of(or(get.apply("DATA_DIR"), "data")),
+                list(get.apply("CHANNELS")),
+                integer(get.apply("HTTP_PORT"), 8080, "HTTP_PORT"),
+                get.apply("CALLBACK_SECRET"),
+                list(get.apply("OPERATORS")).stream().map(s -> parseLong(s, "OPERATORS")).collect(Collectors.toUnmodifiableSet()),
+                list(or(get.apply("MAILING_TIMES"), "10:20,12:20,16:20,19:20")).stream().map(LocalTime::parse).sorted().toList(),
+                ZoneId.of(or(get.apply("MAILING_TIME_ZONE"), "UTC")),
+                integer(get.apply("FRESH_DAYS"), 3, "FRESH_DAYS"),
+                integer(get.apply("FRESH_POOL_MAX"), 100_000, "FRESH_POOL_MAX"),
+                decimal(get.apply("SEND_RATE"), 30.0, "SEND_RATE"),
+                Duration.ofSeconds(integer(get.apply("POLL_INTERVAL_SECONDS"), 300, "POLL_INTERVAL_SECONDS")),
+                integer(get.apply("BACKFILL_PAGES"), 3, "BACKFILL_PAGES"),
+                integer(get.apply("RETRAIN_EVERY_VOTES"), 200, "RETRAIN_EVERY_VOTES"),
+                decimal(get.apply("RANKING_NOISE"), 0.03, "RANKING_NOISE"),
+                or(get.apply("REPLICA_ID"), or(get.apply("HOSTNAME"), "tidings")));
+    }
+
+    public DatabaseConfig database() {
+        return DatabaseConfig.custom().url(databaseUrl).embeddedDataDir(dataDir.resolve("pg")).build();
+    }
+
+    /** The secret that signs callback data: configured, or derived from the bot token so replicas agree. */
+    public byte[] callbackKey() {
+        String base = callbackSecret != null ? callbackSecret : "tidings-callback:" + telegramBotToken;
+        return base.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    public Config withTelegram(String token, String apiUrl) {
+        return new Config(token, apiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret, operators,
+                mailingTimes, mailingZone, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages, retrainEveryVotes,
+                rankingNoise, replicaId);
+    }
+
+    public Config withChannels(String tmeBaseUrl, List<String> channels) {
+        return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret,
+                operators, mailingTimes, mailingZone, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
+                retrainEveryVotes, rankingNoise, replicaId);
+    }
+
+    public Config withTuning(Path dataDir, int httpPort, double sendRate, int backfillPages, int retrainEveryVotes) {
+        return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret,
+                operators, mailingTimes, mailingZone, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
+                retrainEveryVotes, rankingNoise, replicaId);
+    }
+
+    @Override
+    public String toString() {
+        return "Config[telegramApiUrl=" + telegramApiUrl + ", token=" + (telegramBotToken == null ? "unset" : "set")
+                + ", tmeBaseUrl=" + tmeBaseUrl + ", database=" + (databaseUrl == null ? "embedded in " + dataDir.resolve("pg") : "external")
+                + ", channels=" + channels.size() + ", httpPort=" + httpPort + ", sendRate=" + sendRate
+                + ", mailingTimes=" + mailingTimes + " " + mailingZone + ", freshDays=" + freshDays + "]";
+    }
+
+    private static String or(String v, String dflt) {
+        return v == null ? dflt : v;
+    }
+
+    private static String stripSlash(String s) {
+        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    private static List<String> list(String v) {
+        return v == null ? List.of() : Arrays.stream(v.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    private static int integer(String v, int dflt, String name) {
+        return v == null ? dflt : (int) parseLong(v, name);
+    }
+
+    private static long parseLong(String v, String name) {
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a whole number");
+        }
+    }
+
+    private static double decimal(String v, double dflt, String name) {
+        try {
+            return v == null ? dflt : Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a number");
+        }
+    }
+}
