@@ -1,0 +1,55 @@
+package io.tidings.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConfigTest {
+
+    @Test
+    void defaultsNeedNothingConfigured() {
+        Config c = Config.fromEnv(Map.of());
+        assertThat(c.telegramApiUrl()).isEqualTo("https://api.telegram.org/bot");
+        assertThat(c.tmeBaseUrl()).isEqualTo("https://t.me");
+        assertThat(c.database().url()).isEmpty();
+        assertThat(c.database().embeddedDataDir().toString()).isEqualTo("data/pg");
+        assertThat(c.mailingTimes()).containsExactly(LocalTime.of(10, 20), LocalTime.of(12, 20), LocalTime.of(16, 20), LocalTime.of(19, 20));
+        assertThat(c.sendRate()).isEqualTo(30.0);
+        assertThat(c.channels()).isEmpty();
+    }
+
+    @Test
+    void secretsNeverAppearInToString() {
+        Config c = Config.fromEnv(Map.of("TELEGRAM_BOT_TOKEN", "123:SECRET", "DATABASE_URL", "postgresql://u:pw@db:5432/t",
+                "CALLBACK_SECRET", "cbsecret", "CHANNELS", "durov, telegram"));
+        assertThat(c.toString()).doesNotContain("SECRET").doesNotContain("pw").doesNotContain("cbsecret");
+        assertThat(c.channels()).containsExactly("durov", "telegram");
+        assertThat(c.database().url()).isPresent();
+    }
+
+    @Test
+    void badValuesAreNamedWithoutEchoingThem() {
+        assertThatThrownBy(() -> Config.fromEnv(Map.of("HTTP_PORT", "eighty"))).hasMessageContaining("HTTP_PORT");
+        assertThatThrownBy(() -> Config.fromEnv(Map.of("DATABASE_URL", "mysql://u:topsecret@h/db")).database())
+                .hasMessageNotContaining("topsecret");
+    }
+
+    @Test
+    void theNextMailingIsTheNextConfiguredTimeOrTomorrowsFirst() {
+        Clock at = Clock.fixed(Instant.parse("2026-11-28T11:00:00Z"), ZoneOffset.UTC);
+        var s = new MailingSchedule(List.of(LocalTime.of(10, 20), LocalTime.of(12, 20)), ZoneId.of("UTC"), at);
+        assertThat(s.untilNext()).isEqualTo(Duration.ofMinutes(80));
+        Clock late = Clock.fixed(Instant.parse("2026-11-28T13:00:00Z"), ZoneOffset.UTC);
+        var t = new MailingSchedule(List.of(LocalTime.of(10, 20), LocalTime.of(12, 20)), ZoneId.of("UTC"), late);
+        assertThat(t.untilNext()).isEqualTo(Duration.ofHours(21).plusMinutes(20));
+    }
+}
