@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -160,12 +159,6 @@ final class TelegramObjects {
             throw ApiError.badRequest("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard");
         }
         return new SentMessage.Button(text, data, url);
-    }
-
-    static List<String> strings(ArrayNode array) {
-        List<String> out = new ArrayList<>(array.size());
-        array.forEach(n -> out.add(n.asText()));
-        return out;
     }
 
     static String write(JsonNode node) {
