@@ -1,0 +1,148 @@
+package io.tidings.telegram;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.pengrad.telegrambot.model.Update;
+import com.pengrad.telegrambot.utility.BotUtils;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import okhttp3.Call;
+import okhttp3.FormBody;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
+
+/**
+ * The getUpdates loop. It reads the raw JSON itself (on the same OkHttp dispatcher) so that one malformed
+ * update is skipped instead of failing, and endlessly re-fetching, the whole batch.
+ */
+final class UpdatePoller {
+
+    private static final Logger log = LoggerFactory.getLogger(UpdatePoller.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String METHOD = "getUpdates";
+
+    private final OkHttpClient http;
+    private final TelegramClientConfig config;
+    private final Redactor redactor;
+    private final String url;
+
+    UpdatePoller(OkHttpClient http, TelegramClientConfig config, Redactor redactor) {
+        this.http = http;
+        this.config = config;
+        this.redactor = redactor;
+        this.url = config.apiUrl() + config.token() + "/" + METHOD;
+    }
+
+    Flux<Update> updates(Duration longPoll) {
+        return Flux.defer(() -> {
+            AtomicLong offset = new AtomicLong();
+            // one tick per batch; prefetch 0 so the next getUpdates starts only once downstream wants more
+            return Flux.<Long>generate(s -> s.next(0L))
+                    .concatMap(tick -> fetch(offset.get(), longPoll)
+                            .retryWhen(retry())
+                            .doOnNext(batch -> offset.accumulateAndGet(batch.nextOffset(), Math::max))
+                            .flatMapIterable(Batch::updates), 0);
+        }).checkpoint("telegram " + METHOD);
+    }
+
+    private Mono<Batch> fetch(long offset, Duration longPoll) {
+        return Mono.create(sink -> {
+            FormBody body = new FormBody.Builder()
+                    .add("offset", Long.toString(offset))
+                    .add("limit", Integer.toString(config.updatesLimit()))
+                    .add("timeout", Long.toString(longPoll.toSeconds()))
+                    .build();
+            Call call = http.newCall(new Request.Builder().url(url).post(body).build());
+            call.enqueue(new okhttp3.Callback() {
+                @Override
+                public void onResponse(Call c, Response response) {
+                    try (ResponseBody b = response.body()) {
+                        sink.success(parse(response.code(), b.string(), offset));
+                    } catch (IOException e) {
+                        onFailure(c, e);
+                    } catch (TelegramException e) {
+                        sink.error(e);
+                    }
+                }
+
+                @Override
+                public void onFailure(Call c, IOException e) {
+                    sink.error(new TelegramException.Transient(METHOD, 0, redactor.redact(e.toString()), redactor.redact(e)));
+                }
+            });
+            sink.onCancel(call::cancel);
+        });
+    }
+
+    private Batch parse(int status, String body, long offset) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(body);
+        } catch (IOException e) {
+            root = null;
+        }
+        if (root == null || !root.isObject()) {
+            throw TelegramException.of(METHOD, status >= 400 ? status : 502, "unparseable answer, HTTP " + status, null);
+        }
+        if (!root.path("ok").asBoolean(false)) {
+            JsonNode retry = root.path("parameters").path("retry_after");
+            throw TelegramException.of(METHOD, root.path("error_code").asInt(status),
+                    redactor.redact(root.path("description").asText("")), retry.isNumber() ? retry.asInt() : null);
+        }
+        List<Update> updates = new ArrayList<>();
+        long next = offset;
+        for (JsonNode raw : root.path("result")) {
+            JsonNode id = raw.get("update_id");
+            if (id != null && id.canConvertToLong()) {
+                next = Math.max(next, id.asLong() + 1);
+            }
+            try {
+                Update update = BotUtils.parseUpdate(raw.toString());
+                if (update == null || update.updateId() == null) {
+                    throw new IllegalArgumentException("no update_id");
+                }
+                updates.add(update);
+            } catch (RuntimeException e) {
+                log.warn("skipping malformed update {}: {}", id, e.getClass().getSimpleName());
+            }
+        }
+        return new Batch(updates, next);
+    }
+
+    private Retry retry() {
+        return Retry.from(signals -> signals.concatMap(signal -> {
+            Throwable e = signal.failure();
+            if (e instanceof TelegramException.Conflict) {
+                log.error("getUpdates answered 409 Conflict ({}): another instance is polling with this bot token, "
+                        + "or a webhook is set. Stop the other instance or use webhook mode (deleteWebhook to poll). "
+                        + "Long polling stops.", ((TelegramException) e).description());
+                return Mono.error(e);
+            }
+            if (e instanceof TelegramException.RetryAfter r) {
+                log.warn("getUpdates rate limited, waiting {}", r.retryAfter());
+                return Mono.delay(r.retryAfter(), config.timer());
+            }
+            if (e instanceof TelegramException.Transient) {
+                long n = Math.min(signal.totalRetriesInARow(), 30);
+                Duration wait = config.minBackoff().multipliedBy(1L << Math.min(n, 20));
+                wait = wait.compareTo(config.maxBackoff()) > 0 ? config.maxBackoff() : wait;
+                log.warn("getUpdates failed ({}), retrying in {}", e.getMessage(), wait);
+                return Mono.delay(wait, config.timer());
+            }
+            return Mono.error(e);
+        }));
+    }
+
+    private record Batch(List<Update> updates, long nextOffset) {
+    }
+}

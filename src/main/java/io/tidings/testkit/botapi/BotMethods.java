@@ -1,0 +1,390 @@
+package io.tidings.testkit.botapi;
+
+import static io.tidings.testkit.botapi.TelegramObjects.JSON;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/** The Bot API methods of the {@link LocalBotApiServer}, with Telegram's validation and message state. */
+final class BotMethods {
+
+    static final int MAX_TEXT = 4096;
+    static final int MAX_CAPTION = 1024;
+    private static final Set<String> SENDS = Set.of("sendmessage", "sendphoto", "sendmediagroup", "copymessage");
+
+    private final Map<String, Function<Map<String, String>, Mono<JsonNode>>> handlers = new HashMap<>();
+    private final Object lock = new Object();
+    private final Map<Long, Chat> chats = new HashMap<>();
+    private final Set<String> openQueries = new HashSet<>();
+    private final AtomicLong mediaGroups = new AtomicLong();
+    private final ObjectNode botUser;
+    private final UpdateQueue updates;
+    private final SendLimits limits;
+    private final Scheduler timer;
+    private final Consumer<List<SentMessage>> onSent;
+    private String webhookUrl = "";
+    private String webhookSecret;
+
+    BotMethods(long botId, String botUsername, UpdateQueue updates, SendLimits limits, Scheduler timer,
+               Consumer<List<SentMessage>> onSent) {
+        this.botUser = TelegramObjects.bot(botId, botUsername);
+        this.updates = updates;
+        this.limits = limits;
+        this.timer = timer;
+        this.onSent = onSent;
+        sync("getMe", p -> botUser.deepCopy());
+        handlers.put("getupdates", this::getUpdates);
+        sync("setWebhook", this::setWebhook);
+        sync("deleteWebhook", p -> setWebhook(Map.of("url", "")));
+        sync("getWebhookInfo", p -> webhookInfo());
+        sync("sendMessage", this::sendMessage);
+        sync("sendPhoto", this::sendPhoto);
+        sync("sendMediaGroup", this::sendMediaGroup);
+        sync("copyMessage", this::copyMessage);
+        sync("answerCallbackQuery", this::answerCallbackQuery);
+        sync("editMessageReplyMarkup", this::editMessageReplyMarkup);
+    }
+
+    private void sync(String method, Function<Map<String, String>, JsonNode> handler) {
+        handlers.put(method.toLowerCase(Locale.ROOT), p -> Mono.fromSupplier(() -> handler.apply(p)));
+    }
+
+    boolean knows(String method) {
+        return handlers.containsKey(method.toLowerCase(Locale.ROOT));
+    }
+
+    /** The {@code result} of a call, or an {@link ApiError}. */
+    Mono<JsonNode> call(String method, Map<String, String> params) {
+        String key = method.toLowerCase(Locale.ROOT);
+        Function<Map<String, String>, Mono<JsonNode>> handler = handlers.get(key);
+        if (handler == null) {
+            return Mono.error(new ApiError(404, "Not Found", null));
+        }
+        if (SENDS.contains(key)) {
+            Long chat = numericChatId(params);
+            Integer retryAfter = chat == null ? null : limits.admit(chat, System.nanoTime());
+            if (retryAfter != null) {
+                return Mono.error(new ApiError(429, "Too Many Requests: retry after " + retryAfter, retryAfter));
+            }
+        }
+        return handler.apply(params);
+    }
+
+    String webhookUrl() {
+        synchronized (lock) {
+            return webhookUrl;
+        }
+    }
+
+    String webhookSecret() {
+        synchronized (lock) {
+            return webhookSecret;
+        }
+    }
+
+    // ---- updates pushed by a test or the demo ------------------------------------------------------
+
+    ObjectNode incomingMessage(long userId, String text, String languageCode) {
+        ObjectNode m = TelegramObjects.message(nextMessageId(userId), TelegramObjects.reader(userId, languageCode),
+                userId, now());
+        TelegramObjects.putTextWithCommands(m, text);
+        return m;
+    }
+
+    ObjectNode callbackQuery(int updateId, long userId, int messageId, String data) {
+        String id = Long.toUnsignedString(userId * 1_000_003L + updateId);
+        ObjectNode q = JSON.createObjectNode();
+        q.put("id", id);
+        q.set("from", TelegramObjects.reader(userId, null));
+        ObjectNode message;
+        synchronized (lock) {
+            openQueries.add(id);
+            ObjectNode stored = chat(userId).messages.get(messageId);
+            message = stored != null ? stored.deepCopy() : null;
+        }
+        if (message == null) { // unknown or too old: Telegram then sends an InaccessibleMessage (date 0)
+            message = JSON.createObjectNode().put("message_id", messageId).put("date", 0);
+            message.set("chat", TelegramObjects.privateChat(userId));
+        }
+        q.set("message", message);
+        q.put("chat_instance", Long.toString(userId * 31 + 7));
+        q.put("data", data);
+        return q;
+    }
+
+    // ---- methods ------------------------------------------------------------------------------------
+
+    private Mono<JsonNode> getUpdates(Map<String, String> p) {
+        if (!webhookUrl().isEmpty()) {
+            return Mono.error(new ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
+                    + "use deleteWebhook to delete the webhook first", null));
+        }
+        long offset = longParam(p, "offset", 0);
+        int limit = (int) Math.max(1, Math.min(100, longParam(p, "limit", 100)));
+        long timeout = Math.max(0, longParam(p, "timeout", 0));
+        return updates.poll(offset, limit, Duration.ofSeconds(timeout), timer).map(list -> {
+            ArrayNode result = JSON.createArrayNode();
+            result.addAll(list);
+            return result;
+        });
+    }
+
+    private JsonNode setWebhook(Map<String, String> p) {
+        synchronized (lock) {
+            webhookUrl = p.getOrDefault("url", "");
+            webhookSecret = p.get("secret_token");
+        }
+        return BooleanNode.TRUE;
+    }
+
+    private JsonNode webhookInfo() {
+        ObjectNode info = JSON.createObjectNode();
+        info.put("url", webhookUrl());
+        info.put("has_custom_certificate", false);
+        info.put("pending_update_count", updates.size());
+        return info;
+    }
+
+    private JsonNode sendMessage(Map<String, String> p) {
+        long chatId = chatId(p);
+        String text = p.getOrDefault("text", "");
+        if (text.isBlank()) {
+            throw ApiError.badRequest("message text is empty");
+        }
+        if (text.length() > MAX_TEXT) {
+            throw ApiError.badRequest("message is too long");
+        }
+        List<SentMessage.Button> buttons = new ArrayList<>();
+        ObjectNode markup = TelegramObjects.inlineKeyboard(p.get("reply_markup"), buttons);
+        ObjectNode m = outgoing(chatId, markup);
+        m.put("text", text);
+        int id = m.get("message_id").asInt();
+        return store(m, new SentMessage(chatId, id, "sendMessage", text, null, List.of(), buttons, null));
+    }
+
+    private JsonNode sendPhoto(Map<String, String> p) {
+        long chatId = chatId(p);
+        String photo = p.get("photo");
+        if (photo == null || photo.isBlank()) {
+            throw ApiError.badRequest("there is no photo in the request");
+        }
+        String caption = caption(p.get("caption"));
+        List<SentMessage.Button> buttons = new ArrayList<>();
+        ObjectNode markup = TelegramObjects.inlineKeyboard(p.get("reply_markup"), buttons);
+        ObjectNode m = outgoing(chatId, markup);
+        m.set("photo", TelegramObjects.photoSizes(photo));
+        if (caption != null) {
+            m.put("caption", caption);
+        }
+        int id = m.get("message_id").asInt();
+        return store(m, new SentMessage(chatId, id, "sendPhoto", null, caption, List.of(photo), buttons, null));
+    }
+
+    private JsonNode sendMediaGroup(Map<String, String> p) {
+        long chatId = chatId(p);
+        JsonNode media;
+        try {
+            media = JSON.readTree(p.getOrDefault("media", ""));
+        } catch (JsonProcessingException e) {
+            throw ApiError.badRequest("can't parse media JSON object");
+        }
+        if (media == null || !media.isArray() || media.size() < 2 || media.size() > 10) {
+            throw ApiError.badRequest("wrong number of media in the album: must be 2-10");
+        }
+        for (JsonNode item : media) {
+            if (item.path("media").asText("").isBlank()) {
+                throw ApiError.badRequest("there is no media in the request");
+            }
+            caption(item.hasNonNull("caption") ? item.get("caption").asText() : null);
+        }
+        String group = Long.toString(13_000_000_000_000_000L + mediaGroups.incrementAndGet());
+        ArrayNode result = JSON.createArrayNode();
+        List<SentMessage> sent = new ArrayList<>();
+        for (JsonNode item : media) {
+            String url = item.get("media").asText();
+            String caption = item.hasNonNull("caption") ? item.get("caption").asText() : null;
+            ObjectNode m = outgoing(chatId, null);
+            m.put("media_group_id", group);
+            m.set("photo", TelegramObjects.photoSizes(url));
+            if (caption != null) {
+                m.put("caption", caption);
+            }
+            int id = m.get("message_id").asInt();
+            remember(m);
+            result.add(m.deepCopy());
+            sent.add(new SentMessage(chatId, id, "sendMediaGroup", null, caption, List.of(url), List.of(), group));
+        }
+        onSent.accept(sent);
+        return result;
+    }
+
+    private JsonNode copyMessage(Map<String, String> p) {
+        long chatId = chatId(p);
+        long from = longParam(p, "from_chat_id", Long.MIN_VALUE);
+        int messageId = (int) longParam(p, "message_id", -1);
+        ObjectNode source;
+        synchronized (lock) {
+            Chat c = chats.get(from);
+            source = c == null ? null : c.messages.get(messageId);
+        }
+        if (source == null) {
+            throw ApiError.badRequest("message to copy not found");
+        }
+        List<SentMessage.Button> buttons = new ArrayList<>();
+        ObjectNode markup = TelegramObjects.inlineKeyboard(p.get("reply_markup"), buttons);
+        ObjectNode m = outgoing(chatId, markup);
+        for (String field : List.of("text", "caption", "photo", "entities")) {
+            if (source.has(field)) {
+                m.set(field, source.get(field).deepCopy());
+            }
+        }
+        int id = m.get("message_id").asInt();
+        String photo = source.has("photo") ? "copy-of:" + from + "/" + messageId : null;
+        store(m, new SentMessage(chatId, id, "copyMessage", source.path("text").asText(null),
+                source.path("caption").asText(null), photo == null ? List.of() : List.of(photo), buttons, null));
+        return JSON.createObjectNode().put("message_id", id);
+    }
+
+    private JsonNode answerCallbackQuery(Map<String, String> p) {
+        String id = p.getOrDefault("callback_query_id", "");
+        String text = p.get("text");
+        if (text != null && text.length() > 200) {
+            throw ApiError.badRequest("MESSAGE_TOO_LONG");
+        }
+        synchronized (lock) {
+            if (!openQueries.remove(id)) {
+                throw ApiError.badRequest("query is too old and response timeout expired or query ID is invalid");
+            }
+        }
+        return BooleanNode.TRUE;
+    }
+
+    private JsonNode editMessageReplyMarkup(Map<String, String> p) {
+        if (p.containsKey("inline_message_id")) {
+            return BooleanNode.TRUE;
+        }
+        long chatId = chatId(p);
+        int messageId = (int) longParam(p, "message_id", -1);
+        List<SentMessage.Button> buttons = new ArrayList<>();
+        ObjectNode markup = TelegramObjects.inlineKeyboard(p.get("reply_markup"), buttons);
+        synchronized (lock) {
+            ObjectNode m = chat(chatId).messages.get(messageId);
+            if (m == null) {
+                throw ApiError.badRequest("message to edit not found");
+            }
+            JsonNode old = m.get("reply_markup");
+            if (old == null ? markup == null : old.equals(markup)) {
+                throw ApiError.badRequest("message is not modified: specified new message content and reply markup "
+                        + "are exactly the same as a current content and reply markup of the message");
+            }
+            if (markup == null) {
+                m.remove("reply_markup");
+            } else {
+                m.set("reply_markup", markup);
+            }
+            m.put("edit_date", now());
+            return m.deepCopy();
+        }
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------------
+
+    private ObjectNode outgoing(long chatId, ObjectNode markup) {
+        ObjectNode m = TelegramObjects.message(nextMessageId(chatId), botUser.deepCopy(), chatId, now());
+        if (markup != null) {
+            m.set("reply_markup", markup);
+        }
+        return m;
+    }
+
+    private JsonNode store(ObjectNode m, SentMessage sent) {
+        remember(m);
+        onSent.accept(List.of(sent));
+        return m.deepCopy();
+    }
+
+    private void remember(ObjectNode m) {
+        synchronized (lock) {
+            chat(m.get("chat").get("id").asLong()).messages.put(m.get("message_id").asInt(), m);
+        }
+    }
+
+    private int nextMessageId(long chatId) {
+        synchronized (lock) {
+            return ++chat(chatId).lastMessageId;
+        }
+    }
+
+    private Chat chat(long chatId) {
+        return chats.computeIfAbsent(chatId, id -> new Chat());
+    }
+
+    private static String caption(String caption) {
+        if (caption != null && caption.length() > MAX_CAPTION) {
+            throw ApiError.badRequest("message caption is too long");
+        }
+        return caption;
+    }
+
+    static Long numericChatId(Map<String, String> p) {
+        String raw = p.get("chat_id");
+        if (raw == null) {
+            return null;
+        }
+        try {
+            return Long.parseLong(raw.trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static long chatId(Map<String, String> p) {
+        String raw = p.get("chat_id");
+        if (raw == null || raw.isBlank()) {
+            throw ApiError.badRequest("chat_id is empty");
+        }
+        Long id = numericChatId(p);
+        if (id == null) { // @username of a chat the bot is not in
+            throw ApiError.badRequest("chat not found");
+        }
+        return id;
+    }
+
+    private static long longParam(Map<String, String> p, String name, long fallback) {
+        String raw = p.get(name);
+        if (raw == null || raw.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(raw.trim());
+        } catch (NumberFormatException e) {
+            throw ApiError.badRequest("invalid " + name + " specified");
+        }
+    }
+
+    private static long now() {
+        return Instant.now().getEpochSecond();
+    }
+
+    private static final class Chat {
+        int lastMessageId;
+        final Map<Integer, ObjectNode> messages = new HashMap<>();
+    }
+}
