@@ -59,14 +59,18 @@ public final class ChannelPageFetcher {
         this.parseScheduler = Objects.requireNonNull(parseScheduler, "parseScheduler");
     }
 
-    /** A client with its own bounded connection pool, for callers that do not share one yet. */
-    public static HttpClient newHttpClient(String poolName, int maxConnections) {
-        ConnectionProvider pool = ConnectionProvider.builder(poolName)
+    /** A bounded connection pool for t.me; one per process, disposed at shutdown. */
+    public static ConnectionProvider newConnectionPool(String name, int maxConnections) {
+        return ConnectionProvider.builder(name)
                 .maxConnections(maxConnections)
                 .pendingAcquireMaxCount(maxConnections * 8)
                 .pendingAcquireTimeout(Duration.ofSeconds(10))
                 .maxIdleTime(Duration.ofSeconds(30))
                 .build();
+    }
+
+    /** A client on {@code pool} with a polite User-Agent and the default response timeout. */
+    public static HttpClient newHttpClient(ConnectionProvider pool) {
         return HttpClient.create(pool)
                 .headers(h -> h.set(HttpHeaderNames.USER_AGENT, "tidings/0.1 (+channel preview reader)"))
                 .responseTimeout(DEFAULT_TIMEOUT);

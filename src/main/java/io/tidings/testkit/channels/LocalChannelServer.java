@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.tidings.ingest.ChannelNames;
 import org.reactivestreams.Publisher;
@@ -59,9 +60,7 @@ public final class LocalChannelServer implements AutoCloseable {
         this.server = HttpServer.create()
                 .host("127.0.0.1")
                 .port(0)
-                .route(routes -> routes
-                        .get("/s/{name}", this::preview)
-                        .get("/{name}", this::profile))
+                .handle(this::dispatch)
                 .bindNow(Duration.ofSeconds(10));
     }
 
@@ -106,8 +105,18 @@ public final class LocalChannelServer implements AutoCloseable {
 
     /** Requests received for {@code /s/<channel>}, any query, any outcome. */
     public int requests(String channel) {
-        AtomicInteger n = requests.get(channel.toLowerCase(Locale.ROOT));
+        return requestsTo("/s/" + channel);
+    }
+
+    /** Requests received for {@code path} (case-insensitive, query ignored), e.g. {@code /name} after a redirect. */
+    public int requestsTo(String path) {
+        AtomicInteger n = requests.get(path.toLowerCase(Locale.ROOT));
         return n == null ? 0 : n.get();
+    }
+
+    /** All requests received, whatever the path. */
+    public int totalRequests() {
+        return requests.values().stream().mapToInt(AtomicInteger::get).sum();
     }
 
     /** The next {@code times} preview requests (any channel) are answered with {@code status} and no page. */
@@ -128,9 +137,22 @@ public final class LocalChannelServer implements AutoCloseable {
         server.disposeNow(Duration.ofSeconds(5));
     }
 
-    private Publisher<Void> preview(HttpServerRequest request, HttpServerResponse response) {
-        String raw = String.valueOf(request.param("name"));
-        requests.computeIfAbsent(raw.toLowerCase(Locale.ROOT), k -> new AtomicInteger()).incrementAndGet();
+    private Publisher<Void> dispatch(HttpServerRequest request, HttpServerResponse response) {
+        String path = request.fullPath();
+        requests.computeIfAbsent(path.toLowerCase(Locale.ROOT), k -> new AtomicInteger()).incrementAndGet();
+        if (request.method() != HttpMethod.GET) {
+            return text(response, HttpResponseStatus.METHOD_NOT_ALLOWED, "GET only");
+        }
+        if (path.startsWith("/s/") && path.indexOf('/', 3) < 0) {
+            return preview(path.substring(3), request, response);
+        }
+        if (path.length() > 1 && path.indexOf('/', 1) < 0) {
+            return profile(path.substring(1), response);
+        }
+        return text(response, HttpResponseStatus.NOT_FOUND, "not found");
+    }
+
+    private Publisher<Void> preview(String raw, HttpServerRequest request, HttpServerResponse response) {
         Duration wait = delay;
         Mono<Void> answer = Mono.defer(() -> answerPreview(raw, request, response));
         return wait.isZero() ? answer : Mono.delay(wait).then(answer);
@@ -174,8 +196,8 @@ public final class LocalChannelServer implements AutoCloseable {
                 .then();
     }
 
-    private Publisher<Void> profile(HttpServerRequest request, HttpServerResponse response) {
-        String name = String.valueOf(request.param("name")).toLowerCase(Locale.ROOT);
+    private Publisher<Void> profile(String raw, HttpServerResponse response) {
+        String name = raw.toLowerCase(Locale.ROOT);
         Channel c = ChannelNames.isValid(name) ? channels.get(name) : null;
         if (c == null) {
             return text(response, HttpResponseStatus.NOT_FOUND, "not found");
