@@ -46,15 +46,17 @@ public final class ChannelPageParser {
         String name = channel.toLowerCase(Locale.ROOT);
         Document doc = Jsoup.parse(html == null ? "" : html);
         List<ChannelPost> posts = new ArrayList<>();
-        for (Element message : doc.select("div.tgme_widget_message[data-post]")) {
+        Elements messages = doc.select("div.tgme_widget_message[data-post]");
+        for (int i = 0; i < messages.size(); i++) {
+            Element message = messages.get(i);
             try {
                 ChannelPost post = post(name, message);
                 if (post != null) {
                     posts.add(post);
                 }
             } catch (RuntimeException e) {
-                // one odd post must not cost the page; the markup is outside our control
-                log.debug("skipping unreadable post {} of @{}: {}", message.attr("data-post"), name, e.toString());
+                // one odd post must not cost the page; the markup is outside our control (and not logged verbatim)
+                log.debug("skipping unreadable post #{} of @{}: {}", i, name, e.getClass().getSimpleName());
             }
         }
         return new ChannelPage(name, title(doc, name), posts, nextBefore(doc));
