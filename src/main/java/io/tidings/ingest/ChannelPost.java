@@ -1,0 +1,43 @@
+package io.tidings.ingest;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One post of a public channel as read from its t.me/s preview. {@code html} is already reduced to the subset
+ * Telegram's HTML parse mode accepts (b, i, u, s, a href, code, pre, blockquote), everything else escaped or dropped.
+ *
+ * @param channel       lower-case channel username
+ * @param messageId     message id within the channel (for an album: the id of its first message)
+ * @param date          when the post was published
+ * @param kind          what the post mainly carries
+ * @param text          plain text (line breaks as {@code \n}), empty when the post has none
+ * @param html          the same text in Telegram's safe HTML subset
+ * @param mediaUrls     photo URLs and video thumbnail URLs, in page order (never link-preview images)
+ * @param views         view count, 0 when the page shows none
+ * @param forwardedFrom name of the channel or user it was forwarded from, or {@code null}
+ * @param permalink     {@code https://t.me/<channel>/<id>}
+ */
+public record ChannelPost(
+        String channel,
+        long messageId,
+        Instant date,
+        PostKind kind,
+        String text,
+        String html,
+        List<String> mediaUrls,
+        long views,
+        String forwardedFrom,
+        String permalink) {
+
+    public ChannelPost {
+        Objects.requireNonNull(channel, "channel");
+        Objects.requireNonNull(date, "date");
+        Objects.requireNonNull(kind, "kind");
+        text = text == null ? "" : text;
+        html = html == null ? "" : html;
+        mediaUrls = mediaUrls == null ? List.of() : List.copyOf(mediaUrls);
+        Objects.requireNonNull(permalink, "permalink");
+    }
+}
