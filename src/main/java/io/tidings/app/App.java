@@ -32,7 +32,7 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
-import reactor.netty.DisposableServer;
+import reactor.netty.resources.ConnectionProvider;
 
 /**
  * The running system, wired from a {@link Config}: database, Telegram client, ingest, model, feed,
@@ -62,6 +62,7 @@ public final class App implements AutoCloseable {
     private final TrainingService trainer;
     private final BotHandler bot;
     private final HealthServer health;
+    private final ConnectionProvider tmeConnections;
     private final List<Disposable> running = new ArrayList<>();
 
     private App(Config config) {
@@ -92,7 +93,8 @@ public final class App implements AutoCloseable {
                 Duration.ofSeconds(1));
         var ranker = new Ranker(models::scorePosts, config.rankingNoise(), System.nanoTime());
         this.feed = new FeedService(pool, ranker, deliveries, readers, scoring, sender::wake);
-        this.ingest = new IngestService(new ChannelPageFetcher(ChannelPageFetcher.newHttpClient("tme", 16), config.tmeBaseUrl()),
+        this.tmeConnections = ChannelPageFetcher.newConnectionPool("tme", 16);
+        this.ingest = new IngestService(new ChannelPageFetcher(ChannelPageFetcher.newHttpClient(tmeConnections), config.tmeBaseUrl()),
                 new ChannelRepository(db), posts, pool::add, config.backfillPages());
         this.trainer = new TrainingService(votes, new ModelRepository(db), models, modelConfig,
                 config.retrainEveryVotes(), 10, training);
@@ -142,6 +144,7 @@ public final class App implements AutoCloseable {
     public void close() {
         running.forEach(Disposable::dispose);
         telegram.close();
+        tmeConnections.disposeLater().block(Duration.ofSeconds(5));
         models.close();
         scoring.dispose();
         training.dispose();
