@@ -1,0 +1,146 @@
+package io.tidings.model;
+
+/**
+ * Immutable sizes and training settings of the model. Build with {@link #custom()} or take {@link #defaults()}
+ * (the seed architecture: reader 100 ++ channel 80 ++ post 20 → 70 → 1).
+ */
+public final class ModelConfig {
+
+    /** How the trainer updates weights. */
+    public enum Optimizer { ADAM, SGD }
+
+    private final int readerDim;
+    private final int channelDim;
+    private final int postDim;
+    private final int hidden;
+    private final Optimizer optimizer;
+    private final float learningRate;
+    private final float l2;
+    private final int batchSize;
+    private final int maxEpochs;
+    private final int patience;
+    private final float validationFraction;
+    private final float initStd;
+    private final long seed;
+
+    private ModelConfig(Builder b) {
+        this.readerDim = positive(b.readerDim, "readerDim");
+        this.channelDim = positive(b.channelDim, "channelDim");
+        this.postDim = positive(b.postDim, "postDim");
+        this.hidden = positive(b.hidden, "hidden");
+        if (b.optimizer == null) {
+            throw new IllegalArgumentException("optimizer must be set");
+        }
+        this.optimizer = b.optimizer;
+        if (!(b.learningRate > 0)) {
+            throw new IllegalArgumentException("learningRate must be > 0: " + b.learningRate);
+        }
+        this.learningRate = b.learningRate;
+        if (!(b.l2 >= 0)) {
+            throw new IllegalArgumentException("l2 must be >= 0: " + b.l2);
+        }
+        this.l2 = b.l2;
+        this.batchSize = positive(b.batchSize, "batchSize");
+        this.maxEpochs = positive(b.maxEpochs, "maxEpochs");
+        this.patience = positive(b.patience, "patience");
+        if (!(b.validationFraction >= 0 && b.validationFraction < 1)) {
+            throw new IllegalArgumentException("validationFraction must be in [0, 1): " + b.validationFraction);
+        }
+        this.validationFraction = b.validationFraction;
+        if (!(b.initStd > 0)) {
+            throw new IllegalArgumentException("initStd must be > 0: " + b.initStd);
+        }
+        this.initStd = b.initStd;
+        this.seed = b.seed;
+    }
+
+    private static int positive(int v, String name) {
+        if (v <= 0) {
+            throw new IllegalArgumentException(name + " must be > 0: " + v);
+        }
+        return v;
+    }
+
+    /** The seed architecture with the default training settings. */
+    public static ModelConfig defaults() {
+        return custom().build();
+    }
+
+    /** A builder starting from the defaults. */
+    public static Builder custom() {
+        return new Builder();
+    }
+
+    /** A builder starting from this config's values. */
+    public Builder toBuilder() {
+        return new Builder()
+                .readerDim(readerDim).channelDim(channelDim).postDim(postDim).hidden(hidden)
+                .optimizer(optimizer).learningRate(learningRate).l2(l2).batchSize(batchSize)
+                .maxEpochs(maxEpochs).patience(patience).validationFraction(validationFraction)
+                .initStd(initStd).seed(seed);
+    }
+
+    public int readerDim() { return readerDim; }
+    public int channelDim() { return channelDim; }
+    public int postDim() { return postDim; }
+    /** Width of the concatenated input: readerDim + channelDim + postDim. */
+    public int inputDim() { return readerDim + channelDim + postDim; }
+    public int hidden() { return hidden; }
+    public Optimizer optimizer() { return optimizer; }
+    public float learningRate() { return learningRate; }
+    public float l2() { return l2; }
+    public int batchSize() { return batchSize; }
+    public int maxEpochs() { return maxEpochs; }
+    /** Epochs without a validation-loss improvement before training stops. */
+    public int patience() { return patience; }
+    public float validationFraction() { return validationFraction; }
+    /** Standard deviation of fresh embedding rows (weights use He/Xavier scaling). */
+    public float initStd() { return initStd; }
+    public long seed() { return seed; }
+
+    @Override
+    public String toString() {
+        return "ModelConfig{dims=" + readerDim + "+" + channelDim + "+" + postDim + "→" + hidden + "→1"
+                + ", " + optimizer + " lr=" + learningRate + " l2=" + l2 + " batch=" + batchSize
+                + " maxEpochs=" + maxEpochs + " patience=" + patience + " val=" + validationFraction
+                + " initStd=" + initStd + " seed=" + seed + '}';
+    }
+
+    /** Mutable builder; {@link #build()} validates. */
+    public static final class Builder {
+        private int readerDim = 100;
+        private int channelDim = 80;
+        private int postDim = 20;
+        private int hidden = 70;
+        private Optimizer optimizer = Optimizer.ADAM;
+        private float learningRate = 0.003f;
+        private float l2 = 1e-5f;
+        private int batchSize = 128;
+        private int maxEpochs = 30;
+        private int patience = 3;
+        private float validationFraction = 0.1f;
+        private float initStd = 0.1f;
+        private long seed = 42;
+
+        private Builder() {
+        }
+
+        public Builder readerDim(int v) { readerDim = v; return this; }
+        public Builder channelDim(int v) { channelDim = v; return this; }
+        public Builder postDim(int v) { postDim = v; return this; }
+        public Builder hidden(int v) { hidden = v; return this; }
+        public Builder optimizer(Optimizer v) { optimizer = v; return this; }
+        public Builder learningRate(float v) { learningRate = v; return this; }
+        public Builder l2(float v) { l2 = v; return this; }
+        public Builder batchSize(int v) { batchSize = v; return this; }
+        public Builder maxEpochs(int v) { maxEpochs = v; return this; }
+        public Builder patience(int v) { patience = v; return this; }
+        public Builder validationFraction(float v) { validationFraction = v; return this; }
+        public Builder initStd(float v) { initStd = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+
+        public ModelConfig build() {
+            return new ModelConfig(this);
+        }
+    }
+}

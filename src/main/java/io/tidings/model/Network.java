@@ -1,0 +1,131 @@
+package io.tidings.model;
+
+import java.util.random.RandomGenerator;
+
+/**
+ * The two-layer network on plain float arrays: {@code p = sigmoid(w2 · relu(W1 x + b1) + b2)}.
+ * W1 is row-major [hidden][inputDim] with x = reader ++ channel ++ post. Mutable only inside the trainer.
+ */
+final class Network {
+    final int readerDim;
+    final int channelDim;
+    final int postDim;
+    final int in;
+    final int hidden;
+    final float[] w1;
+    final float[] b1;
+    final float[] w2;
+    final float[] b2;
+
+    Network(int readerDim, int channelDim, int postDim, int hidden) {
+        this.readerDim = readerDim;
+        this.channelDim = channelDim;
+        this.postDim = postDim;
+        this.in = readerDim + channelDim + postDim;
+        this.hidden = hidden;
+        this.w1 = new float[hidden * in];
+        this.b1 = new float[hidden];
+        this.w2 = new float[hidden];
+        this.b2 = new float[1];
+    }
+
+    static Network of(ModelConfig config) {
+        return new Network(config.readerDim(), config.channelDim(), config.postDim(), config.hidden());
+    }
+
+    /** He initialisation for the ReLU layer, Xavier for the output; biases zero. */
+    static Network random(ModelConfig config, RandomGenerator rng) {
+        Network n = of(config);
+        double s1 = Math.sqrt(2.0 / n.in);
+        for (int i = 0; i < n.w1.length; i++) {
+            n.w1[i] = (float) (rng.nextGaussian() * s1);
+        }
+        double s2 = Math.sqrt(1.0 / n.hidden);
+        for (int i = 0; i < n.w2.length; i++) {
+            n.w2[i] = (float) (rng.nextGaussian() * s2);
+        }
+        return n;
+    }
+
+    Network copy() {
+        Network c = new Network(readerDim, channelDim, postDim, hidden);
+        c.copyFrom(this);
+        return c;
+    }
+
+    void copyFrom(Network o) {
+        System.arraycopy(o.w1, 0, w1, 0, w1.length);
+        System.arraycopy(o.b1, 0, b1, 0, b1.length);
+        System.arraycopy(o.w2, 0, w2, 0, w2.length);
+        b2[0] = o.b2[0];
+    }
+
+    /** The logit for the concatenated input {@code x[off .. off+in)}; fills {@code act} with relu(W1 x + b1). */
+    float logit(float[] x, int off, float[] act) {
+        float z2 = b2[0];
+        for (int h = 0; h < hidden; h++) {
+            int row = h * in;
+            float z = b1[h];
+            for (int j = 0; j < in; j++) {
+                z += w1[row + j] * x[off + j];
+            }
+            float a = z > 0 ? z : 0f;
+            act[h] = a;
+            z2 += w2[h] * a;
+        }
+        return z2;
+    }
+
+    /** Fast path, reader half: {@code hu = Wu · u} (no bias). */
+    void readerPart(float[] u, int uOff, float[] hu, int huOff) {
+        for (int h = 0; h < hidden; h++) {
+            int row = h * in;
+            float z = 0f;
+            for (int j = 0; j < readerDim; j++) {
+                z += w1[row + j] * u[uOff + j];
+            }
+            hu[huOff + h] = z;
+        }
+    }
+
+    /** Fast path, item half: {@code hp = Wc · c + Wp · p + b1}. */
+    void itemPart(float[] c, int cOff, float[] p, int pOff, float[] hp, int hpOff) {
+        for (int h = 0; h < hidden; h++) {
+            int row = h * in + readerDim;
+            float z = b1[h];
+            for (int j = 0; j < channelDim; j++) {
+                z += w1[row + j] * c[cOff + j];
+            }
+            row += channelDim;
+            for (int j = 0; j < postDim; j++) {
+                z += w1[row + j] * p[pOff + j];
+            }
+            hp[hpOff + h] = z;
+        }
+    }
+
+    /** Fast path, one pair: {@code sigmoid(relu(hu + hp) · w2 + b2)}. */
+    float pair(float[] hu, int huOff, float[] hp, int hpOff) {
+        float z2 = b2[0];
+        for (int h = 0; h < hidden; h++) {
+            float z = hu[huOff + h] + hp[hpOff + h];
+            if (z > 0) {
+                z2 += w2[h] * z;
+            }
+        }
+        return sigmoid(z2);
+    }
+
+    static float sigmoid(float z) {
+        if (z >= 0) {
+            return (float) (1.0 / (1.0 + Math.exp(-z)));
+        }
+        double e = Math.exp(z);
+        return (float) (e / (1.0 + e));
+    }
+
+    /** Binary cross-entropy of a logit against label y, computed without overflow. */
+    static double bce(float z, float y) {
+        return Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
+    }
+}

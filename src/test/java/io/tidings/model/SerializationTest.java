@@ -1,0 +1,54 @@
+package io.tidings.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SerializationTest {
+
+    @Test
+    void roundTripGivesIdenticalScoresForKnownAndUnknownIds() {
+        List<Vote> votes = Fixtures.syntheticVotes(5, 80, 10, 200, 30); // > 1 block of posts
+        TrainedModel model = new Trainer(ModelConfig.custom().maxEpochs(2).seed(9).build()).train(votes).model();
+        byte[] bytes = model.toBytes();
+        TrainedModel back = TrainedModel.fromBytes(bytes);
+
+        assertThat(back.config().toString()).isEqualTo(model.config().toString());
+        assertThat(back.readers().size()).isEqualTo(model.readers().size());
+        assertThat(back.posts().size()).isEqualTo(model.posts().size());
+        assertThat(back.toBytes()).isEqualTo(bytes);
+        for (Vote v : votes) {
+            assertThat(back.score(v.reader(), v.channel(), v.post()))
+                    .isEqualTo(model.score(v.reader(), v.channel(), v.post()));
+        }
+        assertThat(back.score(-1, -2, -3)).isEqualTo(model.score(-1, -2, -3));
+        assertThat(back.toOnnx()).isEqualTo(model.toOnnx());
+        long expected = 8 + 53 + 4L * (70 * 200 + 70 + 70 + 1)
+                + 3 * 8 + 8L * (model.readers().size() + model.channels().size() + model.posts().size())
+                + 4L * (100 * (model.readers().size() + 1) + 80 * (model.channels().size() + 1)
+                        + 20 * (model.posts().size() + 1));
+        assertThat(bytes.length).as("raw float32 and int64, no overhead").isEqualTo(expected);
+    }
+
+    @Test
+    void untrainedModelRoundTrips() {
+        TrainedModel model = TrainedModel.untrained(ModelConfig.defaults(), 1);
+        TrainedModel back = TrainedModel.fromBytes(model.toBytes());
+        assertThat(back.score(1, 2, 3)).isEqualTo(0.5f);
+    }
+
+    @Test
+    void malformedBytesAreRejectedClearly() {
+        byte[] bytes = TrainedModel.untrained(ModelConfig.defaults(), 1).toBytes();
+        assertThatThrownBy(() -> TrainedModel.fromBytes(Arrays.copyOf(bytes, bytes.length - 3)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> TrainedModel.fromBytes(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a tidings model");
+        byte[] extra = Arrays.copyOf(bytes, bytes.length + 1);
+        assertThatThrownBy(() -> TrainedModel.fromBytes(extra)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> TrainedModel.fromBytes(new byte[0])).isInstanceOf(IllegalArgumentException.class);
+    }
+}
