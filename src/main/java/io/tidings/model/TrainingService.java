@@ -75,7 +75,6 @@ public final class TrainingService {
                     long seq = rows.stream().mapToLong(VoteRepository.VoteRow::seq).max().orElse(0);
                     var data = rows.stream().map(r -> new Vote(r.reader(), r.channel(), r.post(), r.liked())).toList();
                     boolean full = incrementsSinceFull.get() >= fullEvery || registry.version() == 0;
-                    ScoringModel current = null;
                     Trainer.Result result;
                     try (ModelRegistry.Lease lease = registry.current()) {
                         TrainedModel previous = lease.model().model();
