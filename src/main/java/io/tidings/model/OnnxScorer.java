@@ -37,7 +37,7 @@ public final class OnnxScorer implements AutoCloseable {
         if (intraOpThreads <= 0) {
             throw new IllegalArgumentException("intraOpThreads must be > 0");
         }
-        this.env = OrtEnvironment.getEnvironment();
+        this.env = OrtEnv.get();
         try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
             opts.setIntraOpNumThreads(intraOpThreads);
             opts.setInterOpNumThreads(1);
