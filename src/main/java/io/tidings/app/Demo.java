@@ -34,7 +34,7 @@ final class Demo {
                 switch (a) {
                     case "--rounds" -> rounds = positive(a, v);
                     case "--readers" -> readers = positive(a, v);
-                    case "--seed" -> seed = Long.parseLong(v);
+                    case "--seed" -> seed = number(a, v);
                     case "--votes" -> votes = positive(a, v);
                     case "--posts" -> posts = positive(a, v);
                     default -> throw new IllegalArgumentException("unknown option " + a);
@@ -44,10 +44,18 @@ final class Demo {
             return new Options(rounds, readers, seed, votes, posts);
         }
 
+        private static long number(String name, String v) {
+            try {
+                return Long.parseLong(v);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(name + " must be a whole number");
+            }
+        }
+
         private static int positive(String name, String v) {
-            int n = Integer.parseInt(v);
-            if (n < 1) throw new IllegalArgumentException(name + " must be at least 1");
-            return n;
+            long n = number(name, v);
+            if (n < 1 || n > 1_000_000) throw new IllegalArgumentException(name + " must be between 1 and 1000000");
+            return (int) n;
         }
     }
 
