@@ -77,7 +77,7 @@ public final class App implements AutoCloseable {
                 .maxRequestsPerHost(256)
                 .build());
         this.scoring = Schedulers.newBoundedElastic(Math.max(2, Runtime.getRuntime().availableProcessors()), 10_000, "scoring");
-        this.training = Schedulers.newSingle("training");
+        this.training = Schedulers.newBoundedElastic(1, 16, "training"); // may block (ONNX session creation)
         ModelConfig modelConfig = ModelConfig.defaults();
         this.models = ModelRegistry.coldStart(modelConfig);
 
