@@ -2,6 +2,7 @@ package io.tidings.app;
 
 import io.tidings.model.Evaluation;
 import io.tidings.model.ModelConfig;
+import io.tidings.model.ScoringBench;
 import io.tidings.model.SyntheticVotes;
 import io.tidings.model.VoteLog;
 import java.io.PrintStream;
@@ -43,8 +44,29 @@ public final class ModelCommands {
         throw new IllegalArgumentException("tune: not yet");
     }
 
-    public static int benchScore(List<String> args) {
-        throw new IllegalArgumentException("bench score: not yet");
+    /**
+     * {@code bench score [--readers N] [--posts N] [--threads N] [--seconds S]}: naive vs fast scoring; the last
+     * line is the JSON result. Exit code 1 when the paths disagree by more than 1e-5.
+     */
+    public static int benchScore(List<String> args) throws Exception {
+        Map<String, String> o = options(args, Set.of("readers", "posts", "threads", "seconds"));
+        int readers = intOption(o, "readers", 100_000);
+        int posts = intOption(o, "posts", 20);
+        if ((long) readers * posts > 50_000_000L) {
+            throw new IllegalArgumentException("--readers × --posts must be at most 50,000,000");
+        }
+        int threads = intOption(o, "threads", Runtime.getRuntime().availableProcessors());
+        double seconds = doubleOption(o, "seconds", 6);
+        System.out.printf(Locale.ROOT, "bench score: %d readers × %d posts, %d threads, %d cores; a shared machine "
+                + "makes these numbers noisy (medians of several runs)%n", readers, posts, threads,
+                Runtime.getRuntime().availableProcessors());
+        ScoringBench.Result r = ScoringBench.run(readers, posts, threads, seconds, System.out);
+        System.out.println(r.json());
+        if (!r.agree()) {
+            System.err.println("tidings: the scoring paths disagree by more than 1e-5");
+            return 1;
+        }
+        return 0;
     }
 
     /** Reads {@code --votes FILE} or generates {@code --synthetic N} votes (optionally saved with {@code --save}). */

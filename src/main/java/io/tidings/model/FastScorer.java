@@ -15,8 +15,8 @@ import java.util.concurrent.Future;
  * <p>Readers are stored in tiles of {@link #TILE} readers, hidden-unit-major inside a tile
  * ({@code [tile][h][i]}), so the innermost loop runs over readers: an element-wise loop without a
  * reduction that C2 auto-vectorizes, over a tile that stays in L1 while every post of the batch passes
- * over it. Results equal {@link Network#pair} exactly (same summation order; Java does not fuse
- * multiply-adds). Immutable after construction; any number of threads may score.
+ * over it. Results equal {@link Network#pair} up to float rounding (same summation order; Java does not
+ * fuse multiply-adds; halving w2 is exact unless a weight is subnormal). Immutable after construction; any number of threads may score.
  */
 public final class FastScorer {
     /** Readers per tile: 64 × hidden 70 × 4 bytes = 18 KB, inside L1 with the accumulators. */
@@ -27,9 +27,15 @@ public final class FastScorer {
     private final Network net;
     private final TrainedModel model;
 
+    private final float[] halfW2;
+
     public FastScorer(TrainedModel model) {
         this.model = Objects.requireNonNull(model, "model");
         this.net = model.network();
+        this.halfW2 = new float[net.hidden];
+        for (int k = 0; k < net.hidden; k++) {
+            halfW2[k] = net.w2[k] * 0.5f;
+        }
     }
 
     public int hidden() {
@@ -130,7 +136,9 @@ public final class FastScorer {
 
     private void scoreTiles(ReaderMatrix m, float[] hp, int posts, float[] out, int fromTile, int toTile) {
         int h = net.hidden;
-        float[] w2 = net.w2;
+        // relu(z)·w = (z + |z|)·(w/2), exactly: both factors are scaled by powers of two. The branch-free
+        // form runs faster than Math.max or a conditional on this JDK (measured, see README).
+        float[] w2 = halfW2;
         float b2 = net.b2[0];
         float[] hu = m.values;
         int readers = m.readers();
@@ -161,10 +169,14 @@ public final class FastScorer {
                     int row = base + k * TILE;
                     for (int i = 0; i < TILE; i++) {
                         float x = hu[row + i];
-                        a0[i] += Math.max(x + c0, 0f) * w;
-                        a1[i] += Math.max(x + c1, 0f) * w;
-                        a2[i] += Math.max(x + c2, 0f) * w;
-                        a3[i] += Math.max(x + c3, 0f) * w;
+                        float z0 = x + c0;
+                        a0[i] += (z0 + Math.abs(z0)) * w;
+                        float z1 = x + c1;
+                        a1[i] += (z1 + Math.abs(z1)) * w;
+                        float z2 = x + c2;
+                        a2[i] += (z2 + Math.abs(z2)) * w;
+                        float z3 = x + c3;
+                        a3[i] += (z3 + Math.abs(z3)) * w;
                     }
                 }
                 sigmoidInto(a0, out, (long) p * readers + r0, n);
@@ -180,7 +192,8 @@ public final class FastScorer {
                     float w = w2[k];
                     int row = base + k * TILE;
                     for (int i = 0; i < TILE; i++) {
-                        a0[i] += Math.max(hu[row + i] + c0, 0f) * w;
+                        float z = hu[row + i] + c0;
+                        a0[i] += (z + Math.abs(z)) * w;
                     }
                 }
                 sigmoidInto(a0, out, (long) p * readers + r0, n);
