@@ -4,6 +4,7 @@ import io.tidings.model.Evaluation;
 import io.tidings.model.ModelConfig;
 import io.tidings.model.ScoringBench;
 import io.tidings.model.SyntheticVotes;
+import io.tidings.model.Tuner;
 import io.tidings.model.VoteLog;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -40,8 +41,37 @@ public final class ModelCommands {
         return 0;
     }
 
+    /**
+     * {@code tune --votes FILE.csv | --synthetic N [--seconds S] [--trials N] [--seed S]}: random search on the
+     * validation split; prints one row per trial, the table sorted best first, and the best configuration as
+     * the last line (JSON).
+     */
     public static int tune(List<String> args) {
-        throw new IllegalArgumentException("tune: not yet");
+        return tune(args, System.out);
+    }
+
+    static int tune(List<String> args, PrintStream out) {
+        Map<String, String> o = options(args, Set.of("votes", "synthetic", "seed", "save", "seconds", "trials"));
+        VoteLog log = votes(o, out);
+        double seconds = doubleOption(o, "seconds", 300);
+        int trials = intOption(o, "trials", 1000);
+        out.printf(Locale.ROOT, "random search for at most %.0f s (%d trials); trial 1 is the default%n", seconds,
+                trials);
+        out.println(Tuner.HEADER);
+        List<Tuner.Trial> result = Tuner.search(log, ModelConfig.defaults(), seconds, trials,
+                longOption(o, "seed", 1), t -> out.println(t.row()));
+        out.println("best first:");
+        out.println(Tuner.HEADER);
+        result.forEach(t -> out.println(t.row()));
+        Tuner.Trial best = result.get(0);
+        ModelConfig c = best.config();
+        out.printf(Locale.ROOT, "{\"best\":{\"reader_dim\":%d,\"channel_dim\":%d,\"post_dim\":%d,\"hidden\":%d,"
+                        + "\"learning_rate\":%s,\"l2\":%s,\"epochs\":%d},\"auc\":%.5f,\"logloss\":%.5f,"
+                        + "\"default_auc\":%.5f,\"trials\":%d}%n", c.readerDim(), c.channelDim(), c.postDim(),
+                c.hidden(), Float.toString(c.learningRate()), Float.toString(c.l2()), best.bestEpoch(),
+                best.score().auc(), best.score().logloss(),
+                result.stream().filter(t -> t.number() == 1).findFirst().orElseThrow().score().auc(), result.size());
+        return 0;
     }
 
     /**
