@@ -12,6 +12,12 @@ public final class Main {
               run                      run the bot for TELEGRAM_BOT_TOKEN (long polling), following CHANNELS
               demo [--rounds N] [--readers N] [--seed S] [--votes N] [--posts N]
                                        the whole system on local stand-ins with simulated readers
+              evaluate --votes FILE.csv | --synthetic N [--seed S] [--save FILE.csv]
+                                       offline evaluation (temporal 80/20) of the model and baselines
+              tune --votes FILE.csv | --synthetic N [--seconds S] [--seed S]
+                                       random search of model sizes, learning rate and L2
+              bench score [--readers N] [--posts N] [--seconds S]
+                                       scoring throughput: naive ONNX graph vs the fast path
               help                     this text
             Configuration comes from environment variables: see README.md.""";
 
@@ -27,6 +33,17 @@ public final class Main {
                     var report = Demo.run(Demo.Options.parse(rest), Config.fromEnv());
                     System.out.println(Demo.json(report));
                     System.exit(0);
+                }
+                case "evaluate" -> System.exit(ModelCommands.evaluate(rest));
+                case "tune" -> System.exit(ModelCommands.tune(rest));
+                case "bench" -> {
+                    String what = rest.isEmpty() ? "" : rest.get(0);
+                    List<String> benchArgs = rest.subList(Math.min(1, rest.size()), rest.size());
+                    switch (what) {
+                        case "score" -> System.exit(ModelCommands.benchScore(benchArgs));
+                        default -> throw new IllegalArgumentException("bench needs a benchmark name (score), got '"
+                                + what + "'");
+                    }
                 }
                 case "help", "--help", "-h" -> System.out.println(USAGE);
                 default -> {

@@ -72,9 +72,66 @@ public final class OnnxExport {
                 .toByteArray();
     }
 
-    private static ValueInfoProto tensorInfo(String name, int width) {
-        TensorShapeProto shape = TensorShapeProto.newBuilder()
+    /** Inputs and output of the fast-path graph. */
+    public static final String INPUT_READER_HIDDEN = "hu";
+    public static final String INPUT_POST_HIDDEN = "hp";
+    /** Name of the reader dimension of the fast-path graph (posts use {@link #BATCH_DIM}). */
+    public static final String READERS_DIM = "R";
+
+    /**
+     * The fast-path graph of {@code model}'s network: inputs {@code hu [R, hidden]} (Wu·u per reader) and
+     * {@code hp [P, hidden]} (Wc·c + Wp·p + b1 per post) → output {@code p [P, R]}, every post against every
+     * reader, as Unsqueeze(hp, 1) + hu → Relu → MatMul(w2) → Add(b2) → Sigmoid.
+     */
+    public static byte[] toFastOnnx(TrainedModel model) {
+        Network net = model.network();
+        TensorShapeProto.Builder outShape = TensorShapeProto.newBuilder()
                 .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam(BATCH_DIM))
+                .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam(READERS_DIM));
+        ValueInfoProto out = ValueInfoProto.newBuilder().setName(OUTPUT)
+                .setType(TypeProto.newBuilder().setTensorType(
+                        TypeProto.Tensor.newBuilder().setElemType(FLOAT).setShape(outShape)))
+                .build();
+        ByteBuffer axes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(1);
+        TensorProto axesInit = TensorProto.newBuilder().setName("axes1")
+                .setDataType(TensorProto.DataType.INT64.getNumber()).addDims(1)
+                .setRawData(ByteString.copyFrom(axes.array())).build();
+        GraphProto graph = GraphProto.newBuilder()
+                .setName("tidings_fast")
+                .addInput(tensorInfo(INPUT_READER_HIDDEN, net.hidden, READERS_DIM))
+                .addInput(tensorInfo(INPUT_POST_HIDDEN, net.hidden, BATCH_DIM))
+                .addOutput(out)
+                .addInitializer(axesInit)
+                .addInitializer(floats("w2", net.w2, net.hidden))
+                .addInitializer(floats("b2", net.b2, 1))
+                .addNode(node("Unsqueeze", "posts_as_rows", new String[] {INPUT_POST_HIDDEN, "axes1"}, "hp3"))
+                .addNode(node("Add", "pair_hidden", new String[] {"hp3", INPUT_READER_HIDDEN}, "z1"))
+                .addNode(node("Relu", "relu", new String[] {"z1"}, "h"))
+                .addNode(node("MatMul", "layer2", new String[] {"h", "w2"}, "z2w"))
+                .addNode(node("Add", "bias2", new String[] {"z2w", "b2"}, "z2"))
+                .addNode(node("Sigmoid", "sigmoid", new String[] {"z2"}, OUTPUT))
+                .build();
+        return ModelProto.newBuilder()
+                .setIrVersion(IR_VERSION)
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+                .setProducerName("tidings")
+                .setProducerVersion("1")
+                .setDomain("io.tidings")
+                .setModelVersion(1)
+                .setDocString("P(like) of every post (hp rows) against every reader (hu rows); see onnx/README.md")
+                .addMetadataProps(StringStringEntryProto.newBuilder().setKey("tidings.graph").setValue("fast"))
+                .setGraph(graph)
+                .build()
+                .toByteArray();
+    }
+
+    private static ValueInfoProto tensorInfo(String name, int width) {
+        return tensorInfo(name, width, BATCH_DIM);
+    }
+
+    private static ValueInfoProto tensorInfo(String name, int width, String rowsDim) {
+        TensorShapeProto shape = TensorShapeProto.newBuilder()
+                .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam(rowsDim))
                 .addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(width))
                 .build();
         return ValueInfoProto.newBuilder()

@@ -98,23 +98,51 @@ public final class OnnxScorer implements AutoCloseable {
         if (!tryAcquire()) {
             throw new IllegalStateException("scorer is closed");
         }
-        try (OnnxTensor r = OnnxTensor.createTensor(env, FloatBuffer.wrap(readers, 0, n * readerDim),
-                        new long[] {n, readerDim});
-             OnnxTensor c = OnnxTensor.createTensor(env, FloatBuffer.wrap(channels, 0, n * channelDim),
-                        new long[] {n, channelDim});
-             OnnxTensor p = OnnxTensor.createTensor(env, FloatBuffer.wrap(posts, 0, n * postDim),
-                        new long[] {n, postDim});
-             OrtSession.Result result = session.run(Map.of(
-                     OnnxExport.INPUT_READER, r, OnnxExport.INPUT_CHANNEL, c, OnnxExport.INPUT_POST, p))) {
-            FloatBuffer scores = ((OnnxTensor) result.get(0)).getFloatBuffer();
-            if (scores.remaining() != n) {
-                throw new IllegalStateException("model returned " + scores.remaining() + " scores for " + n);
+        OnnxTensor r = null;
+        OnnxTensor c = null;
+        OnnxTensor p = null;
+        try {
+            r = tensor(FloatBuffer.wrap(readers, 0, n * readerDim), n, readerDim);
+            c = tensor(FloatBuffer.wrap(channels, 0, n * channelDim), n, channelDim);
+            p = tensor(FloatBuffer.wrap(posts, 0, n * postDim), n, postDim);
+            OrtSession.Result result = session.run(Map.of(
+                    OnnxExport.INPUT_READER, r, OnnxExport.INPUT_CHANNEL, c, OnnxExport.INPUT_POST, p));
+            NativeCounts.RESULTS_OPENED.incrementAndGet();
+            try {
+                FloatBuffer scores = ((OnnxTensor) result.get(0)).getFloatBuffer();
+                if (scores.remaining() != n) {
+                    throw new IllegalStateException("model returned " + scores.remaining() + " scores for " + n);
+                }
+                scores.get(out, outOff, n);
+            } finally {
+                OnnxTensor first = (OnnxTensor) result.get(0);
+                result.close();
+                if (first.isClosed()) {
+                    NativeCounts.RESULTS_CLOSED.incrementAndGet();
+                }
             }
-            scores.get(out, outOff, n);
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime run failed: " + e.getMessage(), e);
         } finally {
+            close(p);
+            close(c);
+            close(r);
             release();
+        }
+    }
+
+    private OnnxTensor tensor(FloatBuffer data, int rows, int cols) throws OrtException {
+        OnnxTensor t = OnnxTensor.createTensor(env, data, new long[] {rows, cols});
+        NativeCounts.TENSORS_OPENED.incrementAndGet();
+        return t;
+    }
+
+    private static void close(OnnxTensor t) {
+        if (t != null) {
+            t.close();
+            if (t.isClosed()) {
+                NativeCounts.TENSORS_CLOSED.incrementAndGet();
+            }
         }
     }
 

@@ -1,56 +1,225 @@
 package io.tidings.model;
 
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
- * Rough scoring throughput (not a JMH benchmark): one reader against {@code posts} candidates with the seed
- * model, through ONNX Runtime ({@link ScoringModel#scorePosts}) and the Java fast path.
- * Run: {@code java -cp target/classes:$(cat cp.txt) io.tidings.model.ScoringBench [posts] [seconds]}.
+ * Scoring throughput (a bench command, not JMH): every post against every reader with the seed-size model,
+ * by the naive concatenated ONNX graph ({@link ScoringModel#scorePairs}), by the ONNX fast-path graph and
+ * by the Java fast path ({@link FastScorer}); checks they agree and times one post against 1 M readers.
+ * Numbers on a shared machine are noisy: each figure is the median of several timed runs.
  */
 public final class ScoringBench {
+    /** The bench's results; pairs per second count (reader, post) pairs scored. */
+    public record Result(int readers, int posts, int threads, double naivePairsPerS, double onnxFastPairsPerS,
+                         double fastPairsPerS, double onePost1mReadersMs, double readerMatrixSeconds,
+                         double maxDiffFastVsNaive, double maxDiffOnnxFastVsNaive) {
+        public String json() {
+            return String.format(Locale.ROOT, "{\"readers\":%d,\"posts\":%d,\"naive_pairs_per_s\":%.0f,"
+                            + "\"fast_pairs_per_s\":%.0f,\"one_post_1m_readers_ms\":%.2f}", readers, posts,
+                    naivePairsPerS, fastPairsPerS, onePost1mReadersMs);
+        }
+
+        /** Whether all paths agree within 1e-5. */
+        public boolean agree() {
+            return maxDiffFastVsNaive <= 1e-5 && maxDiffOnnxFastVsNaive <= 1e-5;
+        }
+    }
+
+    private static final int CHANNELS = 170;
+
     private ScoringBench() {
     }
 
-    public static void main(String[] args) {
-        int posts = args.length > 0 ? Integer.parseInt(args[0]) : 3000;
-        double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 3;
+    public static Result run(int readers, int posts, int threads, double seconds, PrintStream log) throws Exception {
         ModelConfig config = ModelConfig.defaults();
-        SplittableRandom rng = new SplittableRandom(1);
-        java.util.List<Vote> votes = new java.util.ArrayList<>();
-        for (int i = 0; i < 20_000; i++) {
-            votes.add(new Vote(rng.nextInt(1000), rng.nextInt(200), rng.nextInt(posts), rng.nextBoolean()));
+        TrainedModel model = randomModel(config, 7, readers, CHANNELS, posts);
+        SplittableRandom rng = new SplittableRandom(11);
+        long[] readerIds = new long[readers];
+        for (int r = 0; r < readers; r++) {
+            readerIds[r] = r;
         }
-        TrainedModel model = new Trainer(config.toBuilder().maxEpochs(1).build()).train(votes).model();
         long[] channels = new long[posts];
         long[] postIds = new long[posts];
-        for (int i = 0; i < posts; i++) {
-            channels[i] = rng.nextInt(200);
-            postIds[i] = i;
+        for (int p = 0; p < posts; p++) {
+            channels[p] = rng.nextInt(CHANNELS);
+            postIds[p] = p;
         }
-        try (ScoringModel scoring = new ScoringModel(1, model)) {
-            report("onnx  scorePosts", posts, seconds, r -> scoring.scorePosts(r, channels, postIds));
-            report("java  scorePostsJava (factorized)", posts, seconds, r -> model.scorePostsJava(r, channels, postIds));
+        int pairs = readers * posts;
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "bench-score");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            // naive: concatenated rows through the pairs graph, batches of 4096, one session per thread
+            float[] naive = new float[pairs];
+            double naiveSeconds;
+            try (ScoringModel scoring = new ScoringModel(1, model)) {
+                naiveSeconds = median(seconds / 3, 3, () -> parallel(pool, threads, readers, (from, to) -> {
+                    int n = (to - from) * posts;
+                    long[] rs = new long[n];
+                    long[] cs = new long[n];
+                    long[] ps = new long[n];
+                    for (int r = from, k = 0; r < to; r++) {
+                        for (int p = 0; p < posts; p++, k++) {
+                            rs[k] = r;
+                            cs[k] = channels[p];
+                            ps[k] = postIds[p];
+                        }
+                    }
+                    float[] got = scoring.scorePairs(rs, cs, ps);
+                    for (int r = from, k = 0; r < to; r++) {
+                        for (int p = 0; p < posts; p++, k++) {
+                            naive[p * readers + r] = got[k];
+                        }
+                    }
+                }));
+            }
+            log.printf(Locale.ROOT, "naive ONNX pairs graph : %8.2f M pairs/s (%d threads, %.3f s per pass)%n",
+                    pairs / naiveSeconds / 1e6, threads, naiveSeconds);
+
+            FastScorer fast = new FastScorer(model);
+            long t0 = System.nanoTime();
+            FastScorer.ReaderMatrix matrix = fast.readers(readerIds);
+            double matrixSeconds = (System.nanoTime() - t0) / 1e9;
+            float[] hp = fast.postHidden(channels, postIds);
+            log.printf(Locale.ROOT, "reader matrix hu       : %d readers in %.3f s (once per model version)%n",
+                    readers, matrixSeconds);
+
+            // ONNX fast graph: row-major hu, one session per thread
+            int h = fast.hidden();
+            float[] huRows = new float[readers * h];
+            for (int r = 0; r < readers; r++) {
+                System.arraycopy(matrix.get(r), 0, huRows, r * h, h);
+            }
+            float[] onnxFast = new float[pairs];
+            List<OnnxFastScorer> sessions = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                sessions.add(new OnnxFastScorer(OnnxExport.toFastOnnx(model), h, 1));
+            }
+            double onnxFastSeconds;
+            try {
+                java.nio.FloatBuffer huDirect = OnnxFastScorer.direct(readers * h);
+                huDirect.put(huRows);
+                java.nio.FloatBuffer hpDirect = OnnxFastScorer.direct(posts * h);
+                hpDirect.put(hp);
+                onnxFastSeconds = median(seconds / 3, 3, () -> parallel(pool, threads, readers, (from, to) -> {
+                    int part = (int) ((long) from * threads / readers);
+                    float[] out = new float[posts * (to - from)];
+                    sessions.get(part).score(huDirect.slice(from * h, (to - from) * h), to - from, hpDirect, posts,
+                            out);
+                    for (int p = 0; p < posts; p++) {
+                        System.arraycopy(out, p * (to - from), onnxFast, p * readers + from, to - from);
+                    }
+                }));
+            } finally {
+                sessions.forEach(OnnxFastScorer::close);
+            }
+            log.printf(Locale.ROOT, "ONNX fast-path graph   : %8.2f M pairs/s%n", pairs / onnxFastSeconds / 1e6);
+
+            float[] out = new float[pairs];
+            double fastSeconds = median(seconds / 3, 5, () -> fast.score(matrix, hp, posts, out, pool, threads));
+            log.printf(Locale.ROOT, "Java fast path         : %8.2f M pairs/s (tiles of %d readers, %d posts per pass)%n",
+                    pairs / fastSeconds / 1e6, FastScorer.TILE, FastScorer.POST_BLOCK);
+
+            double diffFast = maxDiff(out, naive);
+            double diffOnnxFast = maxDiff(onnxFast, naive);
+            log.printf(Locale.ROOT, "max |fast - naive| = %.2e, max |onnx fast - naive| = %.2e over %d pairs%n",
+                    diffFast, diffOnnxFast, pairs);
+
+            // one post against 1 M readers: a 1 M-row reader matrix (random hu rows; cost is independent of values)
+            int million = 1_000_000;
+            FastScorer.ReaderMatrix big = new FastScorer.ReaderMatrix(million, h);
+            SplittableRandom fill = new SplittableRandom(3);
+            for (int i = 0; i < big.values.length; i++) {
+                big.values[i] = (float) fill.nextGaussian();
+            }
+            float[] one = Arrays.copyOf(hp, h);
+            float[] bigOut = new float[million];
+            double oneSeconds = median(seconds / 3, 9, () -> fast.score(big, one, 1, bigOut, pool, threads));
+            log.printf(Locale.ROOT, "one post × 1 M readers : %.2f ms (reader matrix %d MB)%n", oneSeconds * 1e3,
+                    (long) big.values.length * 4 >> 20);
+            return new Result(readers, posts, threads, pairs / naiveSeconds, pairs / onnxFastSeconds,
+                    pairs / fastSeconds, oneSeconds * 1e3, matrixSeconds, diffFast, diffOnnxFast);
+        } finally {
+            pool.shutdownNow();
         }
     }
 
-    private interface Call {
-        float[] run(long reader);
+    private interface Range {
+        void run(int from, int to) throws Exception;
     }
 
-    private static void report(String name, int posts, double seconds, Call call) {
-        float sink = 0;
-        for (int i = 0; i < 50; i++) {
-            sink += call.run(i % 1000)[0]; // warm-up
+    private interface Pass {
+        void run() throws Exception;
+    }
+
+    private static void parallel(ExecutorService pool, int threads, int n, Range range) throws Exception {
+        List<Future<?>> fs = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int from = (int) ((long) n * t / threads);
+            int to = (int) ((long) n * (t + 1) / threads);
+            fs.add(pool.submit(() -> {
+                range.run(from, to);
+                return null;
+            }));
         }
-        long calls = 0;
-        long start = System.nanoTime();
-        long end = start + (long) (seconds * 1e9);
-        while (System.nanoTime() < end) {
-            sink += call.run(calls % 1000)[0];
-            calls++;
+        for (Future<?> f : fs) {
+            f.get();
         }
-        double elapsed = (System.nanoTime() - start) / 1e9;
-        System.out.printf("%-36s %d posts: %8.2f calls/s  %6.2f M pairs/s  %.3f ms/call  (%s)%n", name, posts,
-                calls / elapsed, calls * posts / elapsed / 1e6, 1e3 * elapsed / calls, sink > 0 ? "ok" : "?");
+    }
+
+    /** Runs {@code pass} once to warm up, then at least {@code minRuns} times and for {@code seconds}; median seconds. */
+    private static double median(double seconds, int minRuns, Pass pass) throws Exception {
+        pass.run();
+        List<Double> times = new ArrayList<>();
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        while (times.size() < minRuns || (System.nanoTime() < end && times.size() < 1000)) {
+            long t0 = System.nanoTime();
+            pass.run();
+            times.add((System.nanoTime() - t0) / 1e9);
+        }
+        times.sort(null);
+        return times.get(times.size() / 2);
+    }
+
+    private static double maxDiff(float[] a, float[] b) {
+        double d = 0;
+        for (int i = 0; i < a.length; i++) {
+            d = Math.max(d, Math.abs(a[i] - b[i]));
+        }
+        return d;
+    }
+
+    /** Random weights and Gaussian rows for readers 0..r-1, channels 0..c-1, posts 0..p-1. */
+    static TrainedModel randomModel(ModelConfig config, long seed, int r, int c, int p) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        Network net = Network.random(config, rng);
+        for (int k = 0; k < net.hidden; k++) {
+            net.b1[k] = (float) (rng.nextGaussian() * 0.3);
+        }
+        return new TrainedModel(config, net, table(config.readerDim(), r, rng), table(config.channelDim(), c, rng),
+                table(config.postDim(), p, rng));
+    }
+
+    private static EmbeddingTable table(int dim, int rows, SplittableRandom rng) {
+        EmbeddingTable t = new EmbeddingTable(dim, rows);
+        for (int i = 0; i < rows; i++) {
+            t.addIfAbsent(i, (block, off, d) -> {
+                for (int j = 0; j < d; j++) {
+                    block[off + j] = (float) rng.nextGaussian();
+                }
+            });
+        }
+        t.updatePrior();
+        return t;
     }
 }

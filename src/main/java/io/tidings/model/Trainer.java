@@ -60,7 +60,35 @@ public final class Trainer {
         }
         shuffle(order, n, rng);
         int nVal = (int) Math.floor(n * (double) config.validationFraction());
-        int nTrain = n - nVal;
+        List<Vote> trainVotes = new java.util.ArrayList<>(n - nVal);
+        List<Vote> valVotes = new java.util.ArrayList<>(nVal);
+        for (int k = 0; k < nVal; k++) {
+            valVotes.add(votes.get(order[k]));
+        }
+        for (int k = nVal; k < n; k++) {
+            trainVotes.add(votes.get(order[k]));
+        }
+        return fit(trainVotes, valVotes, previous, maxEpochs, rng);
+    }
+
+    /**
+     * Full training from fresh weights with an explicit validation set for early stopping (for example the
+     * newest votes, as in offline evaluation) instead of a random split.
+     */
+    public Result train(List<Vote> trainVotes, List<Vote> validationVotes) {
+        Objects.requireNonNull(trainVotes, "trainVotes");
+        Objects.requireNonNull(validationVotes, "validationVotes");
+        if (trainVotes.isEmpty()) {
+            return new Result(TrainedModel.untrained(config, config.seed()),
+                    new TrainingSummary(0, 0, Float.NaN, Float.NaN, 0, 0, false, false));
+        }
+        return fit(trainVotes, validationVotes, null, config.maxEpochs(), new SplittableRandom(config.seed()));
+    }
+
+    private Result fit(List<Vote> trainVotes, List<Vote> valVotes, TrainedModel previous, int maxEpochs,
+                       SplittableRandom rng) {
+        int nVal = valVotes.size();
+        int nTrain = trainVotes.size();
 
         Network net;
         EmbeddingTable readers;
@@ -87,13 +115,13 @@ public final class Trainer {
 
         Examples train = new Examples(nTrain);
         for (int k = 0; k < nTrain; k++) {
-            Vote v = votes.get(order[nVal + k]);
+            Vote v = trainVotes.get(k);
             train.set(k, readers.addIfAbsent(v.reader(), readerInit), channels.addIfAbsent(v.channel(), channelInit),
                     posts.addIfAbsent(v.post(), postInit), v.like());
         }
         Examples val = new Examples(nVal);
         for (int k = 0; k < nVal; k++) {
-            Vote v = votes.get(order[k]);
+            Vote v = valVotes.get(k);
             // ids seen only in validation keep row -1 and are scored with the prior, as in production
             val.set(k, readers.rowOf(v.reader()), channels.rowOf(v.channel()), posts.rowOf(v.post()), v.like());
         }
