@@ -12,6 +12,9 @@ public final class Main {
               run                      run the bot for TELEGRAM_BOT_TOKEN (long polling), following CHANNELS
               demo [--rounds N] [--readers N] [--seed S] [--votes N] [--posts N]
                                        the whole system on local stand-ins with simulated readers
+              scrape NAME [--pages N]  print a channel's posts (read through TME_BASE_URL) as JSON lines
+              bench ingest [--channels N] [--posts N] [--seconds S]
+                                       fetch and parse pages from a local channel server; last line JSON
               help                     this text
             Configuration comes from environment variables: see README.md.""";
 
@@ -27,6 +30,19 @@ public final class Main {
                     var report = Demo.run(Demo.Options.parse(rest), Config.fromEnv());
                     System.out.println(Demo.json(report));
                     System.exit(0);
+                }
+                case "scrape" -> System.exit(IngestCommands.scrape(rest, Config.fromEnv(), System.out, System.err));
+                case "bench" -> {
+                    String what = rest.isEmpty() ? "" : rest.get(0);
+                    List<String> options = rest.subList(Math.min(1, rest.size()), rest.size());
+                    switch (what) {
+                        case "ingest" -> System.exit(IngestCommands.benchIngest(options, System.out));
+                        default -> {
+                            System.err.println("unknown benchmark: " + what);
+                            System.err.println(USAGE);
+                            System.exit(2);
+                        }
+                    }
                 }
                 case "help", "--help", "-h" -> System.out.println(USAGE);
                 default -> {

@@ -52,6 +52,13 @@ public record IngestConfig(int backfillPages, int catchUpPages, Duration minInte
         }
     }
 
+    /** This configuration with another backfill depth. */
+    public IngestConfig withBackfillPages(int pages) {
+        return new IngestConfig(pages, catchUpPages, minInterval, maxInterval, jitter, maxConcurrent, requestsPerSecond,
+                retries, retryMinBackoff, retryMaxBackoff, breakerFailureRate, breakerWindow, breakerOpenFor,
+                requestTimeout, tick, catalogueRefresh, maxPageBytes, autoAccept);
+    }
+
     public static Builder custom() {
         return new Builder();
     }
