@@ -28,6 +28,9 @@ final class IngestMetrics {
     private final Counter retries;
     private final Timer postDelay;
     private final Map<String, Gauge> lagGauges = new ConcurrentHashMap<>();
+    // registered once: the registry's own lookup is not meant for the hot path (and may lock)
+    private final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
+    private final Map<String, Counter> parseFailures = new ConcurrentHashMap<>();
 
     IngestMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -74,12 +77,12 @@ final class IngestMetrics {
     }
 
     void parseFailure(String kind, int n) {
-        Counter.builder("tidings.ingest.parse.failures").tag("kind", kind)
-                .description("posts or pages that could not be read").register(registry).increment(n);
+        parseFailures.computeIfAbsent(kind, k -> Counter.builder("tidings.ingest.parse.failures").tag("kind", k)
+                .description("posts or pages that could not be read").register(registry)).increment(n);
     }
 
     void outcome(String outcome) {
-        request(outcome).increment();
+        outcomes.computeIfAbsent(outcome, this::request).increment();
     }
 
     void retried() {

@@ -234,6 +234,7 @@ public final class IngestService {
                         metrics.parseFailure("oversized", 1);
                     }
                     log.warn("polling @{} failed: {}", st.username, e.toString());
+                    log.debug("polling @{} failed", st.username, e);
                     Duration backoff = st.interval == null ? config.minInterval() : st.interval;
                     st.nextPollAt = clock.instant().plus(schedule.withJitter(backoff));
                     return Mono.just(0L);
