@@ -4,7 +4,9 @@ import io.tidings.feed.DeliverySender;
 import io.tidings.feed.FeedService;
 import io.tidings.feed.FreshPool;
 import io.tidings.feed.Ranker;
+import io.tidings.ingest.Catalogue;
 import io.tidings.ingest.ChannelPageFetcher;
+import io.tidings.ingest.IngestConfig;
 import io.tidings.ingest.IngestService;
 import io.tidings.model.ModelConfig;
 import io.tidings.model.ModelRegistry;
@@ -57,6 +59,7 @@ public final class App implements AutoCloseable {
     private final ModelRegistry models;
     private final FreshPool pool;
     private final IngestService ingest;
+    private final Catalogue catalogue;
     private final FeedService feed;
     private final DeliverySender sender;
     private final TrainingService trainer;
@@ -93,9 +96,14 @@ public final class App implements AutoCloseable {
                 Duration.ofSeconds(1));
         var ranker = new Ranker(models::scorePosts, config.rankingNoise(), System.nanoTime());
         this.feed = new FeedService(pool, ranker, deliveries, readers, scoring, sender::wake);
-        this.tmeConnections = ChannelPageFetcher.newConnectionPool("tme", 16);
-        this.ingest = new IngestService(new ChannelPageFetcher(ChannelPageFetcher.newHttpClient(tmeConnections), config.tmeBaseUrl()),
-                new ChannelRepository(db), posts, pool::add, config.backfillPages());
+        IngestConfig ingestConfig = config.ingest().withBackfillPages(config.backfillPages());
+        this.tmeConnections = ChannelPageFetcher.newConnectionPool("tme", ingestConfig.maxConcurrent() + 2);
+        var fetcher = new ChannelPageFetcher(ChannelPageFetcher.newHttpClient(tmeConnections), config.tmeBaseUrl(),
+                ingestConfig.requestTimeout(), ingestConfig.maxPageBytes(), Schedulers.boundedElastic());
+        var channelRepository = new ChannelRepository(db);
+        this.ingest = new IngestService(fetcher, channelRepository, posts, pool::add, p -> pool.remove(p.id()),
+                ingestConfig, io.micrometer.core.instrument.Metrics.globalRegistry, Clock.systemUTC(), Schedulers.parallel());
+        this.catalogue = Catalogue.of(channelRepository, fetcher, ingestConfig.autoAccept(), ingest::refreshSoon);
         this.trainer = new TrainingService(votes, new ModelRepository(db), models, modelConfig,
                 config.retrainEveryVotes(), 10, training);
         this.bot = new BotHandler(telegram, readers, votes, feed, callbacks, renderer, messages);
@@ -133,6 +141,7 @@ public final class App implements AutoCloseable {
     public Config config() { return config; }
     public Database database() { return db; }
     public IngestService ingest() { return ingest; }
+    public Catalogue catalogue() { return catalogue; }
     public FeedService feed() { return feed; }
     public FreshPool pool() { return pool; }
     public DeliverySender sender() { return sender; }

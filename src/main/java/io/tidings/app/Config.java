@@ -35,7 +35,8 @@ public record Config(
         int backfillPages,
         int retrainEveryVotes,
         double rankingNoise,
-        String replicaId) {
+        String replicaId,
+        io.tidings.ingest.IngestConfig ingest) {
 
     public static Config fromEnv() {
         return fromEnv(System.getenv());
@@ -66,7 +67,8 @@ public record Config(
                 integer(get.apply("BACKFILL_PAGES"), 3, "BACKFILL_PAGES"),
                 integer(get.apply("RETRAIN_EVERY_VOTES"), 200, "RETRAIN_EVERY_VOTES"),
                 decimal(get.apply("RANKING_NOISE"), 0.03, "RANKING_NOISE"),
-                or(get.apply("REPLICA_ID"), or(get.apply("HOSTNAME"), "tidings")));
+                or(get.apply("REPLICA_ID"), or(get.apply("HOSTNAME"), "tidings")),
+                io.tidings.ingest.IngestConfig.fromEnv(get));
     }
 
     public DatabaseConfig database() {
@@ -82,19 +84,19 @@ public record Config(
     public Config withTelegram(String token, String apiUrl) {
         return new Config(token, apiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret, operators,
                 mailingTimes, mailingZone, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages, retrainEveryVotes,
-                rankingNoise, replicaId);
+                rankingNoise, replicaId, ingest);
     }
 
     public Config withChannels(String tmeBaseUrl, List<String> channels) {
         return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret,
                 operators, mailingTimes, mailingZone, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
-                retrainEveryVotes, rankingNoise, replicaId);
+                retrainEveryVotes, rankingNoise, replicaId, ingest);
     }
 
     public Config withTuning(Path dataDir, int httpPort, double sendRate, int backfillPages, int retrainEveryVotes) {
         return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret,
                 operators, mailingTimes, mailingZone, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
-                retrainEveryVotes, rankingNoise, replicaId);
+                retrainEveryVotes, rankingNoise, replicaId, ingest);
     }
 
     @Override

@@ -16,8 +16,11 @@ public final class Main {
                                        offline evaluation (temporal 80/20) of the model and baselines
               tune --votes FILE.csv | --synthetic N [--seconds S] [--seed S]
                                        random search of model sizes, learning rate and L2
+              scrape NAME [--pages N]  print a channel's posts (read through TME_BASE_URL) as JSON lines
               bench score [--readers N] [--posts N] [--seconds S]
                                        scoring throughput: naive ONNX graph vs the fast path
+              bench ingest [--channels N] [--posts N] [--seconds S]
+                                       fetch and parse pages from a local channel server; last line JSON
               help                     this text
             Configuration comes from environment variables: see README.md.""";
 
@@ -36,13 +39,18 @@ public final class Main {
                 }
                 case "evaluate" -> System.exit(ModelCommands.evaluate(rest));
                 case "tune" -> System.exit(ModelCommands.tune(rest));
+                case "scrape" -> System.exit(IngestCommands.scrape(rest, Config.fromEnv(), System.out, System.err));
                 case "bench" -> {
                     String what = rest.isEmpty() ? "" : rest.get(0);
-                    List<String> benchArgs = rest.subList(Math.min(1, rest.size()), rest.size());
+                    List<String> options = rest.subList(Math.min(1, rest.size()), rest.size());
                     switch (what) {
-                        case "score" -> System.exit(ModelCommands.benchScore(benchArgs));
-                        default -> throw new IllegalArgumentException("bench needs a benchmark name (score), got '"
-                                + what + "'");
+                        case "score" -> System.exit(ModelCommands.benchScore(options));
+                        case "ingest" -> System.exit(IngestCommands.benchIngest(options, System.out));
+                        default -> {
+                            System.err.println("unknown benchmark: '" + what + "' (score, ingest)");
+                            System.err.println(USAGE);
+                            System.exit(2);
+                        }
                     }
                 }
                 case "help", "--help", "-h" -> System.out.println(USAGE);

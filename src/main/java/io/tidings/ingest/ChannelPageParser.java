@@ -29,6 +29,8 @@ public final class ChannelPageParser {
     private static final Pattern DATA_POST = Pattern.compile("([A-Za-z0-9_]+)/(\\d{1,18})");
     private static final Pattern BACKGROUND_URL =
             Pattern.compile("background-image\\s*:\\s*url\\(\\s*['\"]?([^'\")]+)['\"]?\\s*\\)");
+    private static final Pattern POST_LINK =
+            Pattern.compile("(?:https?://)?(?:www\\.)?(?:t\\.me|telegram\\.me)/(?:s/)?([A-Za-z0-9_]+)/(\\d{1,18})(?:[?#].*)?");
     private static final Pattern VIEWS = Pattern.compile("(\\d{1,12}(?:[.,]\\d{1,3})?)\\s*([KMB]?)");
 
     /** Media that belongs to something quoted or linked, not to the post itself. */
@@ -46,28 +48,36 @@ public final class ChannelPageParser {
         String name = channel.toLowerCase(Locale.ROOT);
         Document doc = Jsoup.parse(html == null ? "" : html);
         List<ChannelPost> posts = new ArrayList<>();
+        int skipped = 0;
         Elements messages = doc.select("div.tgme_widget_message[data-post]");
         for (int i = 0; i < messages.size(); i++) {
             Element message = messages.get(i);
+            if (message.hasClass("service_message")) {
+                continue; // "Channel created", "pinned …", "photo updated": not content
+            }
             try {
                 ChannelPost post = post(name, message);
                 if (post != null) {
                     posts.add(post);
+                } else {
+                    skipped++;
                 }
             } catch (RuntimeException e) {
                 // one odd post must not cost the page; the markup is outside our control (and not logged verbatim)
                 log.debug("skipping unreadable post #{} of @{}: {}", i, name, e.getClass().getSimpleName());
+                skipped++;
             }
         }
-        return new ChannelPage(name, title(doc, name), posts, nextBefore(doc));
+        ChannelInfo info = info(doc, name);
+        return new ChannelPage(name, info.title(), posts, nextBefore(doc), info, skipped);
     }
 
     private static ChannelPost post(String channel, Element message) {
-        if (message.hasClass("service_message")) {
+        Matcher id = DATA_POST.matcher(message.attr("data-post").strip());
+        if (!id.matches()) {
             return null;
         }
-        Matcher id = DATA_POST.matcher(message.attr("data-post").strip());
-        if (!id.matches() || !id.group(1).equalsIgnoreCase(channel)) {
+        if (!id.group(1).equalsIgnoreCase(channel)) {
             return null;
         }
         long messageId = Long.parseLong(id.group(2));
@@ -77,33 +87,37 @@ public final class ChannelPageParser {
         }
         var rendered = TelegramHtml.render(textElement(message));
         List<String> media = new ArrayList<>();
-        PostKind kind = kindAndMedia(message, media);
+        String[] note = new String[1];
+        PostKind kind = kindAndMedia(message, media, note);
         if (kind == PostKind.POLL && rendered.text().isEmpty()) {
             String question = message.select(".tgme_widget_message_poll_question").text();
             rendered = new TelegramHtml.Rendered(question, TelegramHtml.escape(question));
-        } else if (kind == PostKind.OTHER && !rendered.text().isEmpty() && media.isEmpty()
-                && !hasUnsupportedMedia(message)) {
-            kind = PostKind.TEXT;
+        } else if (kind == PostKind.OTHER) {
+            kind = rendered.text().isEmpty() ? PostKind.OTHER : PostKind.TEXT;
         }
+        Element forwarded = message.selectFirst(".tgme_widget_message_forwarded_from_name");
         return new ChannelPost(channel, messageId, date, kind, rendered.text(), rendered.html(), media,
-                views(message), forwardedFrom(message), "https://t.me/" + id.group(1) + "/" + messageId);
+                views(message), forwardedFrom(forwarded), "https://t.me/" + id.group(1) + "/" + messageId,
+                forwarded == null ? null : TelegramHtml.safeHref(forwarded.attr("href")),
+                replyTo(message, channel), linkPreview(message), edited(message), signature(message), note[0]);
     }
 
     private static Element textElement(Element message) {
         // the outermost caption; a reply quote carries js-message_reply_text instead of js-message_text
-        Element text = message.selectFirst(".tgme_widget_message_text.js-message_text");
-        if (text != null) {
-            return text;
+        for (Element e : message.select(".tgme_widget_message_text.js-message_text")) {
+            if (e.closest(NOT_OWN_MEDIA) == null) {
+                return e;
+            }
         }
         for (Element e : message.select(".tgme_widget_message_text")) {
-            if (e.closest(".tgme_widget_message_reply") == null) {
+            if (e.closest(NOT_OWN_MEDIA) == null) {
                 return e;
             }
         }
         return null;
     }
 
-    private static PostKind kindAndMedia(Element message, List<String> media) {
+    private static PostKind kindAndMedia(Element message, List<String> media, String[] note) {
         Elements grouped = message.select(".tgme_widget_message_grouped_wrap");
         Element scope = grouped.isEmpty() ? message : grouped.first();
         int photos = 0;
@@ -132,34 +146,119 @@ public final class ChannelPageParser {
         if (photos == 1) {
             return PostKind.PHOTO;
         }
-        if (videos == 1 || hasOwn(message, ".tgme_widget_message_video, .tgme_widget_message_roundvideo")) {
+        if (videos == 1 || own(message, ".tgme_widget_message_video, .tgme_widget_message_roundvideo") != null) {
+            note[0] = ownText(message, ".message_video_duration, .tgme_widget_message_roundvideo_duration");
             return PostKind.VIDEO;
         }
-        if (hasOwn(message, ".tgme_widget_message_document_wrap, .tgme_widget_message_document")) {
+        if (own(message, ".tgme_widget_message_document_wrap, .tgme_widget_message_document") != null) {
+            note[0] = ownText(message, ".tgme_widget_message_document_title");
             return PostKind.DOCUMENT;
         }
-        if (hasOwn(message, ".tgme_widget_message_poll")) {
+        if (own(message, ".tgme_widget_message_poll") != null) {
             return PostKind.POLL;
+        }
+        if (own(message, ".tgme_widget_message_voice_player, .tgme_widget_message_voice") != null) {
+            note[0] = ownText(message, ".tgme_widget_message_voice_duration");
+            return PostKind.VOICE;
+        }
+        Element sticker = own(message, ".tgme_widget_message_sticker_wrap, .tgme_widget_message_sticker");
+        if (sticker != null) {
+            Element image = sticker.hasClass("tgme_widget_message_sticker") ? sticker
+                    : sticker.selectFirst(".tgme_widget_message_sticker");
+            String url = image == null ? null : backgroundUrl(image.attr("style"));
+            if (url == null && image != null) {
+                url = absolute(image.attr("data-webp"));
+            }
+            if (url != null) {
+                media.add(url);
+            }
+            return PostKind.STICKER;
+        }
+        if (own(message, ".tgme_widget_message_location_wrap, .tgme_widget_message_location") != null) {
+            return PostKind.LOCATION;
+        }
+        Element unsupported = visibleUnsupported(message);
+        if (unsupported != null) {
+            String label = unsupported.select(".message_media_not_supported_label").text().strip();
+            note[0] = label.isEmpty() ? null : label;
+            return PostKind.UNSUPPORTED;
         }
         return PostKind.OTHER; // becomes TEXT when a caption is all there is
     }
 
-    private static boolean hasUnsupportedMedia(Element message) {
-        return hasOwn(message, ".tgme_widget_message_sticker_wrap, .tgme_widget_message_sticker, "
-                + ".tgme_widget_message_voice, .tgme_widget_message_location_wrap, .message_media_not_supported");
-    }
-
-    private static boolean hasOwn(Element message, String selector) {
-        for (Element e : message.select(selector)) {
-            if (!isNotOwn(e)) {
-                return true;
+    /**
+     * Every post carries hidden "not supported" fallbacks (inside video players, or marked media_not_supported_cont
+     * beside a supported sticker); only one that sits directly in the bubble without that mark is what the page shows.
+     */
+    private static Element visibleUnsupported(Element message) {
+        for (Element e : message.select(".message_media_not_supported_wrap")) {
+            Element parent = e.parent();
+            if (!e.hasClass("media_not_supported_cont") && parent != null
+                    && parent.hasClass("tgme_widget_message_bubble")) {
+                return e;
             }
         }
-        return false;
+        return null;
+    }
+
+    private static Element own(Element message, String selector) {
+        for (Element e : message.select(selector)) {
+            if (!isNotOwn(e)) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    private static String ownText(Element message, String selector) {
+        Element e = own(message, selector);
+        String text = e == null ? "" : e.text().strip();
+        return text.isEmpty() ? null : text;
     }
 
     private static boolean isNotOwn(Element e) {
         return e.closest(NOT_OWN_MEDIA) != null;
+    }
+
+    private static long replyTo(Element message, String channel) {
+        Element reply = message.selectFirst("a.tgme_widget_message_reply[href]");
+        if (reply == null) {
+            return 0;
+        }
+        Matcher m = POST_LINK.matcher(reply.attr("href").strip());
+        return m.matches() && m.group(1).equalsIgnoreCase(channel) ? Long.parseLong(m.group(2)) : 0;
+    }
+
+    private static LinkPreview linkPreview(Element message) {
+        for (Element a : message.select("a.tgme_widget_message_link_preview")) {
+            if (a.closest(".tgme_widget_message_reply") != null) {
+                continue;
+            }
+            String url = TelegramHtml.safeHref(a.attr("href"));
+            if (url == null || url.startsWith("tg:")) {
+                return null;
+            }
+            Element image = a.selectFirst(".link_preview_image, .link_preview_right_image, .link_preview_video_thumb");
+            return new LinkPreview(url, textOf(a, ".link_preview_site_name"), textOf(a, ".link_preview_title"),
+                    textOf(a, ".link_preview_description"), image == null ? null : backgroundUrl(image.attr("style")));
+        }
+        return null;
+    }
+
+    private static String textOf(Element scope, String selector) {
+        Element e = scope.selectFirst(selector);
+        String text = e == null ? "" : e.text().strip();
+        return text.isEmpty() ? null : text;
+    }
+
+    private static boolean edited(Element message) {
+        Element meta = message.selectFirst(".tgme_widget_message_footer .tgme_widget_message_meta, "
+                + ".tgme_widget_message_meta");
+        return meta != null && meta.ownText().toLowerCase(Locale.ROOT).contains("edited");
+    }
+
+    private static String signature(Element message) {
+        return textOf(message, ".tgme_widget_message_footer .tgme_widget_message_from_author");
     }
 
     /** The URL inside {@code background-image:url('…')}, made absolute, http(s) only. */
@@ -217,8 +316,7 @@ public final class ChannelPageParser {
         return n.multiply(scale).longValue();
     }
 
-    private static String forwardedFrom(Element message) {
-        Element name = message.selectFirst(".tgme_widget_message_forwarded_from_name");
+    private static String forwardedFrom(Element name) {
         if (name == null) {
             return null;
         }
@@ -226,14 +324,52 @@ public final class ChannelPageParser {
         return text.isEmpty() ? null : text;
     }
 
-    private static String title(Document doc, String channel) {
+    private static ChannelInfo info(Document doc, String channel) {
         Element title = doc.selectFirst(".tgme_channel_info_header_title");
         String text = title == null ? "" : title.text().strip();
         if (text.isEmpty()) {
-            Element og = doc.selectFirst("meta[property=og:title]");
-            text = og == null ? "" : og.attr("content").strip();
+            text = meta(doc, "og:title");
         }
-        return text.isEmpty() ? channel : text;
+        String username = null;
+        Element user = doc.selectFirst(".tgme_channel_info_header_username");
+        if (user != null) {
+            String u = user.text().strip();
+            u = u.startsWith("@") ? u.substring(1) : u;
+            username = ChannelNames.isValid(u.toLowerCase(Locale.ROOT)) ? u.toLowerCase(Locale.ROOT) : null;
+        }
+        Element descriptionElement = doc.selectFirst(".tgme_channel_info_description");
+        String description = descriptionElement == null ? meta(doc, "og:description")
+                : TelegramHtml.render(descriptionElement).text();
+        Element avatar = doc.selectFirst(".tgme_channel_info_header .tgme_page_photo_image img[src]");
+        String avatarUrl = avatar == null ? null : absolute(avatar.attr("src"));
+        if (avatarUrl == null) {
+            avatarUrl = absolute(meta(doc, "og:image"));
+        }
+        long subscribers = 0;
+        for (Element counter : doc.select(".tgme_channel_info_counter")) {
+            String type = counter.select(".counter_type").text().strip().toLowerCase(Locale.ROOT);
+            if (type.startsWith("subscriber") || type.startsWith("member")) {
+                subscribers = parseViews(counter.select(".counter_value").text());
+            }
+        }
+        return new ChannelInfo(username, text.isEmpty() ? channel : text, description, avatarUrl, subscribers);
+    }
+
+    private static String meta(Document doc, String property) {
+        Element og = doc.selectFirst("meta[property=" + property + "]");
+        return og == null ? "" : og.attr("content").strip();
+    }
+
+    /** http(s) URLs as they are, protocol-relative ones made https; anything else (data:, javascript:) is dropped. */
+    private static String absolute(String raw) {
+        if (raw == null || raw.isBlank()) {
+            return null;
+        }
+        String url = raw.strip();
+        if (url.startsWith("//")) {
+            url = "https:" + url;
+        }
+        return TelegramHtml.safeHref(url) != null && !url.startsWith("tg:") ? url : null;
     }
 
     private static OptionalLong nextBefore(Document doc) {

@@ -1,47 +1,109 @@
 package io.tidings.ingest;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tidings.store.Channel;
 import io.tidings.store.ChannelRepository;
 import io.tidings.store.Post;
 import io.tidings.store.PostRepository;
 import io.tidings.store.PostRepository.NewPost;
-import java.time.Duration;
-import java.util.Comparator;
-import java.util.List;
-import java.util.Locale;
-import java.util.OptionalLong;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.util.retry.Retry;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
- * Polls the followed channels: reads the newest page, walks older pages until it reaches what is
- * already stored (or the backfill depth at first sight), stores each post once and announces the new
- * ones. A failing channel is logged and skipped; the others go on.
+ * Polls the followed channels: at first sight it reads back {@code backfillPages} pages, afterwards only what is new
+ * (walking older pages until it reaches what is stored). Each channel has its own interval, adapted to how often it
+ * posts; all requests share one politeness gate (rate limit, retry with backoff, circuit breaker) and at most
+ * {@code maxConcurrent} channels are read at once. New posts are stored once and announced; posts gone from the newest
+ * page are marked deleted and retracted; edited posts are updated. Channels without a public preview, removed ones and
+ * names now taken by another channel are marked unavailable (with the reason) and not polled again. A failing channel
+ * is logged, counted and retried later; the others go on.
  */
 public final class IngestService {
 
     private static final Logger log = LoggerFactory.getLogger(IngestService.class);
-    private static final int CHANNEL_CONCURRENCY = 4;
-    private static final int CATCH_UP_PAGES = 20;
 
     private final ChannelPageFetcher fetcher;
     private final ChannelRepository channels;
     private final PostRepository posts;
     private final Consumer<Post> announce;
-    private final int backfillPages;
+    private final Consumer<Post> retract;
+    private final IngestConfig config;
+    private final Clock clock;
+    private final Scheduler timer;
+    private final IngestMetrics metrics;
+    private final HostGate gate;
+    private final PollSchedule schedule;
+    private final Map<Long, State> states = new ConcurrentHashMap<>();
+    private volatile Instant lastRefresh = Instant.EPOCH;
 
+    /** Per-channel polling state, in memory: the database holds the catalogue, this holds the timetable. */
+    private static final class State {
+        final long id;
+        final String username;
+        volatile long lastMessageId;
+        volatile Instant nextPollAt;
+        volatile Duration interval;
+        volatile Instant lastSuccess;
+        final AtomicBoolean busy = new AtomicBoolean();
+
+        State(Channel ch, Instant nextPollAt) {
+            this.id = ch.id();
+            this.username = ch.username();
+            this.lastMessageId = ch.lastMessageId();
+            this.nextPollAt = nextPollAt;
+        }
+    }
+
+    /** The walking skeleton's constructor: default politeness, no retraction, meters kept locally. */
     public IngestService(ChannelPageFetcher fetcher, ChannelRepository channels, PostRepository posts,
-                         Consumer<Post> announce, int backfillPages) {
+            Consumer<Post> announce, int backfillPages) {
+        this(fetcher, channels, posts, announce, p -> { }, IngestConfig.custom().backfillPages(Math.max(1, backfillPages))
+                .build(), new SimpleMeterRegistry(), Clock.systemUTC(), Schedulers.parallel());
+    }
+
+    /**
+     * @param announce called once for every newly stored post (feeds the fresh pool)
+     * @param retract  called once for every post found deleted from its channel (remove it from the fresh pool)
+     * @param timer    runs the poll timetable, backoffs and delays (a virtual-time scheduler in tests)
+     */
+    public IngestService(ChannelPageFetcher fetcher, ChannelRepository channels, PostRepository posts,
+            Consumer<Post> announce, Consumer<Post> retract, IngestConfig config, MeterRegistry meters, Clock clock,
+            Scheduler timer) {
         this.fetcher = fetcher;
         this.channels = channels;
         this.posts = posts;
         this.announce = announce;
-        this.backfillPages = Math.max(1, backfillPages);
+        this.retract = retract;
+        this.config = config;
+        this.clock = clock;
+        this.timer = timer;
+        this.metrics = new IngestMetrics(meters);
+        this.gate = new HostGate(config, timer, metrics);
+        this.schedule = new PollSchedule(config.minInterval(), config.maxInterval(), config.jitter(),
+                () -> ThreadLocalRandom.current().nextDouble());
     }
 
     /** Adds configured channels to the catalogue (invalid names are reported and skipped). */
@@ -56,62 +118,228 @@ public final class IngestService {
                 .count();
     }
 
-    /** Polls every active channel once; emits the number of new posts stored. */
+    /** Polls every active channel once, now; emits the number of new posts stored. */
     public Mono<Long> pollAll() {
         return channels.active()
-                .flatMap(ch -> pollChannel(ch).onErrorResume(e -> {
-                    log.warn("polling @{} failed: {}", ch.username(), e.toString());
-                    return Mono.just(0L);
-                }), CHANNEL_CONCURRENCY)
+                .map(this::state)
+                .flatMap(st -> st.busy.compareAndSet(false, true) ? poll(st) : Mono.just(0L), config.maxConcurrent())
                 .reduce(0L, Long::sum);
     }
 
-    /** Polls now and then every {@code interval}; dispose to stop. */
-    public Disposable start(Duration interval) {
-        return Flux.interval(Duration.ZERO, interval)
-                .onBackpressureDrop()
-                .concatMap(t -> pollAll().doOnNext(n -> {
-                    if (n > 0) log.info("ingested {} new posts", n);
-                }), 1)
-                .subscribe();
+    /** Polls one channel now, as the timetable would (for tests and the demo). */
+    Mono<Long> pollChannel(Channel ch) {
+        State st = state(ch);
+        return st.busy.compareAndSet(false, true) ? poll(st) : Mono.just(0L);
     }
 
-    Mono<Long> pollChannel(Channel ch) {
-        int maxPages = ch.lastMessageId() == 0 ? backfillPages : CATCH_UP_PAGES;
-        return fetchWithRetry(ch.username(), OptionalLong.empty())
-                .expand(page -> {
-                    boolean reachedKnown = page.posts().stream().anyMatch(p -> p.messageId() <= ch.lastMessageId());
-                    return reachedKnown || page.nextBefore().isEmpty() ? Mono.empty()
-                            : fetchWithRetry(ch.username(), page.nextBefore());
+    /**
+     * Runs the timetable: every {@code tick} the channels that are due are polled, at most {@code maxConcurrent} at a
+     * time; the catalogue is re-read every {@code catalogueRefresh}. Dispose to stop.
+     */
+    public Disposable start() {
+        return Flux.interval(Duration.ZERO, config.tick(), timer)
+                .onBackpressureDrop()
+                .concatMap(t -> refreshIfStale().thenReturn(t), 1)
+                .concatMapIterable(t -> takeDue(clock.instant()), 1)
+                .flatMap(this::poll, config.maxConcurrent())
+                .subscribe(n -> {
+                    if (n > 0) {
+                        log.debug("ingested {} new posts", n);
+                    }
+                }, e -> log.error("the ingest timetable stopped: {}", e.toString()));
+    }
+
+    /** The walking skeleton's entry point: the interval is now adaptive per channel, this one is ignored. */
+    public Disposable start(Duration ignored) {
+        return start();
+    }
+
+    /** Makes the next tick re-read the catalogue (after a channel was added or approved). */
+    public void refreshSoon() {
+        lastRefresh = Instant.EPOCH;
+    }
+
+    private Mono<Void> refreshIfStale() {
+        Instant now = clock.instant();
+        if (Duration.between(lastRefresh, now).compareTo(config.catalogueRefresh()) < 0) {
+            return Mono.empty();
+        }
+        lastRefresh = now;
+        Set<Long> seen = new HashSet<>();
+        return channels.active()
+                .doOnNext(ch -> {
+                    seen.add(ch.id());
+                    state(ch);
                 })
-                .take(maxPages)
-                .collectList()
-                .flatMap(pages -> store(ch, pages))
-                .onErrorResume(ChannelUnavailableException.class, e -> {
-                    log.warn("@{} is not readable ({}): it will not be polled again", ch.username(), e.getMessage());
-                    return channels.markUnavailable(ch.id()).thenReturn(0L);
+                .then(Mono.fromRunnable(() -> states.values().removeIf(st -> {
+                    boolean gone = !seen.contains(st.id) && !st.busy.get();
+                    if (gone) {
+                        metrics.unwatch(st.username);
+                    }
+                    return gone;
+                })))
+                .onErrorResume(e -> {
+                    log.warn("could not read the channel catalogue: {}", e.toString());
+                    return Mono.empty();
+                })
+                .then();
+    }
+
+    private List<State> takeDue(Instant now) {
+        List<State> due = new ArrayList<>();
+        for (State st : states.values()) {
+            if (!st.nextPollAt.isAfter(now) && st.busy.compareAndSet(false, true)) {
+                due.add(st);
+            }
+        }
+        due.sort(Comparator.comparing(st -> st.nextPollAt));
+        return due;
+    }
+
+    private State state(Channel ch) {
+        return states.computeIfAbsent(ch.id(), id -> {
+            State st = new State(ch, clock.instant().plus(schedule.initialDelay()));
+            metrics.watch(st.username, () -> st.lastSuccess, clock::instant);
+            return st;
+        });
+    }
+
+    private Mono<Long> poll(State st) {
+        boolean first = st.lastMessageId == 0;
+        int maxPages = first ? config.backfillPages() : config.catchUpPages();
+        return fetch(st.username, OptionalLong.empty())
+                .flatMap(newest -> {
+                    if (newest.showsAnotherChannel()) {
+                        return Mono.error(new ChannelUnavailableException(st.username,
+                                "the name now belongs to another channel (@" + newest.info().username() + ")"));
+                    }
+                    Mono<Void> reconciled = first ? Mono.empty() : reconcile(st, newest);
+                    return reconciled.then(Mono.just(newest)
+                            .expand(page -> reachedKnown(page, st.lastMessageId) ? Mono.empty()
+                                    : fetch(st.username, page.nextBefore()))
+                            .take(maxPages)
+                            .collectList())
+                            .flatMap(pages -> store(st, pages));
+                })
+                .doOnSuccess(n -> metrics.outcome("ok"))
+                .onErrorResume(ChannelUnavailableException.class, e -> unavailable(st, e))
+                .onErrorResume(CallNotPermittedException.class, e -> {
+                    metrics.outcome("paused");
+                    st.nextPollAt = clock.instant().plus(config.breakerOpenFor());
+                    return Mono.just(0L);
+                })
+                .onErrorResume(e -> {
+                    metrics.outcome("failed");
+                    if (e instanceof ChannelFetchException f && f.status() == 200) {
+                        metrics.parseFailure("oversized", 1);
+                    }
+                    log.warn("polling @{} failed: {}", st.username, e.toString());
+                    log.debug("polling @{} failed", st.username, e);
+                    Duration backoff = st.interval == null ? config.minInterval() : st.interval;
+                    st.nextPollAt = clock.instant().plus(schedule.withJitter(backoff));
+                    return Mono.just(0L);
+                })
+                .doFinally(s -> st.busy.set(false));
+    }
+
+    private static boolean reachedKnown(ChannelPage page, long lastMessageId) {
+        return page.nextBefore().isEmpty()
+                || (!page.posts().isEmpty() && page.lowestId() <= lastMessageId);
+    }
+
+    private Mono<ChannelPage> fetch(String channel, OptionalLong before) {
+        return gate.call(() -> fetcher.fetch(channel, before))
+                .doOnNext(metrics::page);
+    }
+
+    /** Posts stored within the newest page's id range but missing from it were deleted; changed ones were edited. */
+    private Mono<Void> reconcile(State st, ChannelPage newest) {
+        if (newest.posts().isEmpty() || newest.skipped() > 0) {
+            return Mono.empty(); // an unreadable post could be the "missing" one: decide nothing on such a page
+        }
+        long from = newest.lowestId();
+        long to = Math.min(st.lastMessageId, newest.posts().stream().mapToLong(ChannelPost::messageId).max().orElse(0));
+        if (to < from) {
+            return Mono.empty();
+        }
+        Map<Long, ChannelPost> onPage = new java.util.HashMap<>();
+        newest.posts().forEach(p -> onPage.put(p.messageId(), p));
+        return posts.between(st.id, from, to)
+                .concatMap(stored -> {
+                    ChannelPost now = onPage.get(stored.messageId());
+                    if (now == null) {
+                        return posts.markDeleted(stored.id()).doOnNext(p -> {
+                            metrics.deleted();
+                            retract.accept(p);
+                        });
+                    }
+                    if (differs(stored, now)) {
+                        return posts.updateContent(stored.id(), kind(now), now.text(), now.html(), now.mediaUrls(),
+                                now.views(), now.edited()).doOnNext(p -> metrics.edited());
+                    }
+                    return Mono.<Post>empty();
+                })
+                .then();
+    }
+
+    private static boolean differs(Post stored, ChannelPost now) {
+        return !(stored.kind().equals(kind(now)) && stored.text().equals(now.text()) && stored.html().equals(now.html())
+                && stored.mediaUrls().equals(now.mediaUrls()));
+    }
+
+    private static String kind(ChannelPost p) {
+        return p.kind().name().toLowerCase(Locale.ROOT);
+    }
+
+    private Mono<Long> store(State st, List<ChannelPage> pages) {
+        ChannelPage newest = pages.get(0);
+        long known = st.lastMessageId;
+        List<ChannelPost> fresh = pages.stream().flatMap(p -> p.posts().stream())
+                .filter(p -> p.messageId() > known)
+                .sorted(Comparator.comparingLong(ChannelPost::messageId))
+                .distinct()
+                .toList();
+        long highest = fresh.stream().mapToLong(ChannelPost::messageId).max().orElse(known);
+        ChannelInfo info = newest.info();
+        return Flux.fromIterable(fresh)
+                .concatMap(p -> posts.insertIfAbsent(new NewPost(st.id, p.messageId(), p.date(), kind(p), p.text(),
+                        p.html(), p.mediaUrls(), p.views(), p.forwardedFrom())))
+                .doOnNext(p -> {
+                    metrics.stored(p.publishedAt(), clock.instant());
+                    announce.accept(p);
+                })
+                .count()
+                .flatMap(n -> channels.polled(st.id, info.title(), info.description(), info.avatarUrl(),
+                                info.subscribers(), highest)
+                        .thenReturn(n))
+                .doOnNext(n -> {
+                    Instant now = clock.instant();
+                    st.lastMessageId = Math.max(st.lastMessageId, highest);
+                    st.lastSuccess = now;
+                    st.interval = schedule.next(newest.posts().stream().map(ChannelPost::date).toList(), st.interval,
+                            !fresh.isEmpty(), now);
+                    st.nextPollAt = now.plus(schedule.withJitter(st.interval));
                 });
     }
 
-    private Mono<ChannelPage> fetchWithRetry(String channel, OptionalLong before) {
-        return fetcher.fetch(channel, before)
-                .retryWhen(Retry.backoff(2, Duration.ofSeconds(1)).maxBackoff(Duration.ofSeconds(10))
-                        .filter(e -> e instanceof ChannelFetchException));
+    private Mono<Long> unavailable(State st, ChannelUnavailableException e) {
+        metrics.outcome("unavailable");
+        String reason = e.getMessage().substring(e.getMessage().indexOf(':') + 1).strip();
+        log.warn("@{} is not readable ({}): it will not be polled again", st.username, reason);
+        states.remove(st.id);
+        metrics.unwatch(st.username);
+        return channels.markUnavailable(st.id, reason).thenReturn(0L);
     }
 
-    private Mono<Long> store(Channel ch, List<ChannelPage> pages) {
-        String title = pages.isEmpty() ? null : pages.get(0).title();
-        List<ChannelPost> fresh = pages.stream().flatMap(p -> p.posts().stream())
-                .filter(p -> p.messageId() > ch.lastMessageId())
-                .sorted(Comparator.comparingLong(ChannelPost::messageId))
-                .toList();
-        long newest = fresh.stream().mapToLong(ChannelPost::messageId).max().orElse(ch.lastMessageId());
-        return Flux.fromIterable(fresh)
-                .concatMap(p -> posts.insertIfAbsent(new NewPost(ch.id(), p.messageId(), p.date(),
-                        p.kind().name().toLowerCase(Locale.ROOT), p.text(), p.html(), p.mediaUrls(), p.views(), p.forwardedFrom())))
-                .doOnNext(announce)
-                .count()
-                .flatMap(n -> channels.polled(ch.id(), title, newest).thenReturn(n));
+    /** When the channel is polled next, or {@code null} when it is not on the timetable. */
+    Instant nextPollAt(long channelId) {
+        State st = states.get(channelId);
+        return st == null ? null : st.nextPollAt;
+    }
+
+    /** The host's circuit breaker state (CLOSED, OPEN, HALF_OPEN). */
+    public String hostState() {
+        return gate.state().name();
     }
 
     /** Untrusted input in a log line: control characters replaced, length bounded. */

@@ -39,6 +39,61 @@ public final class ChannelRepository {
         return sql.update("UPDATE channels SET status = 'unavailable', last_polled_at = now() WHERE id = $1", id);
     }
 
+    /** Stops polling the channel and keeps why (no preview, not found, name taken by another channel). */
+    public Mono<Long> markUnavailable(long id, String reason) {
+        return sql.update("UPDATE channels SET status = 'unavailable', unavailable_reason = $2, last_polled_at = now() "
+                + "WHERE id = $1", id, reason);
+    }
+
+    /** Records a successful poll with what the page header showed. */
+    public Mono<Long> polled(long id, String title, String description, String avatarUrl, long subscribers,
+            long lastMessageId) {
+        return sql.update("UPDATE channels SET title = COALESCE($2, title), description = COALESCE($3, description), "
+                        + "avatar_url = COALESCE($4, avatar_url), subscribers = GREATEST($5, 0), last_polled_at = now(), "
+                        + "last_success_at = now(), last_message_id = GREATEST(last_message_id, $6) WHERE id = $1",
+                id, orNull(title), orNull(description), orNull(avatarUrl), subscribers, lastMessageId);
+    }
+
+    /** Whether a suggestion created the channel or found it already there. */
+    public record Suggested(Channel channel, boolean created) {}
+
+    /**
+     * Adds a channel a reader suggested with the given status ({@code active} or {@code held}); an existing channel is
+     * returned unchanged.
+     */
+    public Mono<Suggested> suggest(String username, long readerId, String status) {
+        return sql.one("INSERT INTO channels (username, status, suggested_by) VALUES ($1, $2, $3) "
+                                + "ON CONFLICT (username) DO NOTHING RETURNING " + COLUMNS,
+                        ChannelRepository::map, username, status, readerId)
+                .map(c -> new Suggested(c, true))
+                .switchIfEmpty(Mono.defer(() -> findByUsername(username).map(c -> new Suggested(c, false))));
+    }
+
+    /** Channels waiting for an operator, oldest suggestion first. */
+    public Flux<Channel> held() {
+        return sql.query("SELECT " + COLUMNS + " FROM channels WHERE status = 'held' ORDER BY added_at, id",
+                ChannelRepository::map);
+    }
+
+    /** Sets a channel's status ({@code active} to approve or retry it, {@code removed} to reject it). */
+    public Mono<Long> setStatus(String username, String status) {
+        return sql.update("UPDATE channels SET status = $2, unavailable_reason = NULL WHERE username = $1",
+                username, status);
+    }
+
+    /** Why a channel is unavailable, when it is. */
+    public Mono<String> unavailableReason(String username) {
+        return sql.one("SELECT unavailable_reason FROM channels WHERE username = $1 AND status = 'unavailable'",
+                r -> {
+                    String reason = r.get("unavailable_reason", String.class);
+                    return reason == null ? "unavailable" : reason;
+                }, username);
+    }
+
+    private static Object orNull(String s) {
+        return s == null ? Sql.nullOf(String.class) : s;
+    }
+
     static Channel map(Readable r) {
         return new Channel(r.get("id", Long.class), r.get("username", String.class), r.get("title", String.class),
                 r.get("status", String.class), r.get("last_message_id", Long.class));

@@ -33,6 +33,40 @@ public final class PostRepository {
                 .flatMap(this::find);
     }
 
+    /** Stored, not deleted posts of a channel with message ids in {@code [fromId, toId]}, by message id. */
+    public Flux<Post> between(long channelId, long fromId, long toId) {
+        return sql.query(SELECT + "WHERE p.channel_id = $1 AND p.message_id BETWEEN $2 AND $3 AND NOT p.deleted "
+                + "ORDER BY p.message_id", PostRepository::map, channelId, fromId, toId);
+    }
+
+    /** Marks a post deleted (it left its channel); emits it when it was not deleted before. */
+    public Mono<Post> markDeleted(long postId) {
+        return sql.one("UPDATE posts SET deleted = true, updated_at = now() WHERE id = $1 AND NOT deleted RETURNING id",
+                        r -> r.get("id", Long.class), postId)
+                .flatMap(this::find);
+    }
+
+    /** Replaces the content of an edited post; emits the updated post. */
+    public Mono<Post> updateContent(long postId, String kind, String text, String html, List<String> mediaUrls,
+            long views, boolean edited) {
+        return sql.one("UPDATE posts SET kind = $2, text = $3, html = $4, media_urls = $5, views = GREATEST(views, $6), "
+                                + "edited = $7, updated_at = now() WHERE id = $1 RETURNING id",
+                        r -> r.get("id", Long.class), postId, kind, text, html, mediaUrls.toArray(String[]::new), views,
+                        edited)
+                .flatMap(this::find);
+    }
+
+    /** How many posts a channel has stored, deleted ones included (for tests and operators). */
+    public Mono<Long> countByChannel(long channelId) {
+        return sql.one("SELECT count(*) AS n FROM posts WHERE channel_id = $1", r -> r.get("n", Long.class), channelId);
+    }
+
+    /** Whether the post with this message id is marked deleted; empty when it is not stored. */
+    public Mono<Boolean> isDeleted(long channelId, long messageId) {
+        return sql.one("SELECT deleted FROM posts WHERE channel_id = $1 AND message_id = $2",
+                r -> r.get("deleted", Boolean.class), channelId, messageId);
+    }
+
     public Mono<Post> find(long id) {
         return sql.one(SELECT + "WHERE p.id = $1", PostRepository::map, id);
     }

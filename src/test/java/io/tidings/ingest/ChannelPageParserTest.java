@@ -32,6 +32,10 @@ class ChannelPageParserTest {
         assertThat(PAGE.channel()).isEqualTo("techdigest");
         assertThat(PAGE.title()).isEqualTo("Tech Digest 🚀");
         assertThat(PAGE.nextBefore()).isEqualTo(OptionalLong.of(101));
+        assertThat(PAGE.info().username()).isEqualTo("techdigest");
+        assertThat(PAGE.info().description()).isEqualTo("Daily notes on software & hardware.");
+        assertThat(PAGE.info().avatarUrl()).isEqualTo("https://cdn4.telesco.pe/file/avatar_techdigest.jpg");
+        assertThat(PAGE.info().subscribers()).isEqualTo(48_300);
         // 100 is a service message ("Channel photo updated"); 104 and 105 belong to album 103
         assertThat(PAGE.posts()).extracting(ChannelPost::messageId).containsExactly(101L, 102L, 103L, 106L, 107L,
                 108L, 109L);
@@ -94,6 +98,7 @@ class ChannelPageParserTest {
         assertThat(p.kind()).isEqualTo(PostKind.DOCUMENT);
         assertThat(p.mediaUrls()).isEmpty();
         assertThat(p.text()).isEqualTo("Slides from the talk");
+        assertThat(p.mediaNote()).isEqualTo("slides.pdf");
         assertThat(p.views()).isEqualTo(15_400);
     }
 
@@ -102,6 +107,9 @@ class ChannelPageParserTest {
         ChannelPost p = post(108);
         assertThat(p.kind()).isEqualTo(PostKind.TEXT);
         assertThat(p.forwardedFrom()).isEqualTo("Other News");
+        assertThat(p.forwardedFromUrl()).isEqualTo("https://t.me/othernews/55");
+        assertThat(p.linkPreview()).isEqualTo(new LinkPreview("https://example.org/article", "Example", "An article",
+                null, "https://cdn4.telesco.pe/file/preview108.jpg"));
         assertThat(p.text()).isEqualTo("Forwarded words\non two lines");
         assertThat(p.mediaUrls()).isEmpty();
         assertThat(p.views()).isEqualTo(2_500_000);

@@ -40,6 +40,9 @@ public final class LocalChannelServer implements AutoCloseable {
         final List<TmePageRenderer.Post> posts = new ArrayList<>(); // guarded by this, ascending ids
         long lastId;                                                  // guarded by this
         volatile boolean noPreview;
+        volatile boolean invalidUtf8;
+        volatile boolean hanging;
+        volatile int padding;
 
         Channel(String title, String description) {
             this.title = title;
@@ -47,16 +50,24 @@ public final class LocalChannelServer implements AutoCloseable {
         }
     }
 
-    private record Fault(int status, int remaining) {
+    private record Fault(int status, int remaining, int retryAfterSeconds) {
     }
 
     private final Map<String, Channel> channels = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
     private final AtomicReference<Fault> fault = new AtomicReference<>();
     private volatile Duration delay = Duration.ZERO;
+    private volatile boolean hanging;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger maxInFlight = new AtomicInteger();
+    private final int pageSize;
     private final DisposableServer server;
 
-    private LocalChannelServer() {
+    private LocalChannelServer(int pageSize) {
+        if (pageSize < 1) {
+            throw new IllegalArgumentException("pageSize must be positive");
+        }
+        this.pageSize = pageSize;
         this.server = HttpServer.create()
                 .host("127.0.0.1")
                 .port(0)
@@ -66,7 +77,12 @@ public final class LocalChannelServer implements AutoCloseable {
 
     /** Binds a new server on a free port. */
     public static LocalChannelServer start() {
-        return new LocalChannelServer();
+        return new LocalChannelServer(PAGE_SIZE);
+    }
+
+    /** Binds a new server whose pages hold {@code pageSize} posts (small pages keep big tests cheap). */
+    public static LocalChannelServer start(int pageSize) {
+        return new LocalChannelServer(pageSize);
     }
 
     /** {@code http://127.0.0.1:PORT}, to use as {@code TME_BASE_URL}. */
@@ -85,11 +101,60 @@ public final class LocalChannelServer implements AutoCloseable {
      * t.me shows it.
      */
     public long addPost(String channel, String text, String photoUrl, Instant date, long views) {
+        return add(channel, 1, id -> new TmePageRenderer.Post(id, text == null ? "" : text, photoUrl,
+                date.truncatedTo(ChronoUnit.SECONDS), Math.max(0, views)));
+    }
+
+    /** Publishes an album of photos with one caption; like Telegram it takes one message id per photo. */
+    public long addAlbum(String channel, String caption, List<String> photoUrls, Instant date, long views) {
+        if (photoUrls.size() < 2) {
+            throw new IllegalArgumentException("an album has at least two photos");
+        }
+        return add(channel, photoUrls.size(), id -> new TmePageRenderer.Post(id, caption == null ? "" : caption,
+                photoUrls, null, null, date.truncatedTo(ChronoUnit.SECONDS), Math.max(0, views), false));
+    }
+
+    /** Publishes a video post shown by its thumbnail. */
+    public long addVideo(String channel, String caption, String thumbUrl, Instant date, long views) {
+        return add(channel, 1, id -> new TmePageRenderer.Post(id, caption == null ? "" : caption, List.of(),
+                Objects.requireNonNull(thumbUrl, "thumbUrl"), null, date.truncatedTo(ChronoUnit.SECONDS),
+                Math.max(0, views), false));
+    }
+
+    /** Publishes a post forwarded from {@code fromUsername}. */
+    public long addForwarded(String channel, String text, String fromUsername, Instant date, long views) {
+        return add(channel, 1, id -> new TmePageRenderer.Post(id, text == null ? "" : text, List.of(), null,
+                checkName(fromUsername), date.truncatedTo(ChronoUnit.SECONDS), Math.max(0, views), false));
+    }
+
+    /** Deletes a post: it disappears from every page, as on t.me. Returns false when there was none. */
+    public boolean deletePost(String channel, long id) {
         Channel c = channel(channel);
         synchronized (c) {
-            long id = ++c.lastId;
-            c.posts.add(new TmePageRenderer.Post(id, text == null ? "" : text, photoUrl,
-                    date.truncatedTo(ChronoUnit.SECONDS), Math.max(0, views)));
+            return c.posts.removeIf(p -> p.id() == id);
+        }
+    }
+
+    /** Replaces a post's text and marks it edited. Returns false when there is no such post. */
+    public boolean editPost(String channel, long id, String newText) {
+        Channel c = channel(channel);
+        synchronized (c) {
+            for (int i = 0; i < c.posts.size(); i++) {
+                if (c.posts.get(i).id() == id) {
+                    c.posts.set(i, c.posts.get(i).edit(newText == null ? "" : newText));
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    private long add(String channel, int ids, java.util.function.LongFunction<TmePageRenderer.Post> post) {
+        Channel c = channel(channel);
+        synchronized (c) {
+            long id = c.lastId + 1;
+            c.lastId += ids;
+            c.posts.add(post.apply(id));
             return id;
         }
     }
@@ -101,6 +166,31 @@ public final class LocalChannelServer implements AutoCloseable {
     /** From now on {@code /s/name} redirects to {@code /name}, as t.me does for channels without a preview. */
     public void setNoPreview(String name) {
         channel(name).noPreview = true;
+    }
+
+    /** Pages of {@code name} are sent with invalid UTF-8 byte sequences inside the post texts. */
+    public void setInvalidUtf8(String name, boolean invalid) {
+        channel(name).invalidUtf8 = invalid;
+    }
+
+    /** Pages of {@code name} carry this many bytes of filler markup (a huge page); 0 for none. */
+    public void setPadding(String name, int bytes) {
+        channel(name).padding = Math.max(0, bytes);
+    }
+
+    /** While true, every preview request is accepted and never answered (a hanging server). */
+    public void setHanging(boolean hanging) {
+        this.hanging = hanging;
+    }
+
+    /** While true, preview requests for {@code name} are accepted and never answered. */
+    public void setHanging(String name, boolean hanging) {
+        channel(name).hanging = hanging;
+    }
+
+    /** The most preview requests that were being answered at the same time. */
+    public int maxConcurrentRequests() {
+        return maxInFlight.get();
     }
 
     /** Requests received for {@code /s/<channel>}, any query, any outcome. */
@@ -121,10 +211,15 @@ public final class LocalChannelServer implements AutoCloseable {
 
     /** The next {@code times} preview requests (any channel) are answered with {@code status} and no page. */
     public void failNext(int status, int times) {
-        if (status < 100 || status > 599 || times < 0) {
+        failNext(status, times, 1);
+    }
+
+    /** As {@link #failNext(int, int)}; a 429 or 503 carries {@code Retry-After: retryAfterSeconds} (none when 0). */
+    public void failNext(int status, int times, int retryAfterSeconds) {
+        if (status < 100 || status > 599 || times < 0 || retryAfterSeconds < 0) {
             throw new IllegalArgumentException("status " + status + ", times " + times);
         }
-        fault.set(times == 0 ? null : new Fault(status, times));
+        fault.set(times == 0 ? null : new Fault(status, times, retryAfterSeconds));
     }
 
     /** Every preview answer waits this long first (zero to stop). */
@@ -153,18 +248,26 @@ public final class LocalChannelServer implements AutoCloseable {
     }
 
     private Publisher<Void> preview(String raw, HttpServerRequest request, HttpServerResponse response) {
+        Channel target = channels.get(raw.toLowerCase(Locale.ROOT));
+        if (hanging || (target != null && target.hanging)) {
+            return Mono.never();
+        }
         Duration wait = delay;
         Mono<Void> answer = Mono.defer(() -> answerPreview(raw, request, response));
-        return wait.isZero() ? answer : Mono.delay(wait).then(answer);
+        return Mono.using(() -> {
+            int now = inFlight.incrementAndGet();
+            maxInFlight.accumulateAndGet(now, Math::max);
+            return now;
+        }, n -> wait.isZero() ? answer : Mono.delay(wait).then(answer), n -> inFlight.decrementAndGet());
     }
 
     private Mono<Void> answerPreview(String raw, HttpServerRequest request, HttpServerResponse response) {
-        Integer failure = takeFault();
+        Fault failure = takeFault();
         if (failure != null) {
-            if (failure == 429) {
-                response.header(HttpHeaderNames.RETRY_AFTER, "1");
+            if ((failure.status() == 429 || failure.status() == 503) && failure.retryAfterSeconds() > 0) {
+                response.header(HttpHeaderNames.RETRY_AFTER, Integer.toString(failure.retryAfterSeconds()));
             }
-            return text(response, HttpResponseStatus.valueOf(failure), "injected failure");
+            return text(response, HttpResponseStatus.valueOf(failure.status()), "injected failure");
         }
         String name = raw.toLowerCase(Locale.ROOT);
         Channel c = ChannelNames.isValid(name) ? channels.get(name) : null;
@@ -185,14 +288,23 @@ public final class LocalChannelServer implements AutoCloseable {
                     end++;
                 }
             }
-            int start = Math.max(0, end - PAGE_SIZE);
+            int start = Math.max(0, end - pageSize);
             page = List.copyOf(c.posts.subList(start, end));
             more = start > 0 ? page.get(0).id() : null;
         }
         String html = TmePageRenderer.channelPage(name, c.title, c.description, 1_000 + c.lastId, page, more);
+        if (c.padding > 0) {
+            int at = html.lastIndexOf("</body>");
+            html = html.substring(0, at) + "<div class=\"filler\">" + "x".repeat(c.padding) + "</div>\n"
+                    + html.substring(at);
+        }
+        byte[] body = html.getBytes(StandardCharsets.UTF_8);
+        if (c.invalidUtf8) {
+            body = breakUtf8(html);
+        }
         return response.status(HttpResponseStatus.OK)
                 .header(HttpHeaderNames.CONTENT_TYPE, "text/html; charset=utf-8")
-                .sendString(Mono.just(html), StandardCharsets.UTF_8)
+                .sendByteArray(Mono.just(body))
                 .then();
     }
 
@@ -208,17 +320,32 @@ public final class LocalChannelServer implements AutoCloseable {
                 .then();
     }
 
-    private Integer takeFault() {
+    private Fault takeFault() {
         while (true) {
             Fault f = fault.get();
             if (f == null) {
                 return null;
             }
-            Fault next = f.remaining() <= 1 ? null : new Fault(f.status(), f.remaining() - 1);
+            Fault next = f.remaining() <= 1 ? null : new Fault(f.status(), f.remaining() - 1, f.retryAfterSeconds());
             if (fault.compareAndSet(f, next)) {
-                return f.status();
+                return f;
             }
         }
+    }
+
+    /** Puts a lone continuation byte and a truncated sequence into every post text. */
+    private static byte[] breakUtf8(String html) {
+        String marker = "js-message_text\" dir=\"auto\">";
+        var out = new java.io.ByteArrayOutputStream(html.length() + 64);
+        int from = 0;
+        for (int at = html.indexOf(marker); at >= 0; at = html.indexOf(marker, from)) {
+            int end = at + marker.length();
+            out.writeBytes(html.substring(from, end).getBytes(StandardCharsets.UTF_8));
+            out.writeBytes(new byte[] {(byte) 0x80, 'o', 'k', (byte) 0xE2, (byte) 0x82, ' '});
+            from = end;
+        }
+        out.writeBytes(html.substring(from).getBytes(StandardCharsets.UTF_8));
+        return out.toByteArray();
     }
 
     private static Mono<Void> text(HttpServerResponse response, HttpResponseStatus status, String body) {

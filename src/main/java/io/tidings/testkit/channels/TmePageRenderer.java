@@ -20,8 +20,24 @@ final class TmePageRenderer {
     private static final DateTimeFormatter CLOCK =
             DateTimeFormatter.ofPattern("HH:mm", Locale.ROOT).withZone(ZoneOffset.UTC);
 
-    /** One post as the server keeps it. */
-    record Post(long id, String text, String photoUrl, Instant date, long views) {
+    /**
+     * One post as the server keeps it. An album has several photos (and spans as many message ids); a video has a
+     * thumbnail; a forwarded post names its origin.
+     */
+    record Post(long id, String text, List<String> photos, String videoThumb, String forwardedFrom, Instant date,
+            long views, boolean edited) {
+
+        Post(long id, String text, String photoUrl, Instant date, long views) {
+            this(id, text, photoUrl == null ? List.of() : List.of(photoUrl), null, null, date, views, false);
+        }
+
+        Post {
+            photos = List.copyOf(photos);
+        }
+
+        Post edit(String newText) {
+            return new Post(id, newText, photos, videoThumb, forwardedFrom, date, views, true);
+        }
     }
 
     private TmePageRenderer() {
@@ -77,20 +93,56 @@ final class TmePageRenderer {
                 .append("<div class=\"tgme_widget_message_author accent_color\">")
                 .append("<a class=\"tgme_widget_message_owner_name\" href=\"https://t.me/").append(n)
                 .append("\"><span dir=\"auto\">").append(escape(title)).append("</span></a></div>\n");
-        if (p.photoUrl() != null) {
+        if (p.forwardedFrom() != null) {
+            b.append("<div class=\"tgme_widget_message_forwarded_from accent_color\">Forwarded from&nbsp;")
+                    .append("<a class=\"tgme_widget_message_forwarded_from_name\" href=\"https://t.me/")
+                    .append(escape(p.forwardedFrom())).append("\"><span dir=\"auto\">").append(escape(p.forwardedFrom()))
+                    .append("</span></a></div>\n");
+        }
+        boolean album = p.photos().size() > 1;
+        if (album) {
+            b.append("<div class=\"tgme_widget_message_grouped_wrap js-message_grouped_wrap\" data-margin-w=\"2\" ")
+                    .append("data-margin-h=\"2\" style=\"width:453px;\"><div class=\"tgme_widget_message_grouped ")
+                    .append("js-message_grouped\" style=\"padding-top:93.819%\"><div class=\"tgme_widget_message_grouped_layer ")
+                    .append("js-message_grouped_layer\" style=\"width:453px;height:425px\">");
+            for (int i = 0; i < p.photos().size(); i++) {
+                b.append("<a class=\"tgme_widget_message_photo_wrap grouped_media_wrap blured js-message_photo\" ")
+                        .append("style=\"left:0px;top:0px;width:226px;height:169px;background-image:url('")
+                        .append(escape(cssUrl(p.photos().get(i)))).append("')\" data-ratio=\"1.3333333333333\" href=\"https://t.me/")
+                        .append(n).append('/').append(p.id() + i).append("?single\"><div class=\"grouped_media_helper\">")
+                        .append("<div class=\"tgme_widget_message_photo grouped_media\"></div></div></a>");
+            }
+            b.append("</div></div></div>\n");
+        } else if (p.photos().size() == 1) {
             b.append("<a class=\"tgme_widget_message_photo_wrap blured js-message_photo\" style=\"width:453px;")
-                    .append("background-image:url('").append(escape(cssUrl(p.photoUrl())))
+                    .append("background-image:url('").append(escape(cssUrl(p.photos().get(0))))
                     .append("')\" data-ratio=\"1.3333333333333\" href=\"").append(link).append("\">")
                     .append("<div class=\"tgme_widget_message_photo\" style=\"padding-top:75%\"></div></a>\n");
         }
+        if (p.videoThumb() != null) {
+            b.append("<a class=\"tgme_widget_message_video_player blured js-message_video_player\" href=\"").append(link)
+                    .append("\"><i class=\"tgme_widget_message_video_thumb\" style=\"background-image:url('")
+                    .append(escape(cssUrl(p.videoThumb()))).append("')\"></i><div class=\"tgme_widget_message_video_wrap\">")
+                    .append("</div><div class=\"message_video_play js-message_video_play\"></div>")
+                    .append("<time class=\"message_video_duration js-message_video_duration\">0:27</time>")
+                    .append("<div class=\"message_media_not_supported_wrap\"><div class=\"message_media_not_supported\">")
+                    .append("<div class=\"message_media_not_supported_label\">This media is not supported in your browser")
+                    .append("</div></div></div></a>\n");
+        }
         if (p.text() != null && !p.text().isEmpty()) {
-            b.append("<div class=\"tgme_widget_message_text js-message_text\" dir=\"auto\">")
-                    .append(multiline(p.text())).append("</div>\n");
+            // an album caption sits in two nested text divs, as on t.me
+            String open = "<div class=\"tgme_widget_message_text js-message_text\" dir=\"auto\">";
+            b.append(open);
+            if (album) {
+                b.append(open);
+            }
+            b.append(multiline(p.text())).append(album ? "</div></div>\n" : "</div>\n");
         }
         b.append("<div class=\"tgme_widget_message_footer compact js-message_footer\">")
                 .append("<div class=\"tgme_widget_message_info short js-message_info\">")
                 .append("<span class=\"tgme_widget_message_views\">").append(compact(p.views()))
                 .append("</span><span class=\"copyonly\"> views</span><span class=\"tgme_widget_message_meta\">")
+                .append(p.edited() ? "edited &nbsp;" : "")
                 .append("<a class=\"tgme_widget_message_date\" href=\"").append(link).append("\">")
                 .append("<time datetime=\"").append(DATETIME.format(p.date())).append("\" class=\"time\">")
                 .append(CLOCK.format(p.date())).append("</time></a></span></div></div>\n")

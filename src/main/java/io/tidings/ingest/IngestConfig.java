@@ -1,0 +1,161 @@
+package io.tidings.ingest;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How ingest polls and how politely it treats t.me. Immutable; build with {@link #custom()}.
+ *
+ * @param backfillPages        pages read at first sight of a channel (walking back with {@code ?before=})
+ * @param catchUpPages         most pages read per poll to catch up with a busy channel
+ * @param minInterval          a channel is never polled more often than this
+ * @param maxInterval          nor less often than this
+ * @param jitter               each interval is stretched or shrunk by up to this fraction at random (0–0.5)
+ * @param maxConcurrent        requests to the host at the same time (also the connection pool size)
+ * @param requestsPerSecond    requests started per second, all channels together
+ * @param retries              retries of one request on 429, 5xx, timeouts and network errors
+ * @param retryMinBackoff      first backoff (doubling, with jitter) when the server gave no Retry-After
+ * @param retryMaxBackoff      longest backoff and longest Retry-After honoured
+ * @param breakerFailureRate   percent of failed requests (after retries) that opens the circuit for the host
+ * @param breakerWindow        requests the failure rate is computed over
+ * @param breakerOpenFor       how long the host is left alone once the circuit opened
+ * @param requestTimeout       for one page, body included
+ * @param tick                 how often the scheduler looks for channels that are due
+ * @param catalogueRefresh     how often new or re-activated channels are picked up from the database
+ * @param maxPageBytes         larger pages are refused (counted as a parse failure) instead of filling the heap
+ * @param autoAccept           channels readers suggest are followed at once (true) or held for an operator (false)
+ */
+public record IngestConfig(int backfillPages, int catchUpPages, Duration minInterval, Duration maxInterval,
+        double jitter, int maxConcurrent, double requestsPerSecond, int retries, Duration retryMinBackoff,
+        Duration retryMaxBackoff, float breakerFailureRate, int breakerWindow, Duration breakerOpenFor,
+        Duration requestTimeout, Duration tick, Duration catalogueRefresh, int maxPageBytes, boolean autoAccept) {
+
+    public IngestConfig {
+        if (backfillPages < 1 || catchUpPages < 1 || maxConcurrent < 1 || retries < 0 || breakerWindow < 1) {
+            throw new IllegalArgumentException("ingest: pages, concurrency and breaker window must be positive");
+        }
+        if (!(requestsPerSecond > 0) || jitter < 0 || jitter > 0.5 || !(breakerFailureRate > 0)
+                || breakerFailureRate > 100) {
+            throw new IllegalArgumentException("ingest: requests/s > 0, jitter in [0, 0.5], failure rate in (0, 100]");
+        }
+        for (Duration d : new Duration[] {minInterval, maxInterval, retryMinBackoff, retryMaxBackoff, breakerOpenFor,
+                requestTimeout, tick, catalogueRefresh}) {
+            if (Objects.requireNonNull(d).isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("ingest: durations must be positive");
+            }
+        }
+        if (maxPageBytes < 1024) {
+            throw new IllegalArgumentException("ingest: the page size limit must be at least 1024 bytes");
+        }
+        if (maxInterval.compareTo(minInterval) < 0) {
+            throw new IllegalArgumentException("ingest: the maximum poll interval is below the minimum");
+        }
+    }
+
+    /** This configuration with another backfill depth. */
+    public IngestConfig withBackfillPages(int pages) {
+        return new IngestConfig(pages, catchUpPages, minInterval, maxInterval, jitter, maxConcurrent, requestsPerSecond,
+                retries, retryMinBackoff, retryMaxBackoff, breakerFailureRate, breakerWindow, breakerOpenFor,
+                requestTimeout, tick, catalogueRefresh, maxPageBytes, autoAccept);
+    }
+
+    public static Builder custom() {
+        return new Builder();
+    }
+
+    public static IngestConfig defaults() {
+        return custom().build();
+    }
+
+    /**
+     * Reads the settings from environment variables (README, "Configuration"): BACKFILL_PAGES, POLL_MIN_SECONDS,
+     * POLL_MAX_SECONDS, POLL_JITTER, TME_MAX_CONCURRENT, TME_REQUESTS_PER_SECOND, TME_RETRIES, TME_TIMEOUT_SECONDS,
+     * TME_MAX_PAGE_BYTES, TME_BREAKER_OPEN_SECONDS, CATALOGUE_AUTO_ACCEPT. {@code get} returns null for unset ones.
+     */
+    public static IngestConfig fromEnv(java.util.function.Function<String, String> get) {
+        Builder b = custom();
+        b.backfillPages(integer(get, "BACKFILL_PAGES", b.backfillPages));
+        b.interval(Duration.ofSeconds(integer(get, "POLL_MIN_SECONDS", 60)),
+                Duration.ofSeconds(integer(get, "POLL_MAX_SECONDS", 3600)));
+        b.jitter(decimal(get, "POLL_JITTER", b.jitter));
+        b.maxConcurrent(integer(get, "TME_MAX_CONCURRENT", b.maxConcurrent));
+        b.requestsPerSecond(decimal(get, "TME_REQUESTS_PER_SECOND", b.requestsPerSecond));
+        b.retries(integer(get, "TME_RETRIES", b.retries), b.retryMinBackoff, b.retryMaxBackoff);
+        b.requestTimeout(Duration.ofSeconds(integer(get, "TME_TIMEOUT_SECONDS", 15)));
+        b.maxPageBytes(integer(get, "TME_MAX_PAGE_BYTES", b.maxPageBytes));
+        b.breaker(b.breakerFailureRate, b.breakerWindow, Duration.ofSeconds(integer(get, "TME_BREAKER_OPEN_SECONDS", 120)));
+        String accept = get.apply("CATALOGUE_AUTO_ACCEPT");
+        if (accept != null) {
+            if (!accept.equalsIgnoreCase("true") && !accept.equalsIgnoreCase("false")) {
+                throw new IllegalArgumentException("CATALOGUE_AUTO_ACCEPT must be true or false");
+            }
+            b.autoAccept(Boolean.parseBoolean(accept));
+        }
+        return b.build();
+    }
+
+    private static int integer(java.util.function.Function<String, String> get, String name, int dflt) {
+        String v = get.apply(name);
+        try {
+            return v == null ? dflt : Integer.parseInt(v.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a whole number");
+        }
+    }
+
+    private static double decimal(java.util.function.Function<String, String> get, String name, double dflt) {
+        String v = get.apply(name);
+        try {
+            return v == null ? dflt : Double.parseDouble(v.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a number");
+        }
+    }
+
+    /** Builder with the documented defaults. */
+    public static final class Builder {
+        private int backfillPages = 3;
+        private int catchUpPages = 20;
+        private Duration minInterval = Duration.ofMinutes(1);
+        private Duration maxInterval = Duration.ofHours(1);
+        private double jitter = 0.2;
+        private int maxConcurrent = 4;
+        private double requestsPerSecond = 5;
+        private int retries = 3;
+        private Duration retryMinBackoff = Duration.ofSeconds(1);
+        private Duration retryMaxBackoff = Duration.ofMinutes(2);
+        private float breakerFailureRate = 50;
+        private int breakerWindow = 20;
+        private Duration breakerOpenFor = Duration.ofMinutes(2);
+        private Duration requestTimeout = ChannelPageFetcher.DEFAULT_TIMEOUT;
+        private Duration tick = Duration.ofSeconds(1);
+        private Duration catalogueRefresh = Duration.ofSeconds(30);
+        private int maxPageBytes = ChannelPageFetcher.DEFAULT_MAX_BODY_BYTES;
+        private boolean autoAccept = true;
+
+        public Builder backfillPages(int n) { this.backfillPages = n; return this; }
+        public Builder catchUpPages(int n) { this.catchUpPages = n; return this; }
+        public Builder interval(Duration min, Duration max) { this.minInterval = min; this.maxInterval = max; return this; }
+        public Builder jitter(double fraction) { this.jitter = fraction; return this; }
+        public Builder maxConcurrent(int n) { this.maxConcurrent = n; return this; }
+        public Builder requestsPerSecond(double n) { this.requestsPerSecond = n; return this; }
+        public Builder retries(int n, Duration minBackoff, Duration maxBackoff) {
+            this.retries = n; this.retryMinBackoff = minBackoff; this.retryMaxBackoff = maxBackoff; return this;
+        }
+        public Builder breaker(float failureRatePercent, int window, Duration openFor) {
+            this.breakerFailureRate = failureRatePercent; this.breakerWindow = window; this.breakerOpenFor = openFor;
+            return this;
+        }
+        public Builder requestTimeout(Duration d) { this.requestTimeout = d; return this; }
+        public Builder tick(Duration d) { this.tick = d; return this; }
+        public Builder catalogueRefresh(Duration d) { this.catalogueRefresh = d; return this; }
+        public Builder maxPageBytes(int n) { this.maxPageBytes = n; return this; }
+        public Builder autoAccept(boolean b) { this.autoAccept = b; return this; }
+
+        public IngestConfig build() {
+            return new IngestConfig(backfillPages, catchUpPages, minInterval, maxInterval, jitter, maxConcurrent,
+                    requestsPerSecond, retries, retryMinBackoff, retryMaxBackoff, breakerFailureRate, breakerWindow,
+                    breakerOpenFor, requestTimeout, tick, catalogueRefresh, maxPageBytes, autoAccept);
+        }
+    }
+}
