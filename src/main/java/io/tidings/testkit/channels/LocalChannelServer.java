@@ -40,6 +40,7 @@ public final class LocalChannelServer implements AutoCloseable {
         final List<TmePageRenderer.Post> posts = new ArrayList<>(); // guarded by this, ascending ids
         long lastId;                                                  // guarded by this
         volatile boolean noPreview;
+        volatile int failWith;                                        // 0 = answer normally
 
         Channel(String title, String description) {
             this.title = title;
@@ -101,6 +102,14 @@ public final class LocalChannelServer implements AutoCloseable {
     /** From now on {@code /s/name} redirects to {@code /name}, as t.me does for channels without a preview. */
     public void setNoPreview(String name) {
         channel(name).noPreview = true;
+    }
+
+    /** From now on every preview request of this channel is answered with {@code status} (0 to heal it). */
+    public void failChannel(String name, int status) {
+        if (status != 0 && (status < 100 || status > 599)) {
+            throw new IllegalArgumentException("status " + status);
+        }
+        channel(name).failWith = status;
     }
 
     /** Requests received for {@code /s/<channel>}, any query, any outcome. */
@@ -170,6 +179,9 @@ public final class LocalChannelServer implements AutoCloseable {
         Channel c = ChannelNames.isValid(name) ? channels.get(name) : null;
         if (c == null) {
             return text(response, HttpResponseStatus.NOT_FOUND, "not found");
+        }
+        if (c.failWith != 0) {
+            return text(response, HttpResponseStatus.valueOf(c.failWith), "injected failure");
         }
         if (c.noPreview) {
             return response.status(HttpResponseStatus.FOUND).header(HttpHeaderNames.LOCATION, "/" + name).send();
