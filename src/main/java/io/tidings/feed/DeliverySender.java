@@ -44,6 +44,9 @@ public final class DeliverySender {
     private final Sinks.Many<Boolean> wake = Sinks.many().multicast().onBackpressureBuffer(1, false);
     private final AtomicLong pausedUntilNanos = new AtomicLong(System.nanoTime());
     private final ConcurrentHashMap<Long, Long> chatFreeAtNanos = new ConcurrentHashMap<>();
+    // readers found unreachable here, and when: deliveries claimed before that are not sent any more
+    private final ConcurrentHashMap<Long, Long> unreachableAtNanos = new ConcurrentHashMap<>();
+    private static final Duration UNREACHABLE_MEMORY = Duration.ofMinutes(30);
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong rateLimited = new AtomicLong();
@@ -88,16 +91,21 @@ public final class DeliverySender {
 
     private Mono<Long> drainBatch() {
         evictIdleChats();
+        long claimedAt = System.nanoTime();
         return deliveries.claim(owner, lease, concurrency)
-                .flatMap(this::send, concurrency)
+                .flatMap(o -> send(o, claimedAt), concurrency)
                 .count();
     }
 
-    private Mono<Void> send(Outgoing o) {
+    private Mono<Void> send(Outgoing o, long claimedAt) {
         return Mono.defer(() -> waitForPause()
                         .then(Mono.defer(() -> Mono.delay(chatDelay(o.readerId()))))
                         .then(Mono.just(o).transformDeferred(RateLimiterOperator.of(rate)))
-                        .then(Mono.defer(() -> telegram.execute(renderer.render(o.readerId(), o.language(), o.post())))))
+                        .then(Mono.defer(() -> foundUnreachableSince(o.readerId(), claimedAt)
+                                // claimed together with the delivery that found the reader gone: waiting for
+                                // its slot, it missed dropQueued; sending it would only earn another 403
+                                ? Mono.error(new ReaderGone())
+                                : telegram.execute(renderer.render(o.readerId(), o.language(), o.post())))))
                 .retryWhen(Retry.from(signals -> signals.concatMap(rs -> {
                     Throwable e = rs.failure();
                     if (e instanceof TelegramException.RetryAfter ra && rs.totalRetries() < 10) {
@@ -114,8 +122,13 @@ public final class DeliverySender {
                     sent.incrementAndGet();
                     return deliveries.markSent(o.id(), response.message() == null ? 0 : response.message().messageId());
                 })
+                .onErrorResume(ReaderGone.class, e -> {
+                    failed.incrementAndGet();
+                    return deliveries.markFailed(o.id(), "unreachable");
+                })
                 .onErrorResume(TelegramException.Unreachable.class, e -> {
                     failed.incrementAndGet();
+                    unreachableAtNanos.merge(o.readerId(), System.nanoTime(), Math::max);
                     log.info("reader {} cannot be reached ({}): stopping deliveries to them", o.readerId(), e.getMessage());
                     return readers.markUnreachable(o.readerId())
                             .then(deliveries.markFailed(o.id(), "unreachable"))
@@ -151,6 +164,19 @@ public final class DeliverySender {
     private void evictIdleChats() {
         long now = System.nanoTime();
         chatFreeAtNanos.values().removeIf(free -> free < now);
+        unreachableAtNanos.values().removeIf(at -> now - at > UNREACHABLE_MEMORY.toNanos());
+    }
+
+    private boolean foundUnreachableSince(long reader, long claimedAt) {
+        Long at = unreachableAtNanos.get(reader);
+        return at != null && at - claimedAt > 0;
+    }
+
+    /** A claimed delivery to a reader found unreachable after the claim: not sent. */
+    private static final class ReaderGone extends RuntimeException {
+        ReaderGone() {
+            super("reader found unreachable after the claim", null, false, false);
+        }
     }
 
     private static String abbreviate(String s) {
