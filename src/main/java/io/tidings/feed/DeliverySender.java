@@ -1,8 +1,5 @@
 package io.tidings.feed;
 
-import io.github.resilience4j.ratelimiter.RateLimiter;
-import io.github.resilience4j.ratelimiter.RateLimiterConfig;
-import io.github.resilience4j.reactor.ratelimiter.operator.RateLimiterOperator;
 import io.tidings.store.DeliveryRepository;
 import io.tidings.store.DeliveryRepository.Outgoing;
 import io.tidings.store.ReaderRepository;
@@ -37,7 +34,8 @@ public final class DeliverySender {
     private final TelegramClient telegram;
     private final PostRenderer renderer;
     private final String owner;
-    private final RateLimiter rate;
+    private final long sendSlotNanos;
+    private final AtomicLong nextSendSlotNanos = new AtomicLong(System.nanoTime());
     private final int concurrency;
     private final Duration lease = Duration.ofMinutes(2);
     private final Duration idlePoll;
@@ -59,12 +57,9 @@ public final class DeliverySender {
         this.renderer = renderer;
         this.owner = owner;
         this.idlePoll = idlePoll;
-        // one permit per slot of 1/rate seconds: sends are spread evenly instead of bursting each second
-        this.rate = RateLimiter.of("telegram-send", RateLimiterConfig.custom()
-                .limitForPeriod(1)
-                .limitRefreshPeriod(Duration.ofNanos((long) (1_000_000_000L / messagesPerSecond)))
-                .timeoutDuration(Duration.ofMinutes(5))
-                .build());
+        // one send per slot of 1/rate seconds: sends are spread evenly instead of bursting each second.
+        // (Resilience4j's AtomicRateLimiter parks the thread on contention: not allowed on Reactor's threads.)
+        this.sendSlotNanos = (long) (1_000_000_000L / messagesPerSecond);
         this.concurrency = (int) Math.max(4, Math.min(256, messagesPerSecond * 2));
     }
 
@@ -100,7 +95,7 @@ public final class DeliverySender {
     private Mono<Void> send(Outgoing o, long claimedAt) {
         return Mono.defer(() -> waitForPause()
                         .then(Mono.defer(() -> Mono.delay(chatDelay(o.readerId()))))
-                        .then(Mono.just(o).transformDeferred(RateLimiterOperator.of(rate)))
+                        .then(Mono.defer(() -> Mono.delay(sendDelay())))
                         .then(Mono.defer(() -> foundUnreachableSince(o.readerId(), claimedAt)
                                 // claimed together with the delivery that found the reader gone: waiting for
                                 // its slot, it missed dropQueued; sending it would only earn another 403
@@ -136,7 +131,8 @@ public final class DeliverySender {
                 })
                 .onErrorResume(e -> {
                     failed.incrementAndGet();
-                    log.warn("delivery {} failed: {}", o.id(), e.toString());
+                    if (e instanceof TelegramException) log.warn("delivery {} failed: {}", o.id(), e.toString());
+                    else log.warn("delivery {} failed unexpectedly", o.id(), e); // a bug: show where
                     return deliveries.markFailed(o.id(), abbreviate(e.toString()));
                 })
                 .then();
@@ -151,6 +147,13 @@ public final class DeliverySender {
         long until = System.nanoTime() + d.toNanos();
         pausedUntilNanos.accumulateAndGet(until, Math::max);
         log.warn("Telegram asked to slow down: all sending paused for {} s", d.toSeconds());
+    }
+
+    /** Reserves the next free send slot (lock-free) and returns how long to wait for it. */
+    private Duration sendDelay() {
+        long now = System.nanoTime();
+        long free = nextSendSlotNanos.getAndUpdate(f -> Math.max(now, f) + sendSlotNanos);
+        return Duration.ofNanos(Math.max(0, free - now));
     }
 
     /** Reserves the chat's next free second and returns how long to wait for it. */
