@@ -31,6 +31,11 @@ public final class TestDatabase {
         return shared;
     }
 
+    /** A {@code DATABASE_URL} for the shared database, so an {@code App} under test connects to it instead of starting its own. */
+    public static String url() {
+        return shared().url();
+    }
+
     /** Empties every table and restarts the sequences. */
     public static Database reset() {
         Database db = shared();

@@ -1,8 +1,5 @@
 package io.tidings.feed;
 
-import io.github.resilience4j.ratelimiter.RateLimiter;
-import io.github.resilience4j.ratelimiter.RateLimiterConfig;
-import io.github.resilience4j.reactor.ratelimiter.operator.RateLimiterOperator;
 import io.tidings.store.DeliveryRepository;
 import io.tidings.store.DeliveryRepository.Outgoing;
 import io.tidings.store.ReaderRepository;
@@ -37,13 +34,17 @@ public final class DeliverySender {
     private final TelegramClient telegram;
     private final PostRenderer renderer;
     private final String owner;
-    private final RateLimiter rate;
+    private final long sendSlotNanos;
+    private final AtomicLong nextSendSlotNanos = new AtomicLong(System.nanoTime());
     private final int concurrency;
     private final Duration lease = Duration.ofMinutes(2);
     private final Duration idlePoll;
     private final Sinks.Many<Boolean> wake = Sinks.many().multicast().onBackpressureBuffer(1, false);
     private final AtomicLong pausedUntilNanos = new AtomicLong(System.nanoTime());
     private final ConcurrentHashMap<Long, Long> chatFreeAtNanos = new ConcurrentHashMap<>();
+    // readers found unreachable here, and when: deliveries claimed before that are not sent any more
+    private final ConcurrentHashMap<Long, Long> unreachableAtNanos = new ConcurrentHashMap<>();
+    private static final Duration UNREACHABLE_MEMORY = Duration.ofMinutes(30);
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong rateLimited = new AtomicLong();
@@ -56,12 +57,9 @@ public final class DeliverySender {
         this.renderer = renderer;
         this.owner = owner;
         this.idlePoll = idlePoll;
-        // one permit per slot of 1/rate seconds: sends are spread evenly instead of bursting each second
-        this.rate = RateLimiter.of("telegram-send", RateLimiterConfig.custom()
-                .limitForPeriod(1)
-                .limitRefreshPeriod(Duration.ofNanos((long) (1_000_000_000L / messagesPerSecond)))
-                .timeoutDuration(Duration.ofMinutes(5))
-                .build());
+        // one send per slot of 1/rate seconds: sends are spread evenly instead of bursting each second.
+        // (Resilience4j's AtomicRateLimiter parks the thread on contention: not allowed on Reactor's threads.)
+        this.sendSlotNanos = (long) (1_000_000_000L / messagesPerSecond);
         this.concurrency = (int) Math.max(4, Math.min(256, messagesPerSecond * 2));
     }
 
@@ -88,16 +86,21 @@ public final class DeliverySender {
 
     private Mono<Long> drainBatch() {
         evictIdleChats();
+        long claimedAt = System.nanoTime();
         return deliveries.claim(owner, lease, concurrency)
-                .flatMap(this::send, concurrency)
+                .flatMap(o -> send(o, claimedAt), concurrency)
                 .count();
     }
 
-    private Mono<Void> send(Outgoing o) {
+    private Mono<Void> send(Outgoing o, long claimedAt) {
         return Mono.defer(() -> waitForPause()
                         .then(Mono.defer(() -> Mono.delay(chatDelay(o.readerId()))))
-                        .then(Mono.just(o).transformDeferred(RateLimiterOperator.of(rate)))
-                        .then(Mono.defer(() -> telegram.execute(renderer.render(o.readerId(), o.language(), o.post())))))
+                        .then(Mono.defer(() -> Mono.delay(sendDelay())))
+                        .then(Mono.defer(() -> foundUnreachableSince(o.readerId(), claimedAt)
+                                // claimed together with the delivery that found the reader gone: waiting for
+                                // its slot, it missed dropQueued; sending it would only earn another 403
+                                ? Mono.error(new ReaderGone())
+                                : telegram.execute(renderer.render(o.readerId(), o.language(), o.post())))))
                 .retryWhen(Retry.from(signals -> signals.concatMap(rs -> {
                     Throwable e = rs.failure();
                     if (e instanceof TelegramException.RetryAfter ra && rs.totalRetries() < 10) {
@@ -114,8 +117,13 @@ public final class DeliverySender {
                     sent.incrementAndGet();
                     return deliveries.markSent(o.id(), response.message() == null ? 0 : response.message().messageId());
                 })
+                .onErrorResume(ReaderGone.class, e -> {
+                    failed.incrementAndGet();
+                    return deliveries.markFailed(o.id(), "unreachable");
+                })
                 .onErrorResume(TelegramException.Unreachable.class, e -> {
                     failed.incrementAndGet();
+                    unreachableAtNanos.merge(o.readerId(), System.nanoTime(), Math::max);
                     log.info("reader {} cannot be reached ({}): stopping deliveries to them", o.readerId(), e.getMessage());
                     return readers.markUnreachable(o.readerId())
                             .then(deliveries.markFailed(o.id(), "unreachable"))
@@ -123,7 +131,8 @@ public final class DeliverySender {
                 })
                 .onErrorResume(e -> {
                     failed.incrementAndGet();
-                    log.warn("delivery {} failed: {}", o.id(), e.toString());
+                    if (e instanceof TelegramException) log.warn("delivery {} failed: {}", o.id(), e.toString());
+                    else log.warn("delivery {} failed unexpectedly", o.id(), e); // a bug: show where
                     return deliveries.markFailed(o.id(), abbreviate(e.toString()));
                 })
                 .then();
@@ -140,6 +149,13 @@ public final class DeliverySender {
         log.warn("Telegram asked to slow down: all sending paused for {} s", d.toSeconds());
     }
 
+    /** Reserves the next free send slot (lock-free) and returns how long to wait for it. */
+    private Duration sendDelay() {
+        long now = System.nanoTime();
+        long free = nextSendSlotNanos.getAndUpdate(f -> Math.max(now, f) + sendSlotNanos);
+        return Duration.ofNanos(Math.max(0, free - now));
+    }
+
     /** Reserves the chat's next free second and returns how long to wait for it. */
     private Duration chatDelay(long chat) {
         long now = System.nanoTime();
@@ -151,6 +167,19 @@ public final class DeliverySender {
     private void evictIdleChats() {
         long now = System.nanoTime();
         chatFreeAtNanos.values().removeIf(free -> free < now);
+        unreachableAtNanos.values().removeIf(at -> now - at > UNREACHABLE_MEMORY.toNanos());
+    }
+
+    private boolean foundUnreachableSince(long reader, long claimedAt) {
+        Long at = unreachableAtNanos.get(reader);
+        return at != null && at - claimedAt > 0;
+    }
+
+    /** A claimed delivery to a reader found unreachable after the claim: not sent. */
+    private static final class ReaderGone extends RuntimeException {
+        ReaderGone() {
+            super("reader found unreachable after the claim", null, false, false);
+        }
     }
 
     private static String abbreviate(String s) {

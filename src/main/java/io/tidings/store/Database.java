@@ -27,11 +27,13 @@ public final class Database implements AutoCloseable {
     private final EmbeddedPostgres embedded;
     private final ConnectionPool pool;
     private final Sql sql;
+    private final Target target;
 
-    private Database(EmbeddedPostgres embedded, ConnectionPool pool) {
+    private Database(EmbeddedPostgres embedded, ConnectionPool pool, Target target) {
         this.embedded = embedded;
         this.pool = pool;
         this.sql = new Sql(pool);
+        this.target = target;
     }
 
     /** Starts (when embedded), migrates and connects. Blocking: call at start-up, not on an event loop. */
@@ -52,7 +54,7 @@ public final class Database implements AutoCloseable {
                 log.info("embedded PostgreSQL on port {} with data in {}", embedded.getPort(), config.embeddedDataDir());
             }
             migrate(target, config);
-            return new Database(embedded, pool(target, config));
+            return new Database(embedded, pool(target, config), target);
         } catch (IOException e) {
             closeQuietly(embedded);
             throw new UncheckedIOException("could not start the embedded PostgreSQL", e);
@@ -96,6 +98,15 @@ public final class Database implements AutoCloseable {
     public Sql sql() { return sql; }
 
     public ConnectionPool pool() { return pool; }
+
+    /**
+     * A {@code DATABASE_URL} for this database without the password, e.g. so a second process or an
+     * {@code App} in a test can connect to an embedded PostgreSQL started here.
+     */
+    public String url() {
+        return "postgresql://" + java.net.URLEncoder.encode(target.user(), StandardCharsets.UTF_8) + "@" + target.host() + ":"
+                + target.port() + "/" + target.database();
+    }
 
     @Override
     public void close() {

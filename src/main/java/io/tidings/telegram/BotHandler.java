@@ -12,10 +12,12 @@ import io.tidings.store.ReaderRepository;
 import io.tidings.store.VoteRepository;
 import io.tidings.telegram.CallbackData.Action;
 import io.tidings.telegram.CallbackData.Press;
+import java.time.Duration;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
 
 /**
  * What the bot does with each update: /start registers the reader and sends the first post; a 👍/👎
@@ -25,6 +27,8 @@ import reactor.core.publisher.Mono;
 public final class BotHandler {
 
     private static final Logger log = LoggerFactory.getLogger(BotHandler.class);
+    private static final int REPLY_RETRIES = 3;
+    private static final Duration MAX_REPLY_WAIT = Duration.ofSeconds(30);
 
     private final TelegramClient telegram;
     private final ReaderRepository readers;
@@ -60,7 +64,11 @@ public final class BotHandler {
         if (text.equals("/start") || text.startsWith("/start ") || text.startsWith("/start@")) {
             String name = from.firstName() == null ? "" : ", " + from.firstName();
             return readers.start(from.id(), from.firstName(), lang)
-                    .flatMap(r -> reply(from.id(), messages.get(lang, "greeting", name)))
+                    .flatMap(r -> reply(from.id(), messages.get(lang, "greeting", name)).onErrorResume(e -> {
+                        // the greeting is nice to have; the first post is what the reader came for
+                        log.info("greeting to reader {} not sent: {}", from.id(), e.toString());
+                        return Mono.empty();
+                    }))
                     .then(feed.next(from.id(), "start"))
                     .flatMap(queued -> queued ? Mono.empty() : reply(from.id(), messages.get(lang, "feed.empty")));
         }
@@ -115,7 +123,12 @@ public final class BotHandler {
                 });
     }
 
+    /** Sends a plain reply; a 429 is waited out (a few times, if Telegram asks for a short wait), as Telegram requires. */
     private Mono<Void> reply(long chat, String text) {
-        return telegram.execute(new SendMessage(chat, text)).then();
+        return telegram.execute(new SendMessage(chat, text)).then()
+                .retryWhen(Retry.from(signals -> signals.concatMap(s -> s.failure() instanceof TelegramException.RetryAfter ra
+                        && s.totalRetries() < REPLY_RETRIES && ra.retryAfter().compareTo(MAX_REPLY_WAIT) <= 0
+                        ? Mono.delay(ra.retryAfter())
+                        : Mono.error(s.failure()))));
     }
 }

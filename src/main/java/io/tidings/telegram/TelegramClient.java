@@ -13,6 +13,8 @@ import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The one reactive gateway to the Telegram Bot API: pengrad's asynchronous calls as {@link Mono}s on a
@@ -25,6 +27,8 @@ public final class TelegramClient implements AutoCloseable {
     private final Redactor redactor;
     private final OkHttpClient http;
     private final TelegramBot bot;
+    // OkHttp's enqueue takes locks (its dispatcher's and its executor's): never on a Reactor non-blocking thread
+    private final Scheduler calls = Schedulers.newBoundedElastic(4, 100_000, "telegram-calls");
 
     private TelegramClient(TelegramClientConfig config) {
         this.config = config;
@@ -73,7 +77,7 @@ public final class TelegramClient implements AutoCloseable {
                 }
             });
             sink.onCancel(call::cancel);
-        }).checkpoint("telegram " + method);
+        }).subscribeOn(calls).checkpoint("telegram " + method);
     }
 
     /**
@@ -89,7 +93,7 @@ public final class TelegramClient implements AutoCloseable {
         OkHttpClient pollHttp = http.newBuilder()
                 .readTimeout(longPollTimeout.plus(config.readTimeout()).toMillis(), TimeUnit.MILLISECONDS)
                 .build();
-        return new UpdatePoller(pollHttp, config, redactor).updates(longPollTimeout);
+        return new UpdatePoller(pollHttp, config, redactor, calls).updates(longPollTimeout);
     }
 
     /** Stops OkHttp's threads and connections; calls in flight fail. */
@@ -97,6 +101,7 @@ public final class TelegramClient implements AutoCloseable {
     public void close() {
         bot.shutdown();
         http.connectionPool().evictAll();
+        calls.dispose();
     }
 
     TelegramException ioFailure(String method, IOException e) {

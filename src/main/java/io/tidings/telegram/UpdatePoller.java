@@ -19,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 import reactor.util.retry.Retry;
 
 /**
@@ -35,9 +36,11 @@ final class UpdatePoller {
     private final TelegramClientConfig config;
     private final Redactor redactor;
     private final String url;
+    private final Scheduler calls;
 
-    UpdatePoller(OkHttpClient http, TelegramClientConfig config, Redactor redactor) {
+    UpdatePoller(OkHttpClient http, TelegramClientConfig config, Redactor redactor, Scheduler calls) {
         this.http = http;
+        this.calls = calls;
         this.config = config;
         this.redactor = redactor;
         this.url = config.apiUrl() + config.token() + "/" + METHOD;
@@ -56,7 +59,7 @@ final class UpdatePoller {
     }
 
     private Mono<Batch> fetch(long offset, Duration longPoll) {
-        return Mono.create(sink -> {
+        return Mono.<Batch>create(sink -> {
             FormBody body = new FormBody.Builder()
                     .add("offset", Long.toString(offset))
                     .add("limit", Integer.toString(config.updatesLimit()))
@@ -81,7 +84,7 @@ final class UpdatePoller {
                 }
             });
             sink.onCancel(call::cancel);
-        });
+        }).subscribeOn(calls); // enqueue takes OkHttp's locks: not on a non-blocking thread
     }
 
     private Batch parse(int status, String body, long offset) {

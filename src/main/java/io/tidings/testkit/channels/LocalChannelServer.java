@@ -43,6 +43,7 @@ public final class LocalChannelServer implements AutoCloseable {
         volatile boolean invalidUtf8;
         volatile boolean hanging;
         volatile int padding;
+        volatile int failWith;                                        // 0 = answer normally
 
         Channel(String title, String description) {
             this.title = title;
@@ -193,6 +194,14 @@ public final class LocalChannelServer implements AutoCloseable {
         return maxInFlight.get();
     }
 
+    /** From now on every preview request of this channel is answered with {@code status} (0 to heal it). */
+    public void failChannel(String name, int status) {
+        if (status != 0 && (status < 100 || status > 599)) {
+            throw new IllegalArgumentException("status " + status);
+        }
+        channel(name).failWith = status;
+    }
+
     /** Requests received for {@code /s/<channel>}, any query, any outcome. */
     public int requests(String channel) {
         return requestsTo("/s/" + channel);
@@ -273,6 +282,9 @@ public final class LocalChannelServer implements AutoCloseable {
         Channel c = ChannelNames.isValid(name) ? channels.get(name) : null;
         if (c == null) {
             return text(response, HttpResponseStatus.NOT_FOUND, "not found");
+        }
+        if (c.failWith != 0) {
+            return text(response, HttpResponseStatus.valueOf(c.failWith), "injected failure");
         }
         if (c.noPreview) {
             return response.status(HttpResponseStatus.FOUND).header(HttpHeaderNames.LOCATION, "/" + name).send();
