@@ -1,0 +1,77 @@
+package io.tidings.ingest;
+
+import com.pengrad.telegrambot.model.Chat;
+import com.pengrad.telegrambot.model.Message;
+import com.pengrad.telegrambot.model.message.origin.MessageOrigin;
+import com.pengrad.telegrambot.model.message.origin.MessageOriginChannel;
+import com.pengrad.telegrambot.model.message.origin.MessageOriginChat;
+import com.pengrad.telegrambot.model.message.origin.MessageOriginHiddenUser;
+import com.pengrad.telegrambot.model.message.origin.MessageOriginUser;
+import io.tidings.store.ChannelRepository;
+import io.tidings.store.Post;
+import io.tidings.store.PostRepository;
+import io.tidings.store.PostRepository.NewPost;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+
+/**
+ * Posts of channels where the bot is an administrator, arriving as {@code channel_post} and
+ * {@code edited_channel_post} updates. They take the same store-and-announce path as scraped posts: stored
+ * once per (channel, message id), announced when new, updated when edited. Media arrive as file ids, whose
+ * download URLs contain the bot token, so no media URL is stored: such posts are rendered as text with a
+ * link to the original.
+ */
+public final class ChannelPostUpdates {
+
+    private static final Logger log = LoggerFactory.getLogger(ChannelPostUpdates.class);
+
+    private final ChannelRepository channels;
+    private final PostRepository posts;
+    private final Consumer<Post> announce;
+
+    public ChannelPostUpdates(ChannelRepository channels, PostRepository posts, Consumer<Post> announce) {
+        this.channels = channels;
+        this.posts = posts;
+        this.announce = announce;
+    }
+
+    /** Stores a new channel post (or updates an edited one); completes empty for posts that cannot be ours. */
+    public Mono<Void> accept(Message m, boolean edited) {
+        Optional<String> channel = Optional.ofNullable(m.chat())
+                .filter(c -> c.type() == Chat.Type.channel)
+                .map(Chat::username)
+                .flatMap(ChannelNames::normalize);
+        if (channel.isEmpty() || m.messageId() == null || m.date() == null) {
+            log.info("ignoring a channel post without a public channel username");
+            return Mono.empty();
+        }
+        String text = m.text() != null ? m.text() : m.caption() != null ? m.caption() : "";
+        String kind = m.photo() != null ? "photo" : m.video() != null ? "video" : m.document() != null ? "document" : "text";
+        long messageId = m.messageId();
+        return channels.ensure(channel.get())
+                .flatMap(ch -> edited
+                        ? posts.between(ch.id(), messageId, messageId).next()
+                                .flatMap(p -> posts.updateContent(p.id(), kind, text, TelegramHtml.escape(text), List.of(),
+                                        p.views(), true))
+                                .then()
+                        : posts.insertIfAbsent(new NewPost(ch.id(), messageId, Instant.ofEpochSecond(m.date()), kind, text,
+                                        TelegramHtml.escape(text), List.of(), 0, origin(m.forwardOrigin())))
+                                .doOnNext(announce)
+                                .then());
+    }
+
+    private static String origin(MessageOrigin o) {
+        if (o instanceof MessageOriginChannel c && c.chat() != null) {
+            return c.chat().title() != null ? c.chat().title() : c.chat().username();
+        }
+        if (o instanceof MessageOriginChat c && c.senderChat() != null) return c.senderChat().title();
+        if (o instanceof MessageOriginUser u && u.senderUser() != null) return u.senderUser().firstName();
+        if (o instanceof MessageOriginHiddenUser h) return h.senderUserName();
+        return null;
+    }
+}
