@@ -37,7 +37,8 @@ public final class DeliverySender {
     private final TelegramClient telegram;
     private final PostRenderer renderer;
     private final String owner;
-    private final RateLimiter rate;
+    private volatile RateLimiter rate;
+    private volatile double ratePerSecond;
     private final int concurrency;
     private final Duration lease = Duration.ofMinutes(2);
     private final Duration idlePoll;
@@ -56,13 +57,29 @@ public final class DeliverySender {
         this.renderer = renderer;
         this.owner = owner;
         this.idlePoll = idlePoll;
+        this.rate = limiter(messagesPerSecond);
+        this.ratePerSecond = messagesPerSecond;
+        this.concurrency = (int) Math.max(4, Math.min(256, messagesPerSecond * 2));
+    }
+
+    /**
+     * Changes the send rate (this replica's share of the token's budget). Batches claimed from now on
+     * use it; sends already waiting for a permit keep the old one.
+     */
+    public synchronized void setRate(double messagesPerSecond) {
+        if (!(messagesPerSecond > 0)) throw new IllegalArgumentException("the send rate must be positive");
+        if (messagesPerSecond == ratePerSecond) return; // a new limiter would hand out one extra permit
+        this.rate = limiter(messagesPerSecond);
+        this.ratePerSecond = messagesPerSecond;
+    }
+
+    private static RateLimiter limiter(double messagesPerSecond) {
         // one permit per slot of 1/rate seconds: sends are spread evenly instead of bursting each second
-        this.rate = RateLimiter.of("telegram-send", RateLimiterConfig.custom()
+        return RateLimiter.of("telegram-send", RateLimiterConfig.custom()
                 .limitForPeriod(1)
                 .limitRefreshPeriod(Duration.ofNanos((long) (1_000_000_000L / messagesPerSecond)))
                 .timeoutDuration(Duration.ofMinutes(5))
                 .build());
-        this.concurrency = (int) Math.max(4, Math.min(256, messagesPerSecond * 2));
     }
 
     /** Asks the sender to look at the outbox now instead of at its next poll. */

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.OptionalLong;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -34,6 +35,7 @@ public final class IngestService {
     private final PostRepository posts;
     private final Consumer<Post> announce;
     private final int backfillPages;
+    private volatile Supplier<Flux<Channel>> due;
 
     public IngestService(ChannelPageFetcher fetcher, ChannelRepository channels, PostRepository posts,
                          Consumer<Post> announce, int backfillPages) {
@@ -42,6 +44,7 @@ public final class IngestService {
         this.posts = posts;
         this.announce = announce;
         this.backfillPages = Math.max(1, backfillPages);
+        this.due = channels::active;
     }
 
     /** Adds configured channels to the catalogue (invalid names are reported and skipped). */
@@ -56,9 +59,14 @@ public final class IngestService {
                 .count();
     }
 
+    /** Polls only the channels {@code due} gives (several replicas: those whose polling lease this one holds). */
+    public void pollOnly(Supplier<Flux<Channel>> due) {
+        this.due = due;
+    }
+
     /** Polls every active channel once; emits the number of new posts stored. */
     public Mono<Long> pollAll() {
-        return channels.active()
+        return Flux.defer(due)
                 .flatMap(ch -> pollChannel(ch).onErrorResume(e -> {
                     log.warn("polling @{} failed: {}", ch.username(), e.toString());
                     return Mono.just(0L);
