@@ -1,5 +1,11 @@
 package io.tidings.app;
 
+import com.pengrad.telegrambot.request.SetWebhook;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.tidings.cluster.Cluster;
+import io.tidings.cluster.ClusterConfig;
 import io.tidings.feed.DeliverySender;
 import io.tidings.feed.FeedService;
 import io.tidings.feed.FreshPool;
@@ -24,13 +30,20 @@ import io.tidings.telegram.Messages;
 import io.tidings.telegram.PostRenderer;
 import io.tidings.telegram.TelegramClient;
 import io.tidings.telegram.TelegramClientConfig;
+import io.tidings.telegram.TelegramException;
+import io.tidings.web.Metrics;
+import io.tidings.web.UpdateInbox;
+import io.tidings.web.WebServer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -64,9 +77,16 @@ public final class App implements AutoCloseable {
     private final DeliverySender sender;
     private final TrainingService trainer;
     private final BotHandler bot;
-    private final HealthServer health;
     private final ConnectionProvider tmeConnections;
+    private final String instanceId;
+    private final Metrics metrics;
+    private final WebServer web;
+    private final UpdateInbox inbox;
+    private final Cluster cluster;
+    private final Disposable.Swap sending = Disposables.swap();
+    private final List<Disposable> intake = new ArrayList<>();
     private final List<Disposable> running = new ArrayList<>();
+    private volatile boolean modelLoaded;
 
     private App(Config config) {
         this.config = config;
@@ -74,6 +94,9 @@ public final class App implements AutoCloseable {
             throw new IllegalArgumentException("TELEGRAM_BOT_TOKEN is not set (get one from @BotFather)");
         }
         this.db = Database.start(config.database());
+        // unique per process start: a restarted container keeps its host name, but not its claims
+        this.instanceId = config.replicaId() + "-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        this.metrics = Metrics.create();
         this.telegram = TelegramClient.create(TelegramClientConfig.custom(config.telegramBotToken())
                 .apiUrl(config.telegramApiUrl())
                 .maxRequests(256)
@@ -92,7 +115,7 @@ public final class App implements AutoCloseable {
         var messages = new Messages();
         var callbacks = new CallbackData(config.callbackKey());
         var renderer = new PostRenderer(callbacks, messages);
-        this.sender = new DeliverySender(deliveries, readers, telegram, renderer, config.replicaId(), config.sendRate(),
+        this.sender = new DeliverySender(deliveries, readers, telegram, renderer, instanceId, config.sendRate(),
                 Duration.ofSeconds(1));
         var ranker = new Ranker(models::scorePosts, config.rankingNoise(), System.nanoTime());
         this.feed = new FeedService(pool, ranker, deliveries, readers, scoring, sender::wake);
@@ -102,16 +125,50 @@ public final class App implements AutoCloseable {
                 ingestConfig.requestTimeout(), ingestConfig.maxPageBytes(), Schedulers.boundedElastic());
         var channelRepository = new ChannelRepository(db);
         this.ingest = new IngestService(fetcher, channelRepository, posts, pool::add, p -> pool.remove(p.id()),
-                ingestConfig, io.micrometer.core.instrument.Metrics.globalRegistry, Clock.systemUTC(), Schedulers.parallel());
+                ingestConfig, metrics.registry(), Clock.systemUTC(), Schedulers.parallel());
         this.catalogue = Catalogue.of(channelRepository, fetcher, ingestConfig.autoAccept(), ingest::refreshSoon);
         this.trainer = new TrainingService(votes, new ModelRepository(db), models, modelConfig,
                 config.retrainEveryVotes(), 10, training);
         this.bot = new BotHandler(telegram, readers, votes, feed, callbacks, renderer, messages);
-        this.health = new HealthServer(db);
+        Config.ScaleOut scale = config.scaleOut();
+        this.inbox = scale.webhook() ? new UpdateInbox(db, instanceId, this::handleUpdate, 64, Duration.ofMinutes(2),
+                metrics.registry()) : null;
+        this.web = new WebServer(db, metrics, () -> modelLoaded,
+                scale.webhook() ? new WebServer.Webhook(scale.webhookPath(), scale.webhookSecret(), 1 << 20) : null, inbox);
+        this.cluster = Cluster.join(db, new ClusterConfig(instanceId, config.sendRate(), scale.heartbeat(), scale.replicaTtl(),
+                config.pollInterval(), scale.modelCheck()), sender::setRate);
+        ingest.pollOnly(cluster.ownedChannels());
+        registerMeters(deliveries);
 
         trainer.restoreLatest().block(Duration.ofMinutes(2));
+        modelLoaded = true;
         posts.publishedSince(pool.oldestAllowed()).doOnNext(pool::add).blockLast(Duration.ofMinutes(2));
         ingest.follow(config.channels()).block(Duration.ofMinutes(1));
+    }
+
+    private void registerMeters(DeliveryRepository deliveries) {
+        var m = metrics.registry();
+        FunctionCounter.builder("tidings_deliveries_sent", sender, DeliverySender::sentCount)
+                .description("Messages delivered to readers").register(m);
+        FunctionCounter.builder("tidings_deliveries_failed", sender, DeliverySender::failedCount)
+                .description("Deliveries given up").register(m);
+        FunctionCounter.builder("tidings_telegram_rate_limited", sender, DeliverySender::rateLimitedCount)
+                .description("429 Too Many Requests answers from Telegram").register(m);
+        Gauge.builder("tidings_replicas_live", cluster, Cluster::liveReplicas).description("Live replicas seen by this one").register(m);
+        Gauge.builder("tidings_send_rate_share", cluster, Cluster::sendShare)
+                .description("Messages per second this replica may send (its share of SEND_RATE)").register(m);
+        Gauge.builder("tidings_model_version", models, ModelRegistry::version).description("Model version in use").register(m);
+        Gauge.builder("tidings_fresh_pool_posts", pool, FreshPool::size).description("Posts in the fresh pool").register(m);
+        running.add(metrics.gaugeFromQuery("tidings_deliveries_queued", "Deliveries waiting in the outbox (all replicas)",
+                () -> deliveries.count("queued"), Duration.ofSeconds(10)));
+        if (inbox != null) {
+            running.add(metrics.gaugeFromQuery("tidings_updates_pending", "Webhook updates stored and not yet handled",
+                    inbox::pending, Duration.ofSeconds(10)));
+        }
+    }
+
+    private Mono<Void> handleUpdate(com.pengrad.telegrambot.model.Update u) {
+        return bot.handle(u);
     }
 
     /** Starts the system: blocking, call from main. */
@@ -119,23 +176,53 @@ public final class App implements AutoCloseable {
         log.info("starting tidings: {}", config);
         App app = new App(config);
         try {
-            app.running.add(app.sender.start());
-            app.running.add(app.telegram.updates(Duration.ofSeconds(25))
-                    .flatMap(u -> app.bot.handle(u).onErrorResume(e -> {
-                        log.warn("update {} not handled: {}", u.updateId(), e.toString());
-                        return Mono.empty();
-                    }), 64)
-                    .subscribe(null, e -> log.error("the update loop stopped: {}", e.toString())));
-            if (loops.ingest()) app.running.add(app.ingest.start(config.pollInterval()));
-            if (loops.training()) app.running.add(app.trainer.start(Duration.ofSeconds(30)));
-            if (loops.mailings()) app.running.add(new MailingSchedule(config.mailingTimes(), config.mailingZone(), Clock.systemUTC())
+            app.web.start("0.0.0.0", config.httpPort());
+            app.cluster.start();
+            // send only once the other replicas have seen this one and lowered their share of the budget
+            app.running.add(app.cluster.ready().subscribe(null, null, () -> app.sending.update(app.sender.start())));
+            app.running.add(app.sending);
+            Config.ScaleOut scale = config.scaleOut();
+            if (scale.webhook()) {
+                if (scale.webhookRegister()) app.registerWebhook();
+                app.intake.add(app.inbox.start(Duration.ofSeconds(5)));
+            } else {
+                app.intake.add(app.pollUpdates());
+            }
+            if (loops.ingest()) app.intake.add(app.ingest.start(config.pollInterval()));
+            if (loops.training()) app.intake.add(app.cluster.runTrainer(app.trainer::trainIfDue, Duration.ofSeconds(30)));
+            app.intake.add(app.cluster.watchModels(app.models::version, app.trainer::restoreLatest));
+            if (loops.mailings()) app.intake.add(new MailingSchedule(config.mailingTimes(), config.mailingZone(), Clock.systemUTC())
                     .run(() -> app.feed.mailing(1)));
-            app.running.add(app.health.start(config.httpPort()));
             return app;
         } catch (RuntimeException e) {
             app.close();
             throw e;
         }
+    }
+
+    /** setWebhook with our URL, secret, update kinds and connection cap; the same call from every replica is harmless. */
+    private void registerWebhook() {
+        Config.ScaleOut scale = config.scaleOut();
+        telegram.execute(new SetWebhook().url(scale.webhookUrl()).secretToken(scale.webhookSecret())
+                        .allowedUpdates("message", "callback_query").maxConnections(scale.webhookMaxConnections()))
+                .block(Duration.ofSeconds(30));
+        log.info("webhook registered on {} (max {} connections)", scale.webhookPath(), scale.webhookMaxConnections());
+    }
+
+    private Disposable pollUpdates() {
+        return telegram.updates(Duration.ofSeconds(25))
+                .flatMap(u -> bot.handle(u).onErrorResume(e -> {
+                    log.warn("update {} not handled: {}", u.updateId(), e.toString());
+                    return Mono.empty();
+                }), 64)
+                .subscribe(null, e -> {
+                    if (e instanceof TelegramException.Conflict) {
+                        log.error("long polling stopped: another instance polls this bot token, or a webhook is set. "
+                                + "One replica may poll; to run several set WEBHOOK_URL and WEBHOOK_SECRET on all of them.");
+                    } else {
+                        log.error("the update loop stopped: {}", e.toString());
+                    }
+                });
     }
 
     public Config config() { return config; }
@@ -147,16 +234,71 @@ public final class App implements AutoCloseable {
     public DeliverySender sender() { return sender; }
     public TrainingService trainer() { return trainer; }
     public ModelRegistry models() { return models; }
-    public int httpPort() { return health.port(); }
+    public int httpPort() { return web.port(); }
+    public Cluster cluster() { return cluster; }
+    public String instanceId() { return instanceId; }
 
+    /** Graceful stop (SIGTERM): see {@link #close(Duration)} with {@code SHUTDOWN_GRACE_SECONDS}. */
     @Override
     public void close() {
+        close(config.scaleOut().shutdownGrace());
+    }
+
+    /**
+     * Stops taking work (not ready, webhook answers 503, no more polling, claiming or training), lets
+     * updates and sends in hand finish within {@code grace}, gives back what is left to the other
+     * replicas, leaves the cluster, then disposes servers and pools.
+     */
+    public void close(Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos();
+        web.drain();
+        intake.forEach(Disposable::dispose);
+        if (inbox != null) quietly(() -> inbox.stop(remaining(deadline)).block(remaining(deadline).plusSeconds(5)));
+        quietly(() -> stopSending(deadline));
         running.forEach(Disposable::dispose);
+        quietly(() -> cluster.leave().block(Duration.ofSeconds(10)));
+        cluster.close();
+        web.close();
         telegram.close();
         tmeConnections.disposeLater().block(Duration.ofSeconds(5));
         models.close();
         scoring.dispose();
         training.dispose();
+        metrics.close();
         db.close();
+    }
+
+    /**
+     * The sender has no stop of its own yet: slow it to a crawl so it claims nothing more worth sending,
+     * wait until its counters stand still (the batch in hand is done) or the deadline, then stop it.
+     * What it still holds goes back to the queue in {@link Cluster#leave()}.
+     */
+    private void stopSending(long deadline) throws InterruptedException {
+        sender.setRate(1e-6);
+        long last = -1;
+        int still = 0;
+        while (System.nanoTime() < deadline && still < 4) {
+            long now = sender.sentCount() + sender.failedCount() + sender.rateLimitedCount();
+            still = now == last ? still + 1 : 0;
+            last = now;
+            Thread.sleep(250);
+        }
+        sending.dispose();
+    }
+
+    private static Duration remaining(long deadline) {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    private static void quietly(Step step) {
+        try {
+            step.run();
+        } catch (Exception e) {
+            log.warn("shutdown step failed: {}", e.toString());
+        }
     }
 }

@@ -36,7 +36,74 @@ public record Config(
         int retrainEveryVotes,
         double rankingNoise,
         String replicaId,
-        io.tidings.ingest.IngestConfig ingest) {
+        io.tidings.ingest.IngestConfig ingest,
+        ScaleOut scaleOut) {
+
+    /**
+     * Webhook mode and coordination of several replicas (README, "Deploy on Kubernetes").
+     *
+     * @param webhookUrl            public HTTPS URL Telegram posts updates to; null means long polling (one replica)
+     * @param webhookSecret         the {@code secret_token} Telegram sends in {@code X-Telegram-Bot-Api-Secret-Token}
+     * @param webhookMaxConnections Telegram's {@code max_connections} for the webhook (1–100)
+     * @param webhookRegister       whether this replica calls setWebhook at start-up (idempotent, so all may)
+     * @param heartbeat             replica registry heartbeat
+     * @param replicaTtl            a replica silent this long is gone and its claims are taken over
+     * @param shutdownGrace         how long SIGTERM waits for work in hand before letting it go
+     * @param modelCheck            how often a replica looks for newer model versions besides NOTIFY
+     */
+    public record ScaleOut(String webhookUrl, String webhookSecret, int webhookMaxConnections, boolean webhookRegister,
+                           Duration heartbeat, Duration replicaTtl, Duration shutdownGrace, Duration modelCheck) {
+
+        public boolean webhook() {
+            return webhookUrl != null;
+        }
+
+        /** The path the webhook listens on: that of {@code webhookUrl}, or {@code /telegram/webhook}. */
+        public String webhookPath() {
+            String path = webhookUrl == null ? null : java.net.URI.create(webhookUrl).getPath();
+            return path == null || path.isEmpty() || path.equals("/") ? "/telegram/webhook" : path;
+        }
+
+        static ScaleOut fromEnv(Function<String, String> get) {
+            String url = get.apply("WEBHOOK_URL");
+            String secret = get.apply("WEBHOOK_SECRET");
+            if (url != null) {
+                java.net.URI uri;
+                try {
+                    uri = java.net.URI.create(url);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("WEBHOOK_URL must be an https URL");
+                }
+                if (!("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) || uri.getHost() == null) {
+                    throw new IllegalArgumentException("WEBHOOK_URL must be an https URL");
+                }
+                if (secret == null) {
+                    throw new IllegalArgumentException("WEBHOOK_SECRET is required with WEBHOOK_URL");
+                }
+            }
+            if (secret != null && !secret.matches("[A-Za-z0-9_-]{1,256}")) {
+                throw new IllegalArgumentException("WEBHOOK_SECRET must be 1-256 characters A-Z, a-z, 0-9, _ or -");
+            }
+            int maxConnections = integer(get.apply("WEBHOOK_MAX_CONNECTIONS"), 40, "WEBHOOK_MAX_CONNECTIONS");
+            if (maxConnections < 1 || maxConnections > 100) {
+                throw new IllegalArgumentException("WEBHOOK_MAX_CONNECTIONS must be between 1 and 100");
+            }
+            Duration heartbeat = Duration.ofSeconds(integer(get.apply("HEARTBEAT_SECONDS"), 3, "HEARTBEAT_SECONDS"));
+            Duration ttl = Duration.ofSeconds(integer(get.apply("REPLICA_TTL_SECONDS"), 15, "REPLICA_TTL_SECONDS"));
+            if (heartbeat.isZero() || heartbeat.isNegative() || ttl.compareTo(heartbeat.multipliedBy(2)) < 0) {
+                throw new IllegalArgumentException("HEARTBEAT_SECONDS must be positive and REPLICA_TTL_SECONDS at least twice it");
+            }
+            return new ScaleOut(url, secret, maxConnections, !"false".equalsIgnoreCase(get.apply("WEBHOOK_REGISTER")),
+                    heartbeat, ttl,
+                    Duration.ofSeconds(integer(get.apply("SHUTDOWN_GRACE_SECONDS"), 20, "SHUTDOWN_GRACE_SECONDS")),
+                    Duration.ofSeconds(integer(get.apply("MODEL_CHECK_SECONDS"), 60, "MODEL_CHECK_SECONDS")));
+        }
+
+        @Override
+        public String toString() {
+            return webhookUrl == null ? "long polling" : "webhook on " + webhookPath();
+        }
+    }
 
     public static Config fromEnv() {
         return fromEnv(System.getenv());
@@ -68,7 +135,8 @@ public record Config(
                 integer(get.apply("RETRAIN_EVERY_VOTES"), 200, "RETRAIN_EVERY_VOTES"),
                 decimal(get.apply("RANKING_NOISE"), 0.03, "RANKING_NOISE"),
                 or(get.apply("REPLICA_ID"), or(get.apply("HOSTNAME"), "tidings")),
-                io.tidings.ingest.IngestConfig.fromEnv(get));
+                io.tidings.ingest.IngestConfig.fromEnv(get),
+                ScaleOut.fromEnv(get));
     }
 
     public DatabaseConfig database() {
@@ -84,19 +152,25 @@ public record Config(
     public Config withTelegram(String token, String apiUrl) {
         return new Config(token, apiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret, operators,
                 mailingTimes, mailingZone, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages, retrainEveryVotes,
-                rankingNoise, replicaId, ingest);
+                rankingNoise, replicaId, ingest, scaleOut);
     }
 
     public Config withChannels(String tmeBaseUrl, List<String> channels) {
         return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret,
                 operators, mailingTimes, mailingZone, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
-                retrainEveryVotes, rankingNoise, replicaId, ingest);
+                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut);
     }
 
     public Config withTuning(Path dataDir, int httpPort, double sendRate, int backfillPages, int retrainEveryVotes) {
         return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret,
                 operators, mailingTimes, mailingZone, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
-                retrainEveryVotes, rankingNoise, replicaId, ingest);
+                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut);
+    }
+
+    public Config withScaleOut(ScaleOut scaleOut) {
+        return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret,
+                operators, mailingTimes, mailingZone, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
+                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut);
     }
 
     @Override
@@ -104,7 +178,8 @@ public record Config(
         return "Config[telegramApiUrl=" + telegramApiUrl + ", token=" + (telegramBotToken == null ? "unset" : "set")
                 + ", tmeBaseUrl=" + tmeBaseUrl + ", database=" + (databaseUrl == null ? "embedded in " + dataDir.resolve("pg") : "external")
                 + ", channels=" + channels.size() + ", httpPort=" + httpPort + ", sendRate=" + sendRate
-                + ", mailingTimes=" + mailingTimes + " " + mailingZone + ", freshDays=" + freshDays + "]";
+                + ", mailingTimes=" + mailingTimes + " " + mailingZone + ", freshDays=" + freshDays
+                + ", updates=" + scaleOut + ", replica=" + replicaId + "]";
     }
 
     private static String or(String v, String dflt) {

@@ -9,7 +9,8 @@ public final class Main {
 
     private static final String USAGE = """
             usage: tidings <command> [options]
-              run                      run the bot for TELEGRAM_BOT_TOKEN (long polling), following CHANNELS
+              run                      run the bot for TELEGRAM_BOT_TOKEN, following CHANNELS: long polling (one
+                                       replica), or a webhook shared by several replicas when WEBHOOK_URL is set
               demo [--rounds N] [--readers N] [--seed S] [--votes N] [--posts N]
                                        the whole system on local stand-ins with simulated readers
               evaluate --votes FILE.csv | --synthetic N [--seed S] [--save FILE.csv]
@@ -69,11 +70,12 @@ public final class Main {
     private static void run() throws InterruptedException {
         App app = App.start(Config.fromEnv(), App.Loops.ALL);
         CountDownLatch stopped = new CountDownLatch(1);
+        // SIGTERM (Kubernetes) and Ctrl-C: stop taking work, finish or give back what is in hand, then exit
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             app.close();
             stopped.countDown();
         }, "shutdown"));
-        System.out.println("tidings is running; health on port " + app.httpPort() + " (Ctrl-C stops)");
+        System.out.println("tidings is running as " + app.instanceId() + "; HTTP on port " + app.httpPort() + " (Ctrl-C stops)");
         stopped.await();
     }
 }

@@ -34,7 +34,7 @@ public final class DeliverySender {
     private final TelegramClient telegram;
     private final PostRenderer renderer;
     private final String owner;
-    private final long sendSlotNanos;
+    private volatile long sendSlotNanos;
     private final AtomicLong nextSendSlotNanos = new AtomicLong(System.nanoTime());
     private final int concurrency;
     private final Duration lease = Duration.ofMinutes(2);
@@ -59,8 +59,21 @@ public final class DeliverySender {
         this.idlePoll = idlePoll;
         // one send per slot of 1/rate seconds: sends are spread evenly instead of bursting each second.
         // (Resilience4j's AtomicRateLimiter parks the thread on contention: not allowed on Reactor's threads.)
-        this.sendSlotNanos = (long) (1_000_000_000L / messagesPerSecond);
+        this.sendSlotNanos = slot(messagesPerSecond);
         this.concurrency = (int) Math.max(4, Math.min(256, messagesPerSecond * 2));
+    }
+
+    /**
+     * Changes the send rate (this replica's share of the token's budget). Slots reserved from now on use it;
+     * sends already waiting for their slot keep it.
+     */
+    public void setRate(double messagesPerSecond) {
+        this.sendSlotNanos = slot(messagesPerSecond);
+    }
+
+    private static long slot(double messagesPerSecond) {
+        if (!(messagesPerSecond > 0)) throw new IllegalArgumentException("the send rate must be positive");
+        return (long) (1_000_000_000L / messagesPerSecond);
     }
 
     /** Asks the sender to look at the outbox now instead of at its next poll. */

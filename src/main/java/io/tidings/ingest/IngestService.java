@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -58,6 +59,7 @@ public final class IngestService {
     private final PollSchedule schedule;
     private final Map<Long, State> states = new ConcurrentHashMap<>();
     private volatile Instant lastRefresh = Instant.EPOCH;
+    private volatile Supplier<Flux<Channel>> owned;
 
     /** Per-channel polling state, in memory: the database holds the catalogue, this holds the timetable. */
     private static final class State {
@@ -104,6 +106,7 @@ public final class IngestService {
         this.gate = new HostGate(config, timer, metrics);
         this.schedule = new PollSchedule(config.minInterval(), config.maxInterval(), config.jitter(),
                 () -> ThreadLocalRandom.current().nextDouble());
+        this.owned = channels::active;
     }
 
     /** Adds configured channels to the catalogue (invalid names are reported and skipped). */
@@ -118,9 +121,17 @@ public final class IngestService {
                 .count();
     }
 
-    /** Polls every active channel once, now; emits the number of new posts stored. */
+    /**
+     * With several replicas: polls and keeps on the timetable only the channels {@code owned} gives (the polling
+     * leases this replica holds, renewed, plus newly claimed ones). One replica: every active channel.
+     */
+    public void pollOnly(Supplier<Flux<Channel>> owned) {
+        this.owned = owned;
+    }
+
+    /** Polls every active channel (or every one this replica owns, see {@link #pollOnly}) once, now; emits the number of new posts stored. */
     public Mono<Long> pollAll() {
-        return channels.active()
+        return Flux.defer(owned)
                 .map(this::state)
                 .flatMap(st -> st.busy.compareAndSet(false, true) ? poll(st) : Mono.just(0L), config.maxConcurrent())
                 .reduce(0L, Long::sum);
@@ -166,7 +177,7 @@ public final class IngestService {
         }
         lastRefresh = now;
         Set<Long> seen = new HashSet<>();
-        return channels.active()
+        return Flux.defer(owned)
                 .doOnNext(ch -> {
                     seen.add(ch.id());
                     state(ch);

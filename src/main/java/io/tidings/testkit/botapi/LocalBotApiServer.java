@@ -56,6 +56,7 @@ public final class LocalBotApiServer implements AutoCloseable {
     private final Map<Long, List<SentMessage>> sentByChat = new HashMap<>();
     private final Sinks.Many<SentMessage> sentSink = Sinks.many().multicast().directBestEffort();
     private final Scheduler timer;
+    private final WebhookDelivery webhook;
     private final DisposableServer server;
 
     private LocalBotApiServer(String token, Scheduler timer) {
@@ -63,6 +64,7 @@ public final class LocalBotApiServer implements AutoCloseable {
         this.botId = botIdOf(token);
         this.timer = Objects.requireNonNull(timer, "timer");
         this.methods = new BotMethods(botId, "tidings_local_bot", updates, limits, timer, this::onSent);
+        this.webhook = new WebhookDelivery(timer);
         this.server = HttpServer.create().host("127.0.0.1").port(0).handle(this::handle).bindNow(Duration.ofSeconds(10));
     }
 
@@ -110,13 +112,40 @@ public final class LocalBotApiServer implements AutoCloseable {
         return methods.webhookSecret();
     }
 
+    /** One POST of an update to the webhook and the bot's answer (status 0: no answer). */
+    public record WebhookAttempt(int updateId, int status) {}
+
+    /** Every webhook POST so far, in order of the answers. */
+    public List<WebhookAttempt> webhookAttempts() {
+        return webhook.attempts().stream().map(a -> new WebhookAttempt(a.updateId(), a.status())).toList();
+    }
+
+    /** Updates being delivered to the webhook and not yet acknowledged with a 2xx. */
+    public int pendingWebhookDeliveries() {
+        return webhook.pending();
+    }
+
+    /**
+     * A new update: queued for getUpdates, or, while a webhook is set, POSTed to it (with the secret
+     * header, again and again with backoff until it answers 2xx), as Telegram does.
+     */
+    private int enqueue(java.util.function.IntFunction<ObjectNode> build) {
+        String url = methods.webhookUrl();
+        if (url.isEmpty()) {
+            return updates.push(build);
+        }
+        int id = updates.reserveId();
+        webhook.deliver(url, methods.webhookSecret(), id, build.apply(id));
+        return id;
+    }
+
     // ---- updates ------------------------------------------------------------------------------------
 
     /** A reader writes to the bot in their private chat (chat id = user id); returns the update id. */
     public int pushMessage(long userId, String text, String languageCode) {
         Objects.requireNonNull(text, "text");
         ObjectNode message = methods.incomingMessage(userId, text, languageCode);
-        return updates.push(id -> {
+        return enqueue(id -> {
             ObjectNode u = TelegramObjects.update(id);
             u.set("message", message);
             return u;
@@ -125,7 +154,7 @@ public final class LocalBotApiServer implements AutoCloseable {
 
     /** A reader presses an inline button of message {@code messageId} in their chat; returns the update id. */
     public int pushCallbackQuery(long userId, int messageId, String data) {
-        return updates.push(id -> {
+        return enqueue(id -> {
             ObjectNode u = TelegramObjects.update(id);
             u.set("callback_query", methods.callbackQuery(id, userId, messageId, data));
             return u;
@@ -145,7 +174,7 @@ public final class LocalBotApiServer implements AutoCloseable {
             parsed = null;
         }
         JsonNode body = parsed;
-        return updates.push(id -> {
+        return enqueue(id -> {
             ObjectNode u = body instanceof ObjectNode o ? o.deepCopy() : TelegramObjects.JSON.createObjectNode();
             if (!(body instanceof ObjectNode)) {
                 u.put("raw", rawJson);
@@ -200,6 +229,7 @@ public final class LocalBotApiServer implements AutoCloseable {
 
     @Override
     public void close() {
+        webhook.close();
         server.disposeNow(Duration.ofSeconds(5));
     }
 

@@ -50,6 +50,13 @@ final class UpdateQueue {
         return id;
     }
 
+    /** Takes the next update id for an update that does not wait in this queue (webhook delivery). */
+    int reserveId() {
+        synchronized (lock) {
+            return nextId++;
+        }
+    }
+
     /** Unconfirmed updates not yet fetched by anyone. */
     int size() {
         synchronized (lock) {

@@ -1,0 +1,140 @@
+package io.tidings.web;
+
+import com.pengrad.telegrambot.model.Update;
+import com.pengrad.telegrambot.utility.BotUtils;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.tidings.store.Database;
+import io.tidings.store.Sql;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * The durable inbox of webhook updates. The webhook stores each update (keyed by {@code update_id}, a
+ * repeat is ignored) before it answers 200; any replica then claims pending updates with
+ * {@code FOR UPDATE SKIP LOCKED}, hands them to the bot and marks them processed, so an update Telegram
+ * delivers twice, or to two replicas, is handled once. A failing update is retried a few times with
+ * backoff, then set aside with its error.
+ */
+public final class UpdateInbox {
+
+    private static final Logger log = LoggerFactory.getLogger(UpdateInbox.class);
+    static final int MAX_ATTEMPTS = 5;
+
+    private final Sql sql;
+    private final String owner;
+    private final Function<Update, Mono<Void>> handler;
+    private final int concurrency;
+    private final Duration claimLease;
+    private final Sinks.Many<Boolean> wake = Sinks.many().multicast().onBackpressureBuffer(1, false);
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Counter processed;
+    private final Counter failed;
+    private volatile boolean stopping;
+
+    public UpdateInbox(Database db, String owner, Function<Update, Mono<Void>> handler, int concurrency,
+                       Duration claimLease, MeterRegistry meters) {
+        this.sql = db.sql();
+        this.owner = owner;
+        this.handler = handler;
+        this.concurrency = concurrency;
+        this.claimLease = claimLease;
+        this.processed = Counter.builder("tidings_updates_processed").description("Updates handled by the bot").register(meters);
+        this.failed = Counter.builder("tidings_updates_failed").description("Update handling attempts that failed").register(meters);
+    }
+
+    /** Stores an update; emits true when it is new, false when this update_id was stored before. */
+    public Mono<Boolean> store(long updateId, String body) {
+        return sql.update("INSERT INTO updates (update_id, body) VALUES ($1, $2) ON CONFLICT (update_id) DO NOTHING",
+                updateId, body).map(n -> n > 0);
+    }
+
+    /** Asks the inbox to look for pending updates now. */
+    public void wake() {
+        wake.tryEmitNext(Boolean.TRUE); // a full buffer means a wake-up is already pending
+    }
+
+    /** Processes pending updates on every wake-up and every {@code sweep}; dispose to stop. */
+    public Disposable start(Duration sweep) {
+        return Flux.merge(Flux.interval(Duration.ZERO, sweep).map(t -> Boolean.TRUE), wake.asFlux())
+                .onBackpressureLatest()
+                .concatMap(t -> drain().onErrorResume(e -> {
+                    log.warn("update inbox drain failed, will retry: {}", e.toString());
+                    return Mono.empty();
+                }), 1)
+                .subscribe();
+    }
+
+    /** Handles everything pending now; completes when nothing is left to claim. */
+    public Mono<Void> drain() {
+        return Mono.defer(this::batch).repeat().takeWhile(n -> n > 0).then();
+    }
+
+    private Mono<Long> batch() {
+        if (stopping) return Mono.just(0L);
+        return sql.query("UPDATE updates SET claimed_by = $1, claimed_until = now() + $2 * interval '1 millisecond',"
+                                + " attempts = attempts + 1 WHERE update_id IN (SELECT update_id FROM updates"
+                                + " WHERE processed_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())"
+                                + " ORDER BY update_id LIMIT $3 FOR UPDATE SKIP LOCKED)"
+                                + " RETURNING update_id, body, attempts",
+                        r -> new Claimed(r.get("update_id", Long.class), r.get("body", String.class), r.get("attempts", Integer.class)),
+                        owner, claimLease.toMillis(), concurrency)
+                .sort((a, b) -> Long.compare(a.id, b.id))
+                .flatMap(this::process, concurrency)
+                .count();
+    }
+
+    private Mono<Void> process(Claimed c) {
+        inFlight.incrementAndGet();
+        return Mono.fromCallable(() -> BotUtils.parseUpdate(c.body))
+                .switchIfEmpty(Mono.error(() -> new IllegalArgumentException("not an update")))
+                .flatMap(u -> handler.apply(u).then(Mono.just(true)))
+                .flatMap(x -> sql.update("UPDATE updates SET processed_at = now(), claimed_by = NULL, claimed_until = NULL,"
+                        + " error = NULL WHERE update_id = $1", c.id))
+                .doOnNext(x -> processed.increment())
+                .onErrorResume(e -> {
+                    failed.increment();
+                    boolean last = c.attempts >= MAX_ATTEMPTS;
+                    log.warn("update {} failed (attempt {}{}): {}", c.id, c.attempts, last ? ", giving up" : "", e.toString());
+                    long backoffMs = 500L << Math.min(c.attempts, 8);
+                    return sql.update("UPDATE updates SET error = $2, claimed_until = now() + $3 * interval '1 millisecond',"
+                                    + " processed_at = CASE WHEN $4 THEN now() END WHERE update_id = $1",
+                            c.id, abbreviate(e.toString()), backoffMs, last)
+                            .onErrorResume(e2 -> Mono.empty()); // the claim expires and the update is tried again
+                })
+                .doFinally(s -> inFlight.decrementAndGet())
+                .then();
+    }
+
+    /**
+     * Stops claiming, waits up to {@code deadline} for updates in hand, then gives back what this replica
+     * claimed and did not finish.
+     */
+    public Mono<Long> stop(Duration deadline) {
+        stopping = true;
+        return Mono.defer(() -> inFlight.get() == 0 ? Mono.just(true) : Mono.empty())
+                .repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(50)))
+                .timeout(deadline, Mono.just(false))
+                .then(sql.update("UPDATE updates SET claimed_by = NULL, claimed_until = NULL"
+                        + " WHERE claimed_by = $1 AND processed_at IS NULL", owner));
+    }
+
+    /** Updates stored and not yet processed (a gauge). */
+    public Mono<Long> pending() {
+        return sql.one("SELECT count(*) AS n FROM updates WHERE processed_at IS NULL", r -> r.get("n", Long.class));
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 300 ? s.substring(0, 300) : s;
+    }
+
+    private record Claimed(long id, String body, int attempts) {
+    }
+}

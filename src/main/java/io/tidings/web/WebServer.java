@@ -1,0 +1,89 @@
+package io.tidings.web;
+
+import io.tidings.store.Database;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+
+/**
+ * A replica's HTTP server (Reactor Netty): {@code GET /healthz} (the process answers), {@code GET /readyz}
+ * (database reachable, migrations applied, model loaded, not shutting down), {@code GET /metrics}
+ * (Prometheus text) and, in webhook mode, {@code POST <webhook path>} for Telegram.
+ */
+public final class WebServer implements AutoCloseable {
+
+    /** Where the webhook listens and how it checks requests; {@code path} null means no webhook (long polling). */
+    public record Webhook(String path, String secret, int maxBodyBytes) {}
+
+    private final Database db;
+    private final Metrics metrics;
+    private final BooleanSupplier modelLoaded;
+    private final WebhookHandler webhook;
+    private final String webhookPath;
+    private volatile boolean draining;
+    private volatile DisposableServer server;
+
+    public WebServer(Database db, Metrics metrics, BooleanSupplier modelLoaded, Webhook webhook, UpdateInbox inbox) {
+        this.db = db;
+        this.metrics = metrics;
+        this.modelLoaded = modelLoaded;
+        this.webhookPath = webhook == null ? null : webhook.path();
+        this.webhook = webhook == null ? null
+                : new WebhookHandler(webhook.secret(), webhook.maxBodyBytes(), inbox, () -> draining, metrics.registry());
+    }
+
+    public WebServer start(String host, int port) {
+        server = HttpServer.create().host(host).port(port)
+                .idleTimeout(Duration.ofSeconds(60))
+                .route(r -> {
+                    r.get("/healthz", (req, res) -> WebhookHandler.plain(res, 200, "ok\n"));
+                    r.get("/readyz", this::ready);
+                    r.get("/metrics", (req, res) -> metrics.scrape().flatMap(text -> res
+                            .header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                            .sendString(Mono.just(text)).then()));
+                    if (webhook != null) r.post(webhookPath, webhook::handle);
+                })
+                .bindNow(Duration.ofSeconds(10));
+        return this;
+    }
+
+    /** From now on: not ready, and webhook requests answered 503 so Telegram sends them to another replica. */
+    public void drain() {
+        draining = true;
+    }
+
+    public int port() {
+        DisposableServer s = server;
+        return s == null ? -1 : s.port();
+    }
+
+    private Publisher<Void> ready(HttpServerRequest req, HttpServerResponse res) {
+        Mono<List<String>> problems = db.sql()
+                .one("SELECT count(*) FILTER (WHERE NOT success) AS failed FROM flyway_schema_history",
+                        r -> r.get("failed", Long.class))
+                .timeout(Duration.ofSeconds(2))
+                .map(failed -> failed == 0 ? List.<String>of() : List.of("migrations failed"))
+                .onErrorReturn(List.of("database unreachable"))
+                .map(list -> {
+                    List<String> all = new ArrayList<>(list);
+                    if (!modelLoaded.getAsBoolean()) all.add("model not loaded");
+                    if (draining) all.add("shutting down");
+                    return all;
+                });
+        return problems.flatMap(p -> p.isEmpty() ? WebhookHandler.plain(res, 200, "ready\n")
+                : WebhookHandler.plain(res, 503, String.join("\n", p) + "\n"));
+    }
+
+    @Override
+    public void close() {
+        DisposableServer s = server;
+        if (s != null) s.disposeNow(Duration.ofSeconds(10));
+    }
+}

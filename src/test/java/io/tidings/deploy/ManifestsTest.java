@@ -1,0 +1,151 @@
+package io.tidings.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.HTTPGetAction;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** k8s/ parses as Kubernetes objects and agrees with the code: probe paths, ports, env names, selectors. */
+class ManifestsTest {
+
+    private static final Path BASE = Path.of("k8s", "base");
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+
+    private static <T> T read(String file, Class<T> type) throws IOException {
+        return YAML.readValue(BASE.resolve(file).toFile(), type);
+    }
+
+    @Test
+    void everyManifestParsesAsItsKind() throws IOException {
+        Map<String, Class<?>> kinds = Map.of("Deployment", Deployment.class, "Service", Service.class,
+                "ConfigMap", ConfigMap.class, "Secret", Secret.class, "HorizontalPodAutoscaler", HorizontalPodAutoscaler.class,
+                "PodDisruptionBudget", PodDisruptionBudget.class, "NetworkPolicy", NetworkPolicy.class);
+        List<Path> files;
+        try (Stream<Path> s = Files.list(BASE)) {
+            files = s.filter(p -> p.toString().endsWith(".yaml") && !p.endsWith("kustomization.yaml")).sorted().toList();
+        }
+        Set<String> seen = new HashSet<>();
+        for (Path f : files) {
+            JsonNode tree = YAML.readTree(f.toFile());
+            String kind = tree.path("kind").asText();
+            if (kind.equals("Cluster")) continue; // CloudNativePG, optional
+            assertThat(kinds).as(f + " has a known kind").containsKey(kind);
+            YAML.treeToValue(tree, kinds.get(kind)); // typed fields must have their types (ports, quantities, selectors)
+            seen.add(kind);
+        }
+        assertThat(seen).containsAll(kinds.keySet());
+    }
+
+    @Test
+    void kustomizationsNameFilesThatExist() throws IOException {
+        JsonNode base = YAML.readTree(BASE.resolve("kustomization.yaml").toFile());
+        base.path("resources").forEach(r -> assertThat(BASE.resolve(r.asText())).exists());
+        for (String overlay : List.of("dev", "prod")) {
+            Path dir = Path.of("k8s", "overlays", overlay);
+            JsonNode k = YAML.readTree(dir.resolve("kustomization.yaml").toFile());
+            assertThat(k.path("resources").get(0).asText()).isEqualTo("../../base");
+            k.path("configMapGenerator").forEach(g -> g.path("literals")
+                    .forEach(l -> assertThat(appSettings()).contains(l.asText().split("=", 2)[0])));
+        }
+    }
+
+    @Test
+    void theDeploymentRunsHardenedWithProbesOnRealEndpoints() throws IOException {
+        Deployment d = read("deployment.yaml", Deployment.class);
+        var pod = d.getSpec().getTemplate().getSpec();
+        Container c = pod.getContainers().get(0);
+        assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+        assertThat(c.getSecurityContext().getCapabilities().getDrop()).contains("ALL");
+        assertThat(c.getVolumeMounts()).anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/tmp"));
+        assertThat(c.getResources().getRequests()).containsKeys("cpu", "memory");
+        assertThat(c.getResources().getLimits()).containsKey("memory");
+
+        // probe paths are routes of web.WebServer, on the port the container names
+        String server = Files.readString(Path.of("src/main/java/io/tidings/web/WebServer.java"));
+        int port = c.getPorts().get(0).getContainerPort();
+        for (HTTPGetAction probe : List.of(c.getReadinessProbe().getHttpGet(), c.getLivenessProbe().getHttpGet(),
+                c.getStartupProbe().getHttpGet())) {
+            assertThat(server).contains("\"" + probe.getPath() + "\"");
+            assertThat(probe.getPort().getStrVal()).isEqualTo(c.getPorts().get(0).getName());
+        }
+        assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
+        ConfigMap cm = read("configmap.yaml", ConfigMap.class);
+        assertThat(Integer.parseInt(cm.getData().get("HTTP_PORT"))).isEqualTo(port);
+        // SIGTERM grace covers the app's own shutdown deadline
+        assertThat(pod.getTerminationGracePeriodSeconds()).isGreaterThan(Long.parseLong(cm.getData().get("SHUTDOWN_GRACE_SECONDS")));
+        assertThat(c.getEnvFrom()).extracting(e -> e.getConfigMapRef() != null ? e.getConfigMapRef().getName()
+                : e.getSecretRef().getName()).containsExactly(cm.getMetadata().getName(),
+                read("secret.example.yaml", Secret.class).getMetadata().getName());
+    }
+
+    @Test
+    void everyEnvironmentVariableIsOneTheAppReads() throws IOException {
+        Set<String> known = appSettings();
+        Set<String> used = new HashSet<>(read("configmap.yaml", ConfigMap.class).getData().keySet());
+        used.addAll(read("secret.example.yaml", Secret.class).getStringData().keySet());
+        read("deployment.yaml", Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0).getEnv()
+                .forEach(e -> used.add(e.getName()));
+        assertThat(known).containsAll(used);
+        assertThat(used).contains("TELEGRAM_BOT_TOKEN", "DATABASE_URL", "WEBHOOK_URL", "WEBHOOK_SECRET");
+    }
+
+    @Test
+    void theServiceHpaPdbAndNetworkPolicySelectTheDeployment() throws IOException {
+        Deployment d = read("deployment.yaml", Deployment.class);
+        Map<String, String> podLabels = d.getSpec().getTemplate().getMetadata().getLabels();
+        assertThat(podLabels).containsAllEntriesOf(d.getSpec().getSelector().getMatchLabels());
+        Service svc = read("service.yaml", Service.class);
+        assertThat(podLabels).containsAllEntriesOf(svc.getSpec().getSelector());
+        assertThat(svc.getSpec().getPorts().get(0).getTargetPort().getStrVal())
+                .isEqualTo(d.getSpec().getTemplate().getSpec().getContainers().get(0).getPorts().get(0).getName());
+        PodDisruptionBudget pdb = read("pdb.yaml", PodDisruptionBudget.class);
+        assertThat(podLabels).containsAllEntriesOf(pdb.getSpec().getSelector().getMatchLabels());
+        NetworkPolicy np = read("networkpolicy.yaml", NetworkPolicy.class);
+        assertThat(podLabels).containsAllEntriesOf(np.getSpec().getPodSelector().getMatchLabels());
+        HorizontalPodAutoscaler hpa = read("hpa.yaml", HorizontalPodAutoscaler.class);
+        assertThat(hpa.getSpec().getScaleTargetRef().getKind()).isEqualTo("Deployment");
+        assertThat(hpa.getSpec().getScaleTargetRef().getName()).isEqualTo(d.getMetadata().getName());
+        assertThat(hpa.getSpec().getMinReplicas()).isGreaterThanOrEqualTo(2); // webhook mode: several replicas
+        assertThat(pdb.getSpec().getMinAvailable().getIntVal()).isLessThan(hpa.getSpec().getMinReplicas());
+    }
+
+    /** Names the app reads: Config's {@code get.apply("NAME")}, logback's {@code ${NAME}}, and the JVM's own. */
+    private static Set<String> appSettings() {
+        Set<String> names = new HashSet<>(Set.of("JAVA_TOOL_OPTIONS"));
+        try {
+            Matcher m = Pattern.compile("get\\.apply\\(\"([A-Z_]+)\"\\)")
+                    .matcher(Files.readString(Path.of("src/main/java/io/tidings/app/Config.java")));
+            while (m.find()) names.add(m.group(1));
+            Matcher l = Pattern.compile("\\$\\{([A-Z_]+)").matcher(Files.readString(Path.of("src/main/resources/logback.xml")));
+            while (l.find()) names.add(l.group(1));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return names;
+    }
+}
