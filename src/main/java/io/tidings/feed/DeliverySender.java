@@ -36,6 +36,7 @@ public final class DeliverySender {
     private final String owner;
     private volatile long sendSlotNanos;
     private final AtomicLong nextSendSlotNanos = new AtomicLong(System.nanoTime());
+    private final AtomicLong lastSendNanos = new AtomicLong(System.nanoTime() - 1_000_000_000L);
     private final int concurrency;
     private final Duration lease = Duration.ofMinutes(2);
     private final Duration idlePoll;
@@ -109,6 +110,7 @@ public final class DeliverySender {
         return Mono.defer(() -> waitForPause()
                         .then(Mono.defer(() -> Mono.delay(chatDelay(o.readerId()))))
                         .then(Mono.defer(() -> Mono.delay(sendDelay())))
+                        .then(spacedFromLastSend())
                         .then(Mono.defer(() -> foundUnreachableSince(o.readerId(), claimedAt)
                                 // claimed together with the delivery that found the reader gone: waiting for
                                 // its slot, it missed dropQueued; sending it would only earn another 403
@@ -149,6 +151,21 @@ public final class DeliverySender {
                     return deliveries.markFailed(o.id(), abbreviate(e.toString()));
                 })
                 .then();
+    }
+
+    /**
+     * Slots are reserved ahead, so a stall (GC, a slow claim, cold connections) can make several waiters fire
+     * together. Before each send, check the real gap since the last send and wait out what is missing: the
+     * rate seen by Telegram never exceeds the configured one, whatever happened meanwhile.
+     */
+    private Mono<Void> spacedFromLastSend() {
+        return Mono.defer(() -> {
+            long now = System.nanoTime();
+            long last = lastSendNanos.get();
+            long missing = last + sendSlotNanos - now;
+            if (missing <= 0 && lastSendNanos.compareAndSet(last, now)) return Mono.empty();
+            return Mono.delay(Duration.ofNanos(Math.max(missing, 50_000))).then(spacedFromLastSend());
+        });
     }
 
     private Mono<Void> waitForPause() {
