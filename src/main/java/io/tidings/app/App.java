@@ -18,6 +18,12 @@ import io.tidings.store.ModelRepository;
 import io.tidings.store.PostRepository;
 import io.tidings.store.ReaderRepository;
 import io.tidings.store.VoteRepository;
+import io.tidings.store.BroadcastRepository;
+import io.tidings.store.PenaltyRepository;
+import io.tidings.store.ReaderSettingsRepository;
+import io.tidings.store.Reports;
+import io.tidings.feed.ReaderPreferences;
+import io.tidings.telegram.StoredPreferences;
 import io.tidings.telegram.BotHandler;
 import io.tidings.telegram.CallbackData;
 import io.tidings.telegram.Messages;
@@ -64,6 +70,8 @@ public final class App implements AutoCloseable {
     private final DeliverySender sender;
     private final TrainingService trainer;
     private final BotHandler bot;
+    private final BroadcastLoop broadcasts;
+    private final ReaderPreferences preferences;
     private final HealthServer health;
     private final ConnectionProvider tmeConnections;
     private final List<Disposable> running = new ArrayList<>();
@@ -106,7 +114,12 @@ public final class App implements AutoCloseable {
         this.catalogue = Catalogue.of(channelRepository, fetcher, ingestConfig.autoAccept(), ingest::refreshSoon);
         this.trainer = new TrainingService(votes, new ModelRepository(db), models, modelConfig,
                 config.retrainEveryVotes(), 10, training);
-        this.bot = new BotHandler(telegram, readers, votes, feed, callbacks, renderer, messages);
+        var penalties = new PenaltyRepository(db);
+        this.preferences = new StoredPreferences(penalties, config.bot().lessHalfLife());
+        this.broadcasts = new BroadcastLoop(new BroadcastRepository(db), readers, deliveries, sender::wake);
+        this.bot = new BotHandler(new BotHandler.Deps(telegram, readers, new ReaderSettingsRepository(db), votes,
+                penalties, posts, channelRepository, new Reports(db), deliveries, sender::wake, feed,
+                catalogue, broadcasts, callbacks, renderer, messages, config.bot()));
         this.health = new HealthServer(db);
 
         trainer.restoreLatest().block(Duration.ofMinutes(2));
@@ -130,6 +143,7 @@ public final class App implements AutoCloseable {
             if (loops.training()) app.running.add(app.trainer.start(Duration.ofSeconds(30)));
             if (loops.mailings()) app.running.add(new MailingSchedule(config.mailingTimes(), config.mailingZone(), Clock.systemUTC())
                     .run(() -> app.feed.mailing(1)));
+            app.running.add(app.broadcasts.start(Duration.ofSeconds(15)));
             app.running.add(app.health.start(config.httpPort()));
             return app;
         } catch (RuntimeException e) {
@@ -148,6 +162,9 @@ public final class App implements AutoCloseable {
     public TrainingService trainer() { return trainer; }
     public ModelRegistry models() { return models; }
     public int httpPort() { return health.port(); }
+    /** Each reader's "less from this channel" penalties, for the ranker. */
+    public ReaderPreferences preferences() { return preferences; }
+    BroadcastLoop broadcastLoop() { return broadcasts; }
 
     @Override
     public void close() {

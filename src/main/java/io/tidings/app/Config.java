@@ -36,7 +36,8 @@ public record Config(
         int retrainEveryVotes,
         double rankingNoise,
         String replicaId,
-        io.tidings.ingest.IngestConfig ingest) {
+        io.tidings.ingest.IngestConfig ingest,
+        io.tidings.telegram.BotConfig bot) {
 
     public static Config fromEnv() {
         return fromEnv(System.getenv());
@@ -48,6 +49,10 @@ public record Config(
             return v == null || v.isBlank() ? null : v.trim();
         };
         String token = get.apply("TELEGRAM_BOT_TOKEN");
+        Set<Long> operators = list(get.apply("OPERATORS")).stream().map(s -> parseLong(s, "OPERATORS"))
+                .collect(Collectors.toUnmodifiableSet());
+        List<LocalTime> mailingTimes = list(or(get.apply("MAILING_TIMES"), "10:20,12:20,16:20,19:20")).stream()
+                .map(LocalTime::parse).sorted().toList();
         return new Config(
                 token,
                 or(get.apply("TELEGRAM_API_URL"), "https://api.telegram.org/bot"),
@@ -57,8 +62,8 @@ public record Config(
                 list(get.apply("CHANNELS")),
                 integer(get.apply("HTTP_PORT"), 8080, "HTTP_PORT"),
                 get.apply("CALLBACK_SECRET"),
-                list(get.apply("OPERATORS")).stream().map(s -> parseLong(s, "OPERATORS")).collect(Collectors.toUnmodifiableSet()),
-                list(or(get.apply("MAILING_TIMES"), "10:20,12:20,16:20,19:20")).stream().map(LocalTime::parse).sorted().toList(),
+                operators,
+                mailingTimes,
                 ZoneId.of(or(get.apply("MAILING_TIME_ZONE"), "UTC")),
                 integer(get.apply("FRESH_DAYS"), 3, "FRESH_DAYS"),
                 integer(get.apply("FRESH_POOL_MAX"), 100_000, "FRESH_POOL_MAX"),
@@ -68,7 +73,8 @@ public record Config(
                 integer(get.apply("RETRAIN_EVERY_VOTES"), 200, "RETRAIN_EVERY_VOTES"),
                 decimal(get.apply("RANKING_NOISE"), 0.03, "RANKING_NOISE"),
                 or(get.apply("REPLICA_ID"), or(get.apply("HOSTNAME"), "tidings")),
-                io.tidings.ingest.IngestConfig.fromEnv(get));
+                io.tidings.ingest.IngestConfig.fromEnv(get),
+                io.tidings.telegram.BotConfig.fromEnv(get, operators, mailingTimes));
     }
 
     public DatabaseConfig database() {
@@ -84,19 +90,19 @@ public record Config(
     public Config withTelegram(String token, String apiUrl) {
         return new Config(token, apiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret, operators,
                 mailingTimes, mailingZone, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages, retrainEveryVotes,
-                rankingNoise, replicaId, ingest);
+                rankingNoise, replicaId, ingest, bot);
     }
 
     public Config withChannels(String tmeBaseUrl, List<String> channels) {
         return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret,
                 operators, mailingTimes, mailingZone, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
-                retrainEveryVotes, rankingNoise, replicaId, ingest);
+                retrainEveryVotes, rankingNoise, replicaId, ingest, bot);
     }
 
     public Config withTuning(Path dataDir, int httpPort, double sendRate, int backfillPages, int retrainEveryVotes) {
         return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret,
                 operators, mailingTimes, mailingZone, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
-                retrainEveryVotes, rankingNoise, replicaId, ingest);
+                retrainEveryVotes, rankingNoise, replicaId, ingest, bot);
     }
 
     @Override
