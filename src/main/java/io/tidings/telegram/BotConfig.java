@@ -12,8 +12,8 @@ import java.util.function.Function;
  *
  * @param operators          Telegram user ids allowed to use operator commands (OPERATORS)
  * @param defaultMailingTimes the service's mailing times, shown to readers who did not choose their own (MAILING_TIMES)
- * @param commandBurst       commands and presses a reader may send at once, default 8 (READER_COMMAND_BURST)
- * @param commandsPerMinute  sustained commands and presses per reader per minute, default 30 (READER_COMMANDS_PER_MINUTE)
+ * @param commandBurst       messages a reader may send at once, default 8 (READER_COMMAND_BURST); button presses get 4×
+ * @param commandsPerMinute  sustained messages per reader per minute, default 30 (READER_COMMANDS_PER_MINUTE); presses 4×
  * @param floodSilence       how long a flooding reader is ignored after one warning, default 60 s (READER_FLOOD_SILENCE_SECONDS)
  * @param lessHalfLife       how fast "Less from this channel" wears off: its penalty halves every this long, default
  *                           14 days (LESS_FROM_CHANNEL_HALF_LIFE_DAYS)

@@ -50,6 +50,7 @@ public final class BotHandler {
     private final Deps deps;
     private final Replies replies;
     private final FloodGuard readerGuard;
+    private final FloodGuard pressGuard;
     private final FloodGuard groupGuard;
     private final ReaderCommands commands;
     private final OperatorCommands operatorCommands;
@@ -64,6 +65,8 @@ public final class BotHandler {
         this.replies = new Replies(deps.telegram());
         BotConfig c = deps.config();
         this.readerGuard = new FloodGuard(c.commandBurst(), c.commandsPerMinute(), c.floodSilence(), nanoTime);
+        // voting quickly through a feed is what the bot is for: buttons get four times the room of typed commands
+        this.pressGuard = new FloodGuard(4 * c.commandBurst(), 4 * c.commandsPerMinute(), c.floodSilence(), nanoTime);
         // Telegram allows 20 messages a minute in a group; one "private chats only" every 10 minutes is plenty
         this.groupGuard = new FloodGuard(1, 1, Duration.ofMinutes(10), nanoTime);
         SettingsMenu settings = new SettingsMenu(deps, replies);
@@ -129,7 +132,7 @@ public final class BotHandler {
     private Mono<Void> onCallback(CallbackQuery q) {
         User from = q.from();
         if (from == null || from.id() == null || q.id() == null) return Mono.empty();
-        return switch (readerGuard.check(from.id())) {
+        return switch (pressGuard.check(from.id())) {
             case DROP -> replies.answer(q, null); // still answered: the reader's client would spin
             case WARN -> context(from).flatMap(ctx -> replies.answer(q, msg(ctx, "flood")));
             case ALLOW -> context(from).flatMap(ctx -> buttons.onPress(ctx, q));
