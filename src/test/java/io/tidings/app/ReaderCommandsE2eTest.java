@@ -150,12 +150,10 @@ class ReaderCommandsE2eTest {
         assertThat(e2e.posts(ANN)).hasSize(1);
         long before = e2e.posts(ANN).size();
         e2e.telegram.pushMessage(ANN, "/channel @alphanews", "en");
-        E2e.await("three posts of alphanews", () -> e2e.posts(ANN).stream().filter(m -> E2e.permalink(m).contains("/alphanews/"))
-                .map(E2e::permalink).distinct().count() >= 3);
+        E2e.await("posts of alphanews queued", () -> e2e.deliveries(ANN).stream().anyMatch(d -> d.reason().equals("channel")));
+        e2e.awaitOutboxEmpty();
         assertThat(e2e.posts(ANN).stream().map(E2e::permalink).filter(l -> l.contains("/alphanews/")))
                 .contains("https://t.me/alphanews/6", "https://t.me/alphanews/5");
-        assertThat(e2e.deliveries(ANN)).extracting(E2e.Delivery::reason).contains("channel");
-        e2e.awaitOutboxEmpty();
         long after = e2e.posts(ANN).size();
         assertThat(after).isBetween(before + 2, before + 3); // the first post may have been one of the three
         assertThat(ann.say("/channel alphanews").text()).isEqualTo("You have already seen the latest posts of @alphanews.");
