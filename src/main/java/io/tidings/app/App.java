@@ -13,6 +13,7 @@ import io.tidings.feed.Ranker;
 import io.tidings.ingest.Catalogue;
 import io.tidings.ingest.ChannelPageFetcher;
 import io.tidings.ingest.IngestConfig;
+import io.tidings.ingest.ChannelPostUpdates;
 import io.tidings.ingest.IngestService;
 import io.tidings.model.ModelConfig;
 import io.tidings.model.ModelRegistry;
@@ -24,6 +25,12 @@ import io.tidings.store.ModelRepository;
 import io.tidings.store.PostRepository;
 import io.tidings.store.ReaderRepository;
 import io.tidings.store.VoteRepository;
+import io.tidings.store.BroadcastRepository;
+import io.tidings.store.PenaltyRepository;
+import io.tidings.store.ReaderSettingsRepository;
+import io.tidings.store.Reports;
+import io.tidings.feed.ReaderPreferences;
+import io.tidings.telegram.StoredPreferences;
 import io.tidings.telegram.BotHandler;
 import io.tidings.telegram.CallbackData;
 import io.tidings.telegram.Messages;
@@ -77,6 +84,9 @@ public final class App implements AutoCloseable {
     private final DeliverySender sender;
     private final TrainingService trainer;
     private final BotHandler bot;
+    private final BroadcastLoop broadcasts;
+    private final ChannelPostUpdates channelPosts;
+    private final ReaderPreferences preferences;
     private final ConnectionProvider tmeConnections;
     private final String instanceId;
     private final Metrics metrics;
@@ -129,8 +139,14 @@ public final class App implements AutoCloseable {
         this.catalogue = Catalogue.of(channelRepository, fetcher, ingestConfig.autoAccept(), ingest::refreshSoon);
         this.trainer = new TrainingService(votes, new ModelRepository(db), models, modelConfig,
                 config.retrainEveryVotes(), 10, training);
-        this.bot = new BotHandler(telegram, readers, votes, feed, callbacks, renderer, messages);
+        var penalties = new PenaltyRepository(db);
+        this.preferences = new StoredPreferences(penalties, config.bot().lessHalfLife());
+        this.broadcasts = new BroadcastLoop(new BroadcastRepository(db), readers, deliveries, sender::wake);
+        this.bot = new BotHandler(new BotHandler.Deps(telegram, readers, new ReaderSettingsRepository(db), votes,
+                penalties, posts, channelRepository, new Reports(db), deliveries, sender::wake, feed,
+                catalogue, broadcasts, callbacks, renderer, messages, config.bot()));
         Config.ScaleOut scale = config.scaleOut();
+        this.channelPosts = new ChannelPostUpdates(channelRepository, posts, pool::add);
         this.inbox = scale.webhook() ? new UpdateInbox(db, instanceId, this::handleUpdate, 64, Duration.ofMinutes(2),
                 metrics.registry()) : null;
         this.web = new WebServer(db, metrics, () -> modelLoaded,
@@ -167,7 +183,10 @@ public final class App implements AutoCloseable {
         }
     }
 
+    /** Channel posts (channels where the bot is an admin) go to ingest; everything else to the bot. */
     private Mono<Void> handleUpdate(com.pengrad.telegrambot.model.Update u) {
+        if (u.channelPost() != null) return channelPosts.accept(u.channelPost(), false);
+        if (u.editedChannelPost() != null) return channelPosts.accept(u.editedChannelPost(), true);
         return bot.handle(u);
     }
 
@@ -193,6 +212,7 @@ public final class App implements AutoCloseable {
             app.intake.add(app.cluster.watchModels(app.models::version, app.trainer::restoreLatest));
             if (loops.mailings()) app.intake.add(new MailingSchedule(config.mailingTimes(), config.mailingZone(), Clock.systemUTC())
                     .run(() -> app.feed.mailing(1)));
+            app.running.add(app.broadcasts.start(Duration.ofSeconds(15)));
             return app;
         } catch (RuntimeException e) {
             app.close();
@@ -204,14 +224,14 @@ public final class App implements AutoCloseable {
     private void registerWebhook() {
         Config.ScaleOut scale = config.scaleOut();
         telegram.execute(new SetWebhook().url(scale.webhookUrl()).secretToken(scale.webhookSecret())
-                        .allowedUpdates("message", "callback_query").maxConnections(scale.webhookMaxConnections()))
+                        .allowedUpdates("message", "edited_message", "callback_query", "channel_post", "edited_channel_post").maxConnections(scale.webhookMaxConnections()))
                 .block(Duration.ofSeconds(30));
         log.info("webhook registered on {} (max {} connections)", scale.webhookPath(), scale.webhookMaxConnections());
     }
 
     private Disposable pollUpdates() {
         return telegram.updates(Duration.ofSeconds(25))
-                .flatMap(u -> bot.handle(u).onErrorResume(e -> {
+                .flatMap(u -> handleUpdate(u).onErrorResume(e -> {
                     log.warn("update {} not handled: {}", u.updateId(), e.toString());
                     return Mono.empty();
                 }), 64)
@@ -237,6 +257,9 @@ public final class App implements AutoCloseable {
     public int httpPort() { return web.port(); }
     public Cluster cluster() { return cluster; }
     public String instanceId() { return instanceId; }
+    /** Each reader's "less from this channel" penalties, for the ranker. */
+    public ReaderPreferences preferences() { return preferences; }
+    BroadcastLoop broadcastLoop() { return broadcasts; }
 
     /** Graceful stop (SIGTERM): see {@link #close(Duration)} with {@code SHUTDOWN_GRACE_SECONDS}. */
     @Override

@@ -37,7 +37,8 @@ public record Config(
         double rankingNoise,
         String replicaId,
         io.tidings.ingest.IngestConfig ingest,
-        ScaleOut scaleOut) {
+        ScaleOut scaleOut,
+        io.tidings.telegram.BotConfig bot) {
 
     /**
      * Webhook mode and coordination of several replicas (README, "Deploy on Kubernetes").
@@ -115,6 +116,10 @@ public record Config(
             return v == null || v.isBlank() ? null : v.trim();
         };
         String token = get.apply("TELEGRAM_BOT_TOKEN");
+        Set<Long> operators = list(get.apply("OPERATORS")).stream().map(s -> parseLong(s, "OPERATORS"))
+                .collect(Collectors.toUnmodifiableSet());
+        List<LocalTime> mailingTimes = list(or(get.apply("MAILING_TIMES"), "10:20,12:20,16:20,19:20")).stream()
+                .map(LocalTime::parse).sorted().toList();
         return new Config(
                 token,
                 or(get.apply("TELEGRAM_API_URL"), "https://api.telegram.org/bot"),
@@ -124,8 +129,8 @@ public record Config(
                 list(get.apply("CHANNELS")),
                 integer(get.apply("HTTP_PORT"), 8080, "HTTP_PORT"),
                 get.apply("CALLBACK_SECRET"),
-                list(get.apply("OPERATORS")).stream().map(s -> parseLong(s, "OPERATORS")).collect(Collectors.toUnmodifiableSet()),
-                list(or(get.apply("MAILING_TIMES"), "10:20,12:20,16:20,19:20")).stream().map(LocalTime::parse).sorted().toList(),
+                operators,
+                mailingTimes,
                 ZoneId.of(or(get.apply("MAILING_TIME_ZONE"), "UTC")),
                 integer(get.apply("FRESH_DAYS"), 3, "FRESH_DAYS"),
                 integer(get.apply("FRESH_POOL_MAX"), 100_000, "FRESH_POOL_MAX"),
@@ -136,7 +141,8 @@ public record Config(
                 decimal(get.apply("RANKING_NOISE"), 0.03, "RANKING_NOISE"),
                 or(get.apply("REPLICA_ID"), or(get.apply("HOSTNAME"), "tidings")),
                 io.tidings.ingest.IngestConfig.fromEnv(get),
-                ScaleOut.fromEnv(get));
+                ScaleOut.fromEnv(get),
+                io.tidings.telegram.BotConfig.fromEnv(get, operators, mailingTimes));
     }
 
     public DatabaseConfig database() {
@@ -152,25 +158,25 @@ public record Config(
     public Config withTelegram(String token, String apiUrl) {
         return new Config(token, apiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret, operators,
                 mailingTimes, mailingZone, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages, retrainEveryVotes,
-                rankingNoise, replicaId, ingest, scaleOut);
+                rankingNoise, replicaId, ingest, scaleOut, bot);
     }
 
     public Config withChannels(String tmeBaseUrl, List<String> channels) {
         return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret,
                 operators, mailingTimes, mailingZone, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
-                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut);
+                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut, bot);
     }
 
     public Config withTuning(Path dataDir, int httpPort, double sendRate, int backfillPages, int retrainEveryVotes) {
         return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret,
                 operators, mailingTimes, mailingZone, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
-                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut);
+                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut, bot);
     }
 
     public Config withScaleOut(ScaleOut scaleOut) {
         return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret,
                 operators, mailingTimes, mailingZone, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
-                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut);
+                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut, bot);
     }
 
     @Override

@@ -95,6 +95,8 @@ final class Demo {
                 report.put("posts", ingested);
                 report.put("deliveries", readers.deliveries());
                 report.put("duplicates", readers.duplicates());
+                report.put("less_from_channel_presses", readers.lessPresses());
+                report.put("more_presses", readers.morePresses());
                 report.put("like_rate_random", round3(readers.randomLikeRate()));
                 report.put("like_rate_first_round", round3(rates.get(0)));
                 report.put("like_rate_last_round", round3(rates.get(rates.size() - 1)));

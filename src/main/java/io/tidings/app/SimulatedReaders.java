@@ -24,6 +24,10 @@ final class SimulatedReaders implements AutoCloseable {
     static final double LIKE_IN_TASTE = 0.85;
     static final double LIKE_OTHERWISE = 0.08;
     static final long FIRST_ID = 10_001;
+    /** After a 👎 on a post outside their taste, how often a reader also asks for less from its channel. */
+    static final double LESS_AFTER_DISLIKE = 0.05;
+    /** After a vote, how often a reader also asks for one more post. */
+    static final double MORE_AFTER_VOTE = 0.03;
     private static final Pattern PERMALINK = Pattern.compile("https://t\\.me/([A-Za-z0-9_]+)/(\\d+)");
 
     private final LocalBotApiServer api;
@@ -33,6 +37,8 @@ final class SimulatedReaders implements AutoCloseable {
     private final AtomicLong likes = new AtomicLong();
     private final AtomicLong deliveries = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
+    private final AtomicLong lessPresses = new AtomicLong();
+    private final AtomicLong morePresses = new AtomicLong();
     private final Disposable subscription;
 
     SimulatedReaders(LocalBotApiServer api, DemoWorld world, int count, long seed) {
@@ -67,6 +73,8 @@ final class SimulatedReaders implements AutoCloseable {
     long roundLikes() { return likes.get(); }
     long deliveries() { return deliveries.get(); }
     long duplicates() { return duplicates.get(); }
+    long lessPresses() { return lessPresses.get(); }
+    long morePresses() { return morePresses.get(); }
 
     /** The like rate a reader would see if posts were picked at random from the world. */
     double randomLikeRate() {
@@ -126,6 +134,15 @@ final class SimulatedReaders implements AutoCloseable {
                 votes.incrementAndGet();
                 if (like) likes.incrementAndGet();
                 api.pushCallbackQuery(id, post.message().messageId(), post.message().button(like ? "👍" : "👎").callbackData());
+                // now and then the other buttons too; they never replace a vote, so learning sees the same votes
+                boolean inTaste = taste.contains(world.group(post.channel()));
+                if (!like && !inTaste && rnd.nextDouble() < LESS_AFTER_DISLIKE && post.message().button("🔇") != null) {
+                    lessPresses.incrementAndGet();
+                    api.pushCallbackQuery(id, post.message().messageId(), post.message().button("🔇").callbackData());
+                } else if (rnd.nextDouble() < MORE_AFTER_VOTE) {
+                    morePresses.incrementAndGet();
+                    api.pushCallbackQuery(id, post.message().messageId(), post.message().button("➡️").callbackData());
+                }
             }
         }
     }

@@ -22,6 +22,38 @@ public final class VoteRepository {
                 + "seq = nextval(pg_get_serial_sequence('votes', 'seq')) WHERE votes.liked <> EXCLUDED.liked", reader, post, liked);
     }
 
+    /** What became of a press of 👍 or 👎. */
+    public enum Outcome {
+        /** The reader's first vote for the post. */
+        NEW,
+        /** The reader changed their vote. */
+        CHANGED,
+        /** The same vote again: nothing changed. */
+        SAME,
+        /** The post left its channel: the vote is not stored. */
+        DELETED,
+        /** No such post: the vote is not stored. */
+        MISSING
+    }
+
+    /** Stores the vote, as {@link #upsert}, unless the post is missing or deleted; says which case it was. */
+    public Mono<Outcome> vote(long reader, long post, boolean liked) {
+        return sql.one("WITH p AS (SELECT id, deleted FROM posts WHERE id = $2), "
+                        + "v AS (INSERT INTO votes (reader_id, post_id, liked) SELECT $1, p.id, $3 FROM p WHERE NOT p.deleted "
+                        + "ON CONFLICT (reader_id, post_id) DO UPDATE SET liked = EXCLUDED.liked, voted_at = now(), "
+                        + "seq = nextval(pg_get_serial_sequence('votes', 'seq')) WHERE votes.liked <> EXCLUDED.liked "
+                        + "RETURNING (xmax = 0) AS inserted) "
+                        + "SELECT (SELECT deleted FROM p) AS deleted, (SELECT inserted FROM v) AS inserted",
+                r -> {
+                    Boolean deleted = r.get("deleted", Boolean.class);
+                    Boolean inserted = r.get("inserted", Boolean.class);
+                    if (deleted == null) return Outcome.MISSING;
+                    if (deleted) return Outcome.DELETED;
+                    if (inserted == null) return Outcome.SAME;
+                    return inserted ? Outcome.NEW : Outcome.CHANGED;
+                }, reader, post, liked);
+    }
+
     /** Every vote with its post's channel, oldest first. */
     public Flux<VoteRow> all() {
         return sql.query("SELECT v.reader_id, p.channel_id, v.post_id, v.liked, v.seq FROM votes v "

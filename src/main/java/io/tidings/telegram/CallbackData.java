@@ -10,15 +10,20 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Compact, signed callback data for the buttons under a post: {@code <action><post id base 36>.<signature>},
- * at most about 30 bytes (Telegram allows 64). The signature binds the action, the post and the reader
- * the message was sent to, so a reader can neither forge a post id nor vote in someone else's name.
+ * Compact, signed callback data: {@code <action><post id base 36>.<signature>} for the buttons under a post and
+ * {@code s<setting>.<signature>} for the settings keyboards, at most about 45 bytes (Telegram allows 64). The
+ * signature binds the action, its argument and the reader the message was sent to, so a reader can neither forge a
+ * post id nor press in someone else's name.
  */
 public final class CallbackData {
 
     /** What a button does. */
     public enum Action {
-        LIKE('l'), DISLIKE('d'), MORE('m');
+        LIKE('l'), DISLIKE('d'), MORE('m'),
+        /** "Less from this channel": the post's channel gets a time-decaying penalty for this reader. */
+        LESS('x'),
+        /** A settings or language button; {@link Press#arg()} says which. */
+        SETTING('s');
 
         final char code;
 
@@ -31,8 +36,15 @@ public final class CallbackData {
         }
     }
 
-    /** A verified button press. */
-    public record Press(Action action, long postId) {}
+    /** A verified button press: a post action with its post id, or a {@link Action#SETTING} with its argument. */
+    public record Press(Action action, long postId, String arg) {
+        public Press(Action action, long postId) {
+            this(action, postId, null);
+        }
+    }
+
+    /** Arguments of settings buttons: short, lower case, no dot. */
+    private static final java.util.regex.Pattern SETTING_ARG = java.util.regex.Pattern.compile("[a-z0-9:_+-]{1,24}");
 
     private static final int SIGNATURE_BYTES = 12;
     private final ThreadLocal<Mac> mac;
@@ -51,7 +63,15 @@ public final class CallbackData {
     }
 
     public String encode(long readerId, Action action, long postId) {
+        if (action == Action.SETTING) throw new IllegalArgumentException("use encodeSetting");
         String body = action.code + Long.toString(postId, 36);
+        return body + "." + sign(readerId, body);
+    }
+
+    /** Data for a settings button with argument {@code arg} ({@code [a-z0-9:_+-]{1,24}}). */
+    public String encodeSetting(long readerId, String arg) {
+        if (!SETTING_ARG.matcher(arg).matches()) throw new IllegalArgumentException("bad setting argument: " + arg);
+        String body = Action.SETTING.code + arg;
         return body + "." + sign(readerId, body);
     }
 
@@ -66,6 +86,10 @@ public final class CallbackData {
         if (!MessageDigest.isEqual(given, expected)) return Optional.empty();
         Optional<Action> action = Action.of(body.charAt(0));
         if (action.isEmpty()) return Optional.empty();
+        if (action.get() == Action.SETTING) {
+            String arg = body.substring(1);
+            return SETTING_ARG.matcher(arg).matches() ? Optional.of(new Press(Action.SETTING, 0, arg)) : Optional.empty();
+        }
         try {
             long post = Long.parseLong(body.substring(1), 36);
             return post > 0 ? Optional.of(new Press(action.get(), post)) : Optional.empty();

@@ -124,6 +124,9 @@ class ForgedCallbackE2eTest {
         E2e.await("updates confirmed", () -> e2e.telegram.pendingUpdates() == 0);
         assertThat(votes.count().block(T)).isEqualTo(1);
         assertThat(e2e.count("SELECT count(*) FROM readers")).as("only Ann registered").isEqualTo(1);
-        assertThat(e2e.telegram.calls("sendMessage")).extracting(RecordedCall::chatId).containsOnly(ANN);
+        // the group gets one polite "private chats only"; nobody else but Ann hears from the bot
+        assertThat(e2e.telegram.calls("sendMessage")).extracting(RecordedCall::chatId).containsOnly(ANN, -100L);
+        assertThat(e2e.telegram.sentTo(-100)).singleElement()
+                .satisfies(m -> assertThat(m.text()).startsWith("I work in private chats only"));
     }
 }

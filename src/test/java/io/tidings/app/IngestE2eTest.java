@@ -106,4 +106,19 @@ class IngestE2eTest {
         assertThat(e2e.count("SELECT count(*) FROM channels WHERE status = 'active'")).isEqualTo(3);
         assertThat(e2e.channels.totalRequests()).isEqualTo(3 + 2);
     }
+
+    @Test
+    void postsOfChannelsWhereTheBotIsAdminArriveAsUpdatesAndTakeTheSamePath() {
+        e2e.start(List.of());
+        String chat = "{\"id\":-100777,\"type\":\"channel\",\"title\":\"Admin news\",\"username\":\"adminnews\"}";
+        e2e.telegram.pushUpdate("{\"channel_post\":{\"message_id\":41,\"date\":" + java.time.Instant.now().getEpochSecond()
+                + ",\"chat\":" + chat + ",\"text\":\"fresh from the admin feed\"}}");
+        E2e.await("the channel post stored", () -> stored("adminnews") == 1);
+        E2e.await("the channel post in the fresh pool", () -> e2e.app().pool().size() == 1);
+        e2e.telegram.pushUpdate("{\"edited_channel_post\":{\"message_id\":41,\"date\":" + java.time.Instant.now().getEpochSecond()
+                + ",\"edit_date\":" + java.time.Instant.now().getEpochSecond() + ",\"chat\":" + chat + ",\"text\":\"corrected\"}}");
+        E2e.await("the edit stored", () -> e2e.count("SELECT count(*) FROM posts WHERE text = 'corrected'") == 1);
+        assertThat(stored("adminnews")).isEqualTo(1);
+        assertThat(status("adminnews")).isEqualTo("active");
+    }
 }

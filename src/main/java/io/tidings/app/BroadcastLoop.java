@@ -1,0 +1,66 @@
+package io.tidings.app;
+
+import io.tidings.store.BroadcastRepository;
+import io.tidings.store.DeliveryRepository;
+import io.tidings.store.ReaderRepository;
+import io.tidings.telegram.Broadcasts;
+import java.time.Duration;
+import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * A simple {@link Broadcasts}: /broadcast stores a row; a timer claims due rows (one replica each) and queues the post
+ * for every active reader through the outbox, page by page. The outbox's (reader, post) key keeps a reader who
+ * already has the post from getting it twice.
+ */
+final class BroadcastLoop implements Broadcasts {
+
+    private static final Logger log = LoggerFactory.getLogger(BroadcastLoop.class);
+    private static final int PAGE = 500;
+
+    private final BroadcastRepository broadcasts;
+    private final ReaderRepository readers;
+    private final DeliveryRepository deliveries;
+    private final Runnable wakeSender;
+
+    BroadcastLoop(BroadcastRepository broadcasts, ReaderRepository readers, DeliveryRepository deliveries, Runnable wakeSender) {
+        this.broadcasts = broadcasts;
+        this.readers = readers;
+        this.deliveries = deliveries;
+        this.wakeSender = wakeSender;
+    }
+
+    @Override
+    public Mono<Long> schedule(long postId, Instant at, long operatorId) {
+        return broadcasts.schedule(postId, at, operatorId);
+    }
+
+    /** Looks for due broadcasts every {@code every}. */
+    Disposable start(Duration every) {
+        return Flux.interval(Duration.ZERO, every)
+                .onBackpressureDrop()
+                .concatMap(t -> runDue().onErrorResume(e -> {
+                    log.warn("broadcasts not sent yet, will retry: {}", e.toString());
+                    return Mono.empty();
+                }), 1)
+                .subscribe();
+    }
+
+    /** Queues every due broadcast; emits how many deliveries were queued. */
+    Mono<Long> runDue() {
+        return broadcasts.claimDue()
+                .concatMap(due -> readers.allActive(PAGE)
+                        .flatMap(r -> deliveries.enqueue(r.id(), due.postId(), "broadcast", 1f), 8)
+                        .count()
+                        .flatMap(n -> {
+                            log.info("broadcast {} of post {} queued for {} readers", due.id(), due.postId(), n);
+                            wakeSender.run();
+                            return broadcasts.recordQueued(due.id(), n).thenReturn(n);
+                        }))
+                .reduce(0L, Long::sum);
+    }
+}
