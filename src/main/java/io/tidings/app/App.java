@@ -3,7 +3,8 @@ package io.tidings.app;
 import io.tidings.feed.DeliverySender;
 import io.tidings.feed.FeedService;
 import io.tidings.feed.FreshPool;
-import io.tidings.feed.Ranker;
+import io.tidings.feed.CandidateIndex;
+import io.tidings.feed.ReaderPreferences;
 import io.tidings.ingest.Catalogue;
 import io.tidings.ingest.ChannelPageFetcher;
 import io.tidings.ingest.IngestConfig;
@@ -62,6 +63,7 @@ public final class App implements AutoCloseable {
     private final Catalogue catalogue;
     private final FeedService feed;
     private final DeliverySender sender;
+    private final CandidateIndex candidates;
     private final TrainingService trainer;
     private final BotHandler bot;
     private final HealthServer health;
@@ -93,15 +95,22 @@ public final class App implements AutoCloseable {
         var callbacks = new CallbackData(config.callbackKey());
         var renderer = new PostRenderer(callbacks, messages);
         this.sender = new DeliverySender(deliveries, readers, telegram, renderer, config.replicaId(), config.sendRate(),
-                Duration.ofSeconds(1));
-        var ranker = new Ranker(models::scorePosts, config.rankingNoise(), System.nanoTime());
-        this.feed = new FeedService(pool, ranker, deliveries, readers, scoring, sender::wake);
+                Duration.ofSeconds(1), config.feed().lease(), Schedulers.parallel());
+        java.util.function.Supplier<CandidateIndex.ModelVersion> modelVersion = () -> {
+            try (var lease = models.current()) {
+                return new CandidateIndex.ModelVersion(lease.model().version(), lease.model().model());
+            }
+        };
+        this.candidates = new CandidateIndex(pool, modelVersion, config.feed().candidatesPerReader(),
+                Math.max(1, Runtime.getRuntime().availableProcessors()));
+        this.feed = new FeedService(pool, candidates, modelVersion, deliveries, readers, scoring, sender::wake, config.feed(),
+                ReaderPreferences.NONE);
         IngestConfig ingestConfig = config.ingest().withBackfillPages(config.backfillPages());
         this.tmeConnections = ChannelPageFetcher.newConnectionPool("tme", ingestConfig.maxConcurrent() + 2);
         var fetcher = new ChannelPageFetcher(ChannelPageFetcher.newHttpClient(tmeConnections), config.tmeBaseUrl(),
                 ingestConfig.requestTimeout(), ingestConfig.maxPageBytes(), Schedulers.boundedElastic());
         var channelRepository = new ChannelRepository(db);
-        this.ingest = new IngestService(fetcher, channelRepository, posts, pool::add, p -> pool.remove(p.id()),
+        this.ingest = new IngestService(fetcher, channelRepository, posts, feed::postArrived, p -> pool.remove(p.id()),
                 ingestConfig, io.micrometer.core.instrument.Metrics.globalRegistry, Clock.systemUTC(), Schedulers.parallel());
         this.catalogue = Catalogue.of(channelRepository, fetcher, ingestConfig.autoAccept(), ingest::refreshSoon);
         this.trainer = new TrainingService(votes, new ModelRepository(db), models, modelConfig,
@@ -120,6 +129,7 @@ public final class App implements AutoCloseable {
         App app = new App(config);
         try {
             app.running.add(app.sender.start());
+            app.running.add(app.feed.start(Duration.ofSeconds(10)));
             app.running.add(app.telegram.updates(Duration.ofSeconds(25))
                     .flatMap(u -> app.bot.handle(u).onErrorResume(e -> {
                         log.warn("update {} not handled: {}", u.updateId(), e.toString());
@@ -128,8 +138,8 @@ public final class App implements AutoCloseable {
                     .subscribe(null, e -> log.error("the update loop stopped: {}", e.toString())));
             if (loops.ingest()) app.running.add(app.ingest.start(config.pollInterval()));
             if (loops.training()) app.running.add(app.trainer.start(Duration.ofSeconds(30)));
-            if (loops.mailings()) app.running.add(new MailingSchedule(config.mailingTimes(), config.mailingZone(), Clock.systemUTC())
-                    .run(() -> app.feed.mailing(1)));
+            if (loops.mailings()) app.running.add(MailingSchedule.everyMinute(Clock.systemUTC(), Schedulers.parallel(),
+                    minute -> app.feed.mailingAt(minute, config.replicaId())));
             app.running.add(app.health.start(config.httpPort()));
             return app;
         } catch (RuntimeException e) {
@@ -155,6 +165,7 @@ public final class App implements AutoCloseable {
         telegram.close();
         tmeConnections.disposeLater().block(Duration.ofSeconds(5));
         models.close();
+        candidates.close();
         scoring.dispose();
         training.dispose();
         db.close();

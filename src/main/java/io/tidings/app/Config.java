@@ -36,7 +36,8 @@ public record Config(
         int retrainEveryVotes,
         double rankingNoise,
         String replicaId,
-        io.tidings.ingest.IngestConfig ingest) {
+        io.tidings.ingest.IngestConfig ingest,
+        io.tidings.feed.FeedConfig feed) {
 
     public static Config fromEnv() {
         return fromEnv(System.getenv());
@@ -68,7 +69,27 @@ public record Config(
                 integer(get.apply("RETRAIN_EVERY_VOTES"), 200, "RETRAIN_EVERY_VOTES"),
                 decimal(get.apply("RANKING_NOISE"), 0.03, "RANKING_NOISE"),
                 or(get.apply("REPLICA_ID"), or(get.apply("HOSTNAME"), "tidings")),
-                io.tidings.ingest.IngestConfig.fromEnv(get));
+                io.tidings.ingest.IngestConfig.fromEnv(get),
+                feed(get));
+    }
+
+    /** Planning and delivery settings (issue 5). */
+    private static io.tidings.feed.FeedConfig feed(Function<String, String> get) {
+        double rate = decimal(get.apply("SEND_RATE"), 30.0, "SEND_RATE");
+        if (!(rate > 0) || rate > io.tidings.feed.DeliverySender.MAX_RATE) {
+            throw new IllegalArgumentException("SEND_RATE must be more than 0 and at most 1000");
+        }
+        return new io.tidings.feed.FeedConfig(
+                integer(get.apply("CANDIDATES_PER_READER"), 32, "CANDIDATES_PER_READER"),
+                decimal(get.apply("RANKING_NOISE"), 0.03, "RANKING_NOISE"),
+                list(or(get.apply("MAILING_TIMES"), "10:20,12:20,16:20,19:20")).stream().map(LocalTime::parse).sorted().toList(),
+                integer(get.apply("POSTS_PER_MAILING"), 1, "POSTS_PER_MAILING"),
+                Duration.ofDays(integer(get.apply("MAILING_SKIP_INACTIVE_DAYS"), 30, "MAILING_SKIP_INACTIVE_DAYS")),
+                Boolean.parseBoolean(or(get.apply("INSTANT_PUSH"), "false")),
+                (float) decimal(get.apply("INSTANT_PUSH_THRESHOLD"), 0.9, "INSTANT_PUSH_THRESHOLD"),
+                integer(get.apply("INSTANT_PUSH_PER_DAY"), 3, "INSTANT_PUSH_PER_DAY"),
+                500,
+                Duration.ofSeconds(integer(get.apply("DELIVERY_LEASE_SECONDS"), 120, "DELIVERY_LEASE_SECONDS")));
     }
 
     public DatabaseConfig database() {
@@ -84,19 +105,19 @@ public record Config(
     public Config withTelegram(String token, String apiUrl) {
         return new Config(token, apiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret, operators,
                 mailingTimes, mailingZone, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages, retrainEveryVotes,
-                rankingNoise, replicaId, ingest);
+                rankingNoise, replicaId, ingest, feed);
     }
 
     public Config withChannels(String tmeBaseUrl, List<String> channels) {
         return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret,
                 operators, mailingTimes, mailingZone, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
-                retrainEveryVotes, rankingNoise, replicaId, ingest);
+                retrainEveryVotes, rankingNoise, replicaId, ingest, feed);
     }
 
     public Config withTuning(Path dataDir, int httpPort, double sendRate, int backfillPages, int retrainEveryVotes) {
         return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret,
                 operators, mailingTimes, mailingZone, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
-                retrainEveryVotes, rankingNoise, replicaId, ingest);
+                retrainEveryVotes, rankingNoise, replicaId, ingest, feed);
     }
 
     @Override
