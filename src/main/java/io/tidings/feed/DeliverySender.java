@@ -45,6 +45,10 @@ public final class DeliverySender {
     /** Attempts (claims) of a delivery that keeps meeting 5xx before it is given up. */
     private static final int MAX_ATTEMPTS = 5;
     public static final double MAX_RATE = 1000;
+    /** How late a send may leave after its slot before it takes a new one. */
+    private static final long LATE = Duration.ofMillis(20).toNanos();
+    /** Sends are spaced for this share of the configured rate: timers and the network jitter a little. */
+    private static final double HEADROOM = 0.99;
 
     private final DeliveryRepository deliveries;
     private final ReaderRepository readers;
@@ -109,11 +113,11 @@ public final class DeliverySender {
         }
         // one send per slot of 1/rate seconds: sends are spread evenly instead of bursting each second.
         // (Resilience4j's AtomicRateLimiter parks the thread on contention: not allowed on Reactor's threads.)
-        this.sendSlotNanos = (long) (1_000_000_000L / messagesPerSecond);
+        this.sendSlotNanos = (long) (1_000_000_000L / (messagesPerSecond * HEADROOM));
     }
 
     public double rate() {
-        return 1e9 / sendSlotNanos;
+        return 1e9 / sendSlotNanos / HEADROOM;
     }
 
     /** Claimed deliveries in flight: enough to keep the rate while each call takes up to about two seconds. */
@@ -175,9 +179,7 @@ public final class DeliverySender {
 
     private Mono<Void> send(Outgoing o, long claimedAt) {
         return Mono.defer(() -> waitForPause()
-                        .then(Mono.defer(() -> Mono.delay(chatDelay(o.readerId()), timer)))
-                        .then(Mono.defer(() -> Mono.delay(sendDelay(), timer)))
-                        .then(Mono.defer(this::waitForPause)))
+                        .then(Mono.defer(() -> Mono.delay(chatDelay(o.readerId()), timer))))
                 .then(Mono.defer(() -> foundUnreachableSince(o.readerId(), claimedAt)
                         // claimed together with the delivery that found the reader gone: waiting for its slot,
                         // it missed dropQueued; sending it would only earn another 403
@@ -197,18 +199,18 @@ public final class DeliverySender {
     }
 
     private Mono<Void> telegramCall(Outgoing o) {
-        return Mono.defer(() -> telegram.execute(renderer.render(o.readerId(), o.language(), o.post())))
+        // the slot is taken right before the call (and again for each retry), so nothing sits between them
+        return sendSlot(0).then(Mono.defer(() -> telegram.execute(renderer.render(o.readerId(), o.language(), o.post()))))
                 .retryWhen(Retry.from(signals -> signals.concatMap(rs -> {
                     Throwable e = rs.failure();
                     if (e instanceof TelegramException.RetryAfter ra && rs.totalRetries() < 10) {
                         rateLimited.incrementAndGet();
                         pauseFor(ra.retryAfter(), "Telegram asked to slow down");
-                        return waitForPause().thenReturn(rs.totalRetries());
+                        return Mono.just(rs.totalRetries()); // the next slot comes after the pause
                     }
                     if (e instanceof TelegramException.Transient && rs.totalRetries() < 3) {
                         breakerFailure();
-                        return Mono.delay(Duration.ofMillis(500L << rs.totalRetries()), timer).then(waitForPause())
-                                .thenReturn(rs.totalRetries());
+                        return Mono.delay(Duration.ofMillis(500L << rs.totalRetries()), timer).thenReturn(rs.totalRetries());
                     }
                     return Mono.error(e);
                 })))
@@ -280,12 +282,30 @@ public final class DeliverySender {
         if (until > before) log.warn("{}: all sending paused for {} ms", why, d.toMillis());
     }
 
-    /** Reserves the next free send slot (lock-free) and returns how long to wait for it. */
-    private Duration sendDelay() {
-        long now = now();
-        long slot = sendSlotNanos;
-        long free = nextSendSlotNanos.getAndUpdate(f -> Math.max(now, f) + slot);
-        return Duration.ofNanos(Math.max(0, free - now));
+    /**
+     * Waits for a send slot of its own. A slot missed by more than {@link #LATE} (a pause came, or the thread
+     * was late) is given up for a new one rather than used late, so sends never bunch up: any second holds at
+     * most the rate's worth of them.
+     */
+    private Mono<Void> sendSlot(int tries) {
+        return Mono.defer(() -> {
+            long slot = reserveSlot();
+            long wait = slot - now();
+            return (wait > 0 ? Mono.delay(Duration.ofNanos(wait), timer).then() : Mono.<Void>empty())
+                    .then(Mono.defer(() -> {
+                        long paused = pausedUntilNanos.get() - now();
+                        if (paused > 0) return waitForPause().then(sendSlot(tries + 1));
+                        if (now() - slot > LATE && tries < 5) return sendSlot(tries + 1);
+                        return Mono.empty();
+                    }));
+        });
+    }
+
+    /** Reserves the next free send slot (lock-free); never before the end of a pause. */
+    private long reserveSlot() {
+        long now = Math.max(now(), pausedUntilNanos.get());
+        long gap = sendSlotNanos;
+        return nextSendSlotNanos.getAndUpdate(f -> Math.max(now, f) + gap);
     }
 
     /** Reserves the chat's next free second and returns how long to wait for it. */
