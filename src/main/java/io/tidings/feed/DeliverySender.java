@@ -37,6 +37,8 @@ public final class DeliverySender {
 
     private static final Logger log = LoggerFactory.getLogger(DeliverySender.class);
     private static final long PER_CHAT_GAP = Duration.ofSeconds(1).toNanos();
+    /** Between two calls to one chat, measured when they leave: a second plus what the network may shift. */
+    private static final long CHAT_GUARD = Duration.ofMillis(1050).toNanos();
     private static final Duration UNREACHABLE_MEMORY = Duration.ofMinutes(30);
     /** 5xx or timeouts in a row that open the breaker. */
     private static final int BREAKER_FAILURES = 5;
@@ -46,9 +48,9 @@ public final class DeliverySender {
     private static final int MAX_ATTEMPTS = 5;
     public static final double MAX_RATE = 1000;
     /** How late a send may leave after its slot before it takes a new one. */
-    private static final long LATE = Duration.ofMillis(20).toNanos();
+    private static final long LATE = Duration.ofMillis(8).toNanos();
     /** Sends are spaced for this share of the configured rate: timers and the network jitter a little. */
-    private static final double HEADROOM = 0.99;
+    private static final double HEADROOM = 0.98;
 
     private final DeliveryRepository deliveries;
     private final ReaderRepository readers;
@@ -64,6 +66,7 @@ public final class DeliverySender {
     private final Sinks.Many<Boolean> wake = Sinks.many().multicast().onBackpressureBuffer(1, false);
     private final AtomicLong pausedUntilNanos;
     private final ConcurrentHashMap<Long, Long> chatFreeAtNanos = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Long> chatSentAtNanos = new ConcurrentHashMap<>();
     // readers found unreachable here, and when: deliveries claimed before that are not sent any more
     private final ConcurrentHashMap<Long, Long> unreachableAtNanos = new ConcurrentHashMap<>();
     private final AtomicInteger failuresInARow = new AtomicInteger();
@@ -200,7 +203,7 @@ public final class DeliverySender {
 
     private Mono<Void> telegramCall(Outgoing o) {
         // the slot is taken right before the call (and again for each retry), so nothing sits between them
-        return sendSlot(0).then(Mono.defer(() -> telegram.execute(renderer.render(o.readerId(), o.language(), o.post()))))
+        return sendSlot(o.readerId(), 0).then(Mono.defer(() -> telegram.execute(renderer.render(o.readerId(), o.language(), o.post()))))
                 .retryWhen(Retry.from(signals -> signals.concatMap(rs -> {
                     Throwable e = rs.failure();
                     if (e instanceof TelegramException.RetryAfter ra && rs.totalRetries() < 10) {
@@ -287,16 +290,25 @@ public final class DeliverySender {
      * was late) is given up for a new one rather than used late, so sends never bunch up: any second holds at
      * most the rate's worth of them.
      */
-    private Mono<Void> sendSlot(int tries) {
+    private Mono<Void> sendSlot(long chat, int tries) {
         return Mono.defer(() -> {
             long slot = reserveSlot();
             long wait = slot - now();
             return (wait > 0 ? Mono.delay(Duration.ofNanos(wait), timer).then() : Mono.<Void>empty())
                     .then(Mono.defer(() -> {
-                        long paused = pausedUntilNanos.get() - now();
-                        if (paused > 0) return waitForPause().then(sendSlot(tries + 1));
-                        if (now() - slot > LATE && tries < 5) return sendSlot(tries + 1);
-                        return Mono.empty();
+                        long now = now();
+                        if (pausedUntilNanos.get() - now > 0) return waitForPause().then(sendSlot(chat, tries + 1));
+                        if (now - slot > LATE && tries < 5) return sendSlot(chat, tries + 1);
+                        // the chat's last message really left at least a second ago, or wait and take a new slot
+                        long[] chatWait = {0};
+                        chatSentAtNanos.compute(chat, (k, last) -> {
+                            if (last == null || now - last >= CHAT_GUARD) return now;
+                            chatWait[0] = last + CHAT_GUARD - now;
+                            return last;
+                        });
+                        return chatWait[0] > 0
+                                ? Mono.delay(Duration.ofNanos(chatWait[0]), timer).then(sendSlot(chat, tries + 1))
+                                : Mono.<Void>empty();
                     }));
         });
     }
@@ -319,6 +331,7 @@ public final class DeliverySender {
     private void evictIdleChats() {
         long now = now();
         chatFreeAtNanos.values().removeIf(free -> free < now);
+        chatSentAtNanos.values().removeIf(at -> now - at > CHAT_GUARD);
         unreachableAtNanos.values().removeIf(at -> now - at > UNREACHABLE_MEMORY.toNanos());
     }
 
