@@ -9,7 +9,7 @@ import io.tidings.cluster.ClusterConfig;
 import io.tidings.feed.DeliverySender;
 import io.tidings.feed.FeedService;
 import io.tidings.feed.FreshPool;
-import io.tidings.feed.Ranker;
+import io.tidings.feed.CandidateIndex;
 import io.tidings.ingest.Catalogue;
 import io.tidings.ingest.ChannelPageFetcher;
 import io.tidings.ingest.IngestConfig;
@@ -29,7 +29,6 @@ import io.tidings.store.BroadcastRepository;
 import io.tidings.store.PenaltyRepository;
 import io.tidings.store.ReaderSettingsRepository;
 import io.tidings.store.Reports;
-import io.tidings.feed.ReaderPreferences;
 import io.tidings.telegram.StoredPreferences;
 import io.tidings.telegram.BotHandler;
 import io.tidings.telegram.CallbackData;
@@ -43,6 +42,7 @@ import io.tidings.web.UpdateInbox;
 import io.tidings.web.WebServer;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -82,11 +82,12 @@ public final class App implements AutoCloseable {
     private final Catalogue catalogue;
     private final FeedService feed;
     private final DeliverySender sender;
+    private final CandidateIndex candidates;
     private final TrainingService trainer;
     private final BotHandler bot;
     private final BroadcastLoop broadcasts;
     private final ChannelPostUpdates channelPosts;
-    private final ReaderPreferences preferences;
+    private final StoredPreferences preferences;
     private final ConnectionProvider tmeConnections;
     private final String instanceId;
     private final Metrics metrics;
@@ -126,27 +127,34 @@ public final class App implements AutoCloseable {
         var callbacks = new CallbackData(config.callbackKey());
         var renderer = new PostRenderer(callbacks, messages);
         this.sender = new DeliverySender(deliveries, readers, telegram, renderer, instanceId, config.sendRate(),
-                Duration.ofSeconds(1));
-        var ranker = new Ranker(models::scorePosts, config.rankingNoise(), System.nanoTime());
-        this.feed = new FeedService(pool, ranker, deliveries, readers, scoring, sender::wake);
+                Duration.ofSeconds(1), config.feed().lease(), Schedulers.parallel());
+        java.util.function.Supplier<CandidateIndex.ModelVersion> modelVersion = () -> {
+            try (var lease = models.current()) {
+                return new CandidateIndex.ModelVersion(lease.model().version(), lease.model().model());
+            }
+        };
+        this.candidates = new CandidateIndex(pool, modelVersion, config.feed().candidatesPerReader(),
+                Math.max(1, Runtime.getRuntime().availableProcessors()));
+        var penalties = new PenaltyRepository(db);
+        this.preferences = StoredPreferences.load(penalties, new ReaderSettingsRepository(db), config.bot().lessHalfLife());
+        this.feed = new FeedService(pool, candidates, modelVersion, deliveries, readers, scoring, sender::wake, config.feed(),
+                preferences);
         IngestConfig ingestConfig = config.ingest().withBackfillPages(config.backfillPages());
         this.tmeConnections = ChannelPageFetcher.newConnectionPool("tme", ingestConfig.maxConcurrent() + 2);
         var fetcher = new ChannelPageFetcher(ChannelPageFetcher.newHttpClient(tmeConnections), config.tmeBaseUrl(),
                 ingestConfig.requestTimeout(), ingestConfig.maxPageBytes(), Schedulers.boundedElastic());
         var channelRepository = new ChannelRepository(db);
-        this.ingest = new IngestService(fetcher, channelRepository, posts, pool::add, p -> pool.remove(p.id()),
+        this.ingest = new IngestService(fetcher, channelRepository, posts, feed::postArrived, p -> pool.remove(p.id()),
                 ingestConfig, metrics.registry(), Clock.systemUTC(), Schedulers.parallel());
         this.catalogue = Catalogue.of(channelRepository, fetcher, ingestConfig.autoAccept(), ingest::refreshSoon);
         this.trainer = new TrainingService(votes, new ModelRepository(db), models, modelConfig,
                 config.retrainEveryVotes(), 10, training);
-        var penalties = new PenaltyRepository(db);
-        this.preferences = new StoredPreferences(penalties, config.bot().lessHalfLife());
-        this.broadcasts = new BroadcastLoop(new BroadcastRepository(db), readers, deliveries, sender::wake);
+        this.broadcasts = new BroadcastLoop(new BroadcastRepository(db), post -> feed.broadcast(post, Instant.now()));
         this.bot = new BotHandler(new BotHandler.Deps(telegram, readers, new ReaderSettingsRepository(db), votes,
                 penalties, posts, channelRepository, new Reports(db), deliveries, sender::wake, feed,
                 catalogue, broadcasts, callbacks, renderer, messages, config.bot()));
         Config.ScaleOut scale = config.scaleOut();
-        this.channelPosts = new ChannelPostUpdates(channelRepository, posts, pool::add);
+        this.channelPosts = new ChannelPostUpdates(channelRepository, posts, feed::postArrived);
         this.inbox = scale.webhook() ? new UpdateInbox(db, instanceId, this::handleUpdate, 64, Duration.ofMinutes(2),
                 metrics.registry()) : null;
         this.web = new WebServer(db, metrics, () -> modelLoaded,
@@ -200,6 +208,8 @@ public final class App implements AutoCloseable {
             // send only once the other replicas have seen this one and lowered their share of the budget
             app.running.add(app.cluster.ready().subscribe(null, null, () -> app.sending.update(app.sender.start())));
             app.running.add(app.sending);
+            app.running.add(app.feed.start(Duration.ofSeconds(10)));
+            app.running.add(app.preferences.start());
             Config.ScaleOut scale = config.scaleOut();
             if (scale.webhook()) {
                 if (scale.webhookRegister()) app.registerWebhook();
@@ -210,8 +220,8 @@ public final class App implements AutoCloseable {
             if (loops.ingest()) app.intake.add(app.ingest.start(config.pollInterval()));
             if (loops.training()) app.intake.add(app.cluster.runTrainer(app.trainer::trainIfDue, Duration.ofSeconds(30)));
             app.intake.add(app.cluster.watchModels(app.models::version, app.trainer::restoreLatest));
-            if (loops.mailings()) app.intake.add(new MailingSchedule(config.mailingTimes(), config.mailingZone(), Clock.systemUTC())
-                    .run(() -> app.feed.mailing(1)));
+            if (loops.mailings()) app.intake.add(MailingSchedule.everyMinute(Clock.systemUTC(), Schedulers.parallel(),
+                    minute -> app.feed.mailingAt(minute, app.instanceId)));
             app.running.add(app.broadcasts.start(Duration.ofSeconds(15)));
             return app;
         } catch (RuntimeException e) {
@@ -258,7 +268,7 @@ public final class App implements AutoCloseable {
     public Cluster cluster() { return cluster; }
     public String instanceId() { return instanceId; }
     /** Each reader's "less from this channel" penalties, for the ranker. */
-    public ReaderPreferences preferences() { return preferences; }
+    public StoredPreferences preferences() { return preferences; }
     BroadcastLoop broadcastLoop() { return broadcasts; }
 
     /** Graceful stop (SIGTERM): see {@link #close(Duration)} with {@code SHUTDOWN_GRACE_SECONDS}. */
@@ -285,6 +295,7 @@ public final class App implements AutoCloseable {
         telegram.close();
         tmeConnections.disposeLater().block(Duration.ofSeconds(5));
         models.close();
+        candidates.close();
         scoring.dispose();
         training.dispose();
         metrics.close();

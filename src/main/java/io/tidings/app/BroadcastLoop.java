@@ -20,18 +20,14 @@ import reactor.core.publisher.Mono;
 final class BroadcastLoop implements Broadcasts {
 
     private static final Logger log = LoggerFactory.getLogger(BroadcastLoop.class);
-    private static final int PAGE = 500;
 
     private final BroadcastRepository broadcasts;
-    private final ReaderRepository readers;
-    private final DeliveryRepository deliveries;
-    private final Runnable wakeSender;
+    private final java.util.function.LongFunction<Mono<Long>> queueForEveryone;
 
-    BroadcastLoop(BroadcastRepository broadcasts, ReaderRepository readers, DeliveryRepository deliveries, Runnable wakeSender) {
+    /** {@code queueForEveryone} queues a post for every active reader ({@code FeedService.broadcast}) and wakes the sender. */
+    BroadcastLoop(BroadcastRepository broadcasts, java.util.function.LongFunction<Mono<Long>> queueForEveryone) {
         this.broadcasts = broadcasts;
-        this.readers = readers;
-        this.deliveries = deliveries;
-        this.wakeSender = wakeSender;
+        this.queueForEveryone = queueForEveryone;
     }
 
     @Override
@@ -53,12 +49,9 @@ final class BroadcastLoop implements Broadcasts {
     /** Queues every due broadcast; emits how many deliveries were queued. */
     Mono<Long> runDue() {
         return broadcasts.claimDue()
-                .concatMap(due -> readers.allActive(PAGE)
-                        .flatMap(r -> deliveries.enqueue(r.id(), due.postId(), "broadcast", 1f), 8)
-                        .count()
+                .concatMap(due -> queueForEveryone.apply(due.postId())
                         .flatMap(n -> {
                             log.info("broadcast {} of post {} queued for {} readers", due.id(), due.postId(), n);
-                            wakeSender.run();
                             return broadcasts.recordQueued(due.id(), n).thenReturn(n);
                         }))
                 .reduce(0L, Long::sum);

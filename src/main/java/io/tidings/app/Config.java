@@ -38,7 +38,8 @@ public record Config(
         String replicaId,
         io.tidings.ingest.IngestConfig ingest,
         ScaleOut scaleOut,
-        io.tidings.telegram.BotConfig bot) {
+        io.tidings.telegram.BotConfig bot,
+        io.tidings.feed.FeedConfig feed) {
 
     /**
      * Webhook mode and coordination of several replicas (README, "Deploy on Kubernetes").
@@ -142,7 +143,27 @@ public record Config(
                 or(get.apply("REPLICA_ID"), or(get.apply("HOSTNAME"), "tidings")),
                 io.tidings.ingest.IngestConfig.fromEnv(get),
                 ScaleOut.fromEnv(get),
-                io.tidings.telegram.BotConfig.fromEnv(get, operators, mailingTimes));
+                io.tidings.telegram.BotConfig.fromEnv(get, operators, mailingTimes),
+                feed(get));
+    }
+
+    /** Planning and delivery settings (issue 5). */
+    private static io.tidings.feed.FeedConfig feed(Function<String, String> get) {
+        double rate = decimal(get.apply("SEND_RATE"), 30.0, "SEND_RATE");
+        if (!(rate > 0) || rate > io.tidings.feed.DeliverySender.MAX_RATE) {
+            throw new IllegalArgumentException("SEND_RATE must be more than 0 and at most 1000");
+        }
+        return new io.tidings.feed.FeedConfig(
+                integer(get.apply("CANDIDATES_PER_READER"), 32, "CANDIDATES_PER_READER"),
+                decimal(get.apply("RANKING_NOISE"), 0.03, "RANKING_NOISE"),
+                list(or(get.apply("MAILING_TIMES"), "10:20,12:20,16:20,19:20")).stream().map(LocalTime::parse).sorted().toList(),
+                integer(get.apply("POSTS_PER_MAILING"), 1, "POSTS_PER_MAILING"),
+                Duration.ofDays(integer(get.apply("MAILING_SKIP_INACTIVE_DAYS"), 30, "MAILING_SKIP_INACTIVE_DAYS")),
+                Boolean.parseBoolean(or(get.apply("INSTANT_PUSH"), "false")),
+                (float) decimal(get.apply("INSTANT_PUSH_THRESHOLD"), 0.9, "INSTANT_PUSH_THRESHOLD"),
+                integer(get.apply("INSTANT_PUSH_PER_DAY"), 3, "INSTANT_PUSH_PER_DAY"),
+                500,
+                Duration.ofSeconds(integer(get.apply("DELIVERY_LEASE_SECONDS"), 120, "DELIVERY_LEASE_SECONDS")));
     }
 
     public DatabaseConfig database() {
@@ -158,25 +179,25 @@ public record Config(
     public Config withTelegram(String token, String apiUrl) {
         return new Config(token, apiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret, operators,
                 mailingTimes, mailingZone, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages, retrainEveryVotes,
-                rankingNoise, replicaId, ingest, scaleOut, bot);
+                rankingNoise, replicaId, ingest, scaleOut, bot, feed);
     }
 
     public Config withChannels(String tmeBaseUrl, List<String> channels) {
         return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret,
                 operators, mailingTimes, mailingZone, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
-                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut, bot);
+                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut, bot, feed);
     }
 
     public Config withTuning(Path dataDir, int httpPort, double sendRate, int backfillPages, int retrainEveryVotes) {
         return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret,
                 operators, mailingTimes, mailingZone, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
-                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut, bot);
+                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut, bot, feed);
     }
 
     public Config withScaleOut(ScaleOut scaleOut) {
         return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret,
                 operators, mailingTimes, mailingZone, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
-                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut, bot);
+                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut, bot, feed);
     }
 
     @Override

@@ -22,6 +22,8 @@ public final class Main {
                                        scoring throughput: naive ONNX graph vs the fast path
               bench ingest [--channels N] [--posts N] [--seconds S]
                                        fetch and parse pages from a local channel server; last line JSON
+              bench fanout [--readers N] [--posts N] [--rate R] [--channels N]
+                                       plan and send one mailing to every reader (local Bot API); last line JSON
               help                     this text
             Configuration comes from environment variables: see README.md.""";
 
@@ -47,6 +49,7 @@ public final class Main {
                     switch (what) {
                         case "score" -> System.exit(ModelCommands.benchScore(options));
                         case "ingest" -> System.exit(IngestCommands.benchIngest(options, System.out));
+                        case "fanout" -> System.exit(FanoutBench.run(options, System.out));
                         default -> {
                             System.err.println("unknown benchmark: '" + what + "' (score, ingest)");
                             System.err.println(USAGE);

@@ -67,6 +67,16 @@ public final class FreshPool {
         return removed;
     }
 
+    public boolean contains(long postId) {
+        return entries.containsKey(postId);
+    }
+
+    /** The channel of a post in the pool, or -1. */
+    public long channelOf(long postId) {
+        Entry e = entries.get(postId);
+        return e == null ? -1 : e.channelId();
+    }
+
     public int size() {
         return entries.size();
     }

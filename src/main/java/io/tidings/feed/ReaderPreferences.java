@@ -1,37 +1,39 @@
 package io.tidings.feed;
 
-import java.util.Map;
-import reactor.core.publisher.Mono;
-
 /**
- * What a reader asked of the ranking beyond their votes: "less from this channel". A penalty {@code p ≥ 0} per
- * channel decays with time (it halves every half-life); the ranker multiplies the channel's scores by
- * {@link #factor(double) 0.5^p} before adding noise, so one fresh press halves the channel's chances, two quarter
- * them, and the effect fades by itself.
+ * What a reader asked of planning beyond their votes, with defaults that change nothing. Implementations answer
+ * from memory and fast: {@link #channelFactor} is called under the candidate lock for every candidate of every
+ * pick. Paused readers are skipped by their {@code status}; time zones and mailing times are read with the reader
+ * rows ({@code ReaderRepository.dueForMailing}).
  */
 public interface ReaderPreferences {
 
-    /** Channel id → current penalty of one reader (channels without one are absent). */
-    Mono<Map<Long, Double>> penalties(long reader);
+    /** Everything at its default. */
+    ReaderPreferences NONE = new ReaderPreferences() {};
 
-    /** The same for a page of readers at once: reader id → (channel id → penalty); readers without any are absent. */
-    Mono<Map<Long, Map<Long, Double>>> penalties(Long[] readers);
+    /**
+     * What to multiply the model score of {@code channel}'s posts by for {@code reader} now: 1 changes nothing;
+     * "less from this channel" lowers it, and the effect fades with time (see {@link #factor(double)}).
+     */
+    default float channelFactor(long reader, long channel) {
+        return 1f;
+    }
 
-    /** What to multiply a score by for a channel with penalty {@code p}. */
+    /** Whether a new post scoring above the threshold may reach this reader at once. */
+    default boolean instantPush(long reader, boolean byDefault) {
+        return byDefault;
+    }
+
+    /** Posts in one scheduled mailing for this reader. */
+    default int postsPerMailing(long reader, int byDefault) {
+        return byDefault;
+    }
+
+    /**
+     * The factor for a decayed penalty {@code p ≥ 0} (the sum over presses of weight · 0.5^(age / half-life)):
+     * one fresh press halves the channel's scores, two quarter them.
+     */
     static double factor(double p) {
         return p <= 0 ? 1.0 : Math.pow(0.5, p);
     }
-
-    /** No preferences: every channel counts fully. */
-    ReaderPreferences NONE = new ReaderPreferences() {
-        @Override
-        public Mono<Map<Long, Double>> penalties(long reader) {
-            return Mono.just(Map.of());
-        }
-
-        @Override
-        public Mono<Map<Long, Map<Long, Double>>> penalties(Long[] readers) {
-            return Mono.just(Map.of());
-        }
-    };
 }

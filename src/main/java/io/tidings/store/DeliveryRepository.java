@@ -8,7 +8,9 @@ import reactor.core.publisher.Mono;
 
 /**
  * The delivery outbox. A (reader, post) pair can be queued only once, ever, so a post never reaches a
- * reader twice. Workers claim queued rows with {@code FOR UPDATE SKIP LOCKED} under a lease.
+ * reader twice. Workers claim queued rows with {@code FOR UPDATE SKIP LOCKED} under a lease: claimed
+ * rows become 'sending' just before the Telegram call; an expired claim is re-queued, an expired 'sending'
+ * row fails ('lease expired') and is never sent again.
  */
 public final class DeliveryRepository {
 
@@ -44,12 +46,12 @@ public final class DeliveryRepository {
     }
 
     /**
-     * Claims up to {@code limit} due deliveries for {@code owner}: they move to "sending" with a lease.
+     * Claims up to {@code limit} due deliveries for {@code owner}: they move to "claimed" with a lease.
      * Rows locked by another worker are skipped, so no two workers claim one delivery.
      */
     public Flux<Outgoing> claim(String owner, Duration lease, int limit) {
         return sql.query("WITH claimed AS ("
-                        + " UPDATE deliveries d SET state = 'sending', lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond',"
+                        + " UPDATE deliveries d SET state = 'claimed', lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond',"
                         + " attempts = attempts + 1 WHERE d.id IN ("
                         + "  SELECT id FROM deliveries WHERE state = 'queued' AND not_before <= now()"
                         + "  ORDER BY not_before, id LIMIT $3 FOR UPDATE SKIP LOCKED)"
@@ -78,9 +80,10 @@ public final class DeliveryRepository {
                 + "lease_owner = NULL, lease_until = NULL WHERE id = $1", id, delay.toMillis());
     }
 
-    /** Drops every queued delivery of a reader who cannot be reached. */
+    /** Drops every queued (or claimed, not yet sending) delivery of a reader who cannot be reached. */
     public Mono<Long> dropQueued(long reader, String error) {
-        return sql.update("UPDATE deliveries SET state = 'failed', error = $2 WHERE reader_id = $1 AND state = 'queued'",
+        return sql.update("UPDATE deliveries SET state = 'failed', error = $2, lease_owner = NULL, lease_until = NULL "
+                        + "WHERE reader_id = $1 AND state IN ('queued', 'claimed')",
                 reader, error);
     }
 
@@ -93,6 +96,77 @@ public final class DeliveryRepository {
     public Mono<Long> postOfMessage(long reader, long telegramMessageId) {
         return sql.one("SELECT post_id FROM deliveries WHERE reader_id = $1 AND telegram_message_id = $2",
                 r -> r.get("post_id", Long.class), reader, telegramMessageId);
+    }
+
+    /**
+     * Moves a claimed delivery to "sending" just before the Telegram call, extending the lease. Emits 1
+     * when it is still this owner's claim, 0 when it was taken over or dropped meanwhile: then do not send.
+     */
+    public Mono<Long> markSending(long id, String owner, Duration lease) {
+        return sql.update("UPDATE deliveries SET state = 'sending', lease_until = now() + $3 * interval '1 millisecond' "
+                + "WHERE id = $1 AND state = 'claimed' AND lease_owner = $2", id, owner, lease.toMillis());
+    }
+
+    /** What {@link #expireLeases()} did. */
+    public record Expired(long requeued, long failed) {}
+
+    /**
+     * Takes over the claims of dead workers: claimed rows whose lease expired go back to the queue; rows
+     * whose lease expired while "sending" fail with 'lease expired' and are never sent again.
+     */
+    public Mono<Expired> expireLeases() {
+        return sql.update("UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_until = NULL "
+                        + "WHERE state = 'claimed' AND lease_until < now()")
+                .zipWith(sql.update("UPDATE deliveries SET state = 'failed', error = 'lease expired', lease_owner = NULL, "
+                        + "lease_until = NULL WHERE state = 'sending' AND lease_until < now()"), Expired::new);
+    }
+
+    /**
+     * Queues many (reader, post) pairs in one statement; emits the pairs that were new (a pair queued
+     * before is skipped, so a conflict means "already seen").
+     */
+    public Flux<Seen> enqueueAll(long[] readers, long[] posts, float[] scores, String reason) {
+        if (readers.length == 0) return Flux.empty();
+        Long[] r = new Long[readers.length];
+        Long[] p = new Long[readers.length];
+        Double[] s = new Double[readers.length];
+        for (int i = 0; i < readers.length; i++) {
+            r[i] = readers[i];
+            p[i] = posts[i];
+            s[i] = (double) scores[i];
+        }
+        return sql.query("INSERT INTO deliveries (reader_id, post_id, reason, score) "
+                        + "SELECT t.r, t.p, $4, t.s::real FROM unnest($1::bigint[], $2::bigint[], $3::float8[]) AS t(r, p, s) "
+                        + "ON CONFLICT (reader_id, post_id) DO NOTHING RETURNING reader_id, post_id",
+                row -> new Seen(row.get("reader_id", Long.class), row.get("post_id", Long.class)), r, p, s, reason);
+    }
+
+    /** Queues an instant push unless the reader already got {@code perDay} in the last 24 hours; emits the id when queued. */
+    public Mono<Long> enqueueInstant(long reader, long post, float score, int perDay) {
+        return sql.one("INSERT INTO deliveries (reader_id, post_id, reason, score) SELECT $1, $2, 'instant', $3 "
+                        + "WHERE (SELECT count(*) FROM deliveries WHERE reader_id = $1 AND reason = 'instant' "
+                        + "AND created_at > now() - interval '1 day') < $4 "
+                        + "ON CONFLICT (reader_id, post_id) DO NOTHING RETURNING id",
+                row -> row.get("id", Long.class), reader, post, score, perDay);
+    }
+
+    /** One page of a broadcast: how many were queued, and the last reader id of the page (null when the page was empty). */
+    public record BroadcastPage(long queued, Long lastReader) {}
+
+    /** Queues {@code post} for the next {@code limit} active readers after {@code afterReader}, due at {@code at}. */
+    public Mono<BroadcastPage> enqueueBroadcast(long post, Instant at, long afterReader, int limit) {
+        return sql.one("WITH page AS (SELECT id FROM readers WHERE status = 'active' AND id > $3 ORDER BY id LIMIT $4), "
+                        + "ins AS (INSERT INTO deliveries (reader_id, post_id, reason, not_before) "
+                        + "SELECT id, $1, 'broadcast', $2 FROM page ON CONFLICT (reader_id, post_id) DO NOTHING RETURNING 1) "
+                        + "SELECT (SELECT count(*) FROM ins) AS queued, (SELECT max(id) FROM page) AS last",
+                row -> new BroadcastPage(row.get("queued", Long.class), row.get("last", Long.class)),
+                post, at.atOffset(java.time.ZoneOffset.UTC), afterReader, limit);
+    }
+
+    /** Claims a scheduled mailing minute for {@code owner}; emits true only for the first replica to ask. */
+    public Mono<Boolean> claimMailingMinute(Instant minute, String owner) {
+        return sql.update("INSERT INTO mailing_runs (minute, owner) VALUES ($1, $2) ON CONFLICT (minute) DO NOTHING",
+                minute.atOffset(java.time.ZoneOffset.UTC), owner).map(n -> n > 0);
     }
 
     private static Outgoing mapOutgoing(Readable r) {

@@ -17,9 +17,31 @@ public final class PenaltyRepository {
     private static final String DECAYED = "SUM(weight * power(0.5, EXTRACT(EPOCH FROM (now() - created_at)) / $2))";
 
     private final Sql sql;
+    private final java.util.List<Added> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public PenaltyRepository(Database db) {
         this.sql = db.sql();
+    }
+
+    /** Told about every new press stored through this repository (the in-memory view the planner reads). */
+    @FunctionalInterface
+    public interface Added {
+        void added(long reader, long channel, double weight);
+    }
+
+    public void onAdded(Added listener) {
+        listeners.add(listener);
+    }
+
+    /** One reader's decayed penalty for one channel, as of now. */
+    public record Active(long reader, long channel, double penalty) {}
+
+    /** Every reader's active penalties, for loading the in-memory view. */
+    public Flux<Active> allActive(Duration halfLife) {
+        return sql.query("SELECT reader_id, channel_id, " + DECAYED + " AS p FROM channel_penalties "
+                        + "WHERE created_at > now() - $1 * interval '1 second' GROUP BY reader_id, channel_id",
+                r -> new Active(r.get("reader_id", Long.class), r.get("channel_id", Long.class), r.get("p", Double.class)),
+                seconds(halfLife) * HORIZON_HALF_LIVES, seconds(halfLife));
     }
 
     /** A channel the reader asked for less of, with the current (decayed) penalty. */
@@ -28,7 +50,11 @@ public final class PenaltyRepository {
     /** Records a press under post {@code post}; pressing again under the same post adds nothing. Emits whether it was new. */
     public Mono<Boolean> addOnce(long reader, long channel, long post, double weight) {
         return sql.update("INSERT INTO channel_penalties (reader_id, channel_id, post_id, weight) VALUES ($1, $2, $3, $4) "
-                + "ON CONFLICT (reader_id, post_id) DO NOTHING", reader, channel, post, (float) weight).map(n -> n > 0);
+                + "ON CONFLICT (reader_id, post_id) DO NOTHING", reader, channel, post, (float) weight)
+                .map(n -> n > 0)
+                .doOnNext(added -> {
+                    if (added) listeners.forEach(l -> l.added(reader, channel, weight));
+                });
     }
 
     /** Forgets every press of this reader for this channel. */

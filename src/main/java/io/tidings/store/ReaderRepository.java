@@ -48,6 +48,30 @@ public final class ReaderRepository {
         return sql.update("UPDATE readers SET last_seen_at = now() WHERE id = $1", id);
     }
 
+    // ---- delivery planning (issue 5) -------------------------------------------------------------
+
+    /** Active readers seen within {@code activeWithin}, after {@code afterId} in id order: keyset paging for mailings. */
+    public Flux<Reader> activeSincePage(java.time.Duration activeWithin, long afterId, int limit) {
+        return sql.query("SELECT " + COLUMNS + " FROM readers WHERE status = 'active' AND id > $1 "
+                        + "AND last_seen_at > now() - $2 * interval '1 second' ORDER BY id LIMIT $3",
+                ReaderRepository::map, afterId, activeWithin.toSeconds(), limit);
+    }
+
+    /**
+     * Active readers (seen within {@code activeWithin}) for whom {@code minute}, read in their own time zone,
+     * is one of {@code times} ("HH:MM"); a reader with an unknown zone is skipped, not an error.
+     */
+    public Flux<Reader> dueForMailing(java.time.Instant minute, java.util.List<String> times, java.time.Duration activeWithin,
+                                      long afterId, int limit) {
+        return sql.query("SELECT " + COLUMNS + " FROM readers WHERE status = 'active' AND id > $1 "
+                        + "AND last_seen_at > now() - $2 * interval '1 second' "
+                        + "AND (CASE WHEN time_zone IN (SELECT name FROM pg_timezone_names) "
+                        + "THEN to_char($3::timestamptz AT TIME ZONE time_zone, 'HH24:MI') END) "
+                        + "= ANY(COALESCE(string_to_array(mailing_times, ','), $4)) ORDER BY id LIMIT $5",
+                ReaderRepository::map, afterId, activeWithin.toSeconds(), minute.atOffset(java.time.ZoneOffset.UTC),
+                times.toArray(String[]::new), limit);
+    }
+
     static Reader map(Readable r) {
         return new Reader(r.get("id", Long.class), r.get("first_name", String.class), r.get("language", String.class),
                 r.get("status", String.class), r.get("time_zone", String.class));

@@ -23,6 +23,12 @@ public final class ReaderSettingsRepository {
         return sql.one("SELECT " + COLUMNS + " FROM readers WHERE id = $1", ReaderSettingsRepository::map, reader);
     }
 
+    /** Active readers whose mailing size or instant push differ from the defaults (1 post, push allowed). */
+    public Flux<ReaderSettings> activeNonDefault() {
+        return sql.query("SELECT " + COLUMNS + " FROM readers WHERE status = 'active' AND (posts_per_mailing <> 1 OR NOT instant_push)",
+                ReaderSettingsRepository::map);
+    }
+
     /** Settings of active readers with id greater than {@code afterId}, in id order: keyset paging for mailings. */
     public Flux<ReaderSettings> activePage(long afterId, int limit) {
         return sql.query("SELECT " + COLUMNS + " FROM readers WHERE status = 'active' AND id > $1 ORDER BY id LIMIT $2",

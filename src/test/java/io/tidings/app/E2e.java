@@ -129,7 +129,7 @@ final class E2e implements AutoCloseable {
 
     /** Waits until nothing is queued or being sent. */
     void awaitOutboxEmpty() {
-        await("outbox drained", () -> count("SELECT count(*) FROM deliveries WHERE state IN ('queued', 'sending')") == 0);
+        await("outbox drained", () -> count("SELECT count(*) FROM deliveries WHERE state IN ('queued', 'claimed', 'sending')") == 0);
     }
 
     // ---- waiting -------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ class MailingE2eTest {
         e2e.telegram.pushCallbackQuery(first, got.messageId(), got.button("👍").callbackData());
         e2e.awaitPost(first, 2);
         assertThat(e2e.app().trainer().train().block(Duration.ofMinutes(1))).isTrue();
+        e2e.app().feed().rebuild().block(T); // candidates re-ranked with the new model (the old ones serve until then)
         e2e.awaitOutboxEmpty();
         e2e.db.sql().update("UPDATE readers SET status = 'paused' WHERE id = $1", PAUSED).block(T);
         e2e.db.sql().update("UPDATE readers SET status = 'unreachable' WHERE id = $1", UNREACHABLE).block(T);
@@ -69,7 +70,7 @@ class MailingE2eTest {
             for (int p = 0; p < pool.size(); p++) {
                 if (!seenBefore.contains(pool.postIds()[p])) best = Math.max(best, scores[p]);
             }
-            assertThat(mailed.get(0).score()).as("the mailed post is the reader's best unseen one").isCloseTo(best, org.assertj.core.data.Offset.offset(1e-6f));
+            assertThat(mailed.get(0).score()).as("the mailed post is the reader's best unseen one").isCloseTo(best, org.assertj.core.data.Offset.offset(1e-5f)); // fast path vs ONNX (DESIGN.md §3)
             assertThat(e2e.posts(reader).stream().map(E2e::permalink).distinct().count()).isEqualTo(before[i] + 1);
         }
         assertThat(e2e.posts(PAUSED)).hasSize(1);

@@ -1,0 +1,215 @@
+package io.tidings.app;
+
+import static io.tidings.app.E2e.T;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tidings.feed.DeliverySender;
+import io.tidings.store.DeliveryRepository;
+import io.tidings.store.ReaderRepository;
+import io.tidings.telegram.CallbackData;
+import io.tidings.telegram.Messages;
+import io.tidings.telegram.PostRenderer;
+import io.tidings.telegram.TelegramClient;
+import io.tidings.telegram.TelegramClientConfig;
+import io.tidings.testkit.botapi.Fault;
+import io.tidings.testkit.botapi.RecordedCall;
+import io.tidings.testkit.botapi.SentMessage;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
+
+/** Fan-out through the real pengrad client: pacing, per-chat spacing, 429 storms, two senders, leases, zones, broadcasts. */
+class DeliveryE2eTest {
+
+    private E2e e2e;
+
+    @BeforeEach
+    void setUp() {
+        e2e = new E2e().channel("alphanews", 6).channel("betanews", 6);
+        e2e.start(List.of("alphanews", "betanews"));
+        e2e.ingest();
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (e2e != null) e2e.close();
+    }
+
+    private List<Long> started(int n, long first) {
+        List<Long> readers = LongStream.range(first, first + n).boxed().toList();
+        readers.forEach(r -> e2e.telegram.pushMessage(r, "/start", "en"));
+        readers.forEach(r -> e2e.awaitPost(r, 1));
+        e2e.awaitOutboxEmpty();
+        e2e.telegram.clearCalls();
+        return readers;
+    }
+
+    private List<RecordedCall> okSends() {
+        return e2e.telegram.calls("sendMessage").stream().filter(RecordedCall::ok).toList();
+    }
+
+    private void assertNoDuplicates(long chat) {
+        List<SentMessage> posts = e2e.posts(chat);
+        assertThat(posts.stream().map(E2e::permalink).distinct().count()).as("distinct posts to %d", chat).isEqualTo(posts.size());
+    }
+
+    @Test
+    void aMailingToNReadersAtRateRIsSpreadOverNOverRSeconds() {
+        List<Long> readers = started(30, 9100);
+        int rate = 15;
+        e2e.app().sender().setRate(rate);
+        e2e.telegram.simulateLimits(rate, true);
+
+        assertThat(e2e.app().feed().mailing(1).block(T)).isEqualTo(readers.size());
+        e2e.awaitOutboxEmpty();
+
+        List<RecordedCall> sends = okSends();
+        assertThat(sends).hasSize(readers.size());
+        assertThat(e2e.telegram.calls("sendMessage")).as("no 429 in steady state").allMatch(RecordedCall::ok);
+        long span = sends.get(sends.size() - 1).nanoTime() - sends.get(0).nanoTime();
+        // N sends at R per second are N-1 gaps of 1/R: never faster than that (arrival jitter aside)
+        assertThat(span).isGreaterThanOrEqualTo((long) ((readers.size() - 1) * 1e9 / rate * 0.95));
+        for (int i = rate; i < sends.size(); i++) {
+            assertThat(sends.get(i).nanoTime() - sends.get(i - rate).nanoTime())
+                    .as("at most %d sends in any second", rate).isGreaterThanOrEqualTo(Duration.ofMillis(950).toNanos());
+        }
+    }
+
+    @Test
+    void noChatGetsTwoMessagesWithinASecond() {
+        List<Long> readers = started(3, 9200);
+        e2e.telegram.simulateLimits(0, true);
+
+        assertThat(e2e.app().feed().mailing(3).block(T)).isEqualTo(9);
+        e2e.awaitOutboxEmpty();
+
+        assertThat(e2e.telegram.calls("sendMessage")).as("the server's per-chat limit never hit").allMatch(RecordedCall::ok);
+        Map<Long, List<RecordedCall>> byChat = okSends().stream().collect(Collectors.groupingBy(RecordedCall::chatId));
+        assertThat(byChat.keySet()).containsExactlyInAnyOrderElementsOf(readers);
+        byChat.values().forEach(calls -> {
+            assertThat(calls).hasSize(3);
+            for (int i = 1; i < calls.size(); i++) {
+                assertThat(calls.get(i).nanoTime() - calls.get(i - 1).nanoTime()).isGreaterThanOrEqualTo(Duration.ofMillis(950).toNanos());
+            }
+        });
+    }
+
+    @Test
+    void aTooManyRequestsStormIsWaitedOutWithNothingLost() {
+        List<Long> readers = started(6, 9300);
+        e2e.telegram.faults().next("sendMessage", Fault.tooManyRequests(1), 8);
+
+        assertThat(e2e.app().feed().mailing(1).block(T)).isEqualTo(readers.size());
+        e2e.awaitOutboxEmpty();
+        E2e.settle(Duration.ofMillis(300));
+
+        assertThat(e2e.telegram.calls("sendMessage")).filteredOn(c -> c.status() == 429).hasSize(8);
+        for (long r : readers) {
+            assertThat(e2e.posts(r)).hasSize(2);
+            assertNoDuplicates(r);
+            assertThat(e2e.deliveries(r)).allSatisfy(d -> assertThat(d.state()).isEqualTo("sent"));
+        }
+    }
+
+    @Test
+    void twoSendersOverOneDatabaseNeverSendTheSameDeliveryTwice() {
+        List<Long> readers = started(20, 9400);
+        // small rates make small claims, so both senders claim from the same queue at once
+        e2e.app().sender().setRate(10);
+        try (TelegramClient client = TelegramClient.create(TelegramClientConfig.custom(E2e.TOKEN).apiUrl(e2e.telegram.apiUrl()).build())) {
+            var renderer = new PostRenderer(new CallbackData(e2e.app().config().callbackKey()), new Messages());
+            DeliverySender second = new DeliverySender(new DeliveryRepository(e2e.db), new ReaderRepository(e2e.db), client, renderer,
+                    "second-replica", 10, Duration.ofMillis(50));
+            Disposable running = second.start();
+            try {
+                assertThat(e2e.app().feed().mailing(3).block(T)).isEqualTo(readers.size() * 3L);
+                e2e.awaitOutboxEmpty();
+                E2e.settle(Duration.ofMillis(300));
+                assertThat(second.sentCount() + e2e.app().sender().sentCount()).isGreaterThanOrEqualTo(readers.size() * 3L);
+                assertThat(second.sentCount()).as("the second sender took a share").isPositive();
+            } finally {
+                running.dispose();
+            }
+        }
+        for (long r : readers) {
+            assertThat(e2e.posts(r)).hasSize(4);
+            assertNoDuplicates(r);
+        }
+        assertThat(okSends()).hasSize(readers.size() * 3);
+    }
+
+    @Test
+    void aDeadWorkersClaimsAreTakenOverButItsInFlightSendsAreNotRepeated() {
+        List<Long> readers = started(2, 9500);
+        DeliveryRepository deliveries = new DeliveryRepository(e2e.db);
+        long post = e2e.count("SELECT min(id) FROM posts WHERE id NOT IN (SELECT post_id FROM deliveries)");
+        long other = e2e.count("SELECT max(id) FROM posts WHERE id NOT IN (SELECT post_id FROM deliveries)");
+        // what a worker that died leaves behind: one delivery claimed, one handed to Telegram, both leases run out
+        String leftover = "INSERT INTO deliveries (reader_id, post_id, reason, state, lease_owner, lease_until) "
+                + "VALUES ($1, $2, 'mailing', $3, 'dead-worker', now() - interval '1 second') RETURNING id";
+        long claimed = e2e.db.sql().one(leftover, r -> r.get("id", Long.class), readers.get(0), post, "claimed").block(T);
+        e2e.db.sql().one(leftover, r -> r.get("id", Long.class), readers.get(1), other, "sending").block(T);
+        assertThat(deliveries.markSending(claimed, "someone-else", Duration.ofMinutes(1)).block(T)).as("not their claim").isZero();
+
+        DeliveryRepository.Expired expired = e2e.app().sender().expireLeases().block(T);
+
+        assertThat(expired.requeued()).isEqualTo(1);
+        assertThat(expired.failed()).isEqualTo(1);
+        e2e.awaitPost(readers.get(0), 2);
+        e2e.awaitOutboxEmpty();
+        E2e.settle(Duration.ofMillis(300));
+        assertThat(e2e.posts(readers.get(1))).as("a send whose outcome is unknown is not repeated").hasSize(1);
+        assertThat(e2e.count("SELECT count(*) FROM deliveries WHERE state = 'failed' AND error = 'lease expired'")).isEqualTo(1);
+    }
+
+    @Test
+    void aScheduledMailingReachesTheReadersForWhomItIsMailingTimeInTheirOwnZone() {
+        List<Long> readers = started(3, 9600);
+        long tokyo = readers.get(0), london = readers.get(1), paused = readers.get(2);
+        e2e.db.sql().update("UPDATE readers SET time_zone = 'Asia/Tokyo' WHERE id = $1", tokyo).block(T);
+        e2e.db.sql().update("UPDATE readers SET time_zone = 'Europe/London' WHERE id = $1", london).block(T);
+        e2e.db.sql().update("UPDATE readers SET time_zone = 'Asia/Tokyo', status = 'paused' WHERE id = $1", paused).block(T);
+        Instant tokyoMorning = LocalDate.now(ZoneId.of("Asia/Tokyo")).atTime(LocalTime.of(10, 20)).atZone(ZoneId.of("Asia/Tokyo")).toInstant();
+
+        assertThat(e2e.app().feed().mailingAt(tokyoMorning, "replica-a").block(T)).isEqualTo(1);
+        assertThat(e2e.app().feed().mailingAt(tokyoMorning, "replica-b").block(T)).as("one replica runs a minute").isZero();
+        e2e.awaitPost(tokyo, 2);
+        e2e.awaitOutboxEmpty();
+
+        assertThat(e2e.posts(london)).hasSize(1);
+        assertThat(e2e.posts(paused)).hasSize(1);
+        Instant londonEvening = LocalDate.now(ZoneId.of("Europe/London")).atTime(LocalTime.of(19, 20)).atZone(ZoneId.of("Europe/London")).toInstant();
+        assertThat(e2e.app().feed().mailingAt(londonEvening, "replica-a").block(T)).isEqualTo(1);
+        e2e.awaitPost(london, 2);
+    }
+
+    @Test
+    void aBroadcastReachesEveryActiveReaderAtItsTime() {
+        List<Long> readers = started(4, 9700);
+        long paused = readers.get(3);
+        e2e.db.sql().update("UPDATE readers SET status = 'paused' WHERE id = $1", paused).block(T);
+        long post = e2e.count("SELECT max(id) FROM posts");
+        List<Long> active = new ArrayList<>(readers.subList(0, 3));
+
+        assertThat(e2e.app().feed().broadcast(post, Instant.now().plusSeconds(1)).block(T)).isEqualTo(active.size() - e2e.count(
+                "SELECT count(*) FROM deliveries WHERE post_id = $1 AND reason <> 'broadcast'", post));
+        e2e.awaitOutboxEmpty();
+
+        for (long r : active) {
+            assertThat(e2e.deliveries(r)).anySatisfy(d -> assertThat(d.post()).isEqualTo(post));
+            assertNoDuplicates(r);
+        }
+        assertThat(e2e.posts(paused)).hasSize(1);
+    }
+}

@@ -1,0 +1,236 @@
+package io.tidings.feed;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tidings.model.ModelConfig;
+import io.tidings.model.SyntheticVotes;
+import io.tidings.model.Trainer;
+import io.tidings.model.TrainedModel;
+import io.tidings.model.Vote;
+import io.tidings.model.VoteLog;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The candidate sets: exact top-k per reader, kept as posts arrive, re-ranked for a new model, refilled when they cannot answer. */
+class CandidateIndexTest {
+
+    private static final int K = 8;
+    private static TrainedModel modelA;
+    private static TrainedModel modelB;
+    private static long[] readerIds;
+    private static Map<Long, Long> channelOfPost;
+
+    private FreshPool pool;
+    private CandidateIndex index;
+    private final AtomicReference<CandidateIndex.ModelVersion> current = new AtomicReference<>();
+
+    @BeforeAll
+    static void train() {
+        VoteLog log = SyntheticVotes.generate(60, 12, 600, 3000, 10, 7);
+        List<Vote> votes = log.votes(0, log.size());
+        modelA = new Trainer(ModelConfig.defaults()).train(votes).model();
+        modelB = new Trainer(ModelConfig.defaults()).train(votes.subList(0, votes.size() / 2)).model();
+        TreeSet<Long> readers = new TreeSet<>();
+        channelOfPost = new LinkedHashMap<>();
+        for (Vote v : votes) {
+            readers.add(v.reader());
+            channelOfPost.put(v.post(), v.channel());
+        }
+        readerIds = readers.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    @AfterEach
+    void close() {
+        if (index != null) index.close();
+    }
+
+    private void setUp(int posts) {
+        pool = new FreshPool(Duration.ofDays(3), 100_000, Clock.systemUTC());
+        channelOfPost.entrySet().stream().limit(posts)
+                .forEach(e -> pool.add(new FreshPool.Entry(e.getKey(), e.getValue(), Instant.now())));
+        current.set(new CandidateIndex.ModelVersion(1, modelA));
+        index = new CandidateIndex(pool, current::get, K, 2);
+    }
+
+    private void build(Map<Long, Set<Long>> seen) {
+        Object b = index.beginBuild(current.get(), readerIds.length);
+        List<Set<Long>> s = new ArrayList<>();
+        for (long r : readerIds) s.add(seen.getOrDefault(r, Set.of()));
+        index.fill(b, readerIds, s);
+        index.finishBuild(b);
+    }
+
+    /** The reader's true best k unseen posts of the pool by the plain Java fast path. */
+    private static Set<Long> bestK(TrainedModel model, long reader, FreshPool.Snapshot snap, Set<Long> seen, int k) {
+        float[] scores = model.scorePostsJava(reader, snap.channelIds(), snap.postIds());
+        Integer[] order = new Integer[snap.size()];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        Arrays.sort(order, (a, b) -> Float.compare(scores[b], scores[a]));
+        Set<Long> out = new HashSet<>();
+        for (int i = 0; i < order.length && out.size() < k; i++) {
+            if (!seen.contains(snap.postIds()[order[i]])) out.add(snap.postIds()[order[i]]);
+        }
+        return out;
+    }
+
+    private static Set<Long> ids(CandidateIndex.Pick[] picks) {
+        Set<Long> out = new HashSet<>();
+        for (CandidateIndex.Pick p : picks) out.add(p.postId());
+        return out;
+    }
+
+    @Test
+    void everyReaderHoldsTheirBestUnseenPosts() {
+        setUp(400);
+        long seenPost = pool.snapshot().postIds()[0];
+        Map<Long, Set<Long>> seen = Map.of(readerIds[0], Set.of(seenPost));
+        build(seen);
+
+        assertThat(index.readers()).isEqualTo(readerIds.length);
+        for (long r : readerIds) {
+            Set<Long> s = seen.getOrDefault(r, Set.of());
+            assertThat(ids(index.peek(r))).as("reader %d", r).isEqualTo(bestK(modelA, r, pool.snapshot(), s, K));
+        }
+        assertThat(ids(index.peek(readerIds[0]))).doesNotContain(seenPost);
+    }
+
+    @Test
+    void takingGivesTheBestFirstAndNeverTheSamePostTwice() {
+        setUp(400);
+        build(Map.of());
+        long r = readerIds[3];
+        CandidateIndex.Pick[] before = index.peek(r);
+        CandidateIndex.Taken first = index.take(r, 2, ReaderPreferences.NONE, 0, new SplittableRandom(1), true);
+        assertThat(first.refill()).isFalse();
+        assertThat(first.picks()).extracting(CandidateIndex.Pick::postId).containsExactly(before[0].postId(), before[1].postId());
+        Set<Long> all = new HashSet<>(ids(first.picks()));
+        for (int i = 0; i < K - 2; i++) {
+            CandidateIndex.Taken t = index.take(r, 1, ReaderPreferences.NONE, 0, new SplittableRandom(1), true);
+            assertThat(t.picks()).hasSize(1);
+            assertThat(all.add(t.picks()[0].postId())).isTrue();
+        }
+        // the set ran dry while better-than-the-rest posts were left out: an exact answer needs the whole pool again
+        assertThat(index.take(r, 1, ReaderPreferences.NONE, 0, new SplittableRandom(1), true).refill()).isTrue();
+        index.fill(null, new long[] {r}, List.of(all));
+        CandidateIndex.Taken again = index.take(r, 1, ReaderPreferences.NONE, 0, new SplittableRandom(1), true);
+        assertThat(again.picks()).hasSize(1);
+        assertThat(all).doesNotContain(again.picks()[0].postId());
+    }
+
+    @Test
+    void aNewPostReachesTheSetsOfTheReadersItBeats() {
+        setUp(300);
+        build(Map.of());
+        List<FreshPool.Entry> arriving = new ArrayList<>();
+        channelOfPost.entrySet().stream().skip(300).limit(100)
+                .forEach(e -> arriving.add(new FreshPool.Entry(e.getKey(), e.getValue(), Instant.now())));
+        arriving.forEach(pool::add);
+
+        index.addPosts(arriving, Float.POSITIVE_INFINITY, x -> false);
+
+        for (long r : readerIds) {
+            assertThat(ids(index.peek(r))).as("reader %d", r).isEqualTo(bestK(modelA, r, pool.snapshot(), Set.of(), K));
+        }
+    }
+
+    @Test
+    void instantHitsAreTheNewPostsAboveTheThresholdForReadersWhoWantThem() {
+        setUp(300);
+        build(Map.of());
+        FreshPool.Entry post = channelOfPost.entrySet().stream().skip(300).findFirst()
+                .map(e -> new FreshPool.Entry(e.getKey(), e.getValue(), Instant.now())).orElseThrow();
+        pool.add(post);
+        float[] scores = new float[readerIds.length];
+        for (int i = 0; i < readerIds.length; i++) scores[i] = modelA.score(readerIds[i], post.channelId(), post.postId());
+        float[] sorted = scores.clone();
+        Arrays.sort(sorted);
+        float threshold = sorted[sorted.length / 2];
+        Set<Long> wanting = Set.of(readerIds[0], readerIds[1], readerIds[2], readerIds[3], readerIds[4], readerIds[5]);
+
+        List<CandidateIndex.Hit> hits = index.addPosts(List.of(post), threshold, wanting::contains);
+
+        Set<Long> expected = new HashSet<>();
+        for (int i = 0; i < readerIds.length; i++) {
+            if (wanting.contains(readerIds[i]) && scores[i] >= threshold + 1e-5f) expected.add(readerIds[i]);
+        }
+        assertThat(hits).allSatisfy(h -> assertThat(wanting).contains(h.reader()));
+        assertThat(hits.stream().map(CandidateIndex.Hit::reader).toList()).containsAll(expected);
+    }
+
+    @Test
+    void aNewModelIsBuiltBesideTheOldOneWhichServesUntilTheSwap() {
+        setUp(300);
+        build(Map.of());
+        long r = readerIds[5];
+        Set<Long> underA = ids(index.peek(r));
+
+        current.set(new CandidateIndex.ModelVersion(2, modelB));
+        Object b = index.beginBuild(current.get(), readerIds.length);
+        List<Set<Long>> none = new ArrayList<>();
+        for (long ignored : readerIds) none.add(Set.of());
+        index.fill(b, readerIds, none);
+        // a post arriving during the build reaches both
+        FreshPool.Entry late = channelOfPost.entrySet().stream().skip(300).findFirst()
+                .map(e -> new FreshPool.Entry(e.getKey(), e.getValue(), Instant.now())).orElseThrow();
+        pool.add(late);
+        index.addPosts(List.of(late), Float.POSITIVE_INFINITY, x -> false);
+        assertThat(index.version()).isEqualTo(1);
+        assertThat(ids(index.peek(r))).isEqualTo(bestK(modelA, r, pool.snapshot(), Set.of(), K));
+
+        index.finishBuild(b);
+
+        assertThat(index.version()).isEqualTo(2);
+        for (long reader : readerIds) {
+            assertThat(ids(index.peek(reader))).as("reader %d", reader).isEqualTo(bestK(modelB, reader, pool.snapshot(), Set.of(), K));
+        }
+        assertThat(underA).isNotEmpty();
+    }
+
+    @Test
+    void aPenaltyThatSinksTheWholeSetAsksForTheWholePool() {
+        setUp(400);
+        build(Map.of());
+        long r = readerIds[7];
+        // fill the set, then make the floor real: some post was left out
+        CandidateIndex.Pick[] set = index.peek(r);
+        Set<Long> penalised = new HashSet<>();
+        for (CandidateIndex.Pick p : set) penalised.add(p.channelId());
+        ReaderPreferences muteAll = new ReaderPreferences() {
+            @Override
+            public float channelFactor(long reader, long channel) {
+                return penalised.contains(channel) ? 0f : 1f;
+            }
+        };
+        assertThat(index.take(r, 1, muteAll, 0, new SplittableRandom(1), true).refill()).isTrue();
+        // after a refill an inexact answer is accepted: the best post after the penalty
+        CandidateIndex.Taken t = index.take(r, 1, muteAll, 0, new SplittableRandom(1), false);
+        assertThat(t.picks()).hasSize(1);
+    }
+
+    @Test
+    void aReaderWithoutASetIsRefilledFromThePool() {
+        setUp(200);
+        long stranger = readerIds[0];
+        assertThat(index.take(stranger, 1, ReaderPreferences.NONE, 0, new SplittableRandom(1), true).refill()).isTrue();
+        index.fill(null, new long[] {stranger}, List.of(Set.of()));
+        assertThat(ids(index.peek(stranger))).isEqualTo(bestK(modelA, stranger, pool.snapshot(), Set.of(), K));
+        pool.remove(index.peek(stranger)[0].postId());
+        CandidateIndex.Taken t = index.take(stranger, 1, ReaderPreferences.NONE, 0, new SplittableRandom(1), true);
+        assertThat(t.picks()).hasSize(1);
+        assertThat(pool.contains(t.picks()[0].postId())).as("an evicted post is never picked").isTrue();
+    }
+}
