@@ -7,12 +7,11 @@ import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 
 /**
- * Takes over the work of replicas that are gone: deliveries and webhook updates they claimed and never
- * finished go back to the queue for the live replicas. Only claims of replicas missing from the registry
- * are touched, never those of a live but slow one (it would still send them: a duplicate).
- *
- * <p>The one window this cannot close: a message whose HTTP request reached Telegram just before its
- * sender died, with the outcome never recorded, is sent again by the replica that takes it over.
+ * Takes over the work of replicas that are gone: deliveries they claimed but had not started to send, and
+ * webhook updates they claimed and never finished, go back to the queue for the live replicas. Only claims of
+ * replicas missing from the registry are touched, never those of a live but slow one (it would still send
+ * them: a duplicate). A delivery a gone replica had started to send ({@code sending}) may have reached the
+ * reader: it is marked failed and not sent again, since a duplicate message annoys more than a missed one.
  */
 final class OutboxReaper {
 
@@ -32,8 +31,11 @@ final class OutboxReaper {
     Mono<Long> reap() {
         String gone = " NOT IN (SELECT id FROM replicas WHERE heartbeat_at > now() - $2 * interval '1 millisecond') AND ";
         Mono<Long> deliveries = sql.update("UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_until = NULL,"
-                + " not_before = now() WHERE state = 'sending' AND lease_owner IS NOT NULL AND lease_owner" + gone
-                + " lease_owner <> $1", self, ttl.toMillis());
+                + " not_before = now() WHERE state = 'claimed' AND lease_owner IS NOT NULL AND lease_owner" + gone
+                + " lease_owner <> $1", self, ttl.toMillis())
+                .flatMap(requeued -> sql.update("UPDATE deliveries SET state = 'failed', error = 'sender gone mid-send',"
+                        + " lease_owner = NULL, lease_until = NULL WHERE state = 'sending' AND lease_owner IS NOT NULL AND lease_owner"
+                        + gone + " lease_owner <> $1", self, ttl.toMillis()).thenReturn(requeued));
         Mono<Long> updates = sql.update("UPDATE updates SET claimed_by = NULL, claimed_until = NULL"
                 + " WHERE processed_at IS NULL AND claimed_by IS NOT NULL AND claimed_by" + gone
                 + " claimed_by <> $1", self, ttl.toMillis());
@@ -43,9 +45,15 @@ final class OutboxReaper {
         });
     }
 
-    /** Puts this replica's own unfinished deliveries back (shutdown, after its sender stopped). */
+    /**
+     * Shutdown, after its sender stopped: puts this replica's claimed, unstarted deliveries back; one whose send
+     * was still in flight at the deadline is marked failed, for the same reason as above.
+     */
     Mono<Long> releaseOwn() {
         return sql.update("UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_until = NULL"
-                + " WHERE state = 'sending' AND lease_owner = $1", self);
+                        + " WHERE state = 'claimed' AND lease_owner = $1", self)
+                .flatMap(n -> sql.update("UPDATE deliveries SET state = 'failed', error = 'send unfinished at shutdown',"
+                        + " lease_owner = NULL, lease_until = NULL WHERE state = 'sending' AND lease_owner = $1", self)
+                        .thenReturn(n));
     }
 }

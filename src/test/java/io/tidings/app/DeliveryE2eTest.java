@@ -195,6 +195,27 @@ class DeliveryE2eTest {
     }
 
     @Test
+    void aReadersOwnMailingTimesAndMailingSizeAreHonoured() {
+        List<Long> readers = started(2, 9650);
+        long early = readers.get(0), usual = readers.get(1);
+        e2e.db.sql().update("UPDATE readers SET time_zone = 'UTC', mailing_times = '07:05', posts_per_mailing = 3 WHERE id = $1",
+                early).block(T);
+        e2e.db.sql().update("UPDATE readers SET time_zone = 'UTC' WHERE id = $1", usual).block(T);
+        e2e.app().preferences().reload().block(T);
+        Instant sevenOhFive = LocalDate.now(ZoneId.of("UTC")).atTime(LocalTime.of(7, 5)).atZone(ZoneId.of("UTC")).toInstant();
+        Instant tenTwenty = LocalDate.now(ZoneId.of("UTC")).atTime(LocalTime.of(10, 20)).atZone(ZoneId.of("UTC")).toInstant();
+
+        assertThat(e2e.app().feed().mailingAt(sevenOhFive, "replica-a").block(T)).as("only the early reader, three posts").isEqualTo(3);
+        e2e.awaitPost(early, 4);
+        e2e.awaitOutboxEmpty();
+        assertThat(e2e.posts(usual)).hasSize(1);
+        assertThat(e2e.app().feed().mailingAt(tenTwenty, "replica-a").block(T)).as("only the usual reader").isEqualTo(1);
+        e2e.awaitPost(usual, 2);
+        e2e.awaitOutboxEmpty();
+        assertThat(e2e.posts(early)).hasSize(4);
+    }
+
+    @Test
     void aBroadcastReachesEveryActiveReaderAtItsTime() {
         List<Long> readers = started(4, 9700);
         long paused = readers.get(3);

@@ -129,6 +129,9 @@ class ReaderCommandsE2eTest {
         assertThat(penalties).containsOnlyKeys(channelId);
         assertThat(penalties.get(channelId)).isBetween(0.99, 1.0);
         assertThat(e2e.app().preferences().penalties(new Long[] {ANN, IVAN}).block(T)).containsOnlyKeys(ANN);
+        // the planner's in-memory view: this channel's scores are halved for Ann, for nobody else
+        assertThat(e2e.app().preferences().channelFactor(ANN, channelId)).isBetween(0.499f, 0.501f);
+        assertThat(e2e.app().preferences().channelFactor(IVAN, channelId)).isEqualTo(1f);
         assertThat(ann.say("/channels").text()).contains("You asked for less from").contains("@" + channel).contains("×0.50");
     }
 

@@ -119,10 +119,11 @@ class ThreeReplicaMailingTest {
         // the one window no outbox can close (see OutboxReaper), and this test is about what is not in flight
         await(() -> sentAmong(byVictim) == byVictim.size());
         victim.kill();
-        long stranded = count("SELECT count(*) AS n FROM deliveries WHERE state = 'sending' AND lease_owner = 'victim'");
+        long stranded = count("SELECT count(*) AS n FROM deliveries WHERE state IN ('claimed', 'sending') AND lease_owner = 'victim'");
+        long midSend = count("SELECT count(*) AS n FROM deliveries WHERE state = 'sending' AND lease_owner = 'victim'");
 
         try {
-            await(() -> count("SELECT count(*) AS n FROM deliveries WHERE state <> 'sent'") == 0);
+            await(() -> count("SELECT count(*) AS n FROM deliveries WHERE state IN ('queued', 'claimed', 'sending')") == 0);
         } catch (AssertionError e) {
             db.sql().query("SELECT state, coalesce(lease_owner, '-') AS o, coalesce(error, '-') AS e, count(*) AS n FROM deliveries GROUP BY 1, 2, 3",
                     r -> r.get("state", String.class) + " " + r.get("o", String.class) + " " + r.get("e", String.class) + " " + r.get("n", Long.class))
@@ -131,13 +132,19 @@ class ThreeReplicaMailingTest {
             throw e;
         }
 
+        // what the victim had claimed but not started is sent by the others; what it had started to send (it
+        // may have reached the reader) is marked failed and never repeated: nobody gets the post twice
+        long failed = count("SELECT count(*) AS n FROM deliveries WHERE state = 'failed' AND error = 'sender gone mid-send'");
+        assertThat(failed).isEqualTo(midSend);
+        assertThat(count("SELECT count(*) AS n FROM deliveries WHERE state = 'sent'")).isEqualTo(READERS - failed);
+        Set<Long> notSent = Set.copyOf(db.sql().query("SELECT reader_id FROM deliveries WHERE state = 'failed'",
+                r -> r.get("reader_id", Long.class)).collectList().block(T));
         for (long reader = 1; reader <= READERS; reader++) {
-            assertThat(telegram.sentTo(reader)).as("messages to reader %d", reader).hasSize(1);
+            assertThat(telegram.sentTo(reader)).as("messages to reader %d", reader).hasSize(notSent.contains(reader) ? 0 : 1);
         }
-        assertThat(stranded).as("claims the victim left behind").isPositive();
-        assertThat(count("SELECT count(*) AS n FROM deliveries WHERE attempts > 1")).as("deliveries taken over").isPositive();
+        assertThat(stranded - midSend).as("claims the victim had not started").isPositive();
         assertThat(replicas.get(1).sender.sentCount() + replicas.get(2).sender.sentCount() + byVictim.size())
-                .isEqualTo(READERS);
+                .isEqualTo(READERS - failed);
 
         List<Long> times = sends().stream().map(RecordedCall::nanoTime).sorted().toList();
         long t0 = times.get(0);
