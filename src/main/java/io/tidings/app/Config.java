@@ -27,7 +27,6 @@ public record Config(
         String callbackSecret,
         Set<Long> operators,
         List<LocalTime> mailingTimes,
-        ZoneId mailingZone,
         int freshDays,
         int freshPoolMax,
         double sendRate,
@@ -132,7 +131,6 @@ public record Config(
                 get.apply("CALLBACK_SECRET"),
                 operators,
                 mailingTimes,
-                ZoneId.of(or(get.apply("MAILING_TIME_ZONE"), "UTC")),
                 integer(get.apply("FRESH_DAYS"), 3, "FRESH_DAYS"),
                 integer(get.apply("FRESH_POOL_MAX"), 100_000, "FRESH_POOL_MAX"),
                 decimal(get.apply("SEND_RATE"), 30.0, "SEND_RATE"),
@@ -178,25 +176,25 @@ public record Config(
 
     public Config withTelegram(String token, String apiUrl) {
         return new Config(token, apiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret, operators,
-                mailingTimes, mailingZone, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages, retrainEveryVotes,
+                mailingTimes, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages, retrainEveryVotes,
                 rankingNoise, replicaId, ingest, scaleOut, bot, feed);
     }
 
     public Config withChannels(String tmeBaseUrl, List<String> channels) {
         return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret,
-                operators, mailingTimes, mailingZone, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
+                operators, mailingTimes, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
                 retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut, bot, feed);
     }
 
     public Config withTuning(Path dataDir, int httpPort, double sendRate, int backfillPages, int retrainEveryVotes) {
         return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret,
-                operators, mailingTimes, mailingZone, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
+                operators, mailingTimes, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
                 retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut, bot, feed);
     }
 
     public Config withScaleOut(ScaleOut scaleOut) {
         return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret,
-                operators, mailingTimes, mailingZone, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
+                operators, mailingTimes, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
                 retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut, bot, feed);
     }
 
@@ -205,7 +203,7 @@ public record Config(
         return "Config[telegramApiUrl=" + telegramApiUrl + ", token=" + (telegramBotToken == null ? "unset" : "set")
                 + ", tmeBaseUrl=" + tmeBaseUrl + ", database=" + (databaseUrl == null ? "embedded in " + dataDir.resolve("pg") : "external")
                 + ", channels=" + channels.size() + ", httpPort=" + httpPort + ", sendRate=" + sendRate
-                + ", mailingTimes=" + mailingTimes + " " + mailingZone + ", freshDays=" + freshDays
+                + ", mailingTimes=" + mailingTimes + " (readers' zones), freshDays=" + freshDays
                 + ", updates=" + scaleOut + ", replica=" + replicaId + "]";
     }
 

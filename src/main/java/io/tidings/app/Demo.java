@@ -86,7 +86,10 @@ final class Demo {
                     rates.add(rate);
                     System.out.printf("round %d: deliveries %d, votes %d, like rate %.3f%n",
                             round, readers.deliveries() - before, readers.roundVotes(), rate);
-                    if (round < o.rounds()) app.trainer().train().block(Duration.ofMinutes(5));
+                    if (round < o.rounds()) {
+                        app.trainer().train().block(Duration.ofMinutes(5));
+                        app.feed().rebuild().block(Duration.ofMinutes(5)); // rank with the new model before mailing
+                    }
                 }
                 Map<String, Object> report = new LinkedHashMap<>();
                 report.put("rounds", o.rounds());

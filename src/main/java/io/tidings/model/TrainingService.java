@@ -50,6 +50,7 @@ public final class TrainingService {
     /** Loads the newest stored model version, if any, so a restart does not forget what was learned. */
     public Mono<Boolean> restoreLatest() {
         return models.latest()
+                .filter(v -> v.id() > registry.version()) // already serving it (e.g. this replica just trained it)
                 .publishOn(scheduler)
                 .map(v -> {
                     registry.swap(new ScoringModel(v.id(), TrainedModel.fromBytes(v.weights())));
@@ -88,7 +89,7 @@ public final class TrainingService {
                     return models.save(kind, seq, data.size(), weights, onnx, result.summary().toString())
                             .publishOn(scheduler)
                             .map(id -> {
-                                registry.swap(new ScoringModel(id, model));
+                                if (id > registry.version()) registry.swap(new ScoringModel(id, model));
                                 trainedSeq.set(seq);
                                 incrementsSinceFull.set(full ? 0 : incrementsSinceFull.get() + 1);
                                 lastSummary = result.summary();
