@@ -58,18 +58,7 @@ public final class OnnxExport {
                         .addAttribute(intAttr("transB", 1)))
                 .addNode(node("Sigmoid", "sigmoid", new String[] {"z2"}, OUTPUT))
                 .build();
-        return ModelProto.newBuilder()
-                .setIrVersion(IR_VERSION)
-                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
-                .setProducerName("tidings")
-                .setProducerVersion("1")
-                .setDomain("io.tidings")
-                .setModelVersion(1)
-                .setDocString("P(like) of (reader, channel, post) embedding rows; see onnx/README.md")
-                .addMetadataProps(StringStringEntryProto.newBuilder().setKey("tidings.graph").setValue("pairs"))
-                .setGraph(graph)
-                .build()
-                .toByteArray();
+        return model(graph, "P(like) of (reader, channel, post) embedding rows; see onnx/README.md", "pairs");
     }
 
     /** Inputs and output of the fast-path graph. */
@@ -111,6 +100,11 @@ public final class OnnxExport {
                 .addNode(node("Add", "bias2", new String[] {"z2w", "b2"}, "z2"))
                 .addNode(node("Sigmoid", "sigmoid", new String[] {"z2"}, OUTPUT))
                 .build();
+        return model(graph, "P(like) of every post (hp rows) against every reader (hu rows); see onnx/README.md", "fast");
+    }
+
+    /** The model around a graph: IR version, opset, producer, and which graph it is ({@code tidings.graph}). */
+    private static byte[] model(GraphProto graph, String doc, String kind) {
         return ModelProto.newBuilder()
                 .setIrVersion(IR_VERSION)
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
@@ -118,8 +112,8 @@ public final class OnnxExport {
                 .setProducerVersion("1")
                 .setDomain("io.tidings")
                 .setModelVersion(1)
-                .setDocString("P(like) of every post (hp rows) against every reader (hu rows); see onnx/README.md")
-                .addMetadataProps(StringStringEntryProto.newBuilder().setKey("tidings.graph").setValue("fast"))
+                .setDocString(doc)
+                .addMetadataProps(StringStringEntryProto.newBuilder().setKey("tidings.graph").setValue(kind))
                 .setGraph(graph)
                 .build()
                 .toByteArray();

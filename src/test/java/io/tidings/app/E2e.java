@@ -139,11 +139,7 @@ final class E2e implements AutoCloseable {
     }
 
     static void await(String what, BooleanSupplier condition, Duration limit) {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) fail("timed out waiting for " + what);
-            sleep(50);
-        }
+        io.tidings.Await.until(what, condition, limit);
     }
 
     /** Gives the system time to do something it must not do (a duplicate, a late message). */

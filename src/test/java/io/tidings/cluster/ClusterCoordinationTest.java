@@ -51,15 +51,7 @@ class ClusterCoordinationTest {
     }
 
     static void await(BooleanSupplier condition) {
-        long deadline = System.nanoTime() + T.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("condition not met in " + T);
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        }
+        io.tidings.Await.until("condition", condition, T);
     }
 
     @Test
