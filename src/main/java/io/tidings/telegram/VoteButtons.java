@@ -68,13 +68,17 @@ final class VoteButtons {
     }
 
     private Mono<Void> less(Ctx ctx, CallbackQuery q, Press p) {
+        // the post is looked up first, so "unknown post" is answered only when it is missing (the work after an
+        // answer completes empty, and must not be mistaken for a missing post: that answered twice)
         return deps.posts().find(p.postId())
-                .flatMap(post -> deps.penalties().addOnce(ctx.user(), post.channelId(), post.id(), 1.0)
-                        .flatMap(added -> replies.answer(q, deps.messages().get(ctx.lang(), "vote.less",
-                                        "@" + post.channelUsername()))
-                                .then(markChosen(ctx, q, p))
-                                .then(added ? next(ctx, "next") : Mono.empty())))
-                .switchIfEmpty(Mono.defer(() -> replies.answer(q, msg(ctx, "callback.unknown_post"))))
+                .map(java.util.Optional::of)
+                .defaultIfEmpty(java.util.Optional.empty())
+                .flatMap(found -> found.isEmpty() ? replies.answer(q, msg(ctx, "callback.unknown_post"))
+                        : deps.penalties().addOnce(ctx.user(), found.get().channelId(), found.get().id(), 1.0)
+                                .flatMap(added -> replies.answer(q, deps.messages().get(ctx.lang(), "vote.less",
+                                                "@" + found.get().channelUsername()))
+                                        .then(markChosen(ctx, q, p))
+                                        .then(added ? next(ctx, "next") : Mono.empty())))
                 .onErrorResume(e -> {
                     log.info("'less' of reader {} for post {} not stored: {}", ctx.user(), p.postId(), e.toString());
                     return replies.answer(q, msg(ctx, "callback.unknown_post"));

@@ -123,6 +123,8 @@ class ReaderCommandsE2eTest {
         assertThat(e2e.posts(ANN)).hasSize(2);
         assertThat(e2e.count("SELECT count(*) FROM channel_penalties WHERE reader_id = $1", ANN)).isEqualTo(1);
         assertThat(e2e.count("SELECT count(*) FROM votes")).as("not a vote").isZero();
+        assertThat(e2e.telegram.calls("answerCallbackQuery")).as("each press answered once, and successfully")
+                .hasSize(2).allMatch(c -> c.status() == 200);
 
         long channelId = e2e.count("SELECT id FROM channels WHERE username = $1", channel);
         Map<Long, Double> penalties = e2e.app().preferences().penalties(ANN).block(T);
