@@ -217,7 +217,7 @@ public final class App implements AutoCloseable {
             } else {
                 app.intake.add(app.pollUpdates());
             }
-            if (loops.ingest()) app.intake.add(app.ingest.start(config.pollInterval()));
+            if (loops.ingest()) app.intake.add(app.ingest.start());
             if (loops.training()) app.intake.add(app.cluster.runTrainer(app.trainer::trainIfDue, Duration.ofSeconds(30)));
             app.intake.add(app.cluster.watchModels(app.models::version, app.trainer::restoreLatest));
             if (loops.mailings()) app.intake.add(MailingSchedule.everyMinute(Clock.systemUTC(), Schedulers.parallel(),

@@ -1,6 +1,7 @@
 package io.tidings.cluster;
 
 import io.tidings.store.Channel;
+import io.tidings.store.ChannelRepository;
 import io.tidings.store.Sql;
 import java.time.Duration;
 import reactor.core.publisher.Flux;
@@ -40,8 +41,7 @@ final class ChannelLeases {
                         + " RETURNING channel_id)"
                         + " SELECT c.id, c.username, c.title, c.status, c.last_message_id FROM channels c"
                         + " JOIN taken t ON t.channel_id = c.id ORDER BY c.id",
-                r -> new Channel(r.get("id", Long.class), r.get("username", String.class), r.get("title", String.class),
-                        r.get("status", String.class), r.get("last_message_id", Long.class)),
+                ChannelRepository::map,
                 owner, lease.toMillis(), limit);
     }
 
@@ -65,8 +65,7 @@ final class ChannelLeases {
                                 + " FROM channels c WHERE c.id = l.channel_id AND l.owner = $1 AND l.lease_until >= now()"
                                 + " AND c.status = 'active'"
                                 + " RETURNING c.id, c.username, c.title, c.status, c.last_message_id",
-                        r -> new Channel(r.get("id", Long.class), r.get("username", String.class), r.get("title", String.class),
-                                r.get("status", String.class), r.get("last_message_id", Long.class)),
+                        ChannelRepository::map,
                         owner, lease.toMillis())
                 .take(limit)
                 .concatWith(Flux.defer(() -> claimDue(limit)));

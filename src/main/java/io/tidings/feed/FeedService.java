@@ -400,9 +400,4 @@ public final class FeedService {
     public CandidateIndex candidates() {
         return index;
     }
-
-    public Map<String, Object> stats() {
-        return index == null ? Map.of("fresh_pool", pool.size())
-                : Map.of("fresh_pool", pool.size(), "candidate_readers", index.readers(), "candidate_model", index.version());
-    }
 }

@@ -160,11 +160,6 @@ public final class IngestService {
                 }, e -> log.error("the ingest timetable stopped: {}", e.toString()));
     }
 
-    /** The walking skeleton's entry point: the interval is now adaptive per channel, this one is ignored. */
-    public Disposable start(Duration ignored) {
-        return start();
-    }
-
     /** Makes the next tick re-read the catalogue (after a channel was added or approved). */
     public void refreshSoon() {
         lastRefresh = Instant.EPOCH;

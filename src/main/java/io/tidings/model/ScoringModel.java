@@ -48,15 +48,9 @@ public final class ScoringModel implements AutoCloseable {
         if (channels.length != posts.length) {
             throw new IllegalArgumentException("channels and posts differ in length");
         }
-        int n = posts.length;
-        float[] out = new float[n];
-        Scratch s = scratch(Math.min(n, MAX_BATCH));
-        for (int from = 0; from < n; from += MAX_BATCH) {
-            int m = Math.min(MAX_BATCH, n - from);
-            model.gather(reader, channels, posts, from, m, s.readers, s.channels, s.posts);
-            scorer.scoreInto(s.readers, s.channels, s.posts, m, out, from);
-        }
-        return out;
+        long[] readers = new long[posts.length];
+        java.util.Arrays.fill(readers, reader);
+        return scorePairs(readers, channels, posts);
     }
 
     /** P(👍) of pairs {@code (readers[i], channels[i], posts[i])}, batched like {@link #scorePosts}. */

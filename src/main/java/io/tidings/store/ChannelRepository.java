@@ -35,10 +35,6 @@ public final class ChannelRepository {
                 id, title == null ? Sql.nullOf(String.class) : title, lastMessageId);
     }
 
-    public Mono<Long> markUnavailable(long id) {
-        return sql.update("UPDATE channels SET status = 'unavailable', last_polled_at = now() WHERE id = $1", id);
-    }
-
     /** Stops polling the channel and keeps why (no preview, not found, name taken by another channel). */
     public Mono<Long> markUnavailable(long id, String reason) {
         return sql.update("UPDATE channels SET status = 'unavailable', unavailable_reason = $2, last_polled_at = now() "
@@ -94,7 +90,8 @@ public final class ChannelRepository {
         return s == null ? Sql.nullOf(String.class) : s;
     }
 
-    static Channel map(Readable r) {
+    /** Maps a row with the columns id, username, title, status, last_message_id. */
+    public static Channel map(Readable r) {
         return new Channel(r.get("id", Long.class), r.get("username", String.class), r.get("title", String.class),
                 r.get("status", String.class), r.get("last_message_id", Long.class));
     }

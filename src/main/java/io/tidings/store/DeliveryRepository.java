@@ -92,12 +92,6 @@ public final class DeliveryRepository {
         return sql.one("SELECT count(*) AS n FROM deliveries WHERE state = $1", r -> r.get("n", Long.class), state);
     }
 
-    /** The reader and post of a sent Telegram message, so a vote can be matched to what was delivered. */
-    public Mono<Long> postOfMessage(long reader, long telegramMessageId) {
-        return sql.one("SELECT post_id FROM deliveries WHERE reader_id = $1 AND telegram_message_id = $2",
-                r -> r.get("post_id", Long.class), reader, telegramMessageId);
-    }
-
     /**
      * Moves a claimed delivery to "sending" just before the Telegram call, extending the lease. Emits 1
      * when it is still this owner's claim, 0 when it was taken over or dropped meanwhile: then do not send.

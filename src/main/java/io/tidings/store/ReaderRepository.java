@@ -44,10 +44,6 @@ public final class ReaderRepository {
         return sql.update("UPDATE readers SET status = 'unreachable' WHERE id = $1", id);
     }
 
-    public Mono<Long> touch(long id) {
-        return sql.update("UPDATE readers SET last_seen_at = now() WHERE id = $1", id);
-    }
-
     // ---- delivery planning (issue 5) -------------------------------------------------------------
 
     /** Active readers seen within {@code activeWithin}, after {@code afterId} in id order: keyset paging for mailings. */

@@ -44,12 +44,30 @@ class ConfigTest {
     }
 
     @Test
-    void theNextMailingIsTheNextConfiguredTimeOrTomorrowsFirst() {
-        Clock at = Clock.fixed(Instant.parse("2026-11-28T11:00:00Z"), ZoneOffset.UTC);
-        var s = new MailingSchedule(List.of(LocalTime.of(10, 20), LocalTime.of(12, 20)), ZoneId.of("UTC"), at);
-        assertThat(s.untilNext()).isEqualTo(Duration.ofMinutes(80));
-        Clock late = Clock.fixed(Instant.parse("2026-11-28T13:00:00Z"), ZoneOffset.UTC);
-        var t = new MailingSchedule(List.of(LocalTime.of(10, 20), LocalTime.of(12, 20)), ZoneId.of("UTC"), late);
-        assertThat(t.untilNext()).isEqualTo(Duration.ofHours(21).plusMinutes(20));
+    void theScheduleHandsEveryMinuteToThePlannerOnceAndInOrder() {
+        reactor.test.scheduler.VirtualTimeScheduler time = reactor.test.scheduler.VirtualTimeScheduler.create();
+        Instant start = Instant.parse("2026-11-28T10:18:30Z");
+        Clock clock = new Clock() {
+            @Override public java.time.ZoneId getZone() { return ZoneOffset.UTC; }
+            @Override public Clock withZone(java.time.ZoneId zone) { return this; }
+            @Override public Instant instant() { return start.plusMillis(time.now(java.util.concurrent.TimeUnit.MILLISECONDS)); }
+        };
+        List<Instant> minutes = new java.util.concurrent.CopyOnWriteArrayList<>();
+        var running = MailingSchedule.everyMinute(clock, time, m -> {
+            minutes.add(m);
+            return reactor.core.publisher.Mono.just(1L);
+        });
+        try {
+            time.advanceTimeBy(Duration.ofSeconds(29));
+            assertThat(minutes).isEmpty();
+            time.advanceTimeBy(Duration.ofSeconds(2));
+            assertThat(minutes).containsExactly(Instant.parse("2026-11-28T10:19:00Z"));
+            time.advanceTimeBy(Duration.ofMinutes(2));
+            assertThat(minutes).containsExactly(Instant.parse("2026-11-28T10:19:00Z"),
+                    Instant.parse("2026-11-28T10:20:00Z"), Instant.parse("2026-11-28T10:21:00Z"));
+        } finally {
+            running.dispose();
+            time.dispose();
+        }
     }
 }
