@@ -134,7 +134,7 @@ public final class App implements AutoCloseable {
             }
         };
         this.candidates = new CandidateIndex(pool, modelVersion, config.feed().candidatesPerReader(),
-                Math.max(1, Runtime.getRuntime().availableProcessors()));
+                Math.max(1, Runtime.getRuntime().availableProcessors()), config.feed().noise());
         var penalties = new PenaltyRepository(db);
         this.preferences = StoredPreferences.load(penalties, new ReaderSettingsRepository(db), config.bot().lessHalfLife());
         this.feed = new FeedService(pool, candidates, modelVersion, deliveries, readers, scoring, sender::wake, config.feed(),

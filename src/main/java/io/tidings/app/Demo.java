@@ -76,6 +76,7 @@ final class Demo {
                 System.out.printf("demo: %d channels, %d posts ingested, %d readers, %d rounds%n",
                         world.channels().size(), ingested, o.readers(), o.rounds());
                 List<Double> rates = new ArrayList<>();
+                List<Double> spread = new ArrayList<>();
                 for (int round = 1; round <= o.rounds(); round++) {
                     long before = readers.deliveries();
                     readers.beginRound(o.votesPerRound());
@@ -84,8 +85,9 @@ final class Demo {
                     awaitRound(app, readers, Duration.ofSeconds(90));
                     double rate = readers.roundVotes() == 0 ? 0 : (double) readers.roundLikes() / readers.roundVotes();
                     rates.add(rate);
-                    System.out.printf("round %d: deliveries %d, votes %d, like rate %.3f%n",
-                            round, readers.deliveries() - before, readers.roundVotes(), rate);
+                    spread.add(readers.roundChannelsPerReader());
+                    System.out.printf("round %d: deliveries %d, votes %d, like rate %.3f, channels per reader %.1f%n",
+                            round, readers.deliveries() - before, readers.roundVotes(), rate, readers.roundChannelsPerReader());
                     if (round < o.rounds()) {
                         app.trainer().train().block(Duration.ofMinutes(5));
                         app.feed().rebuild().block(Duration.ofMinutes(5)); // rank with the new model before mailing
@@ -104,6 +106,8 @@ final class Demo {
                 report.put("like_rate_first_round", round3(rates.get(0)));
                 report.put("like_rate_last_round", round3(rates.get(rates.size() - 1)));
                 report.put("like_rate_by_round", rates.stream().map(Demo::round3).toList());
+                report.put("channels_per_reader_by_round", spread.stream().map(Demo::round3).toList());
+                report.put("channels_per_reader", round3(readers.channelsPerReader()));
                 report.put("model_version", app.models().version());
                 report.put("seconds", round3((System.nanoTime() - started) / 1e9));
                 return report;

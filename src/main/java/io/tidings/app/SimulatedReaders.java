@@ -76,6 +76,16 @@ final class SimulatedReaders implements AutoCloseable {
     long lessPresses() { return lessPresses.get(); }
     long morePresses() { return morePresses.get(); }
 
+    /** Distinct channels a reader received posts from in this round, on average over readers. */
+    double roundChannelsPerReader() {
+        return readers.values().stream().mapToInt(Sim::roundChannels).average().orElse(0);
+    }
+
+    /** Distinct channels a reader received posts from since the start, on average over readers. */
+    double channelsPerReader() {
+        return readers.values().stream().mapToInt(Sim::channels).average().orElse(0);
+    }
+
     /** The like rate a reader would see if posts were picked at random from the world. */
     double randomLikeRate() {
         double p = 2.0 / DemoWorld.GROUPS;
@@ -101,6 +111,8 @@ final class SimulatedReaders implements AutoCloseable {
         final String language;
         final ArrayDeque<Received> unread = new ArrayDeque<>();
         final Set<String> seen = new HashSet<>();
+        final Set<String> channels = new HashSet<>();
+        final Set<String> roundChannels = new HashSet<>();
         int budget;
 
         Sim(long id, Set<Integer> taste, SplittableRandom rnd, String language) {
@@ -112,12 +124,23 @@ final class SimulatedReaders implements AutoCloseable {
 
         synchronized void receive(Received post) {
             if (!seen.add(post.permalink())) duplicates.incrementAndGet();
+            channels.add(post.channel());
+            roundChannels.add(post.channel());
             unread.add(post);
             readOn();
         }
 
+        synchronized int channels() {
+            return channels.size();
+        }
+
+        synchronized int roundChannels() {
+            return roundChannels.size();
+        }
+
         synchronized void grant(int n) {
             unread.clear();
+            roundChannels.clear();
             budget = n;
             readOn();
         }

@@ -25,6 +25,12 @@ import java.util.function.LongPredicate;
  * a pick from the set is exact unless penalties push its best candidate below the floor: then, or when
  * the set runs dry, {@link #take} asks for a refill (the reader ranked against the whole pool).
  *
+ * <p>Exploration: sets are ranked by a key, the score plus Gaussian noise of standard deviation
+ * {@code noise} drawn once per (reader, post, model version) from a hash, so the set holds exactly the
+ * posts a ranker adding fresh noise to the whole pool would pick first. Without it a reader's set fills
+ * with the few posts of their one best-scoring channel and they see one channel a round: a new reader's
+ * scores differ little across channels, and that is when exploring matters most.
+ *
  * <p>A new model version is built beside the serving one ({@link #beginBuild}, {@link #fill},
  * {@link #finishBuild}); posts arriving meanwhile reach both; the swap is atomic. Methods take a lock and
  * do CPU work: call them on a scheduler that may block, never on an event loop.
@@ -48,18 +54,29 @@ public final class CandidateIndex implements AutoCloseable {
     private static final int POST_CHUNK = 256;
     private static final int MERGE_CHUNK = 8192;
     private static final int MAX_HITS = 100_000;
+    /** Standard normal draws, indexed by a hash: deterministic noise at the cost of a table lookup. */
+    private static final float[] GAUSSIAN = gaussians(4096, 0x7d1e5L);
 
     private final FreshPool pool;
     private final java.util.function.Supplier<ModelVersion> models;
     private final int k;
     private final int threads;
+    private final float noise;
     private final ExecutorService workers;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile Table table;
     private Table building; // guarded by lock
     private final List<FreshPool.Entry> pending = new ArrayList<>(); // guarded by lock: arrived during a build
 
+    /** An index without exploration noise: sets hold the exact top-{@code k} by score. */
     public CandidateIndex(FreshPool pool, java.util.function.Supplier<ModelVersion> models, int k, int threads) {
+        this(pool, models, k, threads, 0);
+    }
+
+    /** An index whose sets rank by score plus Gaussian noise of standard deviation {@code noise} (see the class comment). */
+    public CandidateIndex(FreshPool pool, java.util.function.Supplier<ModelVersion> models, int k, int threads, double noise) {
+        if (!(noise >= 0) || noise > 1) throw new IllegalArgumentException("noise must be in 0..1: " + noise);
+        this.noise = (float) noise;
         this.models = models;
         if (k < 1 || k > 127) throw new IllegalArgumentException("candidates per reader must be 1..127: " + k);
         this.pool = pool;
@@ -98,7 +115,7 @@ public final class CandidateIndex implements AutoCloseable {
 
     /** Starts a table for {@code model}; the serving one keeps serving until {@link #finishBuild}. */
     public Object beginBuild(ModelVersion model, int expectedReaders) {
-        Table t = new Table(model, k, Math.max(64, expectedReaders));
+        Table t = new Table(model, k, Math.max(64, expectedReaders), noise);
         lock.lock();
         try {
             building = t;
@@ -154,7 +171,7 @@ public final class CandidateIndex implements AutoCloseable {
     private Table serving() {
         Table t = table;
         if (t != null) return t;
-        Table fresh = new Table(models.get(), k, 1024);
+        Table fresh = new Table(models.get(), k, 1024, noise);
         lock.lock();
         try {
             if (table == null) table = fresh;
@@ -266,11 +283,11 @@ public final class CandidateIndex implements AutoCloseable {
     // ---- picking ---------------------------------------------------------------------------------
 
     /**
-     * Takes the reader's best {@code n} candidates (score minus channel penalty, plus Gaussian noise) out
-     * of their set. With {@code exact}, asks for a refill instead when the reader has no set, or when a post
-     * outside the set might beat what is left.
+     * Takes the reader's best {@code n} candidates (score times the channel's penalty factor, plus the
+     * post's exploration noise) out of their set. With {@code exact}, asks for a refill instead when the
+     * reader has no set, or when a post outside the set might beat what is left.
      */
-    public Taken take(long reader, int n, ReaderPreferences prefs, double noise, SplittableRandom rnd, boolean exact) {
+    public Taken take(long reader, int n, ReaderPreferences prefs, boolean exact) {
         lock.lock();
         try {
             Table t = table;
@@ -290,9 +307,10 @@ public final class CandidateIndex implements AutoCloseable {
             float bestAdjusted = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < m; j++) {
                 channels[j] = pool.channelOf(t.posts[base + j]);
-                float adjusted = t.scores[base + j] * prefs.channelFactor(reader, channels[j]);
-                bestAdjusted = Math.max(bestAdjusted, adjusted);
-                key[j] = (float) (adjusted + (noise > 0 ? noise * gaussian(rnd) : 0));
+                // a penalty factor is at most 1 and scores are not negative, so the adjusted key never rises
+                float score = t.scores[base + j];
+                key[j] = score * prefs.channelFactor(reader, channels[j]) + (t.keys[base + j] - score);
+                bestAdjusted = Math.max(bestAdjusted, key[j]);
             }
             if (exact && outsideExists && bestAdjusted < t.floor[s]) return Taken.REFILL;
             int take = Math.min(n, m);
@@ -328,19 +346,22 @@ public final class CandidateIndex implements AutoCloseable {
         }
     }
 
-    /** The reader's candidates as (post, score) pairs, best first: for tests and diagnostics. */
+    /** The reader's candidates as (post, score) pairs, best key (score plus noise) first: for tests and diagnostics. */
     public Pick[] peek(long reader) {
         lock.lock();
         try {
             Table t = table;
             int s = t == null ? -1 : t.slotOf(reader);
             if (s < 0) return new Pick[0];
-            Pick[] out = new Pick[t.count[s]];
+            int base = s * k;
+            Integer[] order = new Integer[t.count[s]];
+            for (int j = 0; j < order.length; j++) order[j] = j;
+            Arrays.sort(order, (a, b) -> Float.compare(t.keys[base + b], t.keys[base + a]));
+            Pick[] out = new Pick[order.length];
             for (int j = 0; j < out.length; j++) {
-                long post = t.posts[s * k + j];
-                out[j] = new Pick(post, pool.channelOf(post), t.scores[s * k + j]);
+                long post = t.posts[base + order[j]];
+                out[j] = new Pick(post, pool.channelOf(post), t.scores[base + order[j]]);
             }
-            Arrays.sort(out, (a, b) -> Float.compare(b.score(), a.score()));
             return out;
         } finally {
             lock.unlock();
@@ -352,10 +373,24 @@ public final class CandidateIndex implements AutoCloseable {
         workers.shutdownNow();
     }
 
-    private static double gaussian(SplittableRandom r) {
-        double u = 1.0 - r.nextDouble();
-        double v = r.nextDouble();
-        return Math.sqrt(-2.0 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    private static float[] gaussians(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) {
+            double u = 1.0 - r.nextDouble();
+            out[i] = (float) (Math.sqrt(-2.0 * Math.log(u)) * Math.cos(2 * Math.PI * r.nextDouble()));
+        }
+        return out;
+    }
+
+    /** The exploration noise of (reader, post) under one model version: {@code sigma} times a standard normal draw. */
+    static float noise(float sigma, long reader, long post, long version) {
+        if (sigma == 0) return 0;
+        long h = reader * 0x9E3779B97F4A7C15L + post * 0xC2B2AE3D27D4EB4FL + version * 0x165667B19E3779F9L;
+        h ^= h >>> 33;
+        h *= 0xFF51AFD7ED558CCDL;
+        h ^= h >>> 33;
+        return sigma * GAUSSIAN[(int) (h & (GAUSSIAN.length - 1))];
     }
 
     /** {@code hp} rows of one pool snapshot for one model version; rows of posts seen before are reused. */
@@ -367,19 +402,22 @@ public final class CandidateIndex implements AutoCloseable {
         final FastScorer scorer;
         final int k;
         final int hidden;
+        final float noise;
         final LongIntMap slots;
         long[] ids;
         int size;
         FastScorer.ReaderMatrix hu;
         long[] posts;
         float[] scores;
+        float[] keys; // score plus exploration noise: the order of the set
         byte[] count;
         float[] floor;
         float[] min;
         volatile PoolHidden poolHidden;
 
-        Table(ModelVersion model, int k, int capacity) {
+        Table(ModelVersion model, int k, int capacity, float noise) {
             this.version = model.version();
+            this.noise = noise;
             this.scorer = new FastScorer(model.model());
             this.k = k;
             this.hidden = scorer.hidden();
@@ -391,6 +429,7 @@ public final class CandidateIndex implements AutoCloseable {
             ids = ids == null ? new long[capacity] : Arrays.copyOf(ids, capacity);
             posts = posts == null ? new long[capacity * k] : Arrays.copyOf(posts, capacity * k);
             scores = scores == null ? new float[capacity * k] : Arrays.copyOf(scores, capacity * k);
+            keys = keys == null ? new float[capacity * k] : Arrays.copyOf(keys, capacity * k);
             count = count == null ? new byte[capacity] : Arrays.copyOf(count, capacity);
             int old = floor == null ? 0 : floor.length;
             floor = floor == null ? new float[capacity] : Arrays.copyOf(floor, capacity);
@@ -424,11 +463,13 @@ public final class CandidateIndex implements AutoCloseable {
             min[s] = Float.NEGATIVE_INFINITY;
         }
 
+        /** Offers a post to reader slot {@code s}; {@code min} and {@code floor} are keys, not scores. */
         void offer(int s, long post, float score, Set<Long> seen) {
             int base = s * k;
             int n = count[s];
-            if (n == k && score <= min[s]) {
-                if (score > floor[s]) floor[s] = score;
+            float key = score + CandidateIndex.noise(noise, ids[s], post, version);
+            if (n == k && key <= min[s]) {
+                if (key > floor[s]) floor[s] = key;
                 return;
             }
             for (int j = 0; j < n; j++) {
@@ -438,23 +479,25 @@ public final class CandidateIndex implements AutoCloseable {
             if (n < k) {
                 posts[base + n] = post;
                 scores[base + n] = score;
+                keys[base + n] = key;
                 count[s] = (byte) (n + 1);
                 if (n + 1 == k) min[s] = minOf(base);
                 return;
             }
             int worst = base;
             for (int j = base + 1; j < base + k; j++) {
-                if (scores[j] < scores[worst]) worst = j;
+                if (keys[j] < keys[worst]) worst = j;
             }
-            if (scores[worst] > floor[s]) floor[s] = scores[worst];
+            if (keys[worst] > floor[s]) floor[s] = keys[worst];
             posts[worst] = post;
             scores[worst] = score;
+            keys[worst] = key;
             min[s] = minOf(base);
         }
 
         private float minOf(int base) {
             float m = Float.POSITIVE_INFINITY;
-            for (int j = base; j < base + k; j++) m = Math.min(m, scores[j]);
+            for (int j = base; j < base + k; j++) m = Math.min(m, keys[j]);
             return m;
         }
 
@@ -472,6 +515,7 @@ public final class CandidateIndex implements AutoCloseable {
             int last = count[s] - 1;
             posts[base + j] = posts[base + last];
             scores[base + j] = scores[base + last];
+            keys[base + j] = keys[base + last];
             count[s] = (byte) last;
             min[s] = Float.NEGATIVE_INFINITY; // no longer full
         }

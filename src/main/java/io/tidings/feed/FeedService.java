@@ -13,7 +13,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -53,7 +52,6 @@ public final class FeedService {
     private final Runnable wakeSender;
     private final FeedConfig config;
     private final ReaderPreferences prefs;
-    private final SplittableRandom seeds = new SplittableRandom();
     private final ConcurrentLinkedQueue<FreshPool.Entry> arrivals = new ConcurrentLinkedQueue<>();
     private final AtomicInteger arrivalCount = new AtomicInteger();
     private final AtomicBoolean arrivalsDropped = new AtomicBoolean();
@@ -345,14 +343,10 @@ public final class FeedService {
         if (previous != null) {
             for (long r : previous.refill) pending[indexOf(ids, r)] = true;
         }
-        SplittableRandom rnd;
-        synchronized (seeds) {
-            rnd = seeds.split();
-        }
         List<Long> refill = new ArrayList<>();
         for (int i = 0; i < ids.length; i++) {
             if (missing[i] <= 0 || (pending != null && !pending[i])) continue;
-            CandidateIndex.Taken t = index.take(ids[i], missing[i], prefs, config.noise(), rnd, exact);
+            CandidateIndex.Taken t = index.take(ids[i], missing[i], prefs, exact);
             if (t.refill() && exact) {
                 refill.add(ids[i]);
                 continue;

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,6 +88,18 @@ class CandidateIndexTest {
         return out;
     }
 
+    /** The same with each score raised by the index's exploration noise for (reader, post, version). */
+    private static Set<Long> bestKeys(TrainedModel model, long reader, FreshPool.Snapshot snap, float sigma, long version, int k) {
+        float[] scores = model.scorePostsJava(reader, snap.channelIds(), snap.postIds());
+        for (int i = 0; i < scores.length; i++) scores[i] += CandidateIndex.noise(sigma, reader, snap.postIds()[i], version);
+        Integer[] order = new Integer[snap.size()];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        Arrays.sort(order, (a, b) -> Float.compare(scores[b], scores[a]));
+        Set<Long> out = new HashSet<>();
+        for (int i = 0; i < k; i++) out.add(snap.postIds()[order[i]]);
+        return out;
+    }
+
     private static Set<Long> ids(CandidateIndex.Pick[] picks) {
         Set<Long> out = new HashSet<>();
         for (CandidateIndex.Pick p : picks) out.add(p.postId());
@@ -114,19 +127,19 @@ class CandidateIndexTest {
         build(Map.of());
         long r = readerIds[3];
         CandidateIndex.Pick[] before = index.peek(r);
-        CandidateIndex.Taken first = index.take(r, 2, ReaderPreferences.NONE, 0, new SplittableRandom(1), true);
+        CandidateIndex.Taken first = index.take(r, 2, ReaderPreferences.NONE, true);
         assertThat(first.refill()).isFalse();
         assertThat(first.picks()).extracting(CandidateIndex.Pick::postId).containsExactly(before[0].postId(), before[1].postId());
         Set<Long> all = new HashSet<>(ids(first.picks()));
         for (int i = 0; i < K - 2; i++) {
-            CandidateIndex.Taken t = index.take(r, 1, ReaderPreferences.NONE, 0, new SplittableRandom(1), true);
+            CandidateIndex.Taken t = index.take(r, 1, ReaderPreferences.NONE, true);
             assertThat(t.picks()).hasSize(1);
             assertThat(all.add(t.picks()[0].postId())).isTrue();
         }
         // the set ran dry while better-than-the-rest posts were left out: an exact answer needs the whole pool again
-        assertThat(index.take(r, 1, ReaderPreferences.NONE, 0, new SplittableRandom(1), true).refill()).isTrue();
+        assertThat(index.take(r, 1, ReaderPreferences.NONE, true).refill()).isTrue();
         index.fill(null, new long[] {r}, List.of(all));
-        CandidateIndex.Taken again = index.take(r, 1, ReaderPreferences.NONE, 0, new SplittableRandom(1), true);
+        CandidateIndex.Taken again = index.take(r, 1, ReaderPreferences.NONE, true);
         assertThat(again.picks()).hasSize(1);
         assertThat(all).doesNotContain(again.picks()[0].postId());
     }
@@ -215,9 +228,9 @@ class CandidateIndexTest {
                 return penalised.contains(channel) ? 0f : 1f;
             }
         };
-        assertThat(index.take(r, 1, muteAll, 0, new SplittableRandom(1), true).refill()).isTrue();
+        assertThat(index.take(r, 1, muteAll, true).refill()).isTrue();
         // after a refill an inexact answer is accepted: the best post after the penalty
-        CandidateIndex.Taken t = index.take(r, 1, muteAll, 0, new SplittableRandom(1), false);
+        CandidateIndex.Taken t = index.take(r, 1, muteAll, false);
         assertThat(t.picks()).hasSize(1);
     }
 
@@ -225,12 +238,41 @@ class CandidateIndexTest {
     void aReaderWithoutASetIsRefilledFromThePool() {
         setUp(200);
         long stranger = readerIds[0];
-        assertThat(index.take(stranger, 1, ReaderPreferences.NONE, 0, new SplittableRandom(1), true).refill()).isTrue();
+        assertThat(index.take(stranger, 1, ReaderPreferences.NONE, true).refill()).isTrue();
         index.fill(null, new long[] {stranger}, List.of(Set.of()));
         assertThat(ids(index.peek(stranger))).isEqualTo(bestK(modelA, stranger, pool.snapshot(), Set.of(), K));
         pool.remove(index.peek(stranger)[0].postId());
-        CandidateIndex.Taken t = index.take(stranger, 1, ReaderPreferences.NONE, 0, new SplittableRandom(1), true);
+        CandidateIndex.Taken t = index.take(stranger, 1, ReaderPreferences.NONE, true);
         assertThat(t.picks()).hasSize(1);
         assertThat(pool.contains(t.picks()[0].postId())).as("an evicted post is never picked").isTrue();
+    }
+
+    @Test
+    void withNoiseEachSetHoldsTheBestByScorePlusThatReadersNoiseAndSpansMoreChannels() {
+        setUp(400);
+        float sigma = 0.05f;
+        Map<Long, Set<Long>> exact = new HashMap<>();
+        build(Map.of());
+        for (long r : readerIds) exact.put(r, channels(index.peek(r)));
+        index.close();
+        index = new CandidateIndex(pool, current::get, K, 2, sigma);
+        build(Map.of());
+        int exactChannels = 0, noisyChannels = 0;
+        for (long r : readerIds) {
+            CandidateIndex.Pick[] set = index.peek(r);
+            assertThat(ids(set)).as("reader %d", r).isEqualTo(bestKeys(modelA, r, pool.snapshot(), sigma, 1, K));
+            exactChannels += exact.get(r).size();
+            noisyChannels += channels(set).size();
+        }
+        // the noise is the same for a (reader, post, version) and differs between readers
+        assertThat(CandidateIndex.noise(sigma, 7, 9, 1)).isEqualTo(CandidateIndex.noise(sigma, 7, 9, 1));
+        assertThat(CandidateIndex.noise(sigma, 7, 9, 1)).isNotEqualTo(CandidateIndex.noise(sigma, 8, 9, 1));
+        assertThat(noisyChannels).as("channels in all sets, with noise vs without").isGreaterThan(exactChannels);
+    }
+
+    private static Set<Long> channels(CandidateIndex.Pick[] picks) {
+        Set<Long> out = new HashSet<>();
+        for (CandidateIndex.Pick p : picks) out.add(p.channelId());
+        return out;
     }
 }
