@@ -25,6 +25,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /** k8s/ parses as Kubernetes objects and agrees with the code: probe paths, ports, env names, selectors. */
@@ -132,6 +133,49 @@ class ManifestsTest {
         assertThat(hpa.getSpec().getScaleTargetRef().getName()).isEqualTo(d.getMetadata().getName());
         assertThat(hpa.getSpec().getMinReplicas()).isGreaterThanOrEqualTo(2); // webhook mode: several replicas
         assertThat(pdb.getSpec().getMinAvailable().getIntVal()).isLessThan(hpa.getSpec().getMinReplicas());
+    }
+
+    /**
+     * Each overlay rendered by real kustomize ({@code kubectl kustomize}; .ci/run fetches kubectl and sets KUBECTL)
+     * parses object by object, lives in one namespace, and keeps the guarantees: the PDB always lets one pod go,
+     * replicas sit inside the HPA's range, and every setting is one the app reads.
+     */
+    @Test
+    void everyOverlayRendersWithKustomizeIntoConsistentObjects() throws Exception {
+        String kubectl = System.getenv("KUBECTL");
+        if (System.getenv("TIDINGS_REQUIRE_KUBECTL") == null) {
+            Assumptions.assumeTrue(kubectl != null && !kubectl.isBlank(), "KUBECTL is not set (see .ci/install-kubectl)");
+        }
+        assertThat(kubectl).as("KUBECTL").isNotBlank();
+        for (String overlay : List.of("dev", "prod")) {
+            Process p = new ProcessBuilder(kubectl, "kustomize", Path.of("k8s", "overlays", overlay).toString())
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(p.waitFor()).as("kubectl kustomize %s: %s", overlay, out).isZero();
+            Map<String, JsonNode> byKind = new java.util.HashMap<>();
+            Set<String> namespaces = new HashSet<>();
+            try (com.fasterxml.jackson.databind.MappingIterator<JsonNode> docs = YAML.readerFor(JsonNode.class).readValues(out)) {
+                while (docs.hasNext()) {
+                    JsonNode doc = docs.next();
+                    assertThat(byKind.put(doc.path("kind").asText(), doc)).as("one %s", doc.path("kind").asText()).isNull();
+                    namespaces.add(doc.path("metadata").path("namespace").asText());
+                }
+            }
+            assertThat(namespaces).as(overlay + " namespaces").hasSize(1).doesNotContain("");
+            Deployment d = YAML.treeToValue(byKind.get("Deployment"), Deployment.class);
+            HorizontalPodAutoscaler hpa = YAML.treeToValue(byKind.get("HorizontalPodAutoscaler"), HorizontalPodAutoscaler.class);
+            PodDisruptionBudget pdb = YAML.treeToValue(byKind.get("PodDisruptionBudget"), PodDisruptionBudget.class);
+            ConfigMap cm = YAML.treeToValue(byKind.get("ConfigMap"), ConfigMap.class);
+            YAML.treeToValue(byKind.get("Service"), Service.class);
+            YAML.treeToValue(byKind.get("NetworkPolicy"), NetworkPolicy.class);
+            assertThat(d.getSpec().getReplicas()).as(overlay + " replicas")
+                    .isBetween(hpa.getSpec().getMinReplicas(), hpa.getSpec().getMaxReplicas());
+            assertThat(pdb.getSpec().getMinAvailable().getIntVal()).as(overlay + ": a drain can always evict one pod")
+                    .isLessThan(hpa.getSpec().getMinReplicas());
+            assertThat(appSettings()).as(overlay + " settings").containsAll(cm.getData().keySet());
+            assertThat(cm.getData()).as(overlay + " keeps the base settings")
+                    .containsKeys(read("configmap.yaml", ConfigMap.class).getData().keySet().toArray(String[]::new));
+        }
     }
 
     /** Names the app reads: Config's {@code get.apply("NAME")}, logback's {@code ${NAME}}, and the JVM's own. */
