@@ -134,10 +134,10 @@ public final class App implements AutoCloseable {
             }
         };
         this.candidates = new CandidateIndex(pool, modelVersion, config.feed().candidatesPerReader(),
-                Math.max(1, Runtime.getRuntime().availableProcessors()), config.feed().noise());
+                Math.max(1, Runtime.getRuntime().availableProcessors()), config.feed().noise(), config.feed().exploreBoost());
         var penalties = new PenaltyRepository(db);
         this.preferences = StoredPreferences.load(penalties, new ReaderSettingsRepository(db), config.bot().lessHalfLife());
-        this.feed = new FeedService(pool, candidates, modelVersion, deliveries, readers, scoring, sender::wake, config.feed(),
+        this.feed = new FeedService(pool, candidates, modelVersion, deliveries, readers, votes, scoring, sender::wake, config.feed(),
                 preferences);
         IngestConfig ingestConfig = config.ingest().withBackfillPages(config.backfillPages());
         this.tmeConnections = ChannelPageFetcher.newConnectionPool("tme", ingestConfig.maxConcurrent() + 2);

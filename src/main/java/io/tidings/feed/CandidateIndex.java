@@ -30,6 +30,9 @@ import java.util.function.LongPredicate;
  * posts a ranker adding fresh noise to the whole pool would pick first. Without it a reader's set fills
  * with the few posts of their one best-scoring channel and they see one channel a round: a new reader's
  * scores differ little across channels, and that is when exploring matters most.
+ * The noise is wider where the model knows least: for a channel the reader rated {@code n} times its standard
+ * deviation is {@code noise · (1 + boost / √(1 + n))}, so channels a reader never rated get tried, and ones
+ * rated often are ranked on their score (the counts come with {@link #fill}, one map entry per rated pair).
  *
  * <p>A new model version is built beside the serving one ({@link #beginBuild}, {@link #fill},
  * {@link #finishBuild}); posts arriving meanwhile reach both; the swap is atomic. Methods take a lock and
@@ -56,12 +59,19 @@ public final class CandidateIndex implements AutoCloseable {
     private static final int MAX_HITS = 100_000;
     /** Standard normal draws, indexed by a hash: deterministic noise at the cost of a table lookup. */
     private static final float[] GAUSSIAN = gaussians(4096, 0x7d1e5L);
+    /** 1 / √(1 + n) for a channel rated n times (the last entry stands for more). */
+    private static final float[] UNRATED = new float[64];
+
+    static {
+        for (int n = 0; n < UNRATED.length; n++) UNRATED[n] = (float) (1 / Math.sqrt(1 + n));
+    }
 
     private final FreshPool pool;
     private final java.util.function.Supplier<ModelVersion> models;
     private final int k;
     private final int threads;
     private final float noise;
+    private final float boost;
     private final ExecutorService workers;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile Table table;
@@ -70,13 +80,19 @@ public final class CandidateIndex implements AutoCloseable {
 
     /** An index without exploration noise: sets hold the exact top-{@code k} by score. */
     public CandidateIndex(FreshPool pool, java.util.function.Supplier<ModelVersion> models, int k, int threads) {
-        this(pool, models, k, threads, 0);
+        this(pool, models, k, threads, 0, 0);
     }
 
-    /** An index whose sets rank by score plus Gaussian noise of standard deviation {@code noise} (see the class comment). */
-    public CandidateIndex(FreshPool pool, java.util.function.Supplier<ModelVersion> models, int k, int threads, double noise) {
+    /**
+     * An index whose sets rank by score plus Gaussian noise of standard deviation {@code noise}, widened by
+     * {@code boost} for channels the reader rated little (see the class comment).
+     */
+    public CandidateIndex(FreshPool pool, java.util.function.Supplier<ModelVersion> models, int k, int threads, double noise,
+                          double boost) {
         if (!(noise >= 0) || noise > 1) throw new IllegalArgumentException("noise must be in 0..1: " + noise);
+        if (!(boost >= 0) || boost > 100) throw new IllegalArgumentException("exploration boost must be in 0..100: " + boost);
         this.noise = (float) noise;
+        this.boost = (float) boost;
         this.models = models;
         if (k < 1 || k > 127) throw new IllegalArgumentException("candidates per reader must be 1..127: " + k);
         this.pool = pool;
@@ -115,7 +131,7 @@ public final class CandidateIndex implements AutoCloseable {
 
     /** Starts a table for {@code model}; the serving one keeps serving until {@link #finishBuild}. */
     public Object beginBuild(ModelVersion model, int expectedReaders) {
-        Table t = new Table(model, k, Math.max(64, expectedReaders), noise);
+        Table t = new Table(model, k, Math.max(64, expectedReaders), noise, boost);
         lock.lock();
         try {
             building = t;
@@ -126,11 +142,17 @@ public final class CandidateIndex implements AutoCloseable {
         return t;
     }
 
+    /** {@link #fill(Object, long[], List, List)} without rating counts: every channel counts as never rated. */
+    public void fill(Object target, long[] readers, List<? extends Set<Long>> seen) {
+        fill(target, readers, seen, null);
+    }
+
     /**
      * Ranks {@code readers} against the whole pool into {@code target} (a build, or null for the serving
-     * table: a refill), replacing their sets. {@code seen.get(i)} are posts never to offer {@code readers[i]}.
+     * table: a refill), replacing their sets. {@code seen.get(i)} are posts never to offer {@code readers[i]};
+     * {@code rated.get(i)}, when given, counts {@code readers[i]}'s votes per channel (for the exploration noise).
      */
-    public void fill(Object target, long[] readers, List<? extends Set<Long>> seen) {
+    public void fill(Object target, long[] readers, List<? extends Set<Long>> seen, List<? extends java.util.Map<Long, Integer>> rated) {
         if (readers.length == 0) return;
         Table t = target == null ? serving() : (Table) target;
         FreshPool.Snapshot snap = pool.snapshot();
@@ -142,6 +164,8 @@ public final class CandidateIndex implements AutoCloseable {
             for (int i = 0; i < readers.length; i++) {
                 slots[i] = t.register(readers[i], m.get(i));
                 t.reset(slots[i]);
+                int slot = slots[i];
+                if (rated != null) rated.get(i).forEach((channel, n) -> t.rated(slot, channel, n));
             }
         } finally {
             lock.unlock();
@@ -158,7 +182,7 @@ public final class CandidateIndex implements AutoCloseable {
                 for (int i = 0; i < readers.length; i++) {
                     Set<Long> s = seen.get(i);
                     for (int p = 0; p < c; p++) {
-                        t.offer(slots[i], snap.postIds()[from + p], out[p * m.readers() + i], s);
+                        t.offer(slots[i], snap.postIds()[from + p], snap.channelIds()[from + p], out[p * m.readers() + i], s);
                     }
                 }
             } finally {
@@ -171,7 +195,7 @@ public final class CandidateIndex implements AutoCloseable {
     private Table serving() {
         Table t = table;
         if (t != null) return t;
-        Table fresh = new Table(models.get(), k, 1024, noise);
+        Table fresh = new Table(models.get(), k, 1024, noise, boost);
         lock.lock();
         try {
             if (table == null) table = fresh;
@@ -267,7 +291,7 @@ public final class CandidateIndex implements AutoCloseable {
                     for (int r = r0; r < r1; r++) {
                         for (int p = 0; p < c; p++) {
                             float s = out[p * readers + r];
-                            t.offer(r, ids[p], s, null);
+                            t.offer(r, ids[p], channels[p], s, null);
                             if (s >= threshold && hits != null && hits.size() < MAX_HITS && wantsInstant.test(t.ids[r])) {
                                 hits.add(new Hit(t.ids[r], ids[p], s));
                             }
@@ -403,7 +427,9 @@ public final class CandidateIndex implements AutoCloseable {
         final int k;
         final int hidden;
         final float noise;
+        final float boost;
         final LongIntMap slots;
+        final LongIntMap rated = new LongIntMap(1024); // (slot, channel) → the reader's votes in the channel
         long[] ids;
         int size;
         FastScorer.ReaderMatrix hu;
@@ -415,9 +441,10 @@ public final class CandidateIndex implements AutoCloseable {
         float[] min;
         volatile PoolHidden poolHidden;
 
-        Table(ModelVersion model, int k, int capacity, float noise) {
+        Table(ModelVersion model, int k, int capacity, float noise, float boost) {
             this.version = model.version();
             this.noise = noise;
+            this.boost = boost;
             this.scorer = new FastScorer(model.model());
             this.k = k;
             this.hidden = scorer.hidden();
@@ -463,11 +490,26 @@ public final class CandidateIndex implements AutoCloseable {
             min[s] = Float.NEGATIVE_INFINITY;
         }
 
+        void rated(int s, long channel, int votes) {
+            if (boost > 0 && channel >= 0 && channel < 1L << 32) rated.put(pairKey(s, channel), votes);
+        }
+
+        /** The noise's standard deviation for slot {@code s} and {@code channel}: wider for channels rated less. */
+        float sigma(int s, long channel) {
+            if (boost == 0 || noise == 0) return noise;
+            int n = channel >= 0 && channel < 1L << 32 ? rated.get(pairKey(s, channel)) : -1;
+            return noise * (1 + boost * UNRATED[Math.max(0, Math.min(n, UNRATED.length - 1))]);
+        }
+
+        private static long pairKey(int s, long channel) {
+            return ((long) s << 32) | channel;
+        }
+
         /** Offers a post to reader slot {@code s}; {@code min} and {@code floor} are keys, not scores. */
-        void offer(int s, long post, float score, Set<Long> seen) {
+        void offer(int s, long post, long channel, float score, Set<Long> seen) {
             int base = s * k;
             int n = count[s];
-            float key = score + CandidateIndex.noise(noise, ids[s], post, version);
+            float key = score + CandidateIndex.noise(sigma(s, channel), ids[s], post, version);
             if (n == k && key <= min[s]) {
                 if (key > floor[s]) floor[s] = key;
                 return;

@@ -9,6 +9,8 @@ import java.util.List;
  *
  * @param candidatesPerReader best unseen posts kept per reader (CANDIDATES_PER_READER, 32)
  * @param noise               standard deviation of the Gaussian noise added to scores when picking (RANKING_NOISE)
+ * @param exploreBoost        how much wider the noise is for channels a reader never rated (EXPLORATION_BOOST, 2):
+ *                            the deviation for a channel rated n times is noise · (1 + boost / √(1 + n))
  * @param mailingTimes        local times of the scheduled mailings in each reader's zone (MAILING_TIMES)
  * @param postsPerMailing     posts per reader per scheduled mailing (POSTS_PER_MAILING, 1)
  * @param skipInactiveAfter   readers not seen for this long get no mailings (MAILING_SKIP_INACTIVE_DAYS, 30)
@@ -18,7 +20,7 @@ import java.util.List;
  * @param page                readers planned together (read, ranked and queued in one batch)
  * @param lease               how long a sender's claim on a delivery lasts (DELIVERY_LEASE_SECONDS, 120)
  */
-public record FeedConfig(int candidatesPerReader, double noise, List<LocalTime> mailingTimes, int postsPerMailing,
+public record FeedConfig(int candidatesPerReader, double noise, double exploreBoost, List<LocalTime> mailingTimes, int postsPerMailing,
                          Duration skipInactiveAfter, boolean instantPush, float instantThreshold, int instantPerDay,
                          int page, Duration lease) {
 
@@ -30,16 +32,18 @@ public record FeedConfig(int candidatesPerReader, double noise, List<LocalTime> 
             throw new IllegalArgumentException("CANDIDATES_PER_READER must be 1..127");
         }
         if (page < 1) throw new IllegalArgumentException("page must be positive");
+        if (!(noise >= 0) || noise > 1) throw new IllegalArgumentException("RANKING_NOISE must be in 0..1");
+        if (!(exploreBoost >= 0) || exploreBoost > 100) throw new IllegalArgumentException("EXPLORATION_BOOST must be in 0..100");
         mailingTimes = List.copyOf(mailingTimes);
     }
 
     public static FeedConfig defaults() {
-        return new FeedConfig(32, 0.03, List.of(LocalTime.of(10, 20), LocalTime.of(12, 20), LocalTime.of(16, 20),
+        return new FeedConfig(32, 0.03, 2.0, List.of(LocalTime.of(10, 20), LocalTime.of(12, 20), LocalTime.of(16, 20),
                 LocalTime.of(19, 20)), 1, Duration.ofDays(30), false, 0.9f, 3, 500, Duration.ofMinutes(2));
     }
 
     public FeedConfig withInstantPush(boolean on, float threshold, int perDay) {
-        return new FeedConfig(candidatesPerReader, noise, mailingTimes, postsPerMailing, skipInactiveAfter, on, threshold,
+        return new FeedConfig(candidatesPerReader, noise, exploreBoost, mailingTimes, postsPerMailing, skipInactiveAfter, on, threshold,
                 perDay, page, lease);
     }
 }

@@ -4,6 +4,7 @@ import io.tidings.store.DeliveryRepository;
 import io.tidings.store.Post;
 import io.tidings.store.Reader;
 import io.tidings.store.ReaderRepository;
+import io.tidings.store.VoteRepository;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
@@ -48,6 +49,7 @@ public final class FeedService {
     private final Supplier<CandidateIndex.ModelVersion> model;
     private final DeliveryRepository deliveries;
     private final ReaderRepository readers;
+    private final VoteRepository votes; // null: exploration without rating counts
     private final Scheduler scoring;
     private final Runnable wakeSender;
     private final FeedConfig config;
@@ -65,6 +67,7 @@ public final class FeedService {
         this.ranker = ranker;
         this.index = null;
         this.model = null;
+        this.votes = null;
         this.deliveries = deliveries;
         this.readers = readers;
         this.scoring = scoring;
@@ -77,6 +80,14 @@ public final class FeedService {
     public FeedService(FreshPool pool, CandidateIndex index, Supplier<CandidateIndex.ModelVersion> model,
                        DeliveryRepository deliveries, ReaderRepository readers, Scheduler scoring, Runnable wakeSender,
                        FeedConfig config, ReaderPreferences prefs) {
+        this(pool, index, model, deliveries, readers, null, scoring, wakeSender, config, prefs);
+    }
+
+    /** The same, with each reader's votes per channel read from {@code votes} when sets are filled (for exploration). */
+    public FeedService(FreshPool pool, CandidateIndex index, Supplier<CandidateIndex.ModelVersion> model,
+                       DeliveryRepository deliveries, ReaderRepository readers, VoteRepository votes, Scheduler scoring,
+                       Runnable wakeSender, FeedConfig config, ReaderPreferences prefs) {
+        this.votes = votes;
         this.pool = pool;
         this.ranker = null;
         this.index = index;
@@ -186,9 +197,24 @@ public final class FeedService {
 
     private Mono<Void> fillPage(Object target, long[] ids) {
         if (ids.length == 0) return Mono.empty();
-        return seenOf(ids)
-                .flatMap(seen -> Mono.fromRunnable(() -> index.fill(target, ids, seenList(ids, seen))).subscribeOn(scoring))
+        return Mono.zip(seenOf(ids), ratedOf(ids))
+                .flatMap(t -> Mono.fromRunnable(() -> index.fill(target, ids, seenList(ids, t.getT1()),
+                        votes == null ? null : ratedList(ids, t.getT2()))).subscribeOn(scoring))
                 .then();
+    }
+
+    private Mono<Map<Long, Map<Long, Integer>>> ratedOf(long[] ids) {
+        if (votes == null) return Mono.just(Map.of());
+        Long[] boxed = new Long[ids.length];
+        for (int i = 0; i < ids.length; i++) boxed[i] = ids[i];
+        return votes.perChannel(boxed).collect(HashMap::new,
+                (m, v) -> m.computeIfAbsent(v.reader(), k -> new HashMap<>()).put(v.channel(), v.votes()));
+    }
+
+    private static List<Map<Long, Integer>> ratedList(long[] ids, Map<Long, Map<Long, Integer>> rated) {
+        List<Map<Long, Integer>> out = new ArrayList<>(ids.length);
+        for (long id : ids) out.add(rated.getOrDefault(id, Map.of()));
+        return out;
     }
 
     private Mono<Map<Long, Set<Long>>> seenOf(long[] ids) {

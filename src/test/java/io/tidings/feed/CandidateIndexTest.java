@@ -255,7 +255,7 @@ class CandidateIndexTest {
         build(Map.of());
         for (long r : readerIds) exact.put(r, channels(index.peek(r)));
         index.close();
-        index = new CandidateIndex(pool, current::get, K, 2, sigma);
+        index = new CandidateIndex(pool, current::get, K, 2, sigma, 0);
         build(Map.of());
         int exactChannels = 0, noisyChannels = 0;
         for (long r : readerIds) {
@@ -268,6 +268,30 @@ class CandidateIndexTest {
         assertThat(CandidateIndex.noise(sigma, 7, 9, 1)).isEqualTo(CandidateIndex.noise(sigma, 7, 9, 1));
         assertThat(CandidateIndex.noise(sigma, 7, 9, 1)).isNotEqualTo(CandidateIndex.noise(sigma, 8, 9, 1));
         assertThat(noisyChannels).as("channels in all sets, with noise vs without").isGreaterThan(exactChannels);
+    }
+
+    @Test
+    void channelsAReaderNeverRatedGetWiderNoiseAndSoAPlaceInTheSet() {
+        setUp(400);
+        long r = readerIds[3];
+        FreshPool.Snapshot snap = pool.snapshot();
+        Map<Long, Integer> perChannel = new HashMap<>();
+        for (long c : snap.channelIds()) perChannel.merge(c, 1, Integer::sum);
+        long unrated = perChannel.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+        Map<Long, Integer> rated = new HashMap<>();
+        perChannel.keySet().forEach(c -> { if (c != unrated) rated.put(c, 50); });
+        int[] fromUnrated = new int[2];
+        double[] boosts = {0, 10};
+        for (int b = 0; b < 2; b++) {
+            index.close();
+            index = new CandidateIndex(pool, current::get, K, 2, 0.05, boosts[b]);
+            Object build = index.beginBuild(current.get(), 1);
+            index.fill(build, new long[] {r}, List.of(Set.of()), List.of(rated));
+            index.finishBuild(build);
+            for (CandidateIndex.Pick p : index.peek(r)) if (p.channelId() == unrated) fromUnrated[b]++;
+        }
+        assertThat(fromUnrated[1]).as("posts of the never-rated channel with boost 10 (%d without)", fromUnrated[0])
+                .isGreaterThan(fromUnrated[0]).isGreaterThanOrEqualTo(K / 2);
     }
 
     private static Set<Long> channels(CandidateIndex.Pick[] picks) {
