@@ -154,7 +154,7 @@ public record Config(
         return new io.tidings.feed.FeedConfig(
                 integer(get.apply("CANDIDATES_PER_READER"), 32, "CANDIDATES_PER_READER"),
                 decimal(get.apply("RANKING_NOISE"), 0.03, "RANKING_NOISE"),
-                decimal(get.apply("EXPLORATION_BOOST"), 2.0, "EXPLORATION_BOOST"),
+                decimal(get.apply("EXPLORATION_BOOST"), 1.0, "EXPLORATION_BOOST"),
                 list(or(get.apply("MAILING_TIMES"), "10:20,12:20,16:20,19:20")).stream().map(LocalTime::parse).sorted().toList(),
                 integer(get.apply("POSTS_PER_MAILING"), 1, "POSTS_PER_MAILING"),
                 Duration.ofDays(integer(get.apply("MAILING_SKIP_INACTIVE_DAYS"), 30, "MAILING_SKIP_INACTIVE_DAYS")),

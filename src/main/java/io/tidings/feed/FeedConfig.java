@@ -9,7 +9,7 @@ import java.util.List;
  *
  * @param candidatesPerReader best unseen posts kept per reader (CANDIDATES_PER_READER, 32)
  * @param noise               standard deviation of the Gaussian noise added to scores when picking (RANKING_NOISE)
- * @param exploreBoost        how much wider the noise is for channels a reader never rated (EXPLORATION_BOOST, 2):
+ * @param exploreBoost        how much wider the noise is for channels a reader never rated (EXPLORATION_BOOST, 1):
  *                            the deviation for a channel rated n times is noise · (1 + boost / √(1 + n))
  * @param mailingTimes        local times of the scheduled mailings in each reader's zone (MAILING_TIMES)
  * @param postsPerMailing     posts per reader per scheduled mailing (POSTS_PER_MAILING, 1)
@@ -38,7 +38,7 @@ public record FeedConfig(int candidatesPerReader, double noise, double exploreBo
     }
 
     public static FeedConfig defaults() {
-        return new FeedConfig(32, 0.03, 2.0, List.of(LocalTime.of(10, 20), LocalTime.of(12, 20), LocalTime.of(16, 20),
+        return new FeedConfig(32, 0.03, 1.0, List.of(LocalTime.of(10, 20), LocalTime.of(12, 20), LocalTime.of(16, 20),
                 LocalTime.of(19, 20)), 1, Duration.ofDays(30), false, 0.9f, 3, 500, Duration.ofMinutes(2));
     }
 
