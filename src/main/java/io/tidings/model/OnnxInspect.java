@@ -11,7 +11,7 @@ import java.util.Map;
 /**
  * Command-line check of an ONNX file with ONNX Runtime: prints the session's inputs and outputs.
  * {@code OnnxInspect model.onnx}, or {@code OnnxInspect --write-untrained out.onnx} to write a sample
- * seed-size graph, or {@code OnnxInspect --from-bytes model.bin out.onnx} to export a stored model version.
+ * seed-size graph ({@code --write-untrained-fast} for the fast-path graph), or {@code OnnxInspect --from-bytes model.bin out.onnx} to export a stored model version.
  */
 public final class OnnxInspect {
     private OnnxInspect() {
@@ -23,13 +23,18 @@ public final class OnnxInspect {
             System.out.println("wrote " + args[1]);
             return;
         }
+        if (args.length == 2 && args[0].equals("--write-untrained-fast")) {
+            Files.write(Path.of(args[1]), OnnxExport.toFastOnnx(TrainedModel.untrained(ModelConfig.defaults(), 1)));
+            System.out.println("wrote " + args[1]);
+            return;
+        }
         if (args.length == 3 && args[0].equals("--from-bytes")) {
             Files.write(Path.of(args[2]), TrainedModel.fromBytes(Files.readAllBytes(Path.of(args[1]))).toOnnx());
             System.out.println("wrote " + args[2]);
             return;
         }
         if (args.length != 1) {
-            System.err.println("usage: OnnxInspect FILE.onnx | --write-untrained OUT.onnx | --from-bytes MODEL.bin OUT.onnx");
+            System.err.println("usage: OnnxInspect FILE.onnx | --write-untrained[-fast] OUT.onnx | --from-bytes MODEL.bin OUT.onnx");
             System.exit(2);
         }
         System.out.print(describe(Files.readAllBytes(Path.of(args[0]))));
