@@ -16,6 +16,7 @@ Runs on Debian's PyTorch (`apt-get install python3-torch`; PyPI is not reachable
 import csv
 import json
 import math
+import os
 import sys
 import time
 
@@ -143,7 +144,7 @@ def auc(scores, labels):
 
 
 def main(path, seed):
-    torch.set_num_threads(max(1, torch.get_num_threads()))
+    torch.set_num_threads(os.cpu_count() or 1)  # Debian's build starts with one thread
     rows = read(path)
     split = round(len(rows) * 0.8)
     train, val = rows[:split], rows[split:]
