@@ -65,8 +65,9 @@ final class OperatorCommands {
                             log.info("operator {} scheduled broadcast {} of post {} at {}", ctx.user(), id, post.id(), at.get());
                             return reply(ctx, deps.messages().get(ctx.lang(), "broadcast.scheduled", Long.toString(id),
                                     Long.toString(post.id()), post.permalink(), SHOWN.format(at.get())));
-                        }))
-                .switchIfEmpty(Mono.defer(() -> reply(ctx, msg(ctx, "broadcast.unknown_post"))));
+                        }).thenReturn(true)) // the answer completes empty: only a missing post may reach switchIfEmpty
+                .switchIfEmpty(Mono.defer(() -> reply(ctx, msg(ctx, "broadcast.unknown_post")).thenReturn(false)))
+                .then();
     }
 
     /** A post by link ({@code https://t.me/name/123}) or by its id in the database. */

@@ -136,8 +136,9 @@ final class ReaderCommands {
                                 deps.wakeSender().run();
                                 return Mono.empty();
                             });
-                }))
-                .switchIfEmpty(Mono.defer(() -> reply(ctx, deps.messages().get(ctx.lang(), "channel.unknown", n))));
+                }).thenReturn(true)) // the answers above complete empty: only a missing channel may reach switchIfEmpty
+                .switchIfEmpty(Mono.defer(() -> reply(ctx, deps.messages().get(ctx.lang(), "channel.unknown", n)).thenReturn(false)))
+                .then();
     }
 
     /** The channel's newest stored posts, oldest of them first (the order the channel published them). */

@@ -32,6 +32,19 @@ final class Chat {
         return replies().get(before);
     }
 
+    /** Like {@link #say}, and checks that no second reply follows (a stray "unknown" answer, say). */
+    SentMessage sayOnce(String text) {
+        int before = replies().size();
+        SentMessage reply = say(text);
+        E2e.settle(java.time.Duration.ofMillis(500));
+        List<SentMessage> after = replies();
+        if (after.size() != before + 1) {
+            fail("one reply to " + abbreviate(text) + " expected, got: " + after.subList(before, after.size()).stream()
+                    .map(SentMessage::textOrCaption).toList());
+        }
+        return reply;
+    }
+
     /** Pushes a raw update and returns the next reply that is not a post. */
     SentMessage push(String rawUpdate) {
         int before = replies().size();

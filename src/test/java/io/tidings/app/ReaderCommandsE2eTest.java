@@ -161,7 +161,10 @@ class ReaderCommandsE2eTest {
                 .contains("https://t.me/alphanews/6", "https://t.me/alphanews/5");
         long after = e2e.posts(ANN).size();
         assertThat(after).isBetween(before + 2, before + 3); // the first post may have been one of the three
-        assertThat(ann.say("/channel alphanews").text()).isEqualTo("You have already seen the latest posts of @alphanews.");
+        assertThat(ann.replies()).extracting(SentMessage::textOrCaption).as("the posts were the only answer")
+                .noneMatch(t -> t != null && t.startsWith("I don’t read"));
+        assertThat(ann.sayOnce("/channel alphanews").text()).isEqualTo("You have already seen the latest posts of @alphanews.");
+        assertThat(ann.sayOnce("/channel nosuchchannel").text()).isEqualTo("I don’t read @nosuchchannel. Suggest it with /add nosuchchannel.");
 
         assertThat(ann.say("/add").text()).startsWith("Send /add NAME");
         assertThat(ann.say("/add gammanews").text()).isEqualTo("Thanks! I now read @gammanews; its posts will reach you among the others.");
