@@ -26,6 +26,7 @@ public final class TrainingService {
 
     private final VoteRepository votes;
     private final ModelRepository models;
+    private final ModelStore store;
     private final ModelRegistry registry;
     private final ModelConfig config;
     private final int everyVotes;
@@ -45,19 +46,19 @@ public final class TrainingService {
         this.everyVotes = Math.max(1, everyVotes);
         this.fullEvery = Math.max(1, fullEvery);
         this.scheduler = scheduler;
+        this.store = new ModelStore(models, ModelCodec.DEFAULT_CHUNK_BYTES, scheduler);
     }
 
     /** Loads the newest stored model version, if any, so a restart does not forget what was learned. */
     public Mono<Boolean> restoreLatest() {
         return models.latest()
                 .filter(v -> v.id() > registry.version()) // already serving it (e.g. this replica just trained it)
-                .publishOn(scheduler)
-                .map(v -> {
-                    registry.swap(new ScoringModel(v.id(), TrainedModel.fromBytes(v.weights())));
+                .flatMap(v -> store.load(v).publishOn(scheduler).map(model -> {
+                    if (v.id() > registry.version()) registry.swap(new ScoringModel(v.id(), model));
                     trainedSeq.set(v.votesSeq());
                     log.info("restored model version {} ({} votes)", v.id(), v.voteCount());
                     return true;
-                })
+                }))
                 .defaultIfEmpty(false);
     }
 
@@ -83,10 +84,8 @@ public final class TrainingService {
                                 : new Trainer(config).train(data, previous, INCREMENTAL_EPOCHS);
                     }
                     TrainedModel model = result.model();
-                    byte[] weights = model.toBytes();
-                    byte[] onnx = model.toOnnx();
                     String kind = full ? "full" : "incremental";
-                    return models.save(kind, seq, data.size(), weights, onnx, result.summary().toString())
+                    return store.save(kind, seq, data.size(), model, result.summary().toString())
                             .publishOn(scheduler)
                             .map(id -> {
                                 if (id > registry.version()) registry.swap(new ScoringModel(id, model));

@@ -34,6 +34,32 @@ class SerializationTest {
     }
 
     @Test
+    void chunkedFormRoundTripsAndRejectsChunksOutOfOrder() {
+        TrainedModel model = Fixtures.randomModel(ModelConfig.defaults(), 2, 700, 30, 900);
+        int chunkBytes = 8 << 10;
+        int n = ModelCodec.chunkCount(model, chunkBytes);
+        byte[] head = ModelCodec.encodeHead(model, chunkBytes);
+        assertThat(ModelCodec.isHead(head)).isTrue();
+        assertThat(ModelCodec.isHead(model.toBytes())).isFalse();
+        ModelCodec.Assembler a = new ModelCodec.Assembler(head);
+        assertThat(a.chunks()).isEqualTo(n).isGreaterThan(10);
+        for (int i = 0; i < n; i++) {
+            byte[] chunk = ModelCodec.encodeChunk(model, chunkBytes, i);
+            assertThat(chunk.length).isLessThanOrEqualTo(chunkBytes);
+            a.add(chunk);
+        }
+        assertThat(a.finish().toBytes()).isEqualTo(model.toBytes());
+
+        ModelCodec.Assembler skipping = new ModelCodec.Assembler(head);
+        skipping.add(ModelCodec.encodeChunk(model, chunkBytes, 0));
+        assertThatThrownBy(() -> skipping.add(ModelCodec.encodeChunk(model, chunkBytes, 2)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unexpected chunk");
+        ModelCodec.Assembler short1 = new ModelCodec.Assembler(head);
+        short1.add(ModelCodec.encodeChunk(model, chunkBytes, 0));
+        assertThatThrownBy(short1::finish).hasMessageContaining("chunks are missing");
+    }
+
+    @Test
     void untrainedModelRoundTrips() {
         TrainedModel model = TrainedModel.untrained(ModelConfig.defaults(), 1);
         TrainedModel back = TrainedModel.fromBytes(model.toBytes());
