@@ -58,6 +58,22 @@ public final class ModelRepository {
                         r.get("chunks", Integer.class), r.get("summary", String.class)));
     }
 
+    /**
+     * Where full retraining stands, for every replica alike: the newest full version's time and votes_seq
+     * (null and 0 without one) and how many versions came after it.
+     */
+    public record FullTraining(java.time.Instant at, long votesSeq, int incrementsSince) {}
+
+    public Mono<FullTraining> fullTraining() {
+        return sql.one("WITH f AS (SELECT id, created_at, votes_seq FROM model_versions WHERE kind = 'full' "
+                        + "ORDER BY id DESC LIMIT 1) "
+                        + "SELECT (SELECT created_at FROM f) AS at, coalesce((SELECT votes_seq FROM f), 0) AS seq, "
+                        + "(SELECT count(*) FROM model_versions WHERE id > coalesce((SELECT id FROM f), 0)) AS since",
+                r -> new FullTraining(r.get("at", java.time.OffsetDateTime.class) == null ? null
+                        : r.get("at", java.time.OffsetDateTime.class).toInstant(), r.get("seq", Long.class),
+                        r.get("since", Long.class).intValue()));
+    }
+
     /** The chunks of {@code version} in order, read one query at a time so only one is held at once. */
     public Flux<byte[]> chunks(ModelVersion version) {
         return Flux.range(0, version.chunks())
