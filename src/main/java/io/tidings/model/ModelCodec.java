@@ -7,9 +7,9 @@ import java.nio.ByteOrder;
 /**
  * Binary forms of a {@link TrainedModel}, little-endian. The whole model in one array ({@link #encode}):
  * <pre>
- * int magic 'TDM1', int version 1
+ * int magic 'TDM1', int version 2
  * config: int readerDim, channelDim, postDim, hidden; byte optimizer; float lr, l2; int batch, maxEpochs,
- *         patience; float validationFraction, initStd; long seed
+ *         patience; float validationFraction, initStd; long seed; int minEpochSteps, minSteps (not in version 1)
  * network: float w1[hidden*in], b1[hidden], w2[hidden], b2
  * 3 tables (readers, channels, posts): int rows, int dim, long ids[rows], float values[rows*dim], float prior[dim]
  * </pre>
@@ -17,7 +17,7 @@ import java.nio.ByteOrder;
  * head ({@link #encodeHead}) and chunks of table rows of at most a given size ({@link #encodeChunk}),
  * read back in order by an {@link Assembler}:
  * <pre>
- * head:  int magic 'TDH1', int version 1, config, network,
+ * head:  int magic 'TDH1', int version 2, config, network,
  *        3 tables: int rows, int dim, int rowsPerChunk, float prior[dim]
  * chunk: int table, int firstRow, int rows, long ids[rows], float values[rows*dim]
  * </pre>
@@ -26,7 +26,7 @@ import java.nio.ByteOrder;
 final class ModelCodec {
     private static final int MAGIC = 0x54444D31;
     private static final int HEAD_MAGIC = 0x54444831;
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
     private static final int CHUNK_HEADER = 12;
 
     /** Largest chunk the database gets by default: far below PostgreSQL's 1 GB and the ~100 MB rule. */
@@ -59,8 +59,7 @@ final class ModelCodec {
             if (buf.getInt() != MAGIC) {
                 throw new IllegalArgumentException("not a tidings model");
             }
-            checkVersion(buf);
-            ModelConfig config = getConfig(buf);
+            ModelConfig config = getConfig(buf, checkVersion(buf));
             Network net = getNetwork(buf, config);
             int[] dims = dims(config);
             EmbeddingTable[] tables = new EmbeddingTable[3];
@@ -161,8 +160,7 @@ final class ModelCodec {
                 if (buf.getInt() != HEAD_MAGIC) {
                     throw new IllegalArgumentException("not a tidings model head");
                 }
-                checkVersion(buf);
-                config = getConfig(buf);
+                config = getConfig(buf, checkVersion(buf));
                 net = getNetwork(buf, config);
                 int[] dims = dims(config);
                 for (int t = 0; t < 3; t++) {
@@ -232,39 +230,45 @@ final class ModelCodec {
     }
 
     private static long configAndNetworkSize(Network net) {
-        return 4 * 4 + 1 + 4 * 2 + 4 * 3 + 4 * 2 + 8 + 4L * (net.w1.length + net.b1.length + net.w2.length + 1);
+        return 4 * 4 + 1 + 4 * 2 + 4 * 3 + 4 * 2 + 8 + 4 + 4 + 4L * (net.w1.length + net.b1.length + net.w2.length + 1);
     }
 
     private static void putConfigAndNetwork(ByteBuffer buf, ModelConfig c, Network net) {
         buf.putInt(c.readerDim()).putInt(c.channelDim()).putInt(c.postDim()).putInt(c.hidden());
         buf.put((byte) c.optimizer().ordinal()).putFloat(c.learningRate()).putFloat(c.l2());
         buf.putInt(c.batchSize()).putInt(c.maxEpochs()).putInt(c.patience());
-        buf.putFloat(c.validationFraction()).putFloat(c.initStd()).putLong(c.seed());
+        buf.putFloat(c.validationFraction()).putFloat(c.initStd()).putLong(c.seed()).putInt(c.minEpochSteps())
+                .putInt(c.minSteps());
         putFloats(buf, net.w1);
         putFloats(buf, net.b1);
         putFloats(buf, net.w2);
         buf.putFloat(net.b2[0]);
     }
 
-    private static void checkVersion(ByteBuffer buf) {
+    /** Reads the format version: this one, or 1 (before minEpochSteps). */
+    private static int checkVersion(ByteBuffer buf) {
         int version = buf.getInt();
-        if (version != VERSION) {
+        if (version != VERSION && version != 1) {
             throw new IllegalArgumentException("unsupported model version " + version);
         }
+        return version;
     }
 
-    private static ModelConfig getConfig(ByteBuffer buf) {
+    private static ModelConfig getConfig(ByteBuffer buf, int version) {
         ModelConfig.Builder b = ModelConfig.custom()
                 .readerDim(buf.getInt()).channelDim(buf.getInt()).postDim(buf.getInt()).hidden(buf.getInt());
         int opt = buf.get();
         if (opt < 0 || opt >= ModelConfig.Optimizer.values().length) {
             throw new IllegalArgumentException("bad optimizer " + opt);
         }
-        return b.optimizer(ModelConfig.Optimizer.values()[opt])
+        b.optimizer(ModelConfig.Optimizer.values()[opt])
                 .learningRate(buf.getFloat()).l2(buf.getFloat())
                 .batchSize(buf.getInt()).maxEpochs(buf.getInt()).patience(buf.getInt())
-                .validationFraction(buf.getFloat()).initStd(buf.getFloat()).seed(buf.getLong())
-                .build();
+                .validationFraction(buf.getFloat()).initStd(buf.getFloat()).seed(buf.getLong());
+        if (version >= 2) {
+            b.minEpochSteps(buf.getInt()).minSteps(buf.getInt());
+        }
+        return b.build();
     }
 
     private static Network getNetwork(ByteBuffer buf, ModelConfig config) {
