@@ -9,7 +9,7 @@ import java.nio.ByteOrder;
  * <pre>
  * int magic 'TDM1', int version 2
  * config: int readerDim, channelDim, postDim, hidden; byte optimizer; float lr, l2; int batch, maxEpochs,
- *         patience; float validationFraction, initStd; long seed; int minEpochSteps, minSteps (not in version 1)
+ *         patience; float validationFraction, initStd; long seed; int minEpochSteps (not in version 1)
  * network: float w1[hidden*in], b1[hidden], w2[hidden], b2
  * 3 tables (readers, channels, posts): int rows, int dim, long ids[rows], float values[rows*dim], float prior[dim]
  * </pre>
@@ -230,15 +230,14 @@ final class ModelCodec {
     }
 
     private static long configAndNetworkSize(Network net) {
-        return 4 * 4 + 1 + 4 * 2 + 4 * 3 + 4 * 2 + 8 + 4 + 4 + 4L * (net.w1.length + net.b1.length + net.w2.length + 1);
+        return 4 * 4 + 1 + 4 * 2 + 4 * 3 + 4 * 2 + 8 + 4 + 4L * (net.w1.length + net.b1.length + net.w2.length + 1);
     }
 
     private static void putConfigAndNetwork(ByteBuffer buf, ModelConfig c, Network net) {
         buf.putInt(c.readerDim()).putInt(c.channelDim()).putInt(c.postDim()).putInt(c.hidden());
         buf.put((byte) c.optimizer().ordinal()).putFloat(c.learningRate()).putFloat(c.l2());
         buf.putInt(c.batchSize()).putInt(c.maxEpochs()).putInt(c.patience());
-        buf.putFloat(c.validationFraction()).putFloat(c.initStd()).putLong(c.seed()).putInt(c.minEpochSteps())
-                .putInt(c.minSteps());
+        buf.putFloat(c.validationFraction()).putFloat(c.initStd()).putLong(c.seed()).putInt(c.minEpochSteps());
         putFloats(buf, net.w1);
         putFloats(buf, net.b1);
         putFloats(buf, net.w2);
@@ -266,7 +265,7 @@ final class ModelCodec {
                 .batchSize(buf.getInt()).maxEpochs(buf.getInt()).patience(buf.getInt())
                 .validationFraction(buf.getFloat()).initStd(buf.getFloat()).seed(buf.getLong());
         if (version >= 2) {
-            b.minEpochSteps(buf.getInt()).minSteps(buf.getInt());
+            b.minEpochSteps(buf.getInt());
         }
         return b.build();
     }

@@ -20,7 +20,6 @@ public final class ModelConfig {
     private final int maxEpochs;
     private final int patience;
     private final int minEpochSteps;
-    private final int minSteps;
     private final float validationFraction;
     private final float initStd;
     private final long seed;
@@ -46,10 +45,6 @@ public final class ModelConfig {
         this.maxEpochs = positive(b.maxEpochs, "maxEpochs");
         this.patience = positive(b.patience, "patience");
         this.minEpochSteps = positive(b.minEpochSteps, "minEpochSteps");
-        if (b.minSteps < 0) {
-            throw new IllegalArgumentException("minSteps must be >= 0: " + b.minSteps);
-        }
-        this.minSteps = b.minSteps;
         if (!(b.validationFraction >= 0 && b.validationFraction < 1)) {
             throw new IllegalArgumentException("validationFraction must be in [0, 1): " + b.validationFraction);
         }
@@ -83,7 +78,7 @@ public final class ModelConfig {
         return new Builder()
                 .readerDim(readerDim).channelDim(channelDim).postDim(postDim).hidden(hidden)
                 .optimizer(optimizer).learningRate(learningRate).l2(l2).batchSize(batchSize)
-                .maxEpochs(maxEpochs).patience(patience).minEpochSteps(minEpochSteps).minSteps(minSteps)
+                .maxEpochs(maxEpochs).patience(patience).minEpochSteps(minEpochSteps)
                 .validationFraction(validationFraction)
                 .initStd(initStd).seed(seed);
     }
@@ -103,16 +98,11 @@ public final class ModelConfig {
     public int patience() { return patience; }
     /**
      * Fewest mini-batch steps in an epoch: on a small vote set an epoch makes as many passes over the
-     * training votes as it takes to reach this, so the epoch limits, patience and incremental epochs mean about
-     * as much learning as on a large one (120 votes are one step per pass; early stopping on their 12
-     * validation votes used to end training after 4 steps). Large sets are unaffected.
+     * training votes as it takes to reach this, so patience, the epoch limit and incremental epochs mean some
+     * learning (120 votes are one step per pass: early stopping on their 12 validation votes ended training
+     * after about four steps). Sets of more than {@code minEpochSteps × batchSize} votes are unaffected.
      */
     public int minEpochSteps() { return minEpochSteps; }
-    /**
-     * Fewest mini-batch steps before early stopping may end training or pick the kept epoch: a validation
-     * split of a few dozen votes is too noisy to judge the first steps (full trainings only).
-     */
-    public int minSteps() { return minSteps; }
     public float validationFraction() { return validationFraction; }
     /** Standard deviation of fresh embedding rows (weights use He/Xavier scaling). */
     public float initStd() { return initStd; }
@@ -122,7 +112,7 @@ public final class ModelConfig {
     public String toString() {
         return "ModelConfig{dims=" + readerDim + "+" + channelDim + "+" + postDim + "→" + hidden + "→1"
                 + ", " + optimizer + " lr=" + learningRate + " l2=" + l2 + " batch=" + batchSize
-                + " maxEpochs=" + maxEpochs + " patience=" + patience + " minEpochSteps=" + minEpochSteps + " minSteps=" + minSteps
+                + " maxEpochs=" + maxEpochs + " patience=" + patience + " minEpochSteps=" + minEpochSteps
                 + " val=" + validationFraction
                 + " initStd=" + initStd + " seed=" + seed + '}';
     }
@@ -140,7 +130,6 @@ public final class ModelConfig {
         private int maxEpochs = 30;
         private int patience = 3;
         private int minEpochSteps = 20;
-        private int minSteps = 300;
         private float validationFraction = 0.1f;
         private float initStd = 0.1f;
         private long seed = 42;
@@ -159,7 +148,6 @@ public final class ModelConfig {
         public Builder maxEpochs(int v) { maxEpochs = v; return this; }
         public Builder patience(int v) { patience = v; return this; }
         public Builder minEpochSteps(int v) { minEpochSteps = v; return this; }
-        public Builder minSteps(int v) { minSteps = v; return this; }
         public Builder validationFraction(float v) { validationFraction = v; return this; }
         public Builder initStd(float v) { initStd = v; return this; }
         public Builder seed(long v) { seed = v; return this; }

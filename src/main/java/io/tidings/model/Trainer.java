@@ -141,9 +141,6 @@ public final class Trainer {
             perm[i] = i;
         }
         int passes = passesPerEpoch(nTrain);
-        // warm starts are short by design (a few epochs from a trained model): no minimum for them
-        int minEpochs = previous != null ? 1 : minEpochs(nTrain, passes);
-        maxEpochs = Math.max(maxEpochs, minEpochs);
         for (int epoch = 1; epoch <= maxEpochs; epoch++) {
             double lossSum = 0;
             for (int pass = 0; pass < passes; pass++) {
@@ -157,9 +154,6 @@ public final class Trainer {
             if (nVal == 0) {
                 bestTrain = trainLoss;
                 bestEpoch = epoch;
-                continue;
-            }
-            if (epoch < minEpochs) {
                 continue;
             }
             readers.updatePrior();
@@ -204,12 +198,6 @@ public final class Trainer {
     int passesPerEpoch(int nTrain) {
         long stepsPerPass = Math.max(1, (nTrain + (long) config.batchSize() - 1) / config.batchSize());
         return (int) Math.max(1, (config.minEpochSteps() + stepsPerPass - 1) / stepsPerPass);
-    }
-
-    /** Epochs that make at least {@link ModelConfig#minSteps()} steps. */
-    int minEpochs(int nTrain, int passes) {
-        long stepsPerEpoch = (long) passes * Math.max(1, (nTrain + (long) config.batchSize() - 1) / config.batchSize());
-        return (int) Math.max(1, (config.minSteps() + stepsPerEpoch - 1) / stepsPerEpoch);
     }
 
     private static void shuffle(int[] a, int n, SplittableRandom rng) {

@@ -75,8 +75,10 @@ public final class TrainingService {
         return models.latest()
                 .filter(v -> v.id() > registry.version()) // already serving it (e.g. this replica just trained it)
                 .flatMap(v -> store.load(v).publishOn(scheduler).map(model -> {
-                    if (v.id() > registry.version()) registry.swap(new ScoringModel(v.id(), model));
-                    trainedSeq.set(v.votesSeq());
+                    trainedSeq.set(Math.max(trainedSeq.get(), v.votesSeq()));
+                    // loading took a while: the trainer may have swapped this version in meanwhile
+                    if (v.id() <= registry.version()) return false;
+                    registry.swap(new ScoringModel(v.id(), model));
                     log.info("restored model version {} ({} votes)", v.id(), v.voteCount());
                     return true;
                 }))

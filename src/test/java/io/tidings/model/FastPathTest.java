@@ -38,17 +38,7 @@ class FastPathTest {
         FastScorer fast = new FastScorer(MODEL);
         FastScorer.ReaderMatrix m = fast.readers(readers);
         float[] hp = fast.postHidden(ids(rng, posts, 1000, 33), ids(rng, posts, 5000, 220));
-        float[] single = new float[posts * readers.length];
-        fast.score(m, hp, posts, single);
-        float[] parallel = new float[posts * readers.length];
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try {
-            fast.score(m, hp, posts, parallel, pool, 3);
-        } finally {
-            pool.shutdownNow();
-        }
-        assertThat(parallel).containsExactly(single);
-        assertThat(single).doesNotContain(0f);
+        assertThat(scoreAloneAndInParallel(fast, m, hp, posts, 3)).doesNotContain(0f);
     }
 
     private static void assertKernelMatchesForwardPass(FastScorer fast) {
@@ -60,16 +50,7 @@ class FastPathTest {
         long[] postIds = ids(rng, posts, 5000, 220);
         FastScorer.ReaderMatrix m = fast.readers(readers);
         float[] hp = fast.postHidden(channels, postIds);
-        float[] single = new float[posts * readers.length];
-        fast.score(m, hp, posts, single);
-        float[] parallel = new float[posts * readers.length];
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try {
-            fast.score(m, hp, posts, parallel, pool, 2);
-        } finally {
-            pool.shutdownNow();
-        }
-        assertThat(parallel).containsExactly(single);
+        float[] single = scoreAloneAndInParallel(fast, m, hp, posts, 2);
         double maxDiff = 0;
         int informative = 0;
         for (int p = 0; p < posts; p++) {
@@ -127,6 +108,22 @@ class FastPathTest {
             }
         }
         assertThat(maxDiff).isLessThan(1e-5);
+    }
+
+    /** Scores on the calling thread and split into {@code parts}; asserts both agree exactly; the scores. */
+    private static float[] scoreAloneAndInParallel(FastScorer fast, FastScorer.ReaderMatrix m, float[] hp, int posts,
+                                                   int parts) {
+        float[] single = new float[posts * m.readers()];
+        fast.score(m, hp, posts, single);
+        float[] parallel = new float[posts * m.readers()];
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            fast.score(m, hp, posts, parallel, pool, parts);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(parallel).containsExactly(single);
+        return single;
     }
 
     private static long[] ids(SplittableRandom rng, int n, long first, int range) {

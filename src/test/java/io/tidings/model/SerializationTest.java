@@ -26,7 +26,7 @@ class SerializationTest {
         }
         assertThat(back.score(-1, -2, -3)).isEqualTo(model.score(-1, -2, -3));
         assertThat(back.toOnnx()).isEqualTo(model.toOnnx());
-        long expected = 8 + 61 + 4L * (70 * 200 + 70 + 70 + 1)
+        long expected = 8 + 57 + 4L * (70 * 200 + 70 + 70 + 1)
                 + 3 * 8 + 8L * (model.readers().size() + model.channels().size() + model.posts().size())
                 + 4L * (100 * (model.readers().size() + 1) + 80 * (model.channels().size() + 1)
                         + 20 * (model.posts().size() + 1));
@@ -60,16 +60,16 @@ class SerializationTest {
     }
 
     @Test
-    void modelsWrittenBeforeTheMinimumStepSettingsStillLoad() {
+    void modelsWrittenBeforeMinEpochStepsStillLoad() {
         TrainedModel model = Fixtures.randomModel(ModelConfig.defaults(), 4, 20, 5, 30);
         byte[] now = model.toBytes();
-        // version 1 had no minEpochSteps and minSteps: the 8 bytes after the seed (at 8 + 53)
-        byte[] old = new byte[now.length - 8];
+        // version 1 had no minEpochSteps: the 4 bytes after the seed (at 8 + 53)
+        byte[] old = new byte[now.length - 4];
         System.arraycopy(now, 0, old, 0, 61);
-        System.arraycopy(now, 69, old, 61, now.length - 69);
+        System.arraycopy(now, 65, old, 61, now.length - 65);
         old[4] = 1;
         TrainedModel back = TrainedModel.fromBytes(old);
-        assertThat(back.config().minSteps()).isEqualTo(ModelConfig.defaults().minSteps());
+        assertThat(back.config().minEpochSteps()).isEqualTo(ModelConfig.defaults().minEpochSteps());
         assertThat(back.score(3, 1002, 5004)).isEqualTo(model.score(3, 1002, 5004));
     }
 
