@@ -13,9 +13,12 @@ RUN groupadd --system --gid 10001 tidings && useradd --system --uid 10001 --gid 
 WORKDIR /app
 COPY --from=build /src/target/tidings.jar /app/tidings.jar
 COPY --from=build /src/target/lib /app/lib
+# jdk.incubator.vector: the fast path's SIMD kernel, added when this JRE has it (else the scalar kernel runs)
+RUN if java --list-modules | grep -q '^jdk\.incubator\.vector@'; then \
+      echo '--add-modules=jdk.incubator.vector' > /app/jvm.options; else : > /app/jvm.options; fi
 USER 10001:10001
 # the root filesystem may be read-only: temporary files (ONNX Runtime's native library) go to /tmp, a volume
 ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -Djava.io.tmpdir=/tmp" HTTP_PORT=8080
 EXPOSE 8080
-ENTRYPOINT ["java", "-jar", "/app/tidings.jar"]
+ENTRYPOINT ["java", "@/app/jvm.options", "-jar", "/app/tidings.jar"]
 CMD ["run"]

@@ -148,7 +148,7 @@ public final class App implements AutoCloseable {
                 ingestConfig, metrics.registry(), Clock.systemUTC(), Schedulers.parallel());
         this.catalogue = Catalogue.of(channelRepository, fetcher, ingestConfig.autoAccept(), ingest::refreshSoon);
         this.trainer = new TrainingService(votes, new ModelRepository(db), models, modelConfig,
-                config.retrainEveryVotes(), 10, training);
+                config.retrainEveryVotes(), config.fullRetraining(), Clock.systemUTC(), training);
         this.broadcasts = new BroadcastLoop(new BroadcastRepository(db), post -> feed.broadcast(post, Instant.now()));
         this.bot = new BotHandler(new BotHandler.Deps(telegram, readers, new ReaderSettingsRepository(db), votes,
                 penalties, posts, channelRepository, new Reports(db), deliveries, sender::wake, feed,

@@ -38,7 +38,8 @@ public record Config(
         io.tidings.ingest.IngestConfig ingest,
         ScaleOut scaleOut,
         io.tidings.telegram.BotConfig bot,
-        io.tidings.feed.FeedConfig feed) {
+        io.tidings.feed.FeedConfig feed,
+        io.tidings.model.TrainingService.FullRetraining fullRetraining) {
 
     /**
      * Webhook mode and coordination of several replicas (README, "Deploy on Kubernetes").
@@ -142,7 +143,18 @@ public record Config(
                 io.tidings.ingest.IngestConfig.fromEnv(get),
                 ScaleOut.fromEnv(get),
                 io.tidings.telegram.BotConfig.fromEnv(get, operators, mailingTimes),
-                feed(get));
+                feed(get),
+                fullRetraining(get));
+    }
+
+    /** Full retraining after this many increments, and every so many hours (0: never by time). */
+    private static io.tidings.model.TrainingService.FullRetraining fullRetraining(Function<String, String> get) {
+        int after = integer(get.apply("RETRAIN_FULL_AFTER"), 10, "RETRAIN_FULL_AFTER");
+        int hours = integer(get.apply("RETRAIN_FULL_HOURS"), 24, "RETRAIN_FULL_HOURS");
+        if (after < 1 || hours < 0) {
+            throw new IllegalArgumentException("RETRAIN_FULL_AFTER must be at least 1 and RETRAIN_FULL_HOURS at least 0");
+        }
+        return new io.tidings.model.TrainingService.FullRetraining(after, Duration.ofHours(hours));
     }
 
     /** Planning and delivery settings (issue 5). */
@@ -178,25 +190,25 @@ public record Config(
     public Config withTelegram(String token, String apiUrl) {
         return new Config(token, apiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret, operators,
                 mailingTimes, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages, retrainEveryVotes,
-                rankingNoise, replicaId, ingest, scaleOut, bot, feed);
+                rankingNoise, replicaId, ingest, scaleOut, bot, feed, fullRetraining);
     }
 
     public Config withChannels(String tmeBaseUrl, List<String> channels) {
         return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret,
                 operators, mailingTimes, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
-                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut, bot, feed);
+                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut, bot, feed, fullRetraining);
     }
 
     public Config withTuning(Path dataDir, int httpPort, double sendRate, int backfillPages, int retrainEveryVotes) {
         return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret,
                 operators, mailingTimes, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
-                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut, bot, feed);
+                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut, bot, feed, fullRetraining);
     }
 
     public Config withScaleOut(ScaleOut scaleOut) {
         return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret,
                 operators, mailingTimes, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
-                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut, bot, feed);
+                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut, bot, feed, fullRetraining);
     }
 
     @Override

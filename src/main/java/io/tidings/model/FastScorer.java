@@ -13,35 +13,41 @@ import java.util.concurrent.Future;
  * ({@link #postHidden}); a pair then costs {@code sigmoid(relu(hu + hp)·w2 + b2)}, about 3·hidden flops.
  *
  * <p>Readers are stored in tiles of {@link #TILE} readers, hidden-unit-major inside a tile
- * ({@code [tile][h][i]}), so the innermost loop runs over readers: an element-wise loop without a
- * reduction that C2 auto-vectorizes, over a tile that stays in L1 while every post of the batch passes
- * over it. Results equal {@link Network#pair} up to float rounding (same summation order; Java does not
- * fuse multiply-adds; halving w2 is exact unless a weight is subnormal). Immutable after construction; any number of threads may score.
+ * ({@code [tile][h][i]}), so lanes of the inner loop are readers: no horizontal sums, and a tile (18 KB)
+ * stays in L1 while every post of a call passes over it, so the matrix is streamed from memory once per
+ * call. The kernel is {@link VectorKernel} ({@code jdk.incubator.vector}) when the module is present, else
+ * {@link ScalarKernel}. Results equal {@link Network#pair} up to float rounding (same summation order).
+ * Immutable after construction; any number of threads may score.
  */
 public final class FastScorer {
     /** Readers per tile: 64 × hidden 70 × 4 bytes = 18 KB, inside L1 with the accumulators. */
     public static final int TILE = 64;
-    /** Posts scored together in one pass over a tile. */
-    static final int POST_BLOCK = 4;
+    /** Tiles per kernel call: 8 × 18 KB stay in L2 while the sigmoid pass follows the logits. */
+    static final int RUN = 8;
 
     private final Network net;
     private final TrainedModel model;
-
-    private final float[] halfW2;
+    private final ScoreKernel kernel;
 
     public FastScorer(TrainedModel model) {
+        this(model, true);
+    }
+
+    /** With {@code vector} false the scalar kernel is used even when the Vector API is present. */
+    FastScorer(TrainedModel model, boolean vector) {
         this.model = Objects.requireNonNull(model, "model");
         this.net = model.network();
-        this.halfW2 = new float[net.hidden];
-        for (int k = 0; k < net.hidden; k++) {
-            halfW2[k] = net.w2[k] * 0.5f;
-        }
+        this.kernel = vector ? ScoreKernel.best(net) : ScoreKernel.scalar(net);
     }
 
     public int hidden() {
         return net.hidden;
     }
 
+    /** The kernel in use, for logs: {@code "vector 512-bit"}, {@code "scalar"}. */
+    public String kernel() {
+        return kernel.name();
+    }
     /** {@code hp} of one post: its channel's and its own row (priors when unknown) through Wc, Wp, plus b1. */
     public float[] postHidden(long channel, long post) {
         float[] hp = new float[net.hidden];
@@ -92,28 +98,37 @@ public final class FastScorer {
      */
     public void score(ReaderMatrix m, float[] hp, int posts, float[] out) {
         check(m, hp, posts, out);
-        scoreTiles(m, hp, posts, out, 0, m.tiles());
+        scoreRange(m, hp, 0, posts, out, 0, m.tiles());
     }
 
     /**
-     * Like {@link #score} with the tiles split across {@code threads} tasks of {@code pool}; blocks until
+     * Like {@link #score} with the work split into {@code threads} parts, one run on the calling thread and
+     * the others on {@code pool}: by reader tiles, or by posts when there are too few tiles. Blocks until
      * done. Use a pool with as many threads as cores; call off event loops.
      */
     public void score(ReaderMatrix m, float[] hp, int posts, float[] out, ExecutorService pool, int threads) {
         check(m, hp, posts, out);
         int tiles = m.tiles();
-        int parts = Math.max(1, Math.min(threads, tiles));
+        boolean byPosts = tiles < 2L * threads && posts >= threads;
+        int units = byPosts ? posts : tiles;
+        int parts = Math.max(1, Math.min(threads, units));
         if (parts == 1) {
-            scoreTiles(m, hp, posts, out, 0, tiles);
+            scoreRange(m, hp, 0, posts, out, 0, tiles);
             return;
         }
-        List<Future<?>> futures = new ArrayList<>(parts);
-        for (int t = 0; t < parts; t++) {
-            int from = (int) ((long) tiles * t / parts);
-            int to = (int) ((long) tiles * (t + 1) / parts);
-            futures.add(pool.submit(() -> scoreTiles(m, hp, posts, out, from, to)));
-        }
+        List<Future<?>> futures = new ArrayList<>(parts - 1);
         try {
+            for (int t = parts - 1; t >= 0; t--) {
+                int from = (int) ((long) units * t / parts);
+                int to = (int) ((long) units * (t + 1) / parts);
+                Runnable part = byPosts ? () -> scoreRange(m, hp, from, to, out, 0, tiles)
+                        : () -> scoreRange(m, hp, 0, posts, out, from, to);
+                if (t == 0) {
+                    part.run();
+                } else {
+                    futures.add(pool.submit(part));
+                }
+            }
             for (Future<?> f : futures) {
                 f.get();
             }
@@ -122,6 +137,8 @@ public final class FastScorer {
             throw new IllegalStateException("interrupted while scoring", e);
         } catch (ExecutionException e) {
             throw new IllegalStateException("scoring failed", e.getCause());
+        } finally {
+            futures.forEach(f -> f.cancel(false));
         }
     }
 
@@ -134,77 +151,31 @@ public final class FastScorer {
         }
     }
 
-    private void scoreTiles(ReaderMatrix m, float[] hp, int posts, float[] out, int fromTile, int toTile) {
+    /** Posts {@code [p0, p1)} against tiles {@code [fromTile, toTile)}, in runs of {@link #RUN} tiles. */
+    private void scoreRange(ReaderMatrix m, float[] hp, int p0, int p1, float[] out, int fromTile, int toTile) {
         int h = net.hidden;
-        // relu(z)·w = (z + |z|)·(w/2), exactly: both factors are scaled by powers of two. The branch-free
-        // form runs faster than Math.max or a conditional on this JDK (measured, see README).
-        float[] w2 = halfW2;
-        float b2 = net.b2[0];
-        float[] hu = m.values;
         int readers = m.readers();
-        float[] a0 = new float[TILE];
-        float[] a1 = new float[TILE];
-        float[] a2 = new float[TILE];
-        float[] a3 = new float[TILE];
-        for (int tile = fromTile; tile < toTile; tile++) {
-            int base = tile * h * TILE;
+        float[] hu = m.values;
+        int full = Math.min(toTile, readers / TILE);
+        for (int tile = fromTile; tile < full; tile += RUN) {
+            int tiles = Math.min(RUN, full - tile);
             int r0 = tile * TILE;
-            int n = Math.min(TILE, readers - r0);
-            int p = 0;
-            for (; p + POST_BLOCK <= posts; p += POST_BLOCK) {
-                java.util.Arrays.fill(a0, b2);
-                java.util.Arrays.fill(a1, b2);
-                java.util.Arrays.fill(a2, b2);
-                java.util.Arrays.fill(a3, b2);
-                int q0 = p * h;
-                int q1 = q0 + h;
-                int q2 = q1 + h;
-                int q3 = q2 + h;
-                for (int k = 0; k < h; k++) {
-                    float c0 = hp[q0 + k];
-                    float c1 = hp[q1 + k];
-                    float c2 = hp[q2 + k];
-                    float c3 = hp[q3 + k];
-                    float w = w2[k];
-                    int row = base + k * TILE;
-                    for (int i = 0; i < TILE; i++) {
-                        float x = hu[row + i];
-                        float z0 = x + c0;
-                        a0[i] += (z0 + Math.abs(z0)) * w;
-                        float z1 = x + c1;
-                        a1[i] += (z1 + Math.abs(z1)) * w;
-                        float z2 = x + c2;
-                        a2[i] += (z2 + Math.abs(z2)) * w;
-                        float z3 = x + c3;
-                        a3[i] += (z3 + Math.abs(z3)) * w;
-                    }
-                }
-                sigmoidInto(a0, out, (long) p * readers + r0, n);
-                sigmoidInto(a1, out, (long) (p + 1) * readers + r0, n);
-                sigmoidInto(a2, out, (long) (p + 2) * readers + r0, n);
-                sigmoidInto(a3, out, (long) (p + 3) * readers + r0, n);
-            }
-            for (; p < posts; p++) {
-                java.util.Arrays.fill(a0, b2);
-                int q0 = p * h;
-                for (int k = 0; k < h; k++) {
-                    float c0 = hp[q0 + k];
-                    float w = w2[k];
-                    int row = base + k * TILE;
-                    for (int i = 0; i < TILE; i++) {
-                        float z = hu[row + i] + c0;
-                        a0[i] += (z + Math.abs(z)) * w;
-                    }
-                }
-                sigmoidInto(a0, out, (long) p * readers + r0, n);
+            kernel.logits(hu, tile * h * TILE, tiles, hp, p0, p1, out, p0 * readers + r0, readers);
+            for (int p = p0; p < p1; p++) {
+                kernel.sigmoid(out, p * readers + r0, tiles * TILE);
             }
         }
-    }
-
-    private static void sigmoidInto(float[] logits, float[] out, long off, int n) {
-        int o = (int) off;
-        for (int i = 0; i < n; i++) {
-            out[o + i] = Network.sigmoid(logits[i]);
+        if (full < toTile) {
+            // the padded last tile: logits of all TILE lanes into scratch, then the real readers out
+            int r0 = full * TILE;
+            int n = readers - r0;
+            float[] partial = new float[(p1 - p0) * TILE];
+            kernel.logits(hu, full * h * TILE, 1, hp, p0, p1, partial, 0, TILE);
+            for (int p = p0; p < p1; p++) {
+                int s = (p - p0) * TILE;
+                kernel.sigmoid(partial, s, n);
+                System.arraycopy(partial, s, out, p * readers + r0, n);
+            }
         }
     }
 

@@ -19,6 +19,7 @@ public final class ModelConfig {
     private final int batchSize;
     private final int maxEpochs;
     private final int patience;
+    private final int minEpochSteps;
     private final float validationFraction;
     private final float initStd;
     private final long seed;
@@ -43,6 +44,7 @@ public final class ModelConfig {
         this.batchSize = positive(b.batchSize, "batchSize");
         this.maxEpochs = positive(b.maxEpochs, "maxEpochs");
         this.patience = positive(b.patience, "patience");
+        this.minEpochSteps = positive(b.minEpochSteps, "minEpochSteps");
         if (!(b.validationFraction >= 0 && b.validationFraction < 1)) {
             throw new IllegalArgumentException("validationFraction must be in [0, 1): " + b.validationFraction);
         }
@@ -76,7 +78,8 @@ public final class ModelConfig {
         return new Builder()
                 .readerDim(readerDim).channelDim(channelDim).postDim(postDim).hidden(hidden)
                 .optimizer(optimizer).learningRate(learningRate).l2(l2).batchSize(batchSize)
-                .maxEpochs(maxEpochs).patience(patience).validationFraction(validationFraction)
+                .maxEpochs(maxEpochs).patience(patience).minEpochSteps(minEpochSteps)
+                .validationFraction(validationFraction)
                 .initStd(initStd).seed(seed);
     }
 
@@ -93,6 +96,13 @@ public final class ModelConfig {
     public int maxEpochs() { return maxEpochs; }
     /** Epochs without a validation-loss improvement before training stops. */
     public int patience() { return patience; }
+    /**
+     * Fewest mini-batch steps in an epoch: on a small vote set an epoch makes as many passes over the
+     * training votes as it takes to reach this, so patience, the epoch limit and incremental epochs mean some
+     * learning (120 votes are one step per pass: early stopping on their 12 validation votes ended training
+     * after about four steps). Sets of more than {@code minEpochSteps × batchSize} votes are unaffected.
+     */
+    public int minEpochSteps() { return minEpochSteps; }
     public float validationFraction() { return validationFraction; }
     /** Standard deviation of fresh embedding rows (weights use He/Xavier scaling). */
     public float initStd() { return initStd; }
@@ -102,7 +112,8 @@ public final class ModelConfig {
     public String toString() {
         return "ModelConfig{dims=" + readerDim + "+" + channelDim + "+" + postDim + "→" + hidden + "→1"
                 + ", " + optimizer + " lr=" + learningRate + " l2=" + l2 + " batch=" + batchSize
-                + " maxEpochs=" + maxEpochs + " patience=" + patience + " val=" + validationFraction
+                + " maxEpochs=" + maxEpochs + " patience=" + patience + " minEpochSteps=" + minEpochSteps
+                + " val=" + validationFraction
                 + " initStd=" + initStd + " seed=" + seed + '}';
     }
 
@@ -118,6 +129,7 @@ public final class ModelConfig {
         private int batchSize = 128;
         private int maxEpochs = 30;
         private int patience = 3;
+        private int minEpochSteps = 20;
         private float validationFraction = 0.1f;
         private float initStd = 0.1f;
         private long seed = 42;
@@ -135,6 +147,7 @@ public final class ModelConfig {
         public Builder batchSize(int v) { batchSize = v; return this; }
         public Builder maxEpochs(int v) { maxEpochs = v; return this; }
         public Builder patience(int v) { patience = v; return this; }
+        public Builder minEpochSteps(int v) { minEpochSteps = v; return this; }
         public Builder validationFraction(float v) { validationFraction = v; return this; }
         public Builder initStd(float v) { initStd = v; return this; }
         public Builder seed(long v) { seed = v; return this; }

@@ -127,8 +127,8 @@ public final class ScoringBench {
 
             float[] out = new float[pairs];
             double fastSeconds = median(seconds / 3, 5, () -> fast.score(matrix, hp, posts, out, pool, threads));
-            log.printf(Locale.ROOT, "Java fast path         : %8.2f M pairs/s (tiles of %d readers, %d posts per pass)%n",
-                    pairs / fastSeconds / 1e6, FastScorer.TILE, FastScorer.POST_BLOCK);
+            log.printf(Locale.ROOT, "Java fast path         : %8.2f M pairs/s (%s kernel, tiles of %d readers, %d threads)%n",
+                    pairs / fastSeconds / 1e6, fast.kernel(), FastScorer.TILE, threads);
 
             double diffFast = maxDiff(out, naive);
             double diffOnnxFast = maxDiff(onnxFast, naive);

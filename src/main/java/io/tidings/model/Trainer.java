@@ -7,7 +7,8 @@ import java.util.SplittableRandom;
 /**
  * Trains the network and the embedding tables on votes (👍 = 1, 👎 = 0) with binary cross-entropy, L2,
  * shuffled mini-batches, Adam or SGD, and early stopping on a held-out validation split, keeping the best
- * epoch's weights. Single-threaded and deterministic for a given {@link ModelConfig#seed()}.
+ * epoch's weights. An epoch is at least {@link ModelConfig#minEpochSteps()} steps (several passes over a small
+ * vote set). Single-threaded and deterministic for a given {@link ModelConfig#seed()}.
  */
 public final class Trainer {
 
@@ -139,14 +140,17 @@ public final class Trainer {
         for (int i = 0; i < nTrain; i++) {
             perm[i] = i;
         }
+        int passes = passesPerEpoch(nTrain);
         for (int epoch = 1; epoch <= maxEpochs; epoch++) {
-            shuffle(perm, nTrain, rng);
             double lossSum = 0;
-            for (int start = 0; start < nTrain; start += config.batchSize()) {
-                lossSum += step.run(train, perm, start, Math.min(nTrain, start + config.batchSize()));
+            for (int pass = 0; pass < passes; pass++) {
+                shuffle(perm, nTrain, rng);
+                for (int start = 0; start < nTrain; start += config.batchSize()) {
+                    lossSum += step.run(train, perm, start, Math.min(nTrain, start + config.batchSize()));
+                }
             }
             epochsRun = epoch;
-            double trainLoss = lossSum / nTrain;
+            double trainLoss = lossSum / ((double) nTrain * passes);
             if (nVal == 0) {
                 bestTrain = trainLoss;
                 bestEpoch = epoch;
@@ -188,6 +192,12 @@ public final class Trainer {
         TrainingSummary summary = new TrainingSummary(epochsRun, bestEpoch, (float) bestTrain,
                 nVal == 0 ? Float.NaN : (float) bestVal, nTrain, nVal, stoppedEarly, previous != null);
         return new Result(model, summary);
+    }
+
+    /** Passes over {@code nTrain} votes that make an epoch of at least {@link ModelConfig#minEpochSteps()} steps. */
+    int passesPerEpoch(int nTrain) {
+        long stepsPerPass = Math.max(1, (nTrain + (long) config.batchSize() - 1) / config.batchSize());
+        return (int) Math.max(1, (config.minEpochSteps() + stepsPerPass - 1) / stepsPerPass);
     }
 
     private static void shuffle(int[] a, int n, SplittableRandom rng) {

@@ -2,9 +2,9 @@ package io.tidings.model;
 
 import io.tidings.store.ModelRepository;
 import io.tidings.store.VoteRepository;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,9 +15,11 @@ import reactor.core.scheduler.Scheduler;
 
 /**
  * Keeps the model learning: after every {@code everyVotes} new votes it trains a few epochs starting
- * from the current model (incremental), and after {@code fullEvery} increments it retrains from scratch
- * with early stopping. Training runs on its own scheduler, one at a time, never blocking the pipelines;
- * each version is stored in PostgreSQL and swapped in atomically.
+ * from the current model (incremental); it retrains from scratch with early stopping after
+ * {@link FullRetraining#afterIncrements} increments, or when {@link FullRetraining#every} has passed since
+ * the last full training and any vote came in since. The schedule is read from the stored versions, so it
+ * survives restarts and a move of the trainer to another replica. Training runs on its own scheduler, one
+ * at a time, never blocking the pipelines; each version is stored in PostgreSQL and swapped in atomically.
  */
 public final class TrainingService {
 
@@ -26,78 +28,119 @@ public final class TrainingService {
 
     private final VoteRepository votes;
     private final ModelRepository models;
+    private final ModelStore store;
     private final ModelRegistry registry;
     private final ModelConfig config;
     private final int everyVotes;
-    private final int fullEvery;
+    private final FullRetraining full;
+    private final Clock clock;
     private final Scheduler scheduler;
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicLong trainedSeq = new AtomicLong();
-    private final AtomicInteger incrementsSinceFull = new AtomicInteger();
     private volatile TrainingSummary lastSummary;
+
+    /**
+     * When to retrain from scratch: after {@code afterIncrements} incremental trainings, and when
+     * {@code every} has passed since the last full one (zero: never by time).
+     */
+    public record FullRetraining(int afterIncrements, Duration every) {
+        public FullRetraining {
+            if (afterIncrements < 1 || every.isNegative()) {
+                throw new IllegalArgumentException("full retraining needs afterIncrements >= 1 and every >= 0");
+            }
+        }
+    }
 
     public TrainingService(VoteRepository votes, ModelRepository models, ModelRegistry registry, ModelConfig config,
                            int everyVotes, int fullEvery, Scheduler scheduler) {
+        this(votes, models, registry, config, everyVotes, new FullRetraining(Math.max(1, fullEvery), Duration.ZERO),
+                Clock.systemUTC(), scheduler);
+    }
+
+    public TrainingService(VoteRepository votes, ModelRepository models, ModelRegistry registry, ModelConfig config,
+                           int everyVotes, FullRetraining full, Clock clock, Scheduler scheduler) {
         this.votes = votes;
         this.models = models;
         this.registry = registry;
         this.config = config;
         this.everyVotes = Math.max(1, everyVotes);
-        this.fullEvery = Math.max(1, fullEvery);
+        this.full = full;
+        this.clock = clock;
         this.scheduler = scheduler;
+        this.store = new ModelStore(models, ModelCodec.DEFAULT_CHUNK_BYTES, scheduler);
     }
 
     /** Loads the newest stored model version, if any, so a restart does not forget what was learned. */
     public Mono<Boolean> restoreLatest() {
         return models.latest()
                 .filter(v -> v.id() > registry.version()) // already serving it (e.g. this replica just trained it)
-                .publishOn(scheduler)
-                .map(v -> {
-                    registry.swap(new ScoringModel(v.id(), TrainedModel.fromBytes(v.weights())));
-                    trainedSeq.set(v.votesSeq());
+                .flatMap(v -> store.load(v).publishOn(scheduler).map(model -> {
+                    trainedSeq.set(Math.max(trainedSeq.get(), v.votesSeq()));
+                    // loading took a while: the trainer may have swapped this version in meanwhile
+                    if (v.id() <= registry.version()) return false;
+                    registry.swap(new ScoringModel(v.id(), model));
                     log.info("restored model version {} ({} votes)", v.id(), v.voteCount());
                     return true;
-                })
+                }))
                 .defaultIfEmpty(false);
     }
 
-    /** Trains when enough new votes arrived since the last version; emits whether it trained. */
+    /**
+     * Trains when enough new votes arrived since the last version, or when a full retraining is due by time
+     * and any vote arrived since the last full one; emits whether it trained.
+     */
     public Mono<Boolean> trainIfDue() {
-        return votes.maxSeq().flatMap(seq -> seq - trainedSeq.get() >= everyVotes ? train() : Mono.just(false));
+        return Mono.zip(votes.maxSeq(), models.fullTraining()).flatMap(t -> {
+            long seq = t.getT1();
+            ModelRepository.FullTraining last = t.getT2();
+            boolean due = seq - trainedSeq.get() >= everyVotes || fullDueByTime(last) && seq > last.votesSeq();
+            return due ? train(Mono.just(last)) : Mono.just(false);
+        });
     }
 
     /** Trains now (incremental or full, by schedule); emits false when another training is running or there are no votes. */
     public Mono<Boolean> train() {
+        return train(models.fullTraining());
+    }
+
+    private boolean fullDueByTime(ModelRepository.FullTraining last) {
+        return !full.every().isZero() && last.at() != null
+                && !clock.instant().isBefore(last.at().plus(full.every()));
+    }
+
+    /** Takes the one training slot now (or emits false), then trains by the schedule that {@code state} tells. */
+    private Mono<Boolean> train(Mono<ModelRepository.FullTraining> state) {
         if (!running.compareAndSet(false, true)) return Mono.just(false);
+        return state.flatMap(this::trainHolding).doFinally(s -> running.set(false));
+    }
+
+    private Mono<Boolean> trainHolding(ModelRepository.FullTraining last) {
+        boolean isFull = registry.version() == 0 || last.at() == null
+                || last.incrementsSince() >= full.afterIncrements() || fullDueByTime(last);
         return votes.all().collectList()
                 .publishOn(scheduler)
                 .flatMap(rows -> {
                     if (rows.isEmpty()) return Mono.just(false);
                     long seq = rows.stream().mapToLong(VoteRepository.VoteRow::seq).max().orElse(0);
                     var data = rows.stream().map(r -> new Vote(r.reader(), r.channel(), r.post(), r.liked())).toList();
-                    boolean full = incrementsSinceFull.get() >= fullEvery || registry.version() == 0;
                     Trainer.Result result;
                     try (ModelRegistry.Lease lease = registry.current()) {
                         TrainedModel previous = lease.model().model();
-                        result = full ? new Trainer(config).train(data)
+                        result = isFull ? new Trainer(config).train(data)
                                 : new Trainer(config).train(data, previous, INCREMENTAL_EPOCHS);
                     }
                     TrainedModel model = result.model();
-                    byte[] weights = model.toBytes();
-                    byte[] onnx = model.toOnnx();
-                    String kind = full ? "full" : "incremental";
-                    return models.save(kind, seq, data.size(), weights, onnx, result.summary().toString())
+                    String kind = isFull ? "full" : "incremental";
+                    return store.save(kind, seq, data.size(), model, result.summary().toString())
                             .publishOn(scheduler)
                             .map(id -> {
                                 if (id > registry.version()) registry.swap(new ScoringModel(id, model));
                                 trainedSeq.set(seq);
-                                incrementsSinceFull.set(full ? 0 : incrementsSinceFull.get() + 1);
                                 lastSummary = result.summary();
                                 log.info("model version {} ({}, {} votes): {}", id, kind, data.size(), result.summary());
                                 return true;
                             });
-                })
-                .doFinally(s -> running.set(false));
+                });
     }
 
     /** Checks for new votes every {@code every}; dispose to stop. */

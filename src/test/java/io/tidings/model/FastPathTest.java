@@ -13,25 +13,44 @@ class FastPathTest {
     private static final TrainedModel MODEL = Fixtures.randomModel(CONFIG, 5, 300, 30, 200);
 
     @Test
-    void javaKernelEqualsTheConcatenatedForwardPassForEveryPair() throws Exception {
-        long[] readers = ids(new SplittableRandom(1), 1000 + FastScorer.TILE + 7, 0, 330); // last tile partial
+    void vectorKernelIsUsedWhenTheModuleIsPresent() {
+        // surefire starts the JVM with --add-modules jdk.incubator.vector, like ./tidings and the Dockerfile
+        assertThat(ScoreKernel.vectorModulePresent()).as("jdk.incubator.vector in the test JVM").isTrue();
+        assertThat(new FastScorer(MODEL).kernel()).startsWith("vector");
+        assertThat(new FastScorer(MODEL, false).kernel()).isEqualTo("scalar");
+    }
+
+    @Test
+    void vectorKernelEqualsTheConcatenatedForwardPassForEveryPair() throws Exception {
+        assertKernelMatchesForwardPass(new FastScorer(MODEL));
+    }
+
+    @Test
+    void scalarKernelEqualsTheConcatenatedForwardPassForEveryPair() throws Exception {
+        assertKernelMatchesForwardPass(new FastScorer(MODEL, false));
+    }
+
+    @Test
+    void fewReadersAndManyPostsAreSplitByPostsWithTheSameScores() {
+        long[] readers = ids(new SplittableRandom(4), 5, 0, 330); // one padded tile: the split goes by posts
+        int posts = 11;
+        SplittableRandom rng = new SplittableRandom(5);
+        FastScorer fast = new FastScorer(MODEL);
+        FastScorer.ReaderMatrix m = fast.readers(readers);
+        float[] hp = fast.postHidden(ids(rng, posts, 1000, 33), ids(rng, posts, 5000, 220));
+        assertThat(scoreAloneAndInParallel(fast, m, hp, posts, 3)).doesNotContain(0f);
+    }
+
+    private static void assertKernelMatchesForwardPass(FastScorer fast) {
+        // 19 full tiles (runs of 8, 8 and 3: an odd one out) and a partial last tile
+        long[] readers = ids(new SplittableRandom(1), FastScorer.TILE * 19 + 7, 0, 330);
         int posts = 4 * 5 + 3; // blocks of four posts plus a tail
         SplittableRandom rng = new SplittableRandom(2);
         long[] channels = ids(rng, posts, 1000, 33);
         long[] postIds = ids(rng, posts, 5000, 220);
-        FastScorer fast = new FastScorer(MODEL);
         FastScorer.ReaderMatrix m = fast.readers(readers);
         float[] hp = fast.postHidden(channels, postIds);
-        float[] single = new float[posts * readers.length];
-        fast.score(m, hp, posts, single);
-        float[] parallel = new float[posts * readers.length];
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try {
-            fast.score(m, hp, posts, parallel, pool, 2);
-        } finally {
-            pool.shutdownNow();
-        }
-        assertThat(parallel).containsExactly(single);
+        float[] single = scoreAloneAndInParallel(fast, m, hp, posts, 2);
         double maxDiff = 0;
         int informative = 0;
         for (int p = 0; p < posts; p++) {
@@ -89,6 +108,22 @@ class FastPathTest {
             }
         }
         assertThat(maxDiff).isLessThan(1e-5);
+    }
+
+    /** Scores on the calling thread and split into {@code parts}; asserts both agree exactly; the scores. */
+    private static float[] scoreAloneAndInParallel(FastScorer fast, FastScorer.ReaderMatrix m, float[] hp, int posts,
+                                                   int parts) {
+        float[] single = new float[posts * m.readers()];
+        fast.score(m, hp, posts, single);
+        float[] parallel = new float[posts * m.readers()];
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            fast.score(m, hp, posts, parallel, pool, parts);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(parallel).containsExactly(single);
+        return single;
     }
 
     private static long[] ids(SplittableRandom rng, int n, long first, int range) {

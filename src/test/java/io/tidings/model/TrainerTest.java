@@ -45,6 +45,36 @@ class TrainerTest {
     }
 
     @Test
+    void aSmallVoteSetGetsEpochsOfAtLeastMinEpochStepsSoEarlyStoppingSeesSomeLearning() {
+        ModelConfig config = ModelConfig.defaults();
+        List<Vote> votes = VOTES.subList(0, 120); // one step per pass, 12 validation votes
+        Trainer trainer = new Trainer(config);
+        int passes = trainer.passesPerEpoch(108);
+        assertThat(passes).isEqualTo(config.minEpochSteps());
+        TrainingSummary s = trainer.train(votes).summary();
+        // before, an epoch was one step: training ended after about four steps
+        assertThat((long) s.epochsRun() * passes).isGreaterThanOrEqualTo((long) (config.patience() + 1) * 20);
+        assertThat(s.bestEpoch()).isBetween(1, s.epochsRun());
+        // deterministic for a seed, like any training
+        assertThat(new Trainer(config).train(votes).model().toBytes()).isEqualTo(trainer.train(votes).model().toBytes());
+        // a large vote set is untouched: one pass per epoch
+        assertThat(trainer.passesPerEpoch(config.minEpochSteps() * config.batchSize())).isEqualTo(1);
+        assertThat(trainer.passesPerEpoch(80_000)).isEqualTo(1);
+        assertThat(trainer.passesPerEpoch(config.minEpochSteps() * config.batchSize() - config.batchSize())).isEqualTo(2);
+    }
+
+    private static double auc(TrainedModel model, List<Vote> votes) {
+        float[] scores = new float[votes.size()];
+        boolean[] labels = new boolean[votes.size()];
+        for (int i = 0; i < votes.size(); i++) {
+            Vote v = votes.get(i);
+            scores[i] = model.score(v.reader(), v.channel(), v.post());
+            labels[i] = v.like();
+        }
+        return Metrics.auc(scores, labels);
+    }
+
+    @Test
     void earlyStoppingKeepsTheBestEpoch() {
         // tiny data and a large learning rate overfit fast: validation loss turns up, training stops
         ModelConfig config = ModelConfig.custom().learningRate(0.02f).maxEpochs(60).patience(2).build();
@@ -105,15 +135,7 @@ class TrainerTest {
     }
 
     private static double validationAuc(TrainedModel model, List<Vote> votes, ModelConfig config) {
-        List<Vote> val = validationVotes(votes, config);
-        float[] scores = new float[val.size()];
-        boolean[] labels = new boolean[val.size()];
-        for (int i = 0; i < val.size(); i++) {
-            Vote v = val.get(i);
-            scores[i] = model.score(v.reader(), v.channel(), v.post());
-            labels[i] = v.like();
-        }
-        return Fixtures.auc(scores, labels);
+        return auc(model, validationVotes(votes, config));
     }
 
     private static double validationLoss(TrainedModel model, List<Vote> votes, ModelConfig config) {
