@@ -61,15 +61,23 @@ public final class Trainer {
         }
         shuffle(order, n, rng);
         int nVal = (int) Math.floor(n * (double) config.validationFraction());
-        List<Vote> trainVotes = new java.util.ArrayList<>(n - nVal);
-        List<Vote> valVotes = new java.util.ArrayList<>(nVal);
-        for (int k = 0; k < nVal; k++) {
-            valVotes.add(votes.get(order[k]));
-        }
-        for (int k = nVal; k < n; k++) {
-            trainVotes.add(votes.get(order[k]));
-        }
-        return fit(trainVotes, valVotes, previous, maxEpochs, rng);
+        // views over the shuffled order: the votes are not copied (there may be millions)
+        return fit(picked(votes, order, nVal, n), picked(votes, order, 0, nVal), previous, maxEpochs, rng);
+    }
+
+    /** {@code votes.get(order[from])} … {@code votes.get(order[to - 1])}, as a read-only view. */
+    private static List<Vote> picked(List<Vote> votes, int[] order, int from, int to) {
+        return new java.util.AbstractList<>() {
+            @Override
+            public Vote get(int k) {
+                return votes.get(order[from + Objects.checkIndex(k, to - from)]);
+            }
+
+            @Override
+            public int size() {
+                return to - from;
+            }
+        };
     }
 
     /**

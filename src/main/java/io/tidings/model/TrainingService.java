@@ -4,6 +4,7 @@ import io.tidings.store.ModelRepository;
 import io.tidings.store.VoteRepository;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -15,7 +16,9 @@ import reactor.core.scheduler.Scheduler;
 
 /**
  * Keeps the model learning: after every {@code everyVotes} new votes it trains a few epochs starting
- * from the current model (incremental); it retrains from scratch with early stopping after
+ * from the current model (incremental) on the new votes and a random replay of {@link #REPLAY} times as many
+ * older ones (so an increment costs in proportion to what is new, not to every vote ever cast, and the model
+ * does not forget the rest); it retrains from scratch with early stopping after
  * {@link FullRetraining#afterIncrements} increments, or when {@link FullRetraining#every} has passed since
  * the last full training and any vote came in since. The schedule is read from the stored versions, so it
  * survives restarts and a move of the trainer to another replica. Training runs on its own scheduler, one
@@ -25,6 +28,10 @@ public final class TrainingService {
 
     private static final Logger log = LoggerFactory.getLogger(TrainingService.class);
     private static final int INCREMENTAL_EPOCHS = 3;
+    /** Older votes replayed in an incremental training, per new vote. */
+    static final int REPLAY = 4;
+    /** Replay at least this many older votes (when there are), so small increments still see a spread of readers. */
+    static final int MIN_REPLAY = 2_000;
 
     private final VoteRepository votes;
     private final ModelRepository models;
@@ -117,12 +124,17 @@ public final class TrainingService {
     private Mono<Boolean> trainHolding(ModelRepository.FullTraining last) {
         boolean isFull = registry.version() == 0 || last.at() == null
                 || last.incrementsSince() >= full.afterIncrements() || fullDueByTime(last);
-        return votes.all().collectList()
+        // streamed into primitive columns: no list of row objects, however many votes there are
+        long trained = trainedSeq.get();
+        Flux<VoteRepository.VoteRow> rows = isFull || trained == 0 ? votes.all()
+                : votes.since(trained).collectList().flatMapMany(fresh -> fresh.isEmpty() ? Flux.empty()
+                        : Flux.concat(votes.sample(trained, Math.max(MIN_REPLAY, REPLAY * fresh.size())), Flux.fromIterable(fresh)));
+        return rows.collect(VoteColumns::new, (c, r) -> c.add(r.reader(), r.channel(), r.post(), r.liked(), r.seq()))
                 .publishOn(scheduler)
-                .flatMap(rows -> {
-                    if (rows.isEmpty()) return Mono.just(false);
-                    long seq = rows.stream().mapToLong(VoteRepository.VoteRow::seq).max().orElse(0);
-                    var data = rows.stream().map(r -> new Vote(r.reader(), r.channel(), r.post(), r.liked())).toList();
+                .flatMap(columns -> {
+                    if (columns.size() == 0) return Mono.just(false);
+                    long seq = columns.maxSeq();
+                    List<Vote> data = columns.asList();
                     Trainer.Result result;
                     try (ModelRegistry.Lease lease = registry.current()) {
                         TrainedModel previous = lease.model().model();

@@ -54,12 +54,27 @@ public final class VoteRepository {
                 }, reader, post, liked);
     }
 
+    private static final String ROWS = "SELECT v.reader_id, p.channel_id, v.post_id, v.liked, v.seq FROM votes v "
+            + "JOIN posts p ON p.id = v.post_id ";
+
+    private static VoteRow row(io.r2dbc.spi.Readable r) {
+        return new VoteRow(r.get("reader_id", Long.class), r.get("channel_id", Long.class), r.get("post_id", Long.class),
+                r.get("liked", Boolean.class), r.get("seq", Long.class));
+    }
+
     /** Every vote with its post's channel, oldest first. */
     public Flux<VoteRow> all() {
-        return sql.query("SELECT v.reader_id, p.channel_id, v.post_id, v.liked, v.seq FROM votes v "
-                        + "JOIN posts p ON p.id = v.post_id ORDER BY v.seq",
-                r -> new VoteRow(r.get("reader_id", Long.class), r.get("channel_id", Long.class), r.get("post_id", Long.class),
-                        r.get("liked", Boolean.class), r.get("seq", Long.class)));
+        return sql.query(ROWS + "ORDER BY v.seq", VoteRepository::row);
+    }
+
+    /** Votes cast or changed after {@code seq}, oldest first. */
+    public Flux<VoteRow> since(long seq) {
+        return sql.query(ROWS + "WHERE v.seq > $1 ORDER BY v.seq", VoteRepository::row, seq);
+    }
+
+    /** Up to {@code n} votes chosen at random among those with {@code seq} at most {@code upTo}. */
+    public Flux<VoteRow> sample(long upTo, int n) {
+        return sql.query(ROWS + "WHERE v.seq <= $1 ORDER BY random() LIMIT $2", VoteRepository::row, upTo, n);
     }
 
     /** Votes of one reader in one channel. */

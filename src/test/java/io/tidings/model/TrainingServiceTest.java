@@ -125,6 +125,22 @@ class TrainingServiceTest {
     }
 
     @Test
+    void anIncrementLearnsTheNewVotesWithABoundedReplayOfOlderOnes() {
+        TrainingService service = service(100, Duration.ZERO);
+        addVotes(TrainingService.MIN_REPLAY + 500);
+        assertThat(service.trainIfDue().block(T)).isTrue();
+        assertThat(models.latest().block(T).voteCount()).as("the first training is full").isEqualTo(TrainingService.MIN_REPLAY + 500);
+        addVotes(10);
+        assertThat(service.trainIfDue().block(T)).isTrue();
+        ModelRepository.ModelVersion v = models.latest().block(T);
+        assertThat(v.kind()).isEqualTo("incremental");
+        assertThat(v.voteCount()).as("10 new votes and a replay of older ones, not all of them")
+                .isEqualTo(10 + TrainingService.MIN_REPLAY);
+        assertThat(v.votesSeq()).isEqualTo(votes.maxSeq().block(T));
+        assertThat(service.train().block(T)).as("nothing new: no increment").isFalse();
+    }
+
+    @Test
     void oneTrainingAtATime() {
         TrainingService service = service(1, Duration.ZERO);
         addVotes(10);
