@@ -47,8 +47,11 @@ public final class DeliverySender {
 
     private static final Logger log = LoggerFactory.getLogger(DeliverySender.class);
     public static final double MAX_RATE = 1000;
-    /** Between two calls to one chat, measured when they leave: a second plus what the network may shift. */
-    private static final long CHAT_GUARD = Duration.ofMillis(1050).toNanos();
+    /**
+     * From the answer of one call to a chat until the next may leave: Telegram took the first somewhere before
+     * its answer, so a second from then is a second as Telegram counts it (plus a little for the two ends' timers).
+     */
+    private static final long CHAT_GAP = Duration.ofMillis(1005).toNanos();
     /** A claimed delivery is marked "sending" when its chat is free within this. */
     private static final long MARK_LEAD = Duration.ofMillis(300).toNanos();
     private static final long FLUSH_EVERY = Duration.ofMillis(200).toNanos();
@@ -357,7 +360,8 @@ public final class DeliverySender {
     /** Hands ready deliveries to Telegram while the pace allows; returns when to look again. */
     private long sendDue(long now) {
         while (!ready.isEmpty()) {
-            long allowed = pace.nextAllowed();
+            long allowed = pace.nextAllowed(now);
+            if (allowed == SendPace.NEVER) return NEVER; // woken by the next answer
             if (allowed - now > 0) return allowed;
             long earliest = NEVER;
             Entry pick = null;
@@ -376,7 +380,6 @@ public final class DeliverySender {
                 continue;
             }
             pace.sent(now);
-            chatFreeAt.put(pick.chat(), now + CHAT_GUARD);
             fire(pick);
         }
         return NEVER;
@@ -387,15 +390,22 @@ public final class DeliverySender {
         inFlight++;
         e.call.defaultIfEmpty(0).subscribe(
                 id -> hop(() -> {
-                    inFlight--;
+                    answered(e);
                     sent.incrementAndGet();
                     failuresInARow = 0;
                     finish(e, id, "");
                 }),
                 err -> hop(() -> {
-                    inFlight--;
+                    answered(e);
                     refused(e, err);
                 }));
+    }
+
+    private void answered(Entry e) {
+        long now = now();
+        inFlight--;
+        pace.answered(now);
+        chatFreeAt.put(e.chat(), now + CHAT_GAP);
     }
 
     private void debugDepart(Entry e) {
