@@ -65,6 +65,8 @@ public final class DeliverySender {
     /** Attempts (claims) of a delivery that keeps meeting 5xx before it is given up. */
     private static final int MAX_ATTEMPTS = 5;
     private static final long NEVER = Long.MAX_VALUE;
+    /** At most this many claim batches in hand when the claimed deliveries are all for busy chats. */
+    private static final int CLAIM_AHEAD_MAX = 10;
 
     private enum State { NEW, RUNNING, STOPPING, STOPPED }
 
@@ -104,6 +106,8 @@ public final class DeliverySender {
     private final LinkedHashMap<Long, Entry> claimed = new LinkedHashMap<>();
     private final List<Entry> ready = new ArrayList<>();
     private final Set<Long> chatsInHand = new HashSet<>(); // chats with a delivery ready or in flight
+    // every delivery in hand, wherever it is: an expired claim re-claimed after an outage is not taken twice
+    private final Set<Long> inHand = new HashSet<>();
     private final Map<Long, Long> chatFreeAt = new HashMap<>();
     private final Map<Long, Long> unreachableAt = new HashMap<>(); // claims older than this are not sent
     private final List<Long> outIds = new ArrayList<>();
@@ -111,6 +115,7 @@ public final class DeliverySender {
     private final List<String> outErrors = new ArrayList<>();
     private long outcomesSince;
     private boolean claiming, marking, writing, releasing;
+    private boolean starved; // every claimed delivery is for a chat that is busy: claim further ahead
     private long nextClaimAt, nextMarkAt, lastEviction;
     private int inFlight;
     private int failuresInARow;
@@ -280,13 +285,17 @@ public final class DeliverySender {
 
     private long claimIfLow(long now) {
         int batch = claimBatch();
-        if (claiming || claimed.size() >= batch) return NEVER;
+        // a mailing of several posts per reader is claimed reader by reader: look further for free chats
+        int target = starved ? batch * CLAIM_AHEAD_MAX : batch;
+        if (claiming || claimed.size() >= target) return NEVER;
         if (now - nextClaimAt < 0) return nextClaimAt;
         claiming = true;
         db(outbox.claim(owner, lease, batch).collectList()).subscribe(
                 list -> hop(() -> {
                     claiming = false;
-                    for (Outgoing o : list) claimed.put(o.id(), new Entry(o, now));
+                    for (Outgoing o : list) {
+                        if (inHand.add(o.id())) claimed.put(o.id(), new Entry(o, now));
+                    }
                     if (list.size() < batch) nextClaimAt = now() + idlePoll; // the outbox is empty for now
                 }),
                 e -> hop(() -> {
@@ -308,6 +317,7 @@ public final class DeliverySender {
             Entry e = it.next();
             if (unreachableSince(e)) { // its row was dropped with the reader's others
                 it.remove();
+                inHand.remove(e.o.id());
                 continue;
             }
             if (chatsInHand.contains(e.chat())) continue;
@@ -320,6 +330,7 @@ public final class DeliverySender {
             chatsInHand.add(e.chat());
             group.add(e);
         }
+        starved = group.size() < size;
         if (group.isEmpty()) return blockedUntil;
         marking = true;
         Long[] ids = group.stream().map(e -> e.o.id()).toArray(Long[]::new);
@@ -330,8 +341,9 @@ public final class DeliverySender {
                     for (Entry e : group) {
                         if (ours.contains(e.o.id())) {
                             prepare(e);
-                        } else {
-                            chatsInHand.remove(e.chat()); // taken over or dropped meanwhile: not ours to send
+                        } else { // taken over or dropped meanwhile: not ours to send
+                            chatsInHand.remove(e.chat());
+                            inHand.remove(e.o.id());
                         }
                     }
                 }),
@@ -433,6 +445,7 @@ public final class DeliverySender {
             breakerFailure();
             requeued.incrementAndGet();
             chatsInHand.remove(e.chat());
+            inHand.remove(e.o.id());
             db(outbox.requeue(e.o.id(), Duration.ofSeconds(30L * e.o.attempts()))).subscribe(x -> { },
                     x -> log.warn("delivery {} left to its lease: {}", e.o.id(), x.toString()));
         } else if (err instanceof TelegramException.Unreachable) {
@@ -457,6 +470,7 @@ public final class DeliverySender {
 
     private void record(Entry e, long messageId, String error) {
         chatsInHand.remove(e.chat());
+        inHand.remove(e.o.id());
         if (outIds.isEmpty()) outcomesSince = now();
         outIds.add(e.o.id());
         outMessages.add(messageId);
@@ -504,7 +518,10 @@ public final class DeliverySender {
         if (!back.isEmpty()) {
             releasing = true;
             Long[] ids = back.stream().map(e -> e.o.id()).toArray(Long[]::new);
-            back.forEach(e -> chatsInHand.remove(e.chat()));
+            back.forEach(e -> {
+                chatsInHand.remove(e.chat());
+                inHand.remove(e.o.id());
+            });
             outbox.release(ids, owner).timeout(Duration.ofSeconds(10), timer).subscribe(
                     n -> hop(() -> {
                         releasing = false;
