@@ -423,7 +423,7 @@ public final class DeliverySender {
     private void debugDepart(Entry e) {
         try {
             java.nio.file.Files.writeString(java.nio.file.Path.of("/tmp/departs.log"), "DEPART " + e.chat() + " " + System.nanoTime()
-                    + " " + pace.rate() + " " + Thread.currentThread().getName() + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+                    + " " + pace.rate() + " " + ready.size() + " " + claimed.size() + " " + inFlight + " " + marking + " " + claiming + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         } catch (java.io.IOException x) { }
     }
 

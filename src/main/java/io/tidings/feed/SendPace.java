@@ -3,7 +3,7 @@ package io.tidings.feed;
 /**
  * When the next message may leave, for one send budget. Two rules:
  * <ul>
- *   <li>even spacing at {@value #HEADROOM} of the rate, where a send that left up to {@link #catchUp} late
+ *   <li>even spacing at {@value #HEADROOM} of the rate, where a send that left up to {@link #CATCH_UP} late
  *   lets the next ones follow sooner (timer wake-ups are always a little late; without this the achieved
  *   rate falls short of the configured one by exactly that lateness);</li>
  *   <li>a hard cap that holds whatever the network does: Telegram counts a call in some second between the
@@ -21,12 +21,12 @@ final class SendPace {
     private static final long SECOND = 1_000_000_000L;
     /** A second, and a little for the two ends' timers. */
     private static final long WINDOW = SECOND + 2_000_000L;
-    private static final long MAX_CATCH_UP = 10_000_000L;
+    /** How far the loop may run ahead of the even pace, so a late wake-up is made up (the cap bounds the burst). */
+    private static final long CATCH_UP = 25_000_000L;
     static final long NEVER = Long.MAX_VALUE;
 
     private double rate;
     private long gap;
-    private long catchUp;
     private int cap;
     /** When the next send is due at the even pace (the "theoretical arrival time" of a GCRA). */
     private long due;
@@ -46,7 +46,6 @@ final class SendPace {
     void setRate(double perSecond) {
         this.rate = perSecond;
         this.gap = (long) (SECOND / (perSecond * HEADROOM));
-        this.catchUp = Math.min(gap, MAX_CATCH_UP);
         this.cap = (int) Math.max(1, Math.min(1 << 20, Math.floor(perSecond)));
     }
 
@@ -63,7 +62,7 @@ final class SendPace {
             head = (head + 1) % answers.length;
             size--;
         }
-        long t = Math.max(due - catchUp, pausedUntil);
+        long t = Math.max(due - CATCH_UP, pausedUntil);
         int over = onTheWire + size - cap; // this many must drop out of the window first
         if (over >= 0) {
             if (over >= size) return NEVER;
