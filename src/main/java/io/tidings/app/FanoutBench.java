@@ -116,11 +116,6 @@ final class FanoutBench {
                 Runnable tally = () -> {
                     List<RecordedCall> calls = server.calls();
                     server.clearCalls();
-                    if (System.getenv("TIDINGS_DEBUG_SENDS") != null) {
-                        StringBuilder b = new StringBuilder();
-                        for (RecordedCall c : calls) b.append("ARRIVE ").append(c.chatId()).append(' ').append(c.nanoTime()).append(' ').append(c.status()).append('\n');
-                        try { Files.writeString(Path.of("/tmp/arrivals.log"), b, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND); } catch (java.io.IOException x) { }
-                    }
                     for (RecordedCall c : calls) {
                         if (!"sendMessage".equalsIgnoreCase(c.method())) continue;
                         if (c.status() == 429) statuses[1]++;

@@ -398,7 +398,6 @@ public final class DeliverySender {
     }
 
     private void fire(Entry e) {
-        if (System.getenv("TIDINGS_DEBUG_SENDS") != null) debugDepart(e);
         inFlight++;
         e.call.defaultIfEmpty(0).subscribe(
                 id -> hop(() -> {
@@ -418,13 +417,6 @@ public final class DeliverySender {
         inFlight--;
         pace.answered(now);
         chatFreeAt.put(e.chat(), now + CHAT_GAP);
-    }
-
-    private void debugDepart(Entry e) {
-        try {
-            java.nio.file.Files.writeString(java.nio.file.Path.of("/tmp/departs.log"), "DEPART " + e.chat() + " " + System.nanoTime()
-                    + " " + pace.rate() + " " + ready.size() + " " + claimed.size() + " " + inFlight + " " + marking + " " + claiming + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-        } catch (java.io.IOException x) { }
     }
 
     private void refused(Entry e, Throwable err) {
