@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tidings.TestDatabase;
 import io.tidings.feed.DeliverySender;
-import io.tidings.store.ChannelRepository;
 import io.tidings.store.Database;
 import io.tidings.store.DeliveryRepository;
-import io.tidings.store.PostRepository;
 import io.tidings.store.ReaderRepository;
 import io.tidings.telegram.CallbackData;
 import io.tidings.telegram.Messages;
@@ -18,7 +16,6 @@ import io.tidings.telegram.TelegramClientConfig;
 import io.tidings.testkit.botapi.LocalBotApiServer;
 import io.tidings.testkit.botapi.RecordedCall;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -92,13 +89,7 @@ class ThreeReplicaMailingTest {
 
     @Test
     void aMailingIsSentOnceToEveryReaderWithinTheBudgetAndADeadReplicasShareIsFinishedByTheOthers() {
-        long channel = new ChannelRepository(db).ensure("news").block(T).id();
-        long post = new PostRepository(db).insertIfAbsent(new PostRepository.NewPost(channel, 1, Instant.now(), "text",
-                "Big news", "Big news", List.of(), 100, null)).block(T).id();
-        db.sql().update("INSERT INTO readers (id, first_name, language) SELECT g, 'r' || g, 'en' FROM generate_series(1, $1) g",
-                READERS).block(T);
-        db.sql().update("INSERT INTO deliveries (reader_id, post_id, reason) SELECT g, $1, 'mailing' FROM generate_series(1, $2) g",
-                post, READERS).block(T);
+        TestDatabase.queueMailing(db, READERS);
 
         Replica victim = new Replica("victim", proxy.apiUrl());
         replicas.add(victim);

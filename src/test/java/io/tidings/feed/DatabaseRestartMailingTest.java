@@ -3,11 +3,10 @@ package io.tidings.feed;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tidings.Await;
-import io.tidings.store.ChannelRepository;
+import io.tidings.TestDatabase;
 import io.tidings.store.Database;
 import io.tidings.store.DatabaseConfig;
 import io.tidings.store.DeliveryRepository;
-import io.tidings.store.PostRepository;
 import io.tidings.store.ReaderRepository;
 import io.tidings.telegram.CallbackData;
 import io.tidings.telegram.Messages;
@@ -20,8 +19,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -77,13 +74,7 @@ class DatabaseRestartMailingTest {
 
     @Test
     void theDatabaseRestartedMidMailingLosesNothingAndRepeatsNothing() throws Exception {
-        long channel = new ChannelRepository(db).ensure("news").block(T).id();
-        long post = new PostRepository(db).insertIfAbsent(new PostRepository.NewPost(channel, 1, Instant.now(), "text",
-                "Big news", "Big news", List.of(), 100, null)).block(T).id();
-        db.sql().update("INSERT INTO readers (id, first_name, language) SELECT g, 'r' || g, 'en' FROM generate_series(1, $1) g",
-                READERS).block(T);
-        db.sql().update("INSERT INTO deliveries (reader_id, post_id, reason) SELECT g, $1, 'mailing' FROM generate_series(1, $2) g",
-                post, READERS).block(T);
+        TestDatabase.queueMailing(db, READERS);
         telegram.simulateLimits((int) RATE, true);
         // a short lease, so claims whose answer the outage swallowed come back within the test
         DeliverySender sender = new DeliverySender(new DeliveryRepository(db), new ReaderRepository(db), client,
