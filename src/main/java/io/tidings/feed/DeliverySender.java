@@ -498,30 +498,33 @@ public final class DeliverySender {
     private long winding(long now) {
         if (releasing) return NEVER;
         List<Entry> back = new ArrayList<>(claimed.values());
+        List<Entry> marked = new ArrayList<>();
         claimed.clear();
         boolean late = now - stopDeadline >= 0 || pace.pausedUntil() - stopDeadline >= 0;
         if (late) {
             for (Entry e : ready) {
                 if (e.maybeDelivered) record(e, 0, "send unfinished at shutdown");
-                else back.add(e);
+                else marked.add(e);
             }
             ready.clear();
         }
-        if (!back.isEmpty()) {
+        if (!back.isEmpty() || !marked.isEmpty()) {
             releasing = true;
             Long[] ids = back.stream().map(e -> e.o.id()).toArray(Long[]::new);
+            Long[] sending = marked.stream().map(e -> e.o.id()).toArray(Long[]::new);
+            back.addAll(marked);
             back.forEach(e -> {
                 chatsInHand.remove(e.chat());
                 inHand.remove(e.o.id());
             });
-            outbox.release(ids, owner).timeout(Duration.ofSeconds(10), timer).subscribe(
+            outbox.release(ids, sending, owner).timeout(Duration.ofSeconds(10), timer).subscribe(
                     n -> hop(() -> {
                         releasing = false;
                         log.info("stopping: {} deliveries handed back to the queue", n);
                     }),
                     e -> hop(() -> {
                         releasing = false; // their leases run out and they are taken over
-                        log.warn("stopping: {} deliveries not handed back: {}", ids.length, e.toString());
+                        log.warn("stopping: {} deliveries not handed back: {}", ids.length + sending.length, e.toString());
                     }));
         }
         return late ? stopDeadline + FINAL_WRITES : stopDeadline;

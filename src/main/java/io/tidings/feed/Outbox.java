@@ -26,8 +26,8 @@ interface Outbox {
     /** Back to the queue, due after {@code delay} (a 5xx: nothing was sent). */
     Mono<Long> requeue(long id, Duration delay);
 
-    /** Back to the queue at once: deliveries this owner holds and never handed to Telegram. */
-    Mono<Long> release(Long[] ids, String owner);
+    /** Back to the queue at once: claimed ones not marked, and marked ones never handed to Telegram. */
+    Mono<Long> release(Long[] claimed, Long[] sending, String owner);
 
     /** The reader blocked the bot (or is gone): mark them and drop their queued deliveries. */
     Mono<Long> readerUnreachable(long reader);
@@ -48,8 +48,8 @@ interface Outbox {
             @Override public Mono<Long> requeue(long id, Duration delay) {
                 return deliveries.requeue(id, delay);
             }
-            @Override public Mono<Long> release(Long[] ids, String owner) {
-                return deliveries.release(ids, owner);
+            @Override public Mono<Long> release(Long[] claimed, Long[] sending, String owner) {
+                return deliveries.release(claimed, sending, owner);
             }
             @Override public Mono<Long> readerUnreachable(long reader) {
                 return readers.markUnreachable(reader).then(deliveries.dropQueued(reader, "unreachable"));

@@ -102,24 +102,26 @@ public final class DeliveryRepository {
 
     /**
      * Moves claimed deliveries to "sending" just before their Telegram calls, extending the lease; emits the
-     * ids that are still this owner's (a row taken over or dropped meanwhile is not: do not send it). A row
-     * already "sending" under this owner counts as its own, so a retry after a lost answer changes nothing.
+     * ids that are still this owner's claims (a row taken over or dropped meanwhile is not: do not send it).
+     * Only "claimed" rows move, so each claim is handed to exactly one call of this, ever: should the answer be
+     * lost, the rows are not sent (their leases run out and they fail) rather than perhaps sent twice.
      */
     public Flux<Long> markSending(Long[] ids, String owner, Duration lease) {
         if (ids.length == 0) return Flux.empty();
         return sql.query("UPDATE deliveries SET state = 'sending', lease_until = now() + $3 * interval '1 millisecond' "
-                        + "WHERE id = ANY($1) AND state IN ('claimed', 'sending') AND lease_owner = $2 RETURNING id",
+                        + "WHERE id = ANY($1) AND state = 'claimed' AND lease_owner = $2 RETURNING id",
                 r -> r.get("id", Long.class), ids, owner, lease.toMillis());
     }
 
     /**
-     * Hands deliveries back to the queue (a stopping sender): only rows this owner holds and never gave to
-     * Telegram, which the caller vouches for.
+     * Hands deliveries back to the queue (a stopping sender): {@code claimed} rows it has not marked, and
+     * {@code sending} rows it marked but never gave to Telegram, which the caller vouches for.
      */
-    public Mono<Long> release(Long[] ids, String owner) {
-        if (ids.length == 0) return Mono.just(0L);
+    public Mono<Long> release(Long[] claimed, Long[] sending, String owner) {
+        if (claimed.length + sending.length == 0) return Mono.just(0L);
         return sql.update("UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_until = NULL "
-                + "WHERE id = ANY($1) AND lease_owner = $2 AND state IN ('claimed', 'sending')", ids, owner);
+                + "WHERE lease_owner = $3 AND (id = ANY($1) AND state = 'claimed' OR id = ANY($2) AND state = 'sending')",
+                claimed, sending, owner);
     }
 
     /** What {@link #expireLeases()} did. */

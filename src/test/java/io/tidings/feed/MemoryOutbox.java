@@ -69,7 +69,7 @@ final class MemoryOutbox implements Outbox {
         List<Long> mine = new ArrayList<>();
         for (Long id : ids) {
             Row r = rows.get(id);
-            if (r != null && owner.equals(r.owner) && (r.state.equals("claimed") || r.state.equals("sending"))) {
+            if (r != null && owner.equals(r.owner) && r.state.equals("claimed")) {
                 r.state = "sending";
                 mine.add(id);
             }
@@ -97,17 +97,21 @@ final class MemoryOutbox implements Outbox {
     }
 
     @Override
-    public synchronized Mono<Long> release(Long[] ids, String owner) {
+    public synchronized Mono<Long> release(Long[] claimed, Long[] sending, String owner) {
+        return Mono.just(release(claimed, "claimed", owner) + release(sending, "sending", owner));
+    }
+
+    private long release(Long[] ids, String state, String owner) {
         long n = 0;
         for (Long id : ids) {
             Row r = rows.get(id);
-            if (r != null && owner.equals(r.owner) && (r.state.equals("claimed") || r.state.equals("sending"))) {
+            if (r != null && owner.equals(r.owner) && r.state.equals(state)) {
                 r.state = "queued";
                 r.owner = null;
                 n++;
             }
         }
-        return Mono.just(n);
+        return n;
     }
 
     @Override
