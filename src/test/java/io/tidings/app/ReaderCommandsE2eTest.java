@@ -161,6 +161,9 @@ class ReaderCommandsE2eTest {
                 .contains("https://t.me/alphanews/6", "https://t.me/alphanews/5");
         long after = e2e.posts(ANN).size();
         assertThat(after).isBetween(before + 2, before + 3); // the first post may have been one of the three
+        E2e.settle(Duration.ofMillis(300));
+        assertThat(e2e.telegram.sentTo(ANN)).as("the posts are the whole answer")
+                .noneMatch(m -> m.text() != null && m.text().startsWith("I don’t read"));
         assertThat(ann.say("/channel alphanews").text()).isEqualTo("You have already seen the latest posts of @alphanews.");
 
         assertThat(ann.say("/add").text()).startsWith("Send /add NAME");
