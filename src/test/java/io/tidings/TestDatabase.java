@@ -1,12 +1,16 @@
 package io.tidings;
 
+import io.tidings.store.ChannelRepository;
 import io.tidings.store.Database;
 import io.tidings.store.DatabaseConfig;
+import io.tidings.store.PostRepository;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 
 /**
  * One embedded PostgreSQL for the whole test run (starting one takes seconds), migrated by the same
@@ -34,6 +38,18 @@ public final class TestDatabase {
     /** A {@code DATABASE_URL} for the shared database, so an {@code App} under test connects to it instead of starting its own. */
     public static String url() {
         return shared().url();
+    }
+
+    /** One post of one channel queued as a mailing for readers 1..{@code readers}, who are created here. */
+    public static void queueMailing(Database db, int readers) {
+        Duration t = Duration.ofSeconds(30);
+        long channel = new ChannelRepository(db).ensure("news").block(t).id();
+        long post = new PostRepository(db).insertIfAbsent(new PostRepository.NewPost(channel, 1, Instant.now(), "text",
+                "Big news", "Big news", List.of(), 100, null)).block(t).id();
+        db.sql().update("INSERT INTO readers (id, first_name, language) SELECT g, 'r' || g, 'en' FROM generate_series(1, $1) g",
+                readers).block(t);
+        db.sql().update("INSERT INTO deliveries (reader_id, post_id, reason) SELECT g, $1, 'mailing' FROM generate_series(1, $2) g",
+                post, readers).block(t);
     }
 
     /** Empties every table and restarts the sequences. */

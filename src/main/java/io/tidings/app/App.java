@@ -287,7 +287,9 @@ public final class App implements AutoCloseable {
         web.drain();
         intake.forEach(Disposable::dispose);
         if (inbox != null) quietly(() -> inbox.stop(remaining(deadline)).block(remaining(deadline).plusSeconds(5)));
-        quietly(() -> stopSending(deadline));
+        // claims nothing more, sends what it already marked "sending", hands the rest back
+        quietly(() -> sender.stop(remaining(deadline)).block(remaining(deadline).plusSeconds(10)));
+        sending.dispose();
         running.forEach(Disposable::dispose);
         quietly(() -> cluster.leave().block(Duration.ofSeconds(10)));
         cluster.close();
@@ -300,24 +302,6 @@ public final class App implements AutoCloseable {
         training.dispose();
         metrics.close();
         db.close();
-    }
-
-    /**
-     * The sender has no stop of its own yet: slow it to a crawl so it claims nothing more worth sending,
-     * wait until its counters stand still (the batch in hand is done) or the deadline, then stop it.
-     * What it still holds goes back to the queue in {@link Cluster#leave()}.
-     */
-    private void stopSending(long deadline) throws InterruptedException {
-        sender.setRate(1e-6);
-        long last = -1;
-        int still = 0;
-        while (System.nanoTime() < deadline && still < 4) {
-            long now = sender.sentCount() + sender.failedCount() + sender.rateLimitedCount();
-            still = now == last ? still + 1 : 0;
-            last = now;
-            Thread.sleep(250);
-        }
-        sending.dispose();
     }
 
     private static Duration remaining(long deadline) {

@@ -108,6 +108,7 @@ final class FanoutBench {
                 out.printf(Locale.ROOT, "planned %d deliveries in %.2f s%n", queued, planSeconds);
 
                 server.simulateLimits((int) Math.round(rate), true);
+                server.keepMessages(false); // the stand-in's own history is not the bot's memory; calls are still counted
                 server.clearCalls();
                 Map<Long, Integer> perChat = new HashMap<>();
                 long[] firstLast = {Long.MAX_VALUE, Long.MIN_VALUE};

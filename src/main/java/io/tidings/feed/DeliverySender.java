@@ -4,42 +4,59 @@ import io.tidings.store.DeliveryRepository;
 import io.tidings.store.DeliveryRepository.Outgoing;
 import io.tidings.store.ReaderRepository;
 import io.tidings.telegram.PostRenderer;
-import io.tidings.telegram.RenderedPost;
 import io.tidings.telegram.TelegramClient;
 import io.tidings.telegram.TelegramException;
 import java.time.Duration;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
+import reactor.core.publisher.MonoSink;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.util.retry.Retry;
 
 /**
- * Drains the delivery outbox into Telegram at the configured rate: claims batches under a lease (the next
- * batch is claimed while the current one sends, so the rate has no gaps), spaces sends evenly at the global
- * rate and at most one per second per chat, pauses all sending for {@code retry_after} on a 429 and retries
- * the message, stops delivering to readers who blocked the bot, retries 5xx and timeouts with backoff and
- * pauses everything when they keep coming (a circuit breaker), and records the outcome.
+ * Drains the delivery outbox into Telegram at the configured rate. One ordered loop (a single worker of the
+ * timer, so its state needs no locks) claims batches under a lease about a second ahead, marks small groups
+ * "sending" in one statement a few hundred milliseconds before their turn, hands each to Telegram when the
+ * {@link SendPace} allows and its chat had nothing for a second, and records outcomes in batches. A few
+ * statements a second, whatever the rate.
  *
- * <p>A claimed delivery becomes "sending" only just before its Telegram call, and only if the claim is still
- * this sender's; a delivery whose outcome was never recorded after that (a crash mid-send) is not sent
- * again: a duplicate message annoys a reader more than a missed one.
+ * <p>A 429 pauses all sending for {@code retry_after} and the message is retried; a reader who blocked the bot
+ * gets nothing more; 5xx and timeouts are retried with backoff and pause everything when they keep coming (a
+ * circuit breaker). A delivery whose outcome was never recorded after it became "sending" (a crash) is not sent
+ * again: a duplicate message annoys a reader more than a missed one. {@link #stop(Duration)} hands back what
+ * was never given to Telegram.
  */
 public final class DeliverySender {
 
     private static final Logger log = LoggerFactory.getLogger(DeliverySender.class);
-    private static final long PER_CHAT_GAP = Duration.ofSeconds(1).toNanos();
-    /** Between two calls to one chat, measured when they leave: a second plus what the network may shift. */
-    private static final long CHAT_GUARD = Duration.ofMillis(1050).toNanos();
+    public static final double MAX_RATE = 1000;
+    /**
+     * From the answer of one call to a chat until the next may leave: Telegram took the first somewhere before
+     * its answer, so a second from then is a second as Telegram counts it (plus a little for the two ends' timers).
+     */
+    private static final long CHAT_GAP = Duration.ofMillis(1005).toNanos();
+    /** A claimed delivery is marked "sending" when its chat is free within this. */
+    private static final long MARK_LEAD = Duration.ofMillis(300).toNanos();
+    private static final long FLUSH_EVERY = Duration.ofMillis(200).toNanos();
+    /** After a stop's deadline, how long the last outcome writes and hand-backs may take. */
+    private static final long FINAL_WRITES = Duration.ofSeconds(5).toNanos();
     private static final Duration UNREACHABLE_MEMORY = Duration.ofMinutes(30);
     /** 5xx or timeouts in a row that open the breaker. */
     private static final int BREAKER_FAILURES = 5;
@@ -47,30 +64,68 @@ public final class DeliverySender {
     private static final Duration BREAKER_MAX = Duration.ofMinutes(2);
     /** Attempts (claims) of a delivery that keeps meeting 5xx before it is given up. */
     private static final int MAX_ATTEMPTS = 5;
-    public static final double MAX_RATE = 1000;
-    /** How late a send may leave after its slot before it takes a new one. */
-    private static final long LATE = Duration.ofMillis(8).toNanos();
-    /** Sends are spaced for this share of the configured rate: timers and the network jitter a little. */
-    private static final double HEADROOM = 0.98;
+    private static final long NEVER = Long.MAX_VALUE;
+    /** At most this many claim batches in hand when the claimed deliveries are all for busy chats. */
+    private static final int CLAIM_AHEAD_MAX = 10;
 
-    private final DeliveryRepository deliveries;
-    private final ReaderRepository readers;
-    private final TelegramClient telegram;
-    private final PostRenderer renderer;
+    private enum State { NEW, RUNNING, STOPPING, STOPPED }
+
+    /** A delivery in hand: claimed, then "sending" with its prepared call. */
+    private static final class Entry {
+        final Outgoing o;
+        final long claimedAt;
+        Mono<Integer> call;
+        long notBefore;
+        int transientRetries;
+        int rateLimitedRetries;
+        boolean maybeDelivered; // a call timed out or broke: it may have reached the reader
+
+        Entry(Outgoing o, long claimedAt) {
+            this.o = o;
+            this.claimedAt = claimedAt;
+        }
+
+        long chat() {
+            return o.readerId();
+        }
+    }
+
+    private final Outbox outbox;
+    private final Courier courier;
     private final String owner;
-    private final Scheduler timer;
-    private final java.util.function.LongSupplier clock; // System.nanoTime, or the virtual scheduler's time in tests
-    private volatile long sendSlotNanos;
-    private final AtomicLong nextSendSlotNanos;
     private final Duration lease;
-    private final Duration idlePoll;
-    private final Sinks.Many<Boolean> wake = Sinks.many().multicast().onBackpressureBuffer(1, false);
-    private final AtomicLong pausedUntilNanos;
-    private final ConcurrentHashMap<Long, Long> chatFreeAtNanos = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Long, Long> chatSentAtNanos = new ConcurrentHashMap<>();
-    // readers found unreachable here, and when: deliveries claimed before that are not sent any more
-    private final ConcurrentHashMap<Long, Long> unreachableAtNanos = new ConcurrentHashMap<>();
-    private final AtomicInteger failuresInARow = new AtomicInteger();
+    private final long idlePoll;
+    private final Scheduler timer;
+    private final Scheduler.Worker loop;
+    private final LongSupplier clock;
+    private volatile double rate;
+
+    // ---- touched only on the loop ----
+    private State state = State.NEW;
+    private final SendPace pace;
+    private final LinkedHashMap<Long, Entry> claimed = new LinkedHashMap<>();
+    private final List<Entry> ready = new ArrayList<>();
+    private final Set<Long> chatsInHand = new HashSet<>(); // chats with a delivery ready or in flight
+    // every delivery in hand, wherever it is: an expired claim re-claimed after an outage is not taken twice
+    private final Set<Long> inHand = new HashSet<>();
+    private final Map<Long, Long> chatFreeAt = new HashMap<>();
+    private final Map<Long, Long> unreachableAt = new HashMap<>(); // claims older than this are not sent
+    private final List<Long> outIds = new ArrayList<>();
+    private final List<Long> outMessages = new ArrayList<>();
+    private final List<String> outErrors = new ArrayList<>();
+    private long outcomesSince;
+    private boolean claiming, marking, writing, releasing;
+    private boolean starved; // every claimed delivery is for a chat that is busy: claim further ahead
+    private long nextClaimAt, nextMarkAt, lastEviction;
+    private int inFlight;
+    private int failuresInARow;
+    private Disposable wakeTimer = Disposables.disposed();
+    private long wakeAt;
+    private boolean wakePending;
+    private final Disposable.Composite background = Disposables.composite();
+    private long stopDeadline;
+    private MonoSink<Void> stopped;
+
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong rateLimited = new AtomicLong();
@@ -79,81 +134,98 @@ public final class DeliverySender {
     public DeliverySender(DeliveryRepository deliveries, ReaderRepository readers, TelegramClient telegram,
                           PostRenderer renderer, String owner, double messagesPerSecond, Duration idlePoll) {
         this(deliveries, readers, telegram, renderer, owner, messagesPerSecond, idlePoll, Duration.ofMinutes(2),
-                Schedulers.parallel(), System::nanoTime);
+                Schedulers.parallel());
     }
 
-    /** As above, with the claim lease and the scheduler that times every wait (inject a virtual one in tests). */
+    /** As above, with the claim lease and the scheduler that times every wait. */
     public DeliverySender(DeliveryRepository deliveries, ReaderRepository readers, TelegramClient telegram,
                           PostRenderer renderer, String owner, double messagesPerSecond, Duration idlePoll,
                           Duration lease, Scheduler timer) {
-        this(deliveries, readers, telegram, renderer, owner, messagesPerSecond, idlePoll, lease, timer,
-                () -> timer.now(TimeUnit.NANOSECONDS));
+        this(Outbox.of(deliveries, readers), Courier.of(telegram, renderer), owner, messagesPerSecond, idlePoll, lease,
+                timer, System::nanoTime);
     }
 
-    private DeliverySender(DeliveryRepository deliveries, ReaderRepository readers, TelegramClient telegram,
-                           PostRenderer renderer, String owner, double messagesPerSecond, Duration idlePoll,
-                           Duration lease, Scheduler timer, java.util.function.LongSupplier clock) {
-        this.clock = clock;
-        this.deliveries = deliveries;
-        this.readers = readers;
-        this.telegram = telegram;
-        this.renderer = renderer;
+    /** Any outbox and courier, timed by {@code timer} and {@code clock} (a virtual scheduler and its clock in tests). */
+    DeliverySender(Outbox outbox, Courier courier, String owner, double messagesPerSecond, Duration idlePoll,
+                   Duration lease, Scheduler timer, LongSupplier clock) {
+        this.outbox = outbox;
+        this.courier = courier;
         this.owner = owner;
-        this.idlePoll = idlePoll;
+        this.idlePoll = idlePoll.toNanos();
         this.lease = lease;
         this.timer = timer;
-        this.nextSendSlotNanos = new AtomicLong(now());
-        this.pausedUntilNanos = new AtomicLong(now());
-        setRate(messagesPerSecond);
+        this.loop = timer.createWorker();
+        this.clock = clock;
+        checkRate(messagesPerSecond);
+        this.rate = messagesPerSecond;
+        this.pace = new SendPace(messagesPerSecond, clock.getAsLong());
     }
 
     /**
-     * Changes the global send rate at once (messages per second, up to {@value #MAX_RATE}): for a budget shared
-     * between replicas, or a paid broadcast. Sends already spaced keep their slots.
+     * Changes the send rate at once (messages per second, up to {@value #MAX_RATE}): for a budget shared
+     * between replicas, or a paid broadcast. The very next send is paced at the new rate.
      */
     public void setRate(double messagesPerSecond) {
-        if (!(messagesPerSecond > 0) || messagesPerSecond > MAX_RATE) {
-            throw new IllegalArgumentException("send rate must be in (0, " + MAX_RATE + "]: " + messagesPerSecond);
-        }
-        // one send per slot of 1/rate seconds: sends are spread evenly instead of bursting each second.
-        // (Resilience4j's AtomicRateLimiter parks the thread on contention: not allowed on Reactor's threads.)
-        this.sendSlotNanos = (long) (1_000_000_000L / (messagesPerSecond * HEADROOM));
+        checkRate(messagesPerSecond);
+        rate = messagesPerSecond;
+        hop(() -> pace.setRate(messagesPerSecond));
+    }
+
+    private static void checkRate(double r) {
+        if (!(r > 0) || r > MAX_RATE) throw new IllegalArgumentException("send rate must be in (0, " + MAX_RATE + "]: " + r);
     }
 
     public double rate() {
-        return 1e9 / sendSlotNanos / HEADROOM;
-    }
-
-    /** Claimed deliveries in flight: enough to keep the rate while each call takes up to about two seconds. */
-    private int concurrency() {
-        return (int) Math.max(4, Math.min(512, rate() * 2));
+        return rate;
     }
 
     /** Asks the sender to look at the outbox now instead of at its next poll. */
     public void wake() {
-        wake.tryEmitNext(Boolean.TRUE); // a full buffer means a wake-up is already pending
+        hop(() -> nextClaimAt = now());
     }
 
-    /** Starts the send loop and the lease keeper (a dead worker's claims are taken over); dispose to stop both. */
+    /**
+     * Starts claiming and sending, and the lease keeper (a dead worker's claims are taken over). Disposing it is
+     * a crash as far as the outbox can tell: claims expire and are taken over; see {@link #stop} for a clean end.
+     */
     public Disposable start() {
-        Disposable sending = Flux.merge(Flux.interval(Duration.ZERO, idlePoll, timer).map(t -> Boolean.TRUE), wake.asFlux())
-                .onBackpressureLatest()
-                .concatMap(t -> drain().onErrorResume(e -> {
-                    log.warn("outbox drain failed, will retry: {}", e.toString());
-                    return Mono.empty();
-                }), 1)
-                .subscribe();
         Duration every = lease.dividedBy(4).compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : lease.dividedBy(4);
-        Disposable leases = Flux.interval(every, every, timer)
+        background.add(Flux.interval(every, every, timer)
                 .onBackpressureDrop()
                 .concatMap(t -> expireLeases().onErrorResume(e -> Mono.empty()), 1)
-                .subscribe();
-        return Disposables.composite(sending, leases);
+                .subscribe());
+        hop(() -> {
+            if (state == State.NEW) state = State.RUNNING;
+        });
+        return () -> hop(this::halt);
+    }
+
+    /**
+     * Graceful stop: claims nothing more, gives the deliveries claimed but not yet started back to the queue at
+     * once, sends what was already marked "sending" until {@code deadline}, then hands back whatever was never
+     * given to Telegram and records every outcome known. Calls still on the wire at the deadline are left as
+     * they are (their rows stay "sending": never repeated). Completes when done.
+     */
+    public Mono<Void> stop(Duration deadline) {
+        return Mono.create(sink -> {
+            boolean looping = hop(() -> {
+                if (state == State.STOPPED || state == State.NEW) {
+                    halt();
+                    sink.success();
+                    return;
+                }
+                state = State.STOPPING;
+                stopped = sink;
+                stopDeadline = now() + deadline.toNanos();
+                wakeAt(stopDeadline);
+            });
+            if (!looping) sink.success();
+        });
     }
 
     /** Re-queues expired claims and fails expired sends (see the class comment); wakes the sender if any came back. */
     public Mono<DeliveryRepository.Expired> expireLeases() {
-        return deliveries.expireLeases().doOnNext(x -> {
+        return outbox.expireLeases().doOnNext(x -> {
             if (x.requeued() > 0 || x.failed() > 0) {
                 log.info("leases expired: {} claimed deliveries re-queued, {} in-flight sends given up", x.requeued(), x.failed());
             }
@@ -161,198 +233,378 @@ public final class DeliverySender {
         });
     }
 
-    /** Sends everything due now; completes when the outbox has nothing due. */
-    public Mono<Void> drain() {
-        return Mono.defer(() -> {
-            int batch = concurrency();
-            return Mono.defer(() -> {
-                        evictIdleChats();
-                        long claimedAt = now();
-                        return deliveries.claim(owner, lease, batch).map(o -> new Claimed(o, claimedAt)).collectList();
-                    })
-                    .repeat()
-                    .takeWhile(list -> !list.isEmpty())
-                    // one batch claimed ahead while this one sends: no gap between batches
-                    .concatMapIterable(list -> list, 1)
-                    .flatMap(c -> send(c.outgoing(), c.claimedAt()), batch)
-                    .then();
-        });
-    }
+    // ---- the loop -------------------------------------------------------------------------------------
 
-    private record Claimed(Outgoing outgoing, long claimedAt) {}
-
-    private Mono<Void> send(Outgoing o, long claimedAt) {
-        return Mono.defer(() -> waitForPause()
-                        .then(Mono.defer(() -> Mono.delay(chatDelay(o.readerId()), timer))))
-                .then(Mono.defer(() -> foundUnreachableSince(o.readerId(), claimedAt)
-                        // claimed together with the delivery that found the reader gone: waiting for its slot,
-                        // it missed dropQueued; sending it would only earn another 403
-                        ? Mono.error(new ReaderGone())
-                        : db(deliveries.markSending(o.id(), owner, lease))))
-                .flatMap(mine -> mine == 0 ? Mono.<Void>empty() // taken over or dropped meanwhile: not ours to send
-                        : telegramCall(o).then())
-                .onErrorResume(ReaderGone.class, e -> {
-                    failed.incrementAndGet();
-                    return db(deliveries.markFailed(o.id(), "unreachable")).then();
-                })
-                .onErrorResume(e -> {
-                    // the database stayed away: the row keeps its lease and is taken over when it expires
-                    log.warn("delivery {} left to its lease: {}", o.id(), e.toString());
-                    return Mono.empty();
-                });
-    }
-
-    private Mono<Void> telegramCall(Outgoing o) {
-        // rendered once: a retry resumes after the parts already sent (an album is not sent twice)
-        RenderedPost parts = renderer.renderPost(o.readerId(), o.language(), o.post());
-        // the slot is taken right before the call (and again for each retry), so nothing sits between them.
-        // An album's lead part shares the slot of its button message: albums are rare, the pacing is per delivery.
-        return sendSlot(o.readerId(), 0).then(Mono.defer(() -> parts.send(telegram)))
-                .retryWhen(Retry.from(signals -> signals.concatMap(rs -> {
-                    Throwable e = rs.failure();
-                    if (e instanceof TelegramException.RetryAfter ra && rs.totalRetries() < 10) {
-                        rateLimited.incrementAndGet();
-                        pauseFor(ra.retryAfter(), "Telegram asked to slow down");
-                        return Mono.just(rs.totalRetries()); // the next slot comes after the pause
-                    }
-                    if (e instanceof TelegramException.Transient && rs.totalRetries() < 3) {
-                        breakerFailure();
-                        return Mono.delay(Duration.ofMillis(500L << rs.totalRetries()), timer).thenReturn(rs.totalRetries());
-                    }
-                    return Mono.error(e);
-                })))
-                .flatMap(response -> {
-                    sent.incrementAndGet();
-                    failuresInARow.set(0);
-                    return db(deliveries.markSent(o.id(), response.message() == null ? 0 : response.message().messageId()));
-                })
-                .onErrorResume(e -> e instanceof TelegramException.Unreachable, e -> {
-                    failed.incrementAndGet();
-                    unreachableAtNanos.merge(o.readerId(), now(), Math::max);
-                    log.info("reader {} cannot be reached ({}): stopping deliveries to them", o.readerId(), e.getMessage());
-                    return db(readers.markUnreachable(o.readerId()))
-                            .then(db(deliveries.markFailed(o.id(), "unreachable")))
-                            .then(db(deliveries.dropQueued(o.readerId(), "unreachable")));
-                })
-                .onErrorResume(e -> e instanceof TelegramException.Transient, e -> {
-                    breakerFailure();
-                    if (o.attempts() < MAX_ATTEMPTS) {
-                        // Telegram answered 5xx (nothing was sent) or did not answer: try again later, behind the others
-                        requeued.incrementAndGet();
-                        return db(deliveries.requeue(o.id(), Duration.ofSeconds(30L * o.attempts())));
-                    }
-                    failed.incrementAndGet();
-                    log.warn("delivery {} failed after {} attempts: {}", o.id(), o.attempts(), e.toString());
-                    return db(deliveries.markFailed(o.id(), abbreviate(e.toString())));
-                })
-                .onErrorResume(e -> !(e instanceof DatabaseAway), e -> {
-                    failed.incrementAndGet();
-                    if (e instanceof TelegramException) log.warn("delivery {} failed: {}", o.id(), e.toString());
-                    else log.warn("delivery {} failed unexpectedly", o.id(), e); // a bug: show where
-                    return db(deliveries.markFailed(o.id(), abbreviate(e.toString())));
-                })
-                .then();
-    }
-
-    /** A database write that must not be lost to a short outage: retried with backoff for about a minute. */
-    private Mono<Long> db(Mono<Long> write) {
-        return write.retryWhen(Retry.backoff(12, Duration.ofMillis(200)).maxBackoff(Duration.ofSeconds(8))
-                .scheduler(timer)
-                .filter(e -> !(e instanceof TelegramException))
-                .doBeforeRetry(rs -> log.warn("database write failed, retrying: {}", rs.failure().toString()))
-                .onRetryExhaustedThrow((spec, rs) -> new DatabaseAway(rs.failure())));
-    }
-
-    /** A database write that failed for about a minute: the delivery is left to its lease. */
-    private static final class DatabaseAway extends RuntimeException {
-        DatabaseAway(Throwable cause) {
-            super("database unavailable: " + cause, cause, false, false);
+    /** Runs {@code r} on the loop, then looks what is due. Ignored once the loop is gone. */
+    private boolean hop(Runnable r) {
+        try {
+            loop.schedule(() -> {
+                r.run();
+                pump();
+            });
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false; // stopped: nothing to do any more
         }
     }
 
+    private void wakeAt(long at) {
+        if (wakePending && wakeAt - at <= 0) return;
+        wakeTimer.dispose();
+        wakeAt = at;
+        wakePending = true;
+        try {
+            wakeTimer = loop.schedule(() -> {
+                wakePending = false;
+                pump();
+            }, Math.max(0, at - now()), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            wakePending = false;
+        }
+    }
+
+    private void pump() {
+        if (state == State.STOPPED || state == State.NEW) return;
+        long now = now();
+        if (now - lastEviction > 1_000_000_000L) evictIdleChats(now);
+        long next = NEVER;
+        if (state == State.RUNNING) {
+            next = Math.min(next, claimIfLow(now));
+            next = Math.min(next, markIfLow(now));
+        } else {
+            next = Math.min(next, winding(now));
+        }
+        next = Math.min(next, sendDue(now));
+        next = Math.min(next, flushIfDue(now));
+        if (state == State.STOPPING && finished(now)) {
+            halt();
+            return;
+        }
+        if (next != NEVER) wakeAt(next);
+    }
+
+    private long claimIfLow(long now) {
+        int batch = claimBatch();
+        // a mailing of several posts per reader is claimed reader by reader: look further for free chats
+        int target = starved ? batch * CLAIM_AHEAD_MAX : batch;
+        if (claiming || claimed.size() >= target) return NEVER;
+        if (now - nextClaimAt < 0) return nextClaimAt;
+        claiming = true;
+        db(outbox.claim(owner, lease, batch).collectList()).subscribe(
+                list -> hop(() -> {
+                    claiming = false;
+                    for (Outgoing o : list) {
+                        if (inHand.add(o.id())) claimed.put(o.id(), new Entry(o, now));
+                    }
+                    if (list.size() < batch) nextClaimAt = now() + idlePoll; // the outbox is empty for now
+                }),
+                e -> hop(() -> {
+                    claiming = false;
+                    nextClaimAt = now() + idlePoll;
+                    log.warn("claiming deliveries failed, will retry: {}", e.toString());
+                }));
+        return NEVER;
+    }
+
+    /** Marks the next group of claimed deliveries "sending" when few are ready; returns when a busy chat frees. */
+    private long markIfLow(long now) {
+        if (marking || ready.size() >= readyLow()) return NEVER; // woken when it changes
+        if (now - nextMarkAt < 0) return nextMarkAt;
+        List<Entry> group = new ArrayList<>();
+        long blockedUntil = NEVER;
+        int size = groupSize();
+        for (Iterator<Entry> it = claimed.values().iterator(); it.hasNext() && group.size() < size; ) {
+            Entry e = it.next();
+            if (unreachableSince(e)) { // its row was dropped with the reader's others
+                it.remove();
+                inHand.remove(e.o.id());
+                continue;
+            }
+            if (chatsInHand.contains(e.chat())) continue;
+            long free = chatFreeAt.getOrDefault(e.chat(), now);
+            if (free - now > MARK_LEAD) {
+                blockedUntil = Math.min(blockedUntil, free - MARK_LEAD);
+                continue;
+            }
+            it.remove();
+            chatsInHand.add(e.chat());
+            group.add(e);
+        }
+        starved = group.size() < size;
+        if (group.isEmpty()) return blockedUntil;
+        marking = true;
+        Long[] ids = group.stream().map(e -> e.o.id()).toArray(Long[]::new);
+        db(outbox.markSending(ids, owner, lease).collectList()).subscribe(
+                mine -> hop(() -> {
+                    marking = false;
+                    Set<Long> ours = new HashSet<>(mine);
+                    for (Entry e : group) {
+                        if (ours.contains(e.o.id())) {
+                            prepare(e);
+                        } else { // taken over or dropped meanwhile: not ours to send
+                            chatsInHand.remove(e.chat());
+                            inHand.remove(e.o.id());
+                        }
+                    }
+                }),
+                err -> hop(() -> {
+                    marking = false;
+                    nextMarkAt = now() + idlePoll;
+                    log.warn("marking deliveries as sending failed, will retry: {}", err.toString());
+                    for (Entry e : group) {
+                        chatsInHand.remove(e.chat());
+                        claimed.putIfAbsent(e.o.id(), e);
+                    }
+                }));
+        return blockedUntil;
+    }
+
+    private void prepare(Entry e) {
+        try {
+            e.call = courier.prepare(e.o);
+            ready.add(e);
+        } catch (RuntimeException x) { // a bug in rendering: give this one up, not the loop
+            log.warn("delivery {} could not be rendered", e.o.id(), x);
+            finish(e, 0, abbreviate(x.toString()));
+        }
+    }
+
+    /** Hands ready deliveries to Telegram while the pace allows; returns when to look again. */
+    private long sendDue(long now) {
+        while (!ready.isEmpty()) {
+            long allowed = pace.nextAllowed(now);
+            if (allowed == SendPace.NEVER) return NEVER; // woken by the next answer
+            if (allowed - now > 0) return allowed;
+            long earliest = NEVER;
+            Entry pick = null;
+            for (Entry e : ready) {
+                long at = Math.max(e.notBefore, chatFreeAt.getOrDefault(e.chat(), now));
+                if (at - now <= 0) {
+                    pick = e;
+                    break;
+                }
+                earliest = Math.min(earliest, at);
+            }
+            if (pick == null) return earliest;
+            ready.remove(pick);
+            if (unreachableSince(pick)) { // marked before its reader was found gone: another 403 is all it would earn
+                finish(pick, 0, "unreachable");
+                continue;
+            }
+            pace.sent(now);
+            fire(pick);
+        }
+        return NEVER;
+    }
+
+    private void fire(Entry e) {
+        inFlight++;
+        e.call.defaultIfEmpty(0).subscribe(
+                id -> hop(() -> {
+                    answered(e);
+                    sent.incrementAndGet();
+                    failuresInARow = 0;
+                    finish(e, id, "");
+                }),
+                err -> hop(() -> {
+                    answered(e);
+                    refused(e, err);
+                }));
+    }
+
+    private void answered(Entry e) {
+        long now = now();
+        inFlight--;
+        pace.answered(now);
+        chatFreeAt.put(e.chat(), now + CHAT_GAP);
+    }
+
+    private void refused(Entry e, Throwable err) {
+        long now = now();
+        if (err instanceof TelegramException.RetryAfter ra && e.rateLimitedRetries < 10) {
+            e.rateLimitedRetries++;
+            rateLimited.incrementAndGet();
+            pauseFor(ra.retryAfter(), "Telegram asked to slow down");
+            ready.add(0, e); // first after the pause
+        } else if (err instanceof TelegramException.Transient t && e.transientRetries < 3) {
+            breakerFailure();
+            e.maybeDelivered |= t.errorCode() == 0;
+            e.notBefore = now + Duration.ofMillis(500L << e.transientRetries).toNanos();
+            e.transientRetries++;
+            ready.add(e);
+        } else if (err instanceof TelegramException.Transient && e.o.attempts() < MAX_ATTEMPTS) {
+            // Telegram answered 5xx (nothing was sent) or did not answer: try again later, behind the others
+            breakerFailure();
+            requeued.incrementAndGet();
+            chatsInHand.remove(e.chat());
+            inHand.remove(e.o.id());
+            db(outbox.requeue(e.o.id(), Duration.ofSeconds(30L * e.o.attempts()))).subscribe(x -> { },
+                    x -> log.warn("delivery {} left to its lease: {}", e.o.id(), x.toString()));
+        } else if (err instanceof TelegramException.Unreachable) {
+            failed.incrementAndGet();
+            unreachableAt.merge(e.chat(), now, Math::max);
+            log.info("reader {} cannot be reached ({}): stopping deliveries to them", e.chat(), err.getMessage());
+            record(e, 0, "unreachable");
+            db(outbox.readerUnreachable(e.chat())).subscribe(x -> { },
+                    x -> log.warn("reader {} not marked unreachable: {}", e.chat(), x.toString()));
+        } else {
+            failed.incrementAndGet();
+            if (err instanceof TelegramException) log.warn("delivery {} failed: {}", e.o.id(), err.toString());
+            else log.warn("delivery {} failed unexpectedly", e.o.id(), err); // a bug: show where
+            record(e, 0, abbreviate(err.toString()));
+        }
+    }
+
+    private void finish(Entry e, long messageId, String error) {
+        if (!error.isEmpty()) failed.incrementAndGet();
+        record(e, messageId, error);
+    }
+
+    private void record(Entry e, long messageId, String error) {
+        chatsInHand.remove(e.chat());
+        inHand.remove(e.o.id());
+        if (outIds.isEmpty()) outcomesSince = now();
+        outIds.add(e.o.id());
+        outMessages.add(messageId);
+        outErrors.add(error);
+    }
+
+    /** Writes the recorded outcomes in one statement when enough piled up, or a little while after the first. */
+    private long flushIfDue(long now) {
+        if (writing || outIds.isEmpty()) return NEVER;
+        if (state == State.RUNNING && outIds.size() < flushRows() && now - outcomesSince < FLUSH_EVERY) {
+            return outcomesSince + FLUSH_EVERY;
+        }
+        writing = true;
+        Long[] ids = outIds.toArray(Long[]::new);
+        Long[] messages = outMessages.toArray(Long[]::new);
+        String[] errors = outErrors.toArray(String[]::new);
+        outIds.clear();
+        outMessages.clear();
+        outErrors.clear();
+        db(outbox.record(ids, messages, errors)).subscribe(
+                n -> hop(() -> writing = false),
+                e -> hop(() -> {
+                    // the rows stay "sending" under a lease: never re-sent, whatever happens to this process
+                    writing = false;
+                    log.warn("outcomes of {} deliveries not recorded: {}", ids.length, e.toString());
+                }));
+        return NEVER;
+    }
+
+    // ---- stopping -------------------------------------------------------------------------------------
+
+    /** While stopping: hand back what was claimed, and at the deadline what is ready but never sent. */
+    private long winding(long now) {
+        if (releasing) return NEVER;
+        List<Entry> back = new ArrayList<>(claimed.values());
+        List<Entry> marked = new ArrayList<>();
+        claimed.clear();
+        boolean late = now - stopDeadline >= 0 || pace.pausedUntil() - stopDeadline >= 0;
+        if (late) {
+            for (Entry e : ready) {
+                if (e.maybeDelivered) record(e, 0, "send unfinished at shutdown");
+                else marked.add(e);
+            }
+            ready.clear();
+        }
+        if (!back.isEmpty() || !marked.isEmpty()) {
+            releasing = true;
+            Long[] ids = back.stream().map(e -> e.o.id()).toArray(Long[]::new);
+            Long[] sending = marked.stream().map(e -> e.o.id()).toArray(Long[]::new);
+            back.addAll(marked);
+            back.forEach(e -> {
+                chatsInHand.remove(e.chat());
+                inHand.remove(e.o.id());
+            });
+            outbox.release(ids, sending, owner).timeout(Duration.ofSeconds(10), timer).subscribe(
+                    n -> hop(() -> {
+                        releasing = false;
+                        log.info("stopping: {} deliveries handed back to the queue", n);
+                    }),
+                    e -> hop(() -> {
+                        releasing = false; // their leases run out and they are taken over
+                        log.warn("stopping: {} deliveries not handed back: {}", ids.length + sending.length, e.toString());
+                    }));
+        }
+        return late ? stopDeadline + FINAL_WRITES : stopDeadline;
+    }
+
+    /**
+     * Before the deadline: everything sent and recorded. After it: what is known recorded and the rest handed
+     * back, calls on the wire left alone; the last writes get a few seconds more.
+     */
+    private boolean finished(long now) {
+        boolean written = claimed.isEmpty() && ready.isEmpty() && !releasing && !writing && outIds.isEmpty();
+        if (now - stopDeadline < 0) return written && !claiming && !marking && inFlight == 0;
+        return written || now - stopDeadline >= FINAL_WRITES;
+    }
+
+    private void halt() {
+        state = State.STOPPED;
+        wakeTimer.dispose();
+        background.dispose();
+        loop.dispose();
+        if (stopped != null) {
+            if (inFlight > 0) log.info("stopped with {} calls still on the wire (their deliveries are not repeated)", inFlight);
+            stopped.success();
+        }
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------
+
+    /** Claimed a second ahead (at least 8, at most 1000), so the rate has no gaps between claims. */
+    private int claimBatch() {
+        return (int) Math.max(8, Math.min(1000, Math.ceil(pace.rate())));
+    }
+
+    /** Deliveries kept "sending" ahead of their turn: a quarter second's worth (lost, not repeated, on a crash). */
+    private int readyLow() {
+        return (int) Math.max(2, Math.ceil(pace.rate() / 4));
+    }
+
+    private int groupSize() {
+        return (int) Math.max(1, Math.min(200, Math.ceil(pace.rate() / 10)));
+    }
+
+    private int flushRows() {
+        return (int) Math.max(50, Math.ceil(pace.rate() / 5));
+    }
+
+    /** A database call that must not be lost to a short outage: retried with backoff for about a minute. */
+    private <T> Mono<T> db(Mono<T> call) {
+        return call.retryWhen(Retry.backoff(12, Duration.ofMillis(200)).maxBackoff(Duration.ofSeconds(8))
+                .scheduler(timer)
+                .doBeforeRetry(rs -> log.warn("database call failed, retrying: {}", rs.failure().toString())));
+    }
+
     private void breakerFailure() {
-        int n = failuresInARow.incrementAndGet();
+        int n = ++failuresInARow;
         if (n >= BREAKER_FAILURES) {
             long factor = Math.min(1L << Math.min(10, n - BREAKER_FAILURES), BREAKER_MAX.dividedBy(BREAKER_MIN));
             pauseFor(BREAKER_MIN.multipliedBy(factor), n + " server errors or timeouts in a row");
         }
     }
 
-    private Mono<Void> waitForPause() {
-        long wait = pausedUntilNanos.get() - now();
-        return wait > 0 ? Mono.delay(Duration.ofNanos(wait), timer).then() : Mono.empty();
-    }
-
     private void pauseFor(Duration d, String why) {
         long until = now() + d.toNanos();
-        long before = pausedUntilNanos.getAndAccumulate(until, Math::max);
-        if (until > before) log.warn("{}: all sending paused for {} ms", why, d.toMillis());
+        if (until - pace.pausedUntil() > 0) log.warn("{}: all sending paused for {} ms", why, d.toMillis());
+        pace.pauseUntil(until);
     }
 
-    /**
-     * Waits for a send slot of its own. A slot missed by more than {@link #LATE} (a pause came, or the thread
-     * was late) is given up for a new one rather than used late, so sends never bunch up: any second holds at
-     * most the rate's worth of them.
-     */
-    private Mono<Void> sendSlot(long chat, int tries) {
-        return Mono.defer(() -> {
-            long slot = reserveSlot();
-            long wait = slot - now();
-            return (wait > 0 ? Mono.delay(Duration.ofNanos(wait), timer).then() : Mono.<Void>empty())
-                    .then(Mono.defer(() -> {
-                        long now = now();
-                        if (pausedUntilNanos.get() - now > 0) return waitForPause().then(sendSlot(chat, tries + 1));
-                        if (now - slot > LATE && tries < 5) return sendSlot(chat, tries + 1);
-                        // the chat's last message really left at least a second ago, or wait and take a new slot
-                        long[] chatWait = {0};
-                        chatSentAtNanos.compute(chat, (k, last) -> {
-                            if (last == null || now - last >= CHAT_GUARD) return now;
-                            chatWait[0] = last + CHAT_GUARD - now;
-                            return last;
-                        });
-                        return chatWait[0] > 0
-                                ? Mono.delay(Duration.ofNanos(chatWait[0]), timer).then(sendSlot(chat, tries + 1))
-                                : Mono.<Void>empty();
-                    }));
-        });
+    private void evictIdleChats(long now) {
+        lastEviction = now;
+        chatFreeAt.values().removeIf(free -> free - now < 0);
+        unreachableAt.values().removeIf(at -> now - at > UNREACHABLE_MEMORY.toNanos());
     }
 
-    /** Reserves the next free send slot (lock-free); never before the end of a pause. */
-    private long reserveSlot() {
-        long now = Math.max(now(), pausedUntilNanos.get());
-        long gap = sendSlotNanos;
-        return nextSendSlotNanos.getAndUpdate(f -> Math.max(now, f) + gap);
-    }
-
-    /** Reserves the chat's next free second and returns how long to wait for it. */
-    private Duration chatDelay(long chat) {
-        long now = now();
-        long slot = chatFreeAtNanos.compute(chat, (k, free) -> Math.max(now, free == null ? now : free) + PER_CHAT_GAP);
-        long start = slot - PER_CHAT_GAP;
-        return Duration.ofNanos(Math.max(0, start - now));
-    }
-
-    private void evictIdleChats() {
-        long now = now();
-        chatFreeAtNanos.values().removeIf(free -> free < now);
-        chatSentAtNanos.values().removeIf(at -> now - at > CHAT_GUARD);
-        unreachableAtNanos.values().removeIf(at -> now - at > UNREACHABLE_MEMORY.toNanos());
-    }
-
-    private boolean foundUnreachableSince(long reader, long claimedAt) {
-        Long at = unreachableAtNanos.get(reader);
-        return at != null && at - claimedAt > 0;
+    private boolean unreachableSince(Entry e) {
+        Long at = unreachableAt.get(e.chat());
+        return at != null && at - e.claimedAt > 0;
     }
 
     private long now() {
         return clock.getAsLong();
-    }
-
-    /** A claimed delivery to a reader found unreachable after the claim: not sent. */
-    private static final class ReaderGone extends RuntimeException {
-        ReaderGone() {
-            super("reader found unreachable after the claim", null, false, false);
-        }
     }
 
     private static String abbreviate(String s) {

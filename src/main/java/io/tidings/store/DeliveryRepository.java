@@ -65,13 +65,21 @@ public final class DeliveryRepository {
     }
 
     public Mono<Long> markSent(long id, long telegramMessageId) {
-        return sql.update("UPDATE deliveries SET state = 'sent', sent_at = now(), telegram_message_id = $2, "
-                + "lease_owner = NULL, lease_until = NULL WHERE id = $1", id, telegramMessageId);
+        return recordOutcomes(new Long[] {id}, new Long[] {telegramMessageId}, new String[] {""});
     }
 
-    public Mono<Long> markFailed(long id, String error) {
-        return sql.update("UPDATE deliveries SET state = 'failed', error = $2, lease_owner = NULL, lease_until = NULL "
-                + "WHERE id = $1", id, error);
+    /**
+     * Records many outcomes in one statement: an empty {@code errors[i]} means sent with message id
+     * {@code messageIds[i]}, anything else failed with that reason.
+     */
+    public Mono<Long> recordOutcomes(Long[] ids, Long[] messageIds, String[] errors) {
+        if (ids.length == 0) return Mono.just(0L);
+        return sql.update("UPDATE deliveries d SET state = CASE WHEN t.e = '' THEN 'sent' ELSE 'failed' END, "
+                        + "sent_at = CASE WHEN t.e = '' THEN now() ELSE d.sent_at END, "
+                        + "telegram_message_id = CASE WHEN t.e = '' THEN t.m ELSE d.telegram_message_id END, "
+                        + "error = NULLIF(t.e, ''), lease_owner = NULL, lease_until = NULL "
+                        + "FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS t(id, m, e) WHERE d.id = t.id",
+                ids, messageIds, errors);
     }
 
     /** Puts a claimed delivery back in the queue, due after {@code delay}. */
@@ -93,12 +101,27 @@ public final class DeliveryRepository {
     }
 
     /**
-     * Moves a claimed delivery to "sending" just before the Telegram call, extending the lease. Emits 1
-     * when it is still this owner's claim, 0 when it was taken over or dropped meanwhile: then do not send.
+     * Moves claimed deliveries to "sending" just before their Telegram calls, extending the lease; emits the
+     * ids that are still this owner's claims (a row taken over or dropped meanwhile is not: do not send it).
+     * Only "claimed" rows move, so each claim is handed to exactly one call of this, ever: should the answer be
+     * lost, the rows are not sent (their leases run out and they fail) rather than perhaps sent twice.
      */
-    public Mono<Long> markSending(long id, String owner, Duration lease) {
-        return sql.update("UPDATE deliveries SET state = 'sending', lease_until = now() + $3 * interval '1 millisecond' "
-                + "WHERE id = $1 AND state = 'claimed' AND lease_owner = $2", id, owner, lease.toMillis());
+    public Flux<Long> markSending(Long[] ids, String owner, Duration lease) {
+        if (ids.length == 0) return Flux.empty();
+        return sql.query("UPDATE deliveries SET state = 'sending', lease_until = now() + $3 * interval '1 millisecond' "
+                        + "WHERE id = ANY($1) AND state = 'claimed' AND lease_owner = $2 RETURNING id",
+                r -> r.get("id", Long.class), ids, owner, lease.toMillis());
+    }
+
+    /**
+     * Hands deliveries back to the queue (a stopping sender): {@code claimed} rows it has not marked, and
+     * {@code sending} rows it marked but never gave to Telegram, which the caller vouches for.
+     */
+    public Mono<Long> release(Long[] claimed, Long[] sending, String owner) {
+        if (claimed.length + sending.length == 0) return Mono.just(0L);
+        return sql.update("UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_until = NULL "
+                + "WHERE lease_owner = $3 AND (id = ANY($1) AND state = 'claimed' OR id = ANY($2) AND state = 'sending')",
+                claimed, sending, owner);
     }
 
     /** What {@link #expireLeases()} did. */

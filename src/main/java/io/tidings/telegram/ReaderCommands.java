@@ -123,9 +123,13 @@ final class ReaderCommands {
         Optional<String> name = ChannelNames.normalize(args.split("\\s+")[0]);
         if (name.isEmpty()) return reply(ctx, msg(ctx, "channel.invalid"));
         String n = name.get();
+        // an unknown channel is told apart before the work, whose success is empty (no reply: the posts are the answer)
         return deps.channels().findByUsername(n)
                 .filter(c -> "active".equals(c.status()))
-                .flatMap(c -> latest(c).collectList().flatMap(posts -> {
+                .map(Optional::of)
+                .defaultIfEmpty(Optional.empty())
+                .flatMap(found -> found.isEmpty() ? reply(ctx, deps.messages().get(ctx.lang(), "channel.unknown", n))
+                        : latest(found.get()).collectList().flatMap(posts -> {
                     if (posts.isEmpty()) return reply(ctx, deps.messages().get(ctx.lang(), "channel.empty", n));
                     // through the outbox, like every post: sent at the chat's pace and never again by the feed
                     return Flux.fromIterable(posts)
@@ -136,9 +140,7 @@ final class ReaderCommands {
                                 deps.wakeSender().run();
                                 return Mono.empty();
                             });
-                }).thenReturn(true)) // the answers above complete empty: only a missing channel may reach switchIfEmpty
-                .switchIfEmpty(Mono.defer(() -> reply(ctx, deps.messages().get(ctx.lang(), "channel.unknown", n)).thenReturn(false)))
-                .then();
+                }));
     }
 
     /** The channel's newest stored posts, oldest of them first (the order the channel published them). */

@@ -9,6 +9,7 @@ import com.pengrad.telegrambot.response.BaseResponse;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
 import reactor.core.publisher.Flux;
@@ -38,6 +39,9 @@ public final class TelegramClient implements AutoCloseable {
         dispatcher.setMaxRequestsPerHost(config.maxRequestsPerHost());
         this.http = new OkHttpClient.Builder()
                 .dispatcher(dispatcher)
+                // OkHttp keeps 5 idle connections by default: at hundreds of sends a second the rest would be
+                // opened and closed again for every call, and a fresh connection arrives late (then early ones bunch)
+                .connectionPool(new ConnectionPool(config.maxRequestsPerHost(), 5, TimeUnit.MINUTES))
                 .connectTimeout(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .readTimeout(config.readTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .writeTimeout(config.writeTimeout().toMillis(), TimeUnit.MILLISECONDS)

@@ -74,7 +74,7 @@ final class E2e implements AutoCloseable {
         Config config = Config.fromEnv(all)
                 .withTelegram(TOKEN, telegram.apiUrl())
                 .withChannels(channels.baseUrl(), names)
-                .withTuning(dir, 0, 200, 3, Integer.MAX_VALUE);
+                .withTuning(dir, 0, Double.parseDouble(all.getOrDefault("SEND_RATE", "200")), 3, Integer.MAX_VALUE);
         app = App.start(config, App.Loops.UPDATES_AND_SENDING_ONLY);
         return app;
     }

@@ -45,6 +45,7 @@ class ReaderJourneyE2eTest {
         assertThat(first.buttons()).extracting(SentMessage.Button::text).containsExactly("👍", "👎", "More ➡️", "🔇 Less from this channel");
         assertThat(first.buttons()).allSatisfy(b -> assertThat(b.callbackData()).hasSizeBetween(1, 64));
         assertThat(E2e.permalink(first)).matches("https://t\\.me/(alphanews|betanews)/\\d+");
+        e2e.awaitOutboxEmpty(); // outcomes are recorded in batches, a moment after the send
         assertThat(e2e.deliveries(ANN)).singleElement().satisfies(d -> {
             assertThat(d.reason()).isEqualTo("start");
             assertThat(d.state()).isEqualTo("sent");

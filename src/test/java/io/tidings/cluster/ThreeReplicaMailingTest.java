@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tidings.TestDatabase;
 import io.tidings.feed.DeliverySender;
-import io.tidings.store.ChannelRepository;
 import io.tidings.store.Database;
 import io.tidings.store.DeliveryRepository;
-import io.tidings.store.PostRepository;
 import io.tidings.store.ReaderRepository;
 import io.tidings.telegram.CallbackData;
 import io.tidings.telegram.Messages;
@@ -18,7 +16,6 @@ import io.tidings.telegram.TelegramClientConfig;
 import io.tidings.testkit.botapi.LocalBotApiServer;
 import io.tidings.testkit.botapi.RecordedCall;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -40,7 +37,6 @@ class ThreeReplicaMailingTest {
     private static final double BUDGET = 150;
     private static final Duration BEAT = Duration.ofMillis(300);
     private static final Duration TTL = Duration.ofMillis(1500);
-    private static final Duration WARM_UP = Duration.ofSeconds(2);
 
     private Database db;
     private LocalBotApiServer telegram;
@@ -93,13 +89,7 @@ class ThreeReplicaMailingTest {
 
     @Test
     void aMailingIsSentOnceToEveryReaderWithinTheBudgetAndADeadReplicasShareIsFinishedByTheOthers() {
-        long channel = new ChannelRepository(db).ensure("news").block(T).id();
-        long post = new PostRepository(db).insertIfAbsent(new PostRepository.NewPost(channel, 1, Instant.now(), "text",
-                "Big news", "Big news", List.of(), 100, null)).block(T).id();
-        db.sql().update("INSERT INTO readers (id, first_name, language) SELECT g, 'r' || g, 'en' FROM generate_series(1, $1) g",
-                READERS).block(T);
-        db.sql().update("INSERT INTO deliveries (reader_id, post_id, reason) SELECT g, $1, 'mailing' FROM generate_series(1, $2) g",
-                post, READERS).block(T);
+        TestDatabase.queueMailing(db, READERS);
 
         Replica victim = new Replica("victim", proxy.apiUrl());
         replicas.add(victim);
@@ -150,17 +140,13 @@ class ThreeReplicaMailingTest {
         long t0 = times.get(0);
         int[] perSecond = new int[(int) ((times.get(times.size() - 1) - t0) / 1_000_000_000L) + 1];
         for (long t : times) perSecond[(int) ((t - t0) / 1_000_000_000L)]++;
-        // The first seconds are warm-up (new connections, cold code). After that each replica dispatches its
-        // sends at least 1/share apart, so the three together dispatch at most the budget (+1 at each window
-        // edge per replica) in any second. The times here are taken when the server answers, after HTTP and
-        // scheduling jitter on a loaded 2-core machine, which can pull a few sends into a window: 5% slack.
-        List<Long> steady = times.stream().filter(t -> t - t0 >= WARM_UP.toNanos()).toList();
-        int worst = maxInWindow(steady, Duration.ofSeconds(1));
-        System.out.printf("three replicas: %d sends, budget %.0f/s, most in any 1 s window after warm-up %d (with warm-up %d),"
-                + " stranded by the victim %d, sends per second %s%n", times.size(), BUDGET, worst,
-                maxInWindow(times, Duration.ofSeconds(1)), stranded, java.util.Arrays.toString(perSecond));
-        assertThat(worst).isLessThanOrEqualTo((int) (BUDGET * 1.05) + 3);
-        assertThat(steady.size()).isGreaterThan(READERS / 2);
+        // Each replica counts a send against its share from the moment it leaves until a second after its answer,
+        // and the server records a call in between: however calls bunch on the way (cold connections at the start,
+        // a loaded machine), no second of the whole mailing, warm-up included, holds more than the budget.
+        int worst = maxInWindow(times, Duration.ofSeconds(1));
+        System.out.printf("three replicas: %d sends, budget %.0f/s, most in any 1 s window %d, stranded by the victim %d,"
+                + " sends per second %s%n", times.size(), BUDGET, worst, stranded, java.util.Arrays.toString(perSecond));
+        assertThat(worst).isLessThanOrEqualTo((int) BUDGET);
         assertThat((double) times.size() / ((times.get(times.size() - 1) - t0) / 1e9)).isLessThanOrEqualTo(BUDGET);
         assertThat(telegram.calls().stream().filter(c -> c.status() == 429)).isEmpty();
     }

@@ -320,7 +320,15 @@ final class BotMethods {
         return m.deepCopy();
     }
 
+    /** Off: sent messages are not kept (a benchmark sends more than a test heap would hold). */
+    private volatile boolean keep = true;
+
+    void keepMessages(boolean on) {
+        keep = on;
+    }
+
     private void remember(ObjectNode m) {
+        if (!keep) return;
         synchronized (lock) {
             chat(m.get("chat").get("id").asLong()).messages.put(m.get("message_id").asInt(), m);
         }

@@ -56,6 +56,7 @@ public final class LocalBotApiServer implements AutoCloseable {
     private final Map<Long, List<SentMessage>> sentByChat = new HashMap<>();
     private final Sinks.Many<SentMessage> sentSink = Sinks.many().multicast().directBestEffort();
     private final Scheduler timer;
+    private volatile boolean keepMessages = true;
     private final WebhookDelivery webhook;
     private final DisposableServer server;
 
@@ -100,6 +101,15 @@ public final class LocalBotApiServer implements AutoCloseable {
     /** Simulates Telegram's flood limits for sends: {@code globalPerSecond} (0 = none) and 1 msg/s per chat. */
     public void simulateLimits(int globalPerSecond, boolean onePerSecondPerChat) {
         limits.configure(globalPerSecond, onePerSecondPerChat);
+    }
+
+    /**
+     * Whether sent messages are kept (default): for {@link #sentTo}, and for callbacks, edits and copies of them.
+     * A benchmark sending a hundred thousand messages turns it off; calls are still recorded.
+     */
+    public void keepMessages(boolean on) {
+        keepMessages = on;
+        methods.keepMessages(on);
     }
 
     /** The webhook URL set through setWebhook, or "" when long polling. */
@@ -294,6 +304,10 @@ public final class LocalBotApiServer implements AutoCloseable {
     }
 
     private void onSent(List<SentMessage> messages) {
+        if (!keepMessages) {
+            messages.forEach(sentSink::tryEmitNext);
+            return;
+        }
         synchronized (sentLock) {
             for (SentMessage m : messages) {
                 sentByChat.computeIfAbsent(m.chatId(), id -> new ArrayList<>()).add(m);
