@@ -122,7 +122,7 @@ final class Demo {
         long deadline = System.nanoTime() + limit.toNanos();
         var deliveries = new io.tidings.store.DeliveryRepository(app.database());
         while (System.nanoTime() < deadline) {
-            long pending = deliveries.count("queued").block(Duration.ofSeconds(10)) + deliveries.count("sending").block(Duration.ofSeconds(10));
+            long pending = deliveries.open().block(Duration.ofSeconds(10));
             if (readers.roundDone() && pending == 0) return;
             sleep(200);
         }

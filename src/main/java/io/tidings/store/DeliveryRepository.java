@@ -100,6 +100,12 @@ public final class DeliveryRepository {
         return sql.one("SELECT count(*) AS n FROM deliveries WHERE state = $1", r -> r.get("n", Long.class), state);
     }
 
+    /** Deliveries not finished yet: queued, claimed or being sent. */
+    public Mono<Long> open() {
+        return sql.one("SELECT count(*) AS n FROM deliveries WHERE state IN ('queued', 'claimed', 'sending')",
+                r -> r.get("n", Long.class));
+    }
+
     /**
      * Moves claimed deliveries to "sending" just before their Telegram calls, extending the lease; emits the
      * ids that are still this owner's claims (a row taken over or dropped meanwhile is not: do not send it).
