@@ -108,6 +108,8 @@ final class Demo {
                 report.put("like_rate_by_round", rates.stream().map(Demo::round3).toList());
                 report.put("channels_per_reader_by_round", spread.stream().map(Demo::round3).toList());
                 report.put("channels_per_reader", round3(readers.channelsPerReader()));
+                report.put("vote_to_next_post_ms", quantiles(readers.voteToNextMs(0.5), readers.voteToNextMs(0.95)));
+                report.put("vote_to_next_queued_ms", queuedAfterVote(app));
                 report.put("model_version", app.models().version());
                 report.put("seconds", round3((System.nanoTime() - started) / 1e9));
                 return report;
@@ -115,6 +117,27 @@ final class Demo {
         } finally {
             deleteTree(dir);
         }
+    }
+
+    /**
+     * From a vote being stored to the next post being queued for that reader (the bot's own part of pulling the
+     * next post: answering the button, then planning), p50 and p95 in ms, from the database's clocks.
+     */
+    private static Map<String, Long> queuedAfterVote(App app) {
+        return app.database().sql().one("SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50, "
+                + "percentile_cont(0.95) WITHIN GROUP (ORDER BY ms) AS p95 FROM ("
+                + " SELECT EXTRACT(EPOCH FROM d.created_at - (SELECT max(v.voted_at) FROM votes v"
+                + "  WHERE v.reader_id = d.reader_id AND v.voted_at <= d.created_at)) * 1000 AS ms"
+                + " FROM deliveries d WHERE d.reason = 'next') x WHERE ms IS NOT NULL",
+                r -> quantiles(r.get("p50", Double.class), r.get("p95", Double.class)))
+                .block(Duration.ofSeconds(30));
+    }
+
+    private static Map<String, Long> quantiles(double p50, double p95) {
+        Map<String, Long> q = new LinkedHashMap<>();
+        q.put("p50", Math.round(p50));
+        q.put("p95", Math.round(p95));
+        return q;
     }
 
     /** Waits until every reader spent their votes and the outbox has nothing left to send. */

@@ -39,6 +39,7 @@ final class SimulatedReaders implements AutoCloseable {
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong lessPresses = new AtomicLong();
     private final AtomicLong morePresses = new AtomicLong();
+    private final java.util.List<Long> voteToNextNanos = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
     private final Disposable subscription;
 
     SimulatedReaders(LocalBotApiServer api, DemoWorld world, int count, long seed) {
@@ -75,6 +76,19 @@ final class SimulatedReaders implements AutoCloseable {
     long duplicates() { return duplicates.get(); }
     long lessPresses() { return lessPresses.get(); }
     long morePresses() { return morePresses.get(); }
+
+    /**
+     * From pressing 👍/👎 to the next post's arrival at the Bot API server, in ms: the {@code q}-quantile over
+     * every vote so far. Readers here vote the moment a post arrives, so Telegram's one message per chat per
+     * second is part of it.
+     */
+    double voteToNextMs(double q) {
+        long[] sorted;
+        synchronized (voteToNextNanos) {
+            sorted = voteToNextNanos.stream().mapToLong(Long::longValue).sorted().toArray();
+        }
+        return sorted.length == 0 ? 0 : sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))] / 1e6;
+    }
 
     /** Distinct channels a reader received posts from in this round, on average over readers. */
     double roundChannelsPerReader() {
@@ -114,6 +128,7 @@ final class SimulatedReaders implements AutoCloseable {
         final Set<String> channels = new HashSet<>();
         final Set<String> roundChannels = new HashSet<>();
         int budget;
+        long votedAt; // System.nanoTime() of the last vote still waiting for its next post, or 0
 
         Sim(long id, Set<Integer> taste, SplittableRandom rnd, String language) {
             this.id = id;
@@ -124,6 +139,10 @@ final class SimulatedReaders implements AutoCloseable {
 
         synchronized void receive(Received post) {
             if (!seen.add(post.permalink())) duplicates.incrementAndGet();
+            if (votedAt != 0) {
+                voteToNextNanos.add(System.nanoTime() - votedAt);
+                votedAt = 0;
+            }
             channels.add(post.channel());
             roundChannels.add(post.channel());
             unread.add(post);
@@ -156,6 +175,7 @@ final class SimulatedReaders implements AutoCloseable {
                 boolean like = rnd.nextDouble() < (taste.contains(world.group(post.channel())) ? LIKE_IN_TASTE : LIKE_OTHERWISE);
                 votes.incrementAndGet();
                 if (like) likes.incrementAndGet();
+                votedAt = System.nanoTime();
                 api.pushCallbackQuery(id, post.message().messageId(), post.message().button(like ? "👍" : "👎").callbackData());
                 // now and then the other buttons too; they never replace a vote, so learning sees the same votes
                 boolean inTaste = taste.contains(world.group(post.channel()));
