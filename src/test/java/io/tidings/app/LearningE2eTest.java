@@ -28,6 +28,8 @@ class LearningE2eTest {
         double lastTwo = (byRound.get(byRound.size() - 1) + byRound.get(byRound.size() - 2)) / 2;
         assertThat(report.get("duplicates")).isEqualTo(0L);
         assertThat((long) report.get("model_version")).isPositive();
+        // exploration: without it a reader saw about one channel a round (3.8 channels over a whole 8-round demo)
+        assertThat((double) report.get("channels_per_reader")).as("distinct channels a reader saw").isGreaterThan(6.0);
         assertThat(lastTwo).as("like rate of the last two rounds vs random %.3f, by round %s", random, byRound)
                 .isGreaterThan(random + 0.05);
     }
