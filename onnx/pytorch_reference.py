@@ -30,7 +30,9 @@ def read(path):
     rows = []
     with open(path, newline="") as f:
         for i, r in enumerate(csv.DictReader(f)):
-            rows.append((int(r["ts"]), i, r["user"], r["channel"], r["post"], 1.0 if r["vote"].strip() == "1" else 0.0))
+            # a post is its channel's message: message ids repeat across channels (as VoteLog keys them)
+            rows.append((float(r["ts"]), i, r["user"], r["channel"], r["channel"] + "/" + r["post"],
+                         1.0 if r["vote"].strip() == "1" else 0.0))
     rows.sort(key=lambda r: (r[0], r[1]))  # by time, stable
     return rows
 

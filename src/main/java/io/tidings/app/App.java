@@ -154,7 +154,7 @@ public final class App implements AutoCloseable {
                 penalties, posts, channelRepository, new Reports(db), deliveries, sender::wake, feed,
                 catalogue, broadcasts, callbacks, renderer, messages, config.bot()));
         Config.ScaleOut scale = config.scaleOut();
-        this.channelPosts = new ChannelPostUpdates(channelRepository, posts, feed::postArrived);
+        this.channelPosts = new ChannelPostUpdates(channelRepository, posts, feed::postArrived, ingestConfig.autoAccept());
         this.inbox = scale.webhook() ? new UpdateInbox(db, instanceId, this::handleUpdate, 64, Duration.ofMinutes(2),
                 metrics.registry()) : null;
         this.web = new WebServer(db, metrics, () -> modelLoaded,

@@ -172,6 +172,7 @@ final class FanoutBench {
         } finally {
             scoring.dispose();
             heapWatch.dispose();
+            Demo.deleteTree(dir); // the embedded database: hundreds of MB at 100 k readers
         }
     }
 

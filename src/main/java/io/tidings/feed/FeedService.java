@@ -117,7 +117,12 @@ public final class FeedService {
                 .subscribe();
         Disposable versions = Flux.interval(Duration.ZERO, modelCheck)
                 .onBackpressureDrop()
-                .concatMap(t -> model.get().version() != index.version() || arrivalsDropped.get() ? rebuild() : Mono.empty(), 1)
+                .concatMap(t -> model.get().version() != index.version() || arrivalsDropped.get()
+                        ? rebuild().onErrorResume(e -> {
+                            log.warn("re-ranking candidates failed, the old ones keep serving: {}", e.toString());
+                            return Mono.empty();
+                        })
+                        : Mono.empty(), 1)
                 .subscribe(null, e -> log.error("candidate re-ranking stopped: {}", e.toString()));
         return Disposables.composite(posts, versions);
     }
@@ -153,6 +158,7 @@ public final class FeedService {
                 .subscribeOn(scoring)
                 .flatMap(s -> Flux.fromIterable(s.hits())
                         .flatMap(h -> deliveries.enqueueInstant(h.reader(), h.postId(), h.score(), config.instantPerDay())
+                                .publishOn(scoring) // forget takes the candidate lock: not on the driver's thread
                                 .doOnNext(id -> index.forget(h.reader(), h.postId())), 4)
                         .count()
                         .doOnNext(n -> { if (n > 0) wakeSender.run(); })

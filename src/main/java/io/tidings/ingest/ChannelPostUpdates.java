@@ -33,8 +33,14 @@ public final class ChannelPostUpdates {
     private final ChannelRepository channels;
     private final PostRepository posts;
     private final Consumer<Post> announce;
+    private final boolean autoAccept;
 
-    public ChannelPostUpdates(ChannelRepository channels, PostRepository posts, Consumer<Post> announce) {
+    /**
+     * {@code autoAccept}: a channel not in the catalogue yet is followed at once (true) or held for an operator
+     * (false), as a reader's suggestion would be; posts of held or removed channels are not stored.
+     */
+    public ChannelPostUpdates(ChannelRepository channels, PostRepository posts, Consumer<Post> announce, boolean autoAccept) {
+        this.autoAccept = autoAccept;
         this.channels = channels;
         this.posts = posts;
         this.announce = announce;
@@ -53,7 +59,13 @@ public final class ChannelPostUpdates {
         String text = m.text() != null ? m.text() : m.caption() != null ? m.caption() : "";
         String kind = m.photo() != null ? "photo" : m.video() != null ? "video" : m.document() != null ? "document" : "text";
         long messageId = m.messageId();
-        return channels.ensure(channel.get())
+        // anyone can make the bot a channel admin: the catalogue's rules decide whether its posts reach readers
+        return channels.ensure(channel.get(), autoAccept ? "active" : "held")
+                .filter(ch -> {
+                    boolean takes = !"held".equals(ch.status()) && !"removed".equals(ch.status());
+                    if (!takes) log.info("ignoring a post of @{}: the channel is {}", ch.username(), ch.status());
+                    return takes;
+                })
                 .flatMap(ch -> edited
                         ? posts.between(ch.id(), messageId, messageId).next()
                                 .flatMap(p -> posts.updateContent(p.id(), kind, text, TelegramHtml.escape(text), List.of(),

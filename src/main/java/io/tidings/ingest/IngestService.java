@@ -28,6 +28,7 @@ import io.tidings.store.PostRepository.NewPost;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -145,12 +146,16 @@ public final class IngestService {
 
     /**
      * Runs the timetable: every {@code tick} the channels that are due are polled, at most {@code maxConcurrent} at a
-     * time; the catalogue is re-read every {@code catalogueRefresh}. Dispose to stop.
+     * time; the catalogue is re-read every {@code catalogueRefresh}. The re-read runs on its own loop: it also
+     * renews this replica's channel leases, which must not wait behind a long list of due polls. Dispose to stop.
      */
     public Disposable start() {
-        return Flux.interval(Duration.ZERO, config.tick(), timer)
+        Disposable catalogue = Flux.interval(Duration.ZERO, config.tick(), timer)
                 .onBackpressureDrop()
-                .concatMap(t -> refreshIfStale().thenReturn(t), 1)
+                .concatMap(t -> refreshIfStale(), 1)
+                .subscribe(null, e -> log.error("the catalogue refresh stopped: {}", e.toString()));
+        Disposable polling = Flux.interval(Duration.ZERO, config.tick(), timer)
+                .onBackpressureDrop()
                 .concatMapIterable(t -> takeDue(clock.instant()), 1)
                 .flatMap(this::poll, config.maxConcurrent())
                 .subscribe(n -> {
@@ -158,6 +163,7 @@ public final class IngestService {
                         log.debug("ingested {} new posts", n);
                     }
                 }, e -> log.error("the ingest timetable stopped: {}", e.toString()));
+        return Disposables.composite(catalogue, polling);
     }
 
     /** Makes the next tick re-read the catalogue (after a channel was added or approved). */

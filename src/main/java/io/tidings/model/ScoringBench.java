@@ -63,7 +63,7 @@ public final class ScoringBench {
             float[] naive = new float[pairs];
             double naiveSeconds;
             try (ScoringModel scoring = new ScoringModel(1, model)) {
-                naiveSeconds = median(seconds / 3, 3, () -> parallel(pool, threads, readers, (from, to) -> {
+                naiveSeconds = median(seconds / 3, 3, () -> parallel(pool, threads, readers, (part, from, to) -> {
                     int n = (to - from) * posts;
                     long[] rs = new long[n];
                     long[] cs = new long[n];
@@ -111,8 +111,8 @@ public final class ScoringBench {
                 huDirect.put(huRows);
                 java.nio.FloatBuffer hpDirect = OnnxFastScorer.direct(posts * h);
                 hpDirect.put(hp);
-                onnxFastSeconds = median(seconds / 3, 3, () -> parallel(pool, threads, readers, (from, to) -> {
-                    int part = (int) ((long) from * threads / readers);
+                onnxFastSeconds = median(seconds / 3, 3, () -> parallel(pool, threads, readers, (part, from, to) -> {
+                    // one session per part: an OnnxFastScorer's buffers are not for two threads at once
                     float[] out = new float[posts * (to - from)];
                     sessions.get(part).score(huDirect.slice(from * h, (to - from) * h), to - from, hpDirect, posts,
                             out);
@@ -155,7 +155,7 @@ public final class ScoringBench {
     }
 
     private interface Range {
-        void run(int from, int to) throws Exception;
+        void run(int part, int from, int to) throws Exception;
     }
 
     private interface Pass {
@@ -167,8 +167,9 @@ public final class ScoringBench {
         for (int t = 0; t < threads; t++) {
             int from = (int) ((long) n * t / threads);
             int to = (int) ((long) n * (t + 1) / threads);
+            int part = t;
             fs.add(pool.submit(() -> {
-                range.run(from, to);
+                range.run(part, from, to);
                 return null;
             }));
         }

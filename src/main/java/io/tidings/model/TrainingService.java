@@ -28,6 +28,9 @@ public final class TrainingService {
 
     private static final Logger log = LoggerFactory.getLogger(TrainingService.class);
     private static final int INCREMENTAL_EPOCHS = 3;
+    /** Newest model versions always kept in the database (older ones go once a newer full version exists). */
+    static final int KEEP_VERSIONS = 3;
+    private final AtomicLong savedId = new AtomicLong();
     /** Older votes replayed in an incremental training, per new vote. */
     static final int REPLAY = 4;
     /** Replay at least this many older votes (when there are), so small increments still see a spread of readers. */
@@ -80,7 +83,8 @@ public final class TrainingService {
     /** Loads the newest stored model version, if any, so a restart does not forget what was learned. */
     public Mono<Boolean> restoreLatest() {
         return models.latest()
-                .filter(v -> v.id() > registry.version()) // already serving it (e.g. this replica just trained it)
+                // already serving it, or this replica just saved it (its NOTIFY can beat the swap)
+                .filter(v -> v.id() > Math.max(registry.version(), savedId.get()))
                 .flatMap(v -> store.load(v).publishOn(scheduler).map(model -> {
                     trainedSeq.set(Math.max(trainedSeq.get(), v.votesSeq()));
                     // loading took a while: the trainer may have swapped this version in meanwhile
@@ -144,6 +148,11 @@ public final class TrainingService {
                     TrainedModel model = result.model();
                     String kind = isFull ? "full" : "incremental";
                     return store.save(kind, seq, data.size(), model, result.summary().toString())
+                            .doOnNext(savedId::set)
+                            .flatMap(id -> models.prune(KEEP_VERSIONS).onErrorResume(e -> {
+                                log.warn("old model versions not pruned: {}", e.toString());
+                                return Mono.just(0L);
+                            }).thenReturn(id))
                             .publishOn(scheduler)
                             .map(id -> {
                                 if (id > registry.version()) registry.swap(new ScoringModel(id, model));

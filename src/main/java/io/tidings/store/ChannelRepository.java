@@ -16,8 +16,13 @@ public final class ChannelRepository {
 
     /** Adds the channel to the catalogue if it is not there yet and returns it. */
     public Mono<Channel> ensure(String username) {
-        return sql.one("INSERT INTO channels (username) VALUES ($1) ON CONFLICT (username) DO NOTHING RETURNING " + COLUMNS,
-                        ChannelRepository::map, username)
+        return ensure(username, "active");
+    }
+
+    /** The same, a new channel getting {@code status} ({@code active} or {@code held}); an existing one is returned unchanged. */
+    public Mono<Channel> ensure(String username, String status) {
+        return sql.one("INSERT INTO channels (username, status) VALUES ($1, $2) ON CONFLICT (username) DO NOTHING RETURNING "
+                                + COLUMNS, ChannelRepository::map, username, status)
                 .switchIfEmpty(Mono.defer(() -> findByUsername(username)));
     }
 

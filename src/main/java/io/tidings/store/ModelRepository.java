@@ -64,6 +64,16 @@ public final class ModelRepository {
      */
     public record FullTraining(java.time.Instant at, long votesSeq, int incrementsSince) {}
 
+    /**
+     * Deletes versions older than the newest full one, but never the newest {@code keep} (for going back):
+     * every version stores whole tables (about 0.5 GB at 1 M readers), so without this the database only
+     * grows. What the training schedule counts (the newest full version and those after it) stays.
+     */
+    public Mono<Long> prune(int keep) {
+        return sql.update("DELETE FROM model_versions WHERE id < (SELECT coalesce(max(id), 0) FROM model_versions WHERE kind = 'full')"
+                + " AND id NOT IN (SELECT id FROM model_versions ORDER BY id DESC LIMIT $1)", keep);
+    }
+
     public Mono<FullTraining> fullTraining() {
         return sql.one("WITH f AS (SELECT id, created_at, votes_seq FROM model_versions WHERE kind = 'full' "
                         + "ORDER BY id DESC LIMIT 1) "

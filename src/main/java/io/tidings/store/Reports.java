@@ -56,7 +56,7 @@ public final class Reports {
                         + "(SELECT count(*) FROM votes) AS votes, "
                         + "(SELECT count(*) FROM votes WHERE voted_at > now() - interval '1 day') AS votes_24h, "
                         + "(SELECT count(*) FROM deliveries WHERE state = 'sent') AS deliveries_sent, "
-                        + "(SELECT count(*) FROM deliveries WHERE state IN ('queued', 'sending')) AS deliveries_pending, "
+                        + "(SELECT count(*) FROM deliveries WHERE state IN ('queued', 'claimed', 'sending')) AS deliveries_pending, "
                         + "(SELECT count(*) FROM deliveries WHERE state = 'failed') AS deliveries_failed, "
                         + "(SELECT count(*) FROM broadcasts WHERE state = 'scheduled') AS broadcasts_scheduled",
                 r -> {

@@ -72,9 +72,20 @@ public final class VoteRepository {
         return sql.query(ROWS + "WHERE v.seq > $1 ORDER BY v.seq", VoteRepository::row, seq);
     }
 
-    /** Up to {@code n} votes chosen at random among those with {@code seq} at most {@code upTo}. */
+    /**
+     * Up to {@code n} votes chosen at random among those with {@code seq} at most {@code upTo}: random
+     * {@code seq} values looked up through the seq index, so the cost follows {@code n}, not the table (a
+     * {@code seq} freed by a changed vote finds nothing, so fewer may come back where many votes changed).
+     */
     public Flux<VoteRow> sample(long upTo, int n) {
-        return sql.query(ROWS + "WHERE v.seq <= $1 ORDER BY random() LIMIT $2", VoteRepository::row, upTo, n);
+        if (upTo <= 0 || n <= 0) return Flux.empty();
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom();
+        Long[] seqs = rnd.longs(Math.min(upTo, 2L * n), 1, upTo + 1).boxed().distinct().toArray(Long[]::new);
+        if (upTo <= 2L * n) {
+            seqs = java.util.stream.LongStream.rangeClosed(1, upTo).boxed().toArray(Long[]::new); // small: take them all
+        }
+        return sql.query(ROWS + "WHERE v.seq = ANY($1) AND v.seq <= $2 ORDER BY random() LIMIT $3",
+                VoteRepository::row, seqs, upTo, n);
     }
 
     /** Votes of one reader in one channel. */

@@ -75,14 +75,15 @@ final class VoteButtons {
                 .defaultIfEmpty(java.util.Optional.empty())
                 .flatMap(found -> found.isEmpty() ? replies.answer(q, msg(ctx, "callback.unknown_post"))
                         : deps.penalties().addOnce(ctx.user(), found.get().channelId(), found.get().id(), 1.0)
+                                .onErrorResume(e -> {
+                                    log.info("'less' of reader {} for post {} not stored: {}", ctx.user(), p.postId(), e.toString());
+                                    return replies.answer(q, msg(ctx, "callback.unknown_post")).then(Mono.empty());
+                                })
+                                // only after the answer: a failure from here on must not answer a second time
                                 .flatMap(added -> replies.answer(q, deps.messages().get(ctx.lang(), "vote.less",
                                                 "@" + found.get().channelUsername()))
                                         .then(markChosen(ctx, q, p))
-                                        .then(added ? next(ctx, "next") : Mono.empty())))
-                .onErrorResume(e -> {
-                    log.info("'less' of reader {} for post {} not stored: {}", ctx.user(), p.postId(), e.toString());
-                    return replies.answer(q, msg(ctx, "callback.unknown_post"));
-                });
+                                        .then(added ? next(ctx, "next") : Mono.empty())));
     }
 
     private Mono<Void> next(Ctx ctx, String reason) {

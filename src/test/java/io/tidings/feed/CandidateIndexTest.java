@@ -182,6 +182,11 @@ class CandidateIndexTest {
         }
         assertThat(hits).allSatisfy(h -> assertThat(wanting).contains(h.reader()));
         assertThat(hits.stream().map(CandidateIndex.Hit::reader).toList()).containsAll(expected);
+        assertThat(hits).as("nobody below the threshold").allSatisfy(h -> assertThat(h.score()).isGreaterThanOrEqualTo(threshold));
+        for (int i = 0; i < readerIds.length; i++) {
+            long r = readerIds[i];
+            if (scores[i] < threshold - 1e-5f) assertThat(hits).noneMatch(h -> h.reader() == r);
+        }
     }
 
     @Test
@@ -267,6 +272,8 @@ class CandidateIndexTest {
         // the noise is the same for a (reader, post, version) and differs between readers
         assertThat(CandidateIndex.noise(sigma, 7, 9, 1)).isEqualTo(CandidateIndex.noise(sigma, 7, 9, 1));
         assertThat(CandidateIndex.noise(sigma, 7, 9, 1)).isNotEqualTo(CandidateIndex.noise(sigma, 8, 9, 1));
+        assertThat(CandidateIndex.noise(sigma, 7, 9, 1)).as("drawn anew for a new model version")
+                .isNotEqualTo(CandidateIndex.noise(sigma, 7, 9, 2));
         assertThat(noisyChannels).as("channels in all sets, with noise vs without").isGreaterThan(exactChannels);
     }
 

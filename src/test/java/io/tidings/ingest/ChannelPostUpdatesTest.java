@@ -26,7 +26,7 @@ class ChannelPostUpdatesTest {
     void setUp() {
         db = TestDatabase.reset();
         announced.clear();
-        updates = new ChannelPostUpdates(new ChannelRepository(db), new PostRepository(db), announced::add);
+        updates = new ChannelPostUpdates(new ChannelRepository(db), new PostRepository(db), announced::add, true);
     }
 
     private static Update update(String field, String chat, int messageId, String text) {
@@ -68,5 +68,19 @@ class ChannelPostUpdatesTest {
         updates.accept(update("channel_post", "{\"id\":-1003,\"type\":\"channel\",\"username\":\"ab\"}", 1, "x").channelPost(), false).block(T);
         assertThat(announced).isEmpty();
         assertThat(new ChannelRepository(db).active().collectList().block(T)).isEmpty();
+    }
+
+    @Test
+    void postsOfHeldOrRemovedChannelsAreNotStored() {
+        ChannelRepository channels = new ChannelRepository(db);
+        new ChannelPostUpdates(channels, new PostRepository(db), announced::add, false)
+                .accept(update("channel_post", CHANNEL, 9, "held").channelPost(), false).block(T);
+        assertThat(channels.findByUsername("nightowls").block(T).status()).as("held for an operator").isEqualTo("held");
+        channels.ensure("removedone").block(T);
+        channels.setStatus("removedone", "removed").block(T);
+        updates.accept(update("channel_post", "{\"id\":-1009,\"type\":\"channel\",\"username\":\"removedone\"}", 3, "x")
+                .channelPost(), false).block(T);
+        assertThat(announced).isEmpty();
+        assertThat(db.sql().one("SELECT count(*) AS n FROM posts", r -> r.get("n", Long.class)).block(T)).isZero();
     }
 }

@@ -76,6 +76,8 @@ class TrainingServiceTest {
             kinds.add(models.latest().block(T).kind());
         }
         assertThat(kinds).containsExactly("full", "incremental", "incremental", "full", "incremental");
+        assertThat(db.sql().query("SELECT id FROM model_versions ORDER BY id", r -> r.get("id", Long.class)).collectList().block(T))
+                .as("older versions than the newest full one are pruned, the newest three kept").hasSize(3);
         addVotes(9); // fewer than everyVotes
         assertThat(service.trainIfDue().block(T)).isFalse();
     }
