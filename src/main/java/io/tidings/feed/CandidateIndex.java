@@ -1,6 +1,7 @@
 package io.tidings.feed;
 
 import io.tidings.model.FastScorer;
+import io.tidings.model.LongIntMap;
 import io.tidings.model.TrainedModel;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -116,15 +117,6 @@ public final class CandidateIndex implements AutoCloseable {
     public int readers() {
         Table t = table;
         return t == null ? 0 : t.size;
-    }
-
-    public boolean isBuilding() {
-        lock.lock();
-        try {
-            return building != null;
-        } finally {
-            lock.unlock();
-        }
     }
 
     // ---- building --------------------------------------------------------------------------------

@@ -129,7 +129,6 @@ public final class DeliverySender {
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong rateLimited = new AtomicLong();
-    private final AtomicLong requeued = new AtomicLong();
 
     public DeliverySender(DeliveryRepository deliveries, ReaderRepository readers, TelegramClient telegram,
                           PostRenderer renderer, String owner, double messagesPerSecond, Duration idlePoll) {
@@ -435,7 +434,6 @@ public final class DeliverySender {
         } else if (err instanceof TelegramException.Transient && e.o.attempts() < MAX_ATTEMPTS) {
             // Telegram answered 5xx (nothing was sent) or did not answer: try again later, behind the others
             breakerFailure();
-            requeued.incrementAndGet();
             chatsInHand.remove(e.chat());
             inHand.remove(e.o.id());
             db(outbox.requeue(e.o.id(), Duration.ofSeconds(30L * e.o.attempts()))).subscribe(x -> { },
@@ -614,5 +612,4 @@ public final class DeliverySender {
     public long sentCount() { return sent.get(); }
     public long failedCount() { return failed.get(); }
     public long rateLimitedCount() { return rateLimited.get(); }
-    public long requeuedCount() { return requeued.get(); }
 }

@@ -36,7 +36,6 @@ import reactor.core.scheduler.Scheduler;
 public final class FeedService {
 
     private static final Logger log = LoggerFactory.getLogger(FeedService.class);
-    private static final int SPARE = 3;
     private static final int ROUNDS = 4;
     private static final int REFILL_GROUP = 64;
     private static final int BUILD_PAGE = 4096;
@@ -44,7 +43,6 @@ public final class FeedService {
     private static final DateTimeFormatter HH_MM = DateTimeFormatter.ofPattern("HH:mm");
 
     private final FreshPool pool;
-    private final Ranker ranker; // only without an index
     private final CandidateIndex index;
     private final Supplier<CandidateIndex.ModelVersion> model;
     private final DeliveryRepository deliveries;
@@ -60,22 +58,6 @@ public final class FeedService {
     private final Sinks.Many<Boolean> arrived = Sinks.many().multicast().onBackpressureBuffer(1, false);
     private final java.util.concurrent.atomic.AtomicReference<Mono<Void>> running = new java.util.concurrent.atomic.AtomicReference<>();
 
-    /** Without a candidate index: every pick ranks the whole pool (the walking skeleton's planner). */
-    public FeedService(FreshPool pool, Ranker ranker, DeliveryRepository deliveries, ReaderRepository readers,
-                       Scheduler scoring, Runnable wakeSender) {
-        this.pool = pool;
-        this.ranker = ranker;
-        this.index = null;
-        this.model = null;
-        this.votes = null;
-        this.deliveries = deliveries;
-        this.readers = readers;
-        this.scoring = scoring;
-        this.wakeSender = wakeSender;
-        this.config = FeedConfig.defaults();
-        this.prefs = ReaderPreferences.NONE;
-    }
-
     /** With candidate sets kept by {@code index} for the model {@code model} supplies (the current version). */
     public FeedService(FreshPool pool, CandidateIndex index, Supplier<CandidateIndex.ModelVersion> model,
                        DeliveryRepository deliveries, ReaderRepository readers, Scheduler scoring, Runnable wakeSender,
@@ -89,7 +71,6 @@ public final class FeedService {
                        Runnable wakeSender, FeedConfig config, ReaderPreferences prefs) {
         this.votes = votes;
         this.pool = pool;
-        this.ranker = null;
         this.index = index;
         this.model = model;
         this.deliveries = deliveries;
@@ -107,7 +88,6 @@ public final class FeedService {
      * re-ranked in the background whenever the model version changes (checked every {@code modelCheck}).
      */
     public Disposable start(Duration modelCheck) {
-        if (index == null) return Disposables.single();
         Disposable posts = Flux.merge(Flux.interval(Duration.ofSeconds(1)).map(t -> Boolean.TRUE), arrived.asFlux())
                 .onBackpressureLatest()
                 .concatMap(t -> scoreArrivals().onErrorResume(e -> {
@@ -172,7 +152,6 @@ public final class FeedService {
      * re-rank already running, and runs again while the model changed underneath (at most three times).
      */
     public Mono<Void> rebuild() {
-        if (index == null) return Mono.empty();
         return Mono.defer(this::rebuildOnce)
                 .repeat(2, () -> index.version() != model.get().version() || arrivalsDropped.get())
                 .then();
@@ -240,11 +219,7 @@ public final class FeedService {
 
     /** Queues the reader's best unseen fresh post; emits whether one was queued. */
     public Mono<Boolean> next(long reader, String reason) {
-        Mono<Long> queued = index == null
-                ? deliveries.seenBy(reader, pool.oldestAllowed()).collect(HashSet<Long>::new, Set::add)
-                        .flatMap(seen -> rankAndQueue(reader, seen, 1, reason))
-                : plan(new long[] {reader}, new int[] {1}, reason);
-        return queued.map(n -> n > 0).doOnNext(q -> { if (q) wakeSender.run(); });
+        return plan(new long[] {reader}, new int[] {1}, reason).map(n -> n > 0).doOnNext(q -> { if (q) wakeSender.run(); });
     }
 
     // ---- mailings ------------------------------------------------------------------------------------
@@ -290,11 +265,6 @@ public final class FeedService {
         int[] counts = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {
             counts[i] = perReader > 0 ? perReader : prefs.postsPerMailing(ids[i], config.postsPerMailing());
-        }
-        if (index == null) {
-            return seenOf(ids).flatMapMany(seen -> Flux.range(0, ids.length)
-                            .flatMap(i -> rankAndQueue(ids[i], seen.getOrDefault(ids[i], Set.of()), counts[i], reason), 4))
-                    .reduce(0L, Long::sum).doOnNext(n -> wakeSender.run());
         }
         return plan(ids, counts, reason).doOnNext(n -> wakeSender.run());
     }
@@ -409,21 +379,4 @@ public final class FeedService {
                 });
     }
 
-    // ---- without an index ----------------------------------------------------------------------------
-
-    /** Ranks on the scoring scheduler, then queues the best picks; falls back to the next pick when one was taken meanwhile. */
-    private Mono<Long> rankAndQueue(long reader, Set<Long> seen, int count, String reason) {
-        FreshPool.Snapshot snapshot = pool.snapshot();
-        return Mono.fromCallable(() -> ranker.best(reader, snapshot, seen, count + SPARE))
-                .subscribeOn(scoring)
-                .flatMapMany(Flux::fromArray)
-                .concatMap(pick -> deliveries.enqueue(reader, pick.postId(), reason, pick.score()))
-                .take(count)
-                .count();
-    }
-
-    /** The candidate index, or null when every pick ranks the pool. */
-    public CandidateIndex candidates() {
-        return index;
-    }
 }

@@ -62,10 +62,4 @@ public record ChannelPost(
         this(channel, messageId, date, kind, text, html, mediaUrls, views, forwardedFrom, permalink, null, 0, null,
                 false, null, null);
     }
-
-    /** True when what a reader would see differs: text, media or kind (views and the edited mark do not count). */
-    public boolean contentDiffers(ChannelPost other) {
-        return !(kind == other.kind && text.equals(other.text) && html.equals(other.html)
-                && mediaUrls.equals(other.mediaUrls));
-    }
 }

@@ -86,10 +86,6 @@ final class HostGate {
         return breaker.getState();
     }
 
-    CircuitBreaker breaker() {
-        return breaker;
-    }
-
     private Retry retry() {
         return Retry.from(signals -> signals.concatMap(signal -> {
             Throwable e = signal.failure();

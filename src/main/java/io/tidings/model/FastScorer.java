@@ -48,12 +48,6 @@ public final class FastScorer {
     public String kernel() {
         return kernel.name();
     }
-    /** {@code hp} of one post: its channel's and its own row (priors when unknown) through Wc, Wp, plus b1. */
-    public float[] postHidden(long channel, long post) {
-        float[] hp = new float[net.hidden];
-        net.itemPart(model.channelVector(channel), 0, model.postVector(post), 0, hp, 0);
-        return hp;
-    }
 
     /** {@code hp} rows of many posts, row-major {@code [n][hidden]}. */
     public float[] postHidden(long[] channels, long[] posts) {

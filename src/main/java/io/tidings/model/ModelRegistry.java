@@ -65,13 +65,6 @@ public final class ModelRegistry implements AutoCloseable {
         }
     }
 
-    /** Every reader against every candidate post with one model version. */
-    public float[][] scoreMany(long[] readers, long[] channels, long[] posts) {
-        try (Lease lease = current()) {
-            return lease.model().scoreMany(readers, channels, posts);
-        }
-    }
-
     /** Stops serving; the current model closes after its last lease. */
     @Override
     public void close() {

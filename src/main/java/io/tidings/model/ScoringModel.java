@@ -69,15 +69,6 @@ public final class ScoringModel implements AutoCloseable {
         return out;
     }
 
-    /** Every reader against every candidate post: {@code result[r][i]} is reader r's score for post i. */
-    public float[][] scoreMany(long[] readers, long[] channels, long[] posts) {
-        float[][] out = new float[readers.length][];
-        for (int r = 0; r < readers.length; r++) {
-            out[r] = scorePosts(readers[r], channels, posts);
-        }
-        return out;
-    }
-
     private Scratch scratch(int rows) {
         Scratch s = SCRATCH.get();
         s.ensure(rows * scorer.readerDim(), rows * scorer.channelDim(), rows * scorer.postDim());

@@ -32,8 +32,4 @@ public final class BroadcastRepository {
     public Mono<Long> recordQueued(long id, long deliveries) {
         return sql.update("UPDATE broadcasts SET queued = $2 WHERE id = $1", id, deliveries);
     }
-
-    public Mono<Long> countScheduled() {
-        return sql.one("SELECT count(*) AS n FROM broadcasts WHERE state = 'scheduled'", r -> r.get("n", Long.class));
-    }
 }
