@@ -146,7 +146,7 @@ public final class App implements AutoCloseable {
         var channelRepository = new ChannelRepository(db);
         this.ingest = new IngestService(fetcher, channelRepository, posts, feed::postArrived, p -> pool.remove(p.id()),
                 ingestConfig, metrics.registry(), Clock.systemUTC(), Schedulers.parallel());
-        this.catalogue = Catalogue.of(channelRepository, fetcher, ingestConfig.autoAccept(), ingest::refreshSoon);
+        this.catalogue = new Catalogue(channelRepository, ingest::probe, ingestConfig.autoAccept(), ingest::refreshSoon);
         this.trainer = new TrainingService(votes, new ModelRepository(db), models, modelConfig,
                 config.retrainEveryVotes(), config.fullRetraining(), Clock.systemUTC(), training);
         this.broadcasts = new BroadcastLoop(new BroadcastRepository(db), post -> feed.broadcast(post, Instant.now()));

@@ -259,6 +259,14 @@ public final class IngestService {
                 || (!page.posts().isEmpty() && page.lowestId() <= lastMessageId);
     }
 
+    /**
+     * The newest page of {@code channel}, through the same host gate as polling (spacing, retries, breaker):
+     * for the catalogue's probe of a suggested channel.
+     */
+    public Mono<ChannelPage> probe(String channel) {
+        return fetch(channel, OptionalLong.empty());
+    }
+
     private Mono<ChannelPage> fetch(String channel, OptionalLong before) {
         return gate.call(() -> fetcher.fetch(channel, before))
                 .doOnNext(metrics::page);
