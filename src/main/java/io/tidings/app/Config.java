@@ -37,9 +37,9 @@ public record Config(
         String replicaId,
         io.tidings.ingest.IngestConfig ingest,
         ScaleOut scaleOut,
-        io.tidings.telegram.BotConfig bot,
+        io.tidings.bot.BotConfig bot,
         io.tidings.feed.FeedConfig feed,
-        io.tidings.model.TrainingService.FullRetraining fullRetraining) {
+        io.tidings.model.train.TrainingService.FullRetraining fullRetraining) {
 
     /**
      * Webhook mode and coordination of several replicas (README, "Deploy on Kubernetes").
@@ -142,25 +142,25 @@ public record Config(
                 or(get.apply("REPLICA_ID"), or(get.apply("HOSTNAME"), "tidings")),
                 io.tidings.ingest.IngestConfig.fromEnv(get),
                 ScaleOut.fromEnv(get),
-                io.tidings.telegram.BotConfig.fromEnv(get, operators, mailingTimes),
+                io.tidings.bot.BotConfig.fromEnv(get, operators, mailingTimes),
                 feed(get),
                 fullRetraining(get));
     }
 
     /** Full retraining after this many increments, and every so many hours (0: never by time). */
-    private static io.tidings.model.TrainingService.FullRetraining fullRetraining(Function<String, String> get) {
+    private static io.tidings.model.train.TrainingService.FullRetraining fullRetraining(Function<String, String> get) {
         int after = integer(get.apply("RETRAIN_FULL_AFTER"), 10, "RETRAIN_FULL_AFTER");
         int hours = integer(get.apply("RETRAIN_FULL_HOURS"), 24, "RETRAIN_FULL_HOURS");
         if (after < 1 || hours < 0) {
             throw new IllegalArgumentException("RETRAIN_FULL_AFTER must be at least 1 and RETRAIN_FULL_HOURS at least 0");
         }
-        return new io.tidings.model.TrainingService.FullRetraining(after, Duration.ofHours(hours));
+        return new io.tidings.model.train.TrainingService.FullRetraining(after, Duration.ofHours(hours));
     }
 
     /** Planning and delivery settings (issue 5). */
     private static io.tidings.feed.FeedConfig feed(Function<String, String> get) {
         double rate = decimal(get.apply("SEND_RATE"), 30.0, "SEND_RATE");
-        if (!(rate > 0) || rate > io.tidings.feed.DeliverySender.MAX_RATE) {
+        if (!(rate > 0) || rate > io.tidings.delivery.DeliverySender.MAX_RATE) {
             throw new IllegalArgumentException("SEND_RATE must be more than 0 and at most 1000");
         }
         return new io.tidings.feed.FeedConfig(

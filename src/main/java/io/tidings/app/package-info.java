@@ -1,2 +1,2 @@
-/** Wiring, configuration and the command line: run, demo and the other tidings commands. */
+/** Wiring: reads the configuration, builds every part of a replica in data-flow order, starts its loops and stops them. */
 package io.tidings.app;

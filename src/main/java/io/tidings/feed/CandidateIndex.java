@@ -1,7 +1,7 @@
 package io.tidings.feed;
 
-import io.tidings.model.FastScorer;
-import io.tidings.model.LongIntMap;
+import io.tidings.model.serve.FastScorer;
+import io.tidings.util.LongIntMap;
 import io.tidings.model.TrainedModel;
 import java.util.ArrayList;
 import java.util.Arrays;

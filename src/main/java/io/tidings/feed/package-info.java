@@ -1,2 +1,2 @@
-/** Choosing posts for readers: the in-memory fresh pool, ranking, mailings and the delivery outbox. */
+/** Choosing posts for readers: the in-memory fresh pool, candidate sets, pull, mailings, instant pushes and broadcasts. */
 package io.tidings.feed;

@@ -1,5 +1,6 @@
 package io.tidings.model;
 
+import io.tidings.util.LongIntMap;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,7 +20,7 @@ public final class EmbeddingTable {
     private final float[] prior;
     private int size;
 
-    EmbeddingTable(int dim, int expectedRows) {
+    public EmbeddingTable(int dim, int expectedRows) {
         if (dim <= 0) {
             throw new IllegalArgumentException("dim must be > 0");
         }
@@ -44,7 +45,7 @@ public final class EmbeddingTable {
     }
 
     /** The row index of {@code id}, or -1 when it has none. */
-    int rowOf(long id) {
+    public int rowOf(long id) {
         return index.get(id);
     }
 
@@ -59,7 +60,7 @@ public final class EmbeddingTable {
     }
 
     /** Copies row {@code row}, or the prior when {@code row < 0}, into {@code dst} at {@code off}. */
-    void copyRowInto(int row, float[] dst, int off) {
+    public void copyRowInto(int row, float[] dst, int off) {
         if (row < 0) {
             System.arraycopy(prior, 0, dst, off, dim);
         } else {
@@ -80,11 +81,11 @@ public final class EmbeddingTable {
     }
 
     /** The block holding {@code row}; the row starts at {@link #offset(int)}. */
-    float[] block(int row) {
+    public float[] block(int row) {
         return blocks.get(row / BLOCK_ROWS);
     }
 
-    int offset(int row) {
+    public int offset(int row) {
         return (row % BLOCK_ROWS) * dim;
     }
 
@@ -92,7 +93,7 @@ public final class EmbeddingTable {
      * Returns the row of {@code id}, adding one when missing; {@code init} fills a new row
      * (given the block and the row's offset). Appends a block when the last is full; never copies rows.
      */
-    int addIfAbsent(long id, RowInit init) {
+    public int addIfAbsent(long id, RowInit init) {
         int row = index.get(id);
         if (row >= 0) {
             return row;
@@ -110,7 +111,7 @@ public final class EmbeddingTable {
     }
 
     /** Sets the prior to the mean of all rows (zeros for an empty table). */
-    void updatePrior() {
+    public void updatePrior() {
         double[] sum = new double[dim];
         forEachRow((block, off) -> {
             for (int j = 0; j < dim; j++) {
@@ -134,7 +135,7 @@ public final class EmbeddingTable {
     }
 
     /** A deep copy: same ids in the same rows, same values and prior. */
-    EmbeddingTable copy() {
+    public EmbeddingTable copy() {
         EmbeddingTable c = new EmbeddingTable(dim, size);
         for (int row = 0; row < size; row++) {
             float[] src = block(row);
@@ -146,7 +147,7 @@ public final class EmbeddingTable {
     }
 
     /** Copies all values (and the prior) from {@code other}, which must have the same rows. */
-    void copyValuesFrom(EmbeddingTable other) {
+    public void copyValuesFrom(EmbeddingTable other) {
         if (other.size != size || other.dim != dim) {
             throw new IllegalArgumentException("tables differ in shape");
         }
@@ -158,7 +159,7 @@ public final class EmbeddingTable {
 
     /** Fills a new row. */
     @FunctionalInterface
-    interface RowInit {
+    public interface RowInit {
         void fill(float[] block, int off, int dim);
     }
 

@@ -23,14 +23,14 @@ import java.nio.ByteOrder;
  * </pre>
  * Chunks go table by table, rows in order; chunk i of a model is the same bytes whenever it is encoded.
  */
-final class ModelCodec {
+public final class ModelCodec {
     private static final int MAGIC = 0x54444D31;
     private static final int HEAD_MAGIC = 0x54444831;
     private static final int VERSION = 2;
     private static final int CHUNK_HEADER = 12;
 
     /** Largest chunk the database gets by default: far below PostgreSQL's 1 GB and the ~100 MB rule. */
-    static final int DEFAULT_CHUNK_BYTES = 8 << 20;
+    public static final int DEFAULT_CHUNK_BYTES = 8 << 20;
 
     private ModelCodec() {
     }

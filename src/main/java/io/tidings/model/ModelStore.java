@@ -10,19 +10,19 @@ import reactor.core.scheduler.Scheduler;
  * {@code chunkBytes} each, encoded and decoded one chunk at a time on {@code scheduler}. Reads versions
  * stored whole before the chunked form too.
  */
-final class ModelStore {
+public final class ModelStore {
     private final ModelRepository repository;
     private final int chunkBytes;
     private final Scheduler scheduler;
 
-    ModelStore(ModelRepository repository, int chunkBytes, Scheduler scheduler) {
+    public ModelStore(ModelRepository repository, int chunkBytes, Scheduler scheduler) {
         this.repository = repository;
         this.chunkBytes = chunkBytes;
         this.scheduler = scheduler;
     }
 
     /** Stores {@code model} (and its ONNX pairs graph) as a new version; emits its id. */
-    Mono<Long> save(String kind, long votesSeq, long voteCount, TrainedModel model, String summary) {
+    public Mono<Long> save(String kind, long votesSeq, long voteCount, TrainedModel model, String summary) {
         return Mono.fromCallable(() -> ModelCodec.encodeHead(model, chunkBytes))
                 .subscribeOn(scheduler)
                 .flatMap(head -> {
@@ -35,7 +35,7 @@ final class ModelStore {
     }
 
     /** The model of a stored version. */
-    Mono<TrainedModel> load(ModelRepository.ModelVersion version) {
+    public Mono<TrainedModel> load(ModelRepository.ModelVersion version) {
         if (!ModelCodec.isHead(version.weights())) {
             return Mono.fromCallable(() -> TrainedModel.fromBytes(version.weights())).subscribeOn(scheduler);
         }

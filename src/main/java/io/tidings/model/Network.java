@@ -6,16 +6,16 @@ import java.util.random.RandomGenerator;
  * The two-layer network on plain float arrays: {@code p = sigmoid(w2 · relu(W1 x + b1) + b2)}.
  * W1 is row-major [hidden][inputDim] with x = reader ++ channel ++ post. Mutable only inside the trainer.
  */
-final class Network {
-    final int readerDim;
-    final int channelDim;
-    final int postDim;
-    final int in;
-    final int hidden;
-    final float[] w1;
-    final float[] b1;
-    final float[] w2;
-    final float[] b2;
+public final class Network {
+    public final int readerDim;
+    public final int channelDim;
+    public final int postDim;
+    public final int in;
+    public final int hidden;
+    public final float[] w1;
+    public final float[] b1;
+    public final float[] w2;
+    public final float[] b2;
 
     Network(int readerDim, int channelDim, int postDim, int hidden) {
         this.readerDim = readerDim;
@@ -34,7 +34,7 @@ final class Network {
     }
 
     /** He initialisation for the ReLU layer, Xavier for the output; biases zero. */
-    static Network random(ModelConfig config, RandomGenerator rng) {
+    public static Network random(ModelConfig config, RandomGenerator rng) {
         Network n = of(config);
         double s1 = Math.sqrt(2.0 / n.in);
         for (int i = 0; i < n.w1.length; i++) {
@@ -47,13 +47,13 @@ final class Network {
         return n;
     }
 
-    Network copy() {
+    public Network copy() {
         Network c = new Network(readerDim, channelDim, postDim, hidden);
         c.copyFrom(this);
         return c;
     }
 
-    void copyFrom(Network o) {
+    public void copyFrom(Network o) {
         System.arraycopy(o.w1, 0, w1, 0, w1.length);
         System.arraycopy(o.b1, 0, b1, 0, b1.length);
         System.arraycopy(o.w2, 0, w2, 0, w2.length);
@@ -61,7 +61,7 @@ final class Network {
     }
 
     /** The logit for the concatenated input {@code x[off .. off+in)}; fills {@code act} with relu(W1 x + b1). */
-    float logit(float[] x, int off, float[] act) {
+    public float logit(float[] x, int off, float[] act) {
         float z2 = b2[0];
         for (int h = 0; h < hidden; h++) {
             int row = h * in;
@@ -77,7 +77,7 @@ final class Network {
     }
 
     /** Fast path, reader half: {@code hu = Wu · u} (no bias). */
-    void readerPart(float[] u, int uOff, float[] hu, int huOff) {
+    public void readerPart(float[] u, int uOff, float[] hu, int huOff) {
         for (int h = 0; h < hidden; h++) {
             int row = h * in;
             float z = 0f;
@@ -89,7 +89,7 @@ final class Network {
     }
 
     /** Fast path, item half: {@code hp = Wc · c + Wp · p + b1}. */
-    void itemPart(float[] c, int cOff, float[] p, int pOff, float[] hp, int hpOff) {
+    public void itemPart(float[] c, int cOff, float[] p, int pOff, float[] hp, int hpOff) {
         for (int h = 0; h < hidden; h++) {
             int row = h * in + readerDim;
             float z = b1[h];
@@ -116,7 +116,7 @@ final class Network {
         return sigmoid(z2);
     }
 
-    static float sigmoid(float z) {
+    public static float sigmoid(float z) {
         if (z >= 0) {
             return (float) (1.0 / (1.0 + Math.exp(-z)));
         }
@@ -125,7 +125,7 @@ final class Network {
     }
 
     /** Binary cross-entropy of a logit against label y, computed without overflow. */
-    static double bce(float z, float y) {
+    public static double bce(float z, float y) {
         return Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
     }
 }

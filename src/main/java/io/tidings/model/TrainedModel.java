@@ -15,7 +15,7 @@ public final class TrainedModel {
     private final EmbeddingTable channels;
     private final EmbeddingTable posts;
 
-    TrainedModel(ModelConfig config, Network net, EmbeddingTable readers, EmbeddingTable channels,
+    public TrainedModel(ModelConfig config, Network net, EmbeddingTable readers, EmbeddingTable channels,
                  EmbeddingTable posts) {
         this.config = Objects.requireNonNull(config);
         this.net = Objects.requireNonNull(net);
@@ -87,7 +87,7 @@ public final class TrainedModel {
     }
 
     /** Writes the input rows of pairs {@code from .. from+n) of one reader into row-major batches at row 0. */
-    void gather(long reader, long[] channelIds, long[] postIds, int from, int n,
+    public void gather(long reader, long[] channelIds, long[] postIds, int from, int n,
                 float[] readerRows, float[] channelRows, float[] postRows) {
         int rd = net.readerDim;
         readers.copyInto(reader, readerRows, 0);
@@ -101,7 +101,7 @@ public final class TrainedModel {
     }
 
     /** Writes the input rows of pairs {@code from .. from+n)} into row-major batches at row 0. */
-    void gather(long[] readerIds, long[] channelIds, long[] postIds, int from, int n,
+    public void gather(long[] readerIds, long[] channelIds, long[] postIds, int from, int n,
                 float[] readerRows, float[] channelRows, float[] postRows) {
         for (int i = 0; i < n; i++) {
             readers.copyInto(readerIds[from + i], readerRows, i * net.readerDim);
@@ -138,7 +138,7 @@ public final class TrainedModel {
         return posts;
     }
 
-    Network network() {
+    public Network network() {
         return net;
     }
 

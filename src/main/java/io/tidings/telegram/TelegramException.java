@@ -1,5 +1,6 @@
 package io.tidings.telegram;
 
+import io.tidings.render.Messages;
 import java.time.Duration;
 import java.util.Locale;
 

@@ -1,2 +1,2 @@
-/** Talking to Telegram: the reactive pengrad client, updates, the bot's commands and buttons. */
+/** The Telegram Bot API client only: the reactive pengrad gateway with typed errors, long polling and token redaction. */
 package io.tidings.telegram;

@@ -1,5 +1,6 @@
 package io.tidings.app;
 
+import io.tidings.feed.MailingSchedule;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -3,12 +3,12 @@ package io.tidings.app;
 import static io.tidings.app.E2e.T;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tidings.feed.DeliverySender;
+import io.tidings.delivery.DeliverySender;
 import io.tidings.store.DeliveryRepository;
 import io.tidings.store.ReaderRepository;
-import io.tidings.telegram.CallbackData;
-import io.tidings.telegram.Messages;
-import io.tidings.telegram.PostRenderer;
+import io.tidings.render.CallbackData;
+import io.tidings.render.Messages;
+import io.tidings.render.PostRenderer;
 import io.tidings.telegram.TelegramClient;
 import io.tidings.telegram.TelegramClientConfig;
 import io.tidings.testkit.botapi.Fault;

@@ -4,7 +4,7 @@ import static io.tidings.app.E2e.T;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tidings.store.VoteRepository;
-import io.tidings.telegram.CallbackData;
+import io.tidings.render.CallbackData;
 import io.tidings.testkit.botapi.RecordedCall;
 import io.tidings.testkit.botapi.SentMessage;
 import java.time.Duration;

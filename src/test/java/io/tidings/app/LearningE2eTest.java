@@ -1,5 +1,6 @@
 package io.tidings.app;
 
+import io.tidings.demo.Demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tidings.TestDatabase;

@@ -4,13 +4,13 @@ import static io.tidings.cluster.ClusterCoordinationTest.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tidings.TestDatabase;
-import io.tidings.feed.DeliverySender;
+import io.tidings.delivery.DeliverySender;
 import io.tidings.store.Database;
 import io.tidings.store.DeliveryRepository;
 import io.tidings.store.ReaderRepository;
-import io.tidings.telegram.CallbackData;
-import io.tidings.telegram.Messages;
-import io.tidings.telegram.PostRenderer;
+import io.tidings.render.CallbackData;
+import io.tidings.render.Messages;
+import io.tidings.render.PostRenderer;
 import io.tidings.telegram.TelegramClient;
 import io.tidings.telegram.TelegramClientConfig;
 import io.tidings.testkit.botapi.LocalBotApiServer;

@@ -3,11 +3,11 @@ package io.tidings.feed;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tidings.model.ModelConfig;
-import io.tidings.model.SyntheticVotes;
-import io.tidings.model.Trainer;
+import io.tidings.model.offline.SyntheticVotes;
+import io.tidings.model.train.Trainer;
 import io.tidings.model.TrainedModel;
-import io.tidings.model.Vote;
-import io.tidings.model.VoteLog;
+import io.tidings.model.train.Vote;
+import io.tidings.model.train.VoteLog;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

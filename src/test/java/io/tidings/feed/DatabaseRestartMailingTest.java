@@ -1,5 +1,6 @@
 package io.tidings.feed;
 
+import io.tidings.delivery.DeliverySender;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tidings.Await;
@@ -8,9 +9,9 @@ import io.tidings.store.Database;
 import io.tidings.store.DatabaseConfig;
 import io.tidings.store.DeliveryRepository;
 import io.tidings.store.ReaderRepository;
-import io.tidings.telegram.CallbackData;
-import io.tidings.telegram.Messages;
-import io.tidings.telegram.PostRenderer;
+import io.tidings.render.CallbackData;
+import io.tidings.render.Messages;
+import io.tidings.render.PostRenderer;
 import io.tidings.telegram.TelegramClient;
 import io.tidings.telegram.TelegramClientConfig;
 import io.tidings.testkit.botapi.LocalBotApiServer;

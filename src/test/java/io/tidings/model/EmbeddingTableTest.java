@@ -1,5 +1,8 @@
 package io.tidings.model;
 
+import io.tidings.model.train.Trainer;
+import io.tidings.model.train.Vote;
+import io.tidings.util.LongIntMap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;

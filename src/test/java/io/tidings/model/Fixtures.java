@@ -1,16 +1,17 @@
 package io.tidings.model;
 
+import io.tidings.model.train.Vote;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
 /** Test data: random models and a synthetic vote set with hidden reader tastes. */
-final class Fixtures {
+public final class Fixtures {
     private Fixtures() {
     }
 
     /** Random weights and biases, with rows for readers 0..r, channels 1000..1000+c, posts 5000..5000+p. */
-    static TrainedModel randomModel(ModelConfig config, long seed, int r, int c, int p) {
+    public static TrainedModel randomModel(ModelConfig config, long seed, int r, int c, int p) {
         SplittableRandom rng = new SplittableRandom(seed);
         Network net = Network.random(config, rng);
         for (int h = 0; h < net.hidden; h++) {
@@ -34,7 +35,7 @@ final class Fixtures {
         return t;
     }
 
-    static float[] gaussian(SplittableRandom rng, int n) {
+    public static float[] gaussian(SplittableRandom rng, int n) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
             v[i] = (float) rng.nextGaussian();
@@ -46,7 +47,7 @@ final class Fixtures {
      * Readers with a hidden taste vector, channels with a hidden topic vector, posts with a small quality:
      * P(👍) = sigmoid(2 · taste·topic + quality). Reader ids 10_000+, channel ids 900+, post ids 70_000+.
      */
-    static List<Vote> syntheticVotes(long seed, int readers, int channels, int postsPerChannel, int votesPerReader) {
+    public static List<Vote> syntheticVotes(long seed, int readers, int channels, int postsPerChannel, int votesPerReader) {
         SplittableRandom rng = new SplittableRandom(seed);
         int k = 3;
         float[][] taste = new float[readers][];
@@ -75,7 +76,7 @@ final class Fixtures {
     }
 
     /** Area under the ROC curve (ties count half), by ranks. */
-    static double auc(float[] scores, boolean[] labels) {
+    public static double auc(float[] scores, boolean[] labels) {
         int n = scores.length;
         Integer[] idx = new Integer[n];
         for (int i = 0; i < n; i++) {

@@ -1,5 +1,7 @@
 package io.tidings.model;
 
+import io.tidings.model.train.Trainer;
+import io.tidings.model.train.Vote;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,0 +1,170 @@
+package io.tidings.bot;
+
+import io.tidings.feed.Broadcasts;
+import io.tidings.render.CallbackData;
+import io.tidings.render.Messages;
+import io.tidings.render.PostRenderer;
+import io.tidings.telegram.TelegramClient;
+import com.pengrad.telegrambot.model.CallbackQuery;
+import com.pengrad.telegrambot.model.Chat;
+import com.pengrad.telegrambot.model.Message;
+import com.pengrad.telegrambot.model.Update;
+import com.pengrad.telegrambot.model.User;
+import io.tidings.feed.FeedService;
+import io.tidings.ingest.Catalogue;
+import io.tidings.store.ChannelRepository;
+import io.tidings.store.DeliveryRepository;
+import io.tidings.store.PenaltyRepository;
+import io.tidings.store.PostRepository;
+import io.tidings.store.ReaderRepository;
+import io.tidings.store.ReaderSettings;
+import io.tidings.store.ReaderSettingsRepository;
+import io.tidings.store.Reports;
+import io.tidings.store.VoteRepository;
+import java.time.Duration;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+
+/**
+ * What the bot does with each update. Private messages go to {@link ReaderCommands} (or {@link OperatorCommands} for
+ * operators), button presses to {@link VoteButtons} and {@link SettingsMenu}; every reader is held to a
+ * {@link FloodGuard}. Groups get a polite "private chats only", edited commands a hint; the rest is ignored.
+ */
+public final class BotHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(BotHandler.class);
+    /** Longer messages are not commands anyone typed: only their start is looked at. */
+    private static final int MAX_COMMAND_TEXT = 512;
+
+    /** What the handlers need. */
+    public record Deps(TelegramClient telegram, ReaderRepository readers, ReaderSettingsRepository settings,
+                       VoteRepository votes, PenaltyRepository penalties, PostRepository posts, ChannelRepository channels,
+                       Reports reports, DeliveryRepository deliveries, Runnable wakeSender, FeedService feed,
+                       Catalogue catalogue, Broadcasts broadcasts,
+                       CallbackData callbacks, PostRenderer renderer, Messages messages, BotConfig config) {}
+
+    /** Who wrote, in which language, and their settings ({@code null} before their first /start). */
+    record Ctx(long user, String firstName, String lang, ReaderSettings reader, boolean operator) {
+        boolean registered() {
+            return reader != null;
+        }
+    }
+
+    private final Deps deps;
+    private final Replies replies;
+    private final FloodGuard readerGuard;
+    private final FloodGuard pressGuard;
+    private final FloodGuard groupGuard;
+    private final ReaderCommands commands;
+    private final OperatorCommands operatorCommands;
+    private final VoteButtons buttons;
+
+    public BotHandler(Deps deps) {
+        this(deps, System::nanoTime);
+    }
+
+    BotHandler(Deps deps, java.util.function.LongSupplier nanoTime) {
+        this.deps = deps;
+        this.replies = new Replies(deps.telegram());
+        BotConfig c = deps.config();
+        this.readerGuard = new FloodGuard(c.commandBurst(), c.commandsPerMinute(), c.floodSilence(), nanoTime);
+        // voting quickly through a feed is what the bot is for: buttons get four times the room of typed commands
+        this.pressGuard = new FloodGuard(4 * c.commandBurst(), 4 * c.commandsPerMinute(), c.floodSilence(), nanoTime);
+        // Telegram allows 20 messages a minute in a group; one "private chats only" every 10 minutes is plenty
+        this.groupGuard = new FloodGuard(1, 1, Duration.ofMinutes(10), nanoTime);
+        SettingsMenu settings = new SettingsMenu(deps, replies);
+        this.commands = new ReaderCommands(deps, replies, settings);
+        this.operatorCommands = new OperatorCommands(deps, replies);
+        this.buttons = new VoteButtons(deps, replies, settings);
+    }
+
+    public Mono<Void> handle(Update update) {
+        if (update.callbackQuery() != null) return onCallback(update.callbackQuery());
+        if (update.message() != null) return onMessage(update.message(), false);
+        if (update.editedMessage() != null) return onMessage(update.editedMessage(), true);
+        return Mono.empty(); // channel posts, membership changes, reactions: nothing to answer
+    }
+
+    private Mono<Void> onMessage(Message m, boolean edited) {
+        User from = m.from();
+        if (from == null || m.chat() == null || m.chat().id() == null || from.isBot() != null && from.isBot()) {
+            return Mono.empty();
+        }
+        Chat.Type type = m.chat().type();
+        if (type == Chat.Type.group || type == Chat.Type.supergroup) return inGroup(m, from, edited);
+        if (type != Chat.Type.Private || !m.chat().id().equals(from.id())) return Mono.empty();
+        return switch (readerGuard.check(from.id())) {
+            case DROP -> Mono.empty();
+            case WARN -> context(from).flatMap(ctx -> {
+                log.info("reader {} is flooding: one warning, then silence", from.id());
+                return replies.text(ctx.user(), deps.messages().get(ctx.lang(), "flood"));
+            });
+            case ALLOW -> context(from).flatMap(ctx -> reachable(ctx).then(route(ctx, m, edited)));
+        };
+    }
+
+    private Mono<Void> route(Ctx ctx, Message m, boolean edited) {
+        String text = m.text() == null ? "" : m.text();
+        if (text.length() > MAX_COMMAND_TEXT) text = text.substring(0, MAX_COMMAND_TEXT);
+        text = text.strip();
+        if (edited) {
+            // acting on an edit would run a command twice, or one the reader did not mean to send again
+            return text.startsWith("/") ? replies.text(ctx.user(), msg(ctx, "edited")) : Mono.empty();
+        }
+        if (m.forwardOrigin() != null) return commands.forwarded(ctx, m.forwardOrigin());
+        if (!text.startsWith("/")) return replies.text(ctx.user(), msg(ctx, text.isEmpty() ? "hint.media" : "hint"));
+        int space = indexOfWhitespace(text);
+        String command = (space < 0 ? text : text.substring(0, space)).substring(1);
+        int at = command.indexOf('@');
+        if (at >= 0) command = command.substring(0, at);
+        command = command.toLowerCase(Locale.ROOT);
+        String args = space < 0 ? "" : text.substring(space).strip();
+        if (ctx.operator()) {
+            Mono<Void> op = operatorCommands.handle(ctx, command, args);
+            if (op != null) return op;
+        }
+        return commands.handle(ctx, command, args);
+    }
+
+    private Mono<Void> inGroup(Message m, User from, boolean edited) {
+        if (edited || groupGuard.check(m.chat().id()) != FloodGuard.Verdict.ALLOW) return Mono.empty();
+        String lang = Messages.languageOf(from.languageCode());
+        return replies.text(m.chat().id(), deps.messages().get(lang, "group")).onErrorResume(e -> Mono.empty());
+    }
+
+    private Mono<Void> onCallback(CallbackQuery q) {
+        User from = q.from();
+        if (from == null || from.id() == null || q.id() == null) return Mono.empty();
+        return switch (pressGuard.check(from.id())) {
+            case DROP -> replies.answer(q, null); // still answered: the reader's client would spin
+            case WARN -> context(from).flatMap(ctx -> replies.answer(q, msg(ctx, "flood")));
+            case ALLOW -> context(from).flatMap(ctx -> buttons.onPress(ctx, q));
+        };
+    }
+
+    /** The reader's stored language wins over Telegram's language code once they have one. */
+    private Mono<Ctx> context(User from) {
+        boolean operator = deps.config().isOperator(from.id());
+        String fallback = Messages.languageOf(from.languageCode());
+        return deps.settings().find(from.id())
+                .map(s -> new Ctx(from.id(), from.firstName(), s.language(), s, operator))
+                .defaultIfEmpty(new Ctx(from.id(), from.firstName(), fallback, null, operator));
+    }
+
+    /** A reader marked unreachable wrote again: they can be messaged again (a paused one stays paused). */
+    private Mono<Void> reachable(Ctx ctx) {
+        if (!ctx.registered() || !"unreachable".equals(ctx.reader().status())) return Mono.empty();
+        return deps.settings().reachable(ctx.user()).then();
+    }
+
+    private String msg(Ctx ctx, String key) {
+        return deps.messages().get(ctx.lang(), key);
+    }
+
+    private static int indexOfWhitespace(String s) {
+        for (int i = 0; i < s.length(); i++) if (Character.isWhitespace(s.charAt(i))) return i;
+        return -1;
+    }
+}

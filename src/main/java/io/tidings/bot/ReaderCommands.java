@@ -1,0 +1,193 @@
+package io.tidings.bot;
+
+import com.pengrad.telegrambot.model.message.origin.MessageOrigin;
+import com.pengrad.telegrambot.model.message.origin.MessageOriginChannel;
+import io.tidings.ingest.ChannelNames;
+import io.tidings.store.Channel;
+import io.tidings.store.Post;
+import io.tidings.store.Reports;
+import io.tidings.bot.BotHandler.Ctx;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** The commands every reader has: /start, /help, /pause, /resume, /settings, /lang, /stats, /channels, /channel, /add. */
+final class ReaderCommands {
+
+    private static final Logger log = LoggerFactory.getLogger(ReaderCommands.class);
+    private static final int CATALOGUE_SHOWN = 30;
+    /** How far back from a channel's newest message id /channel looks for its latest stored posts. */
+    private static final int CHANNEL_LOOKBACK = 200;
+
+    private final BotHandler.Deps deps;
+    private final Replies replies;
+    private final SettingsMenu settings;
+
+    ReaderCommands(BotHandler.Deps deps, Replies replies, SettingsMenu settings) {
+        this.deps = deps;
+        this.replies = replies;
+        this.settings = settings;
+    }
+
+    Mono<Void> handle(Ctx ctx, String command, String args) {
+        if (command.equals("start")) return start(ctx);
+        if (command.equals("help")) return reply(ctx, help(ctx));
+        if (!isReaderCommand(command)) return reply(ctx, msg(ctx, "unknown"));
+        if (!ctx.registered()) return reply(ctx, msg(ctx, "hint"));
+        return switch (command) {
+            case "pause" -> deps.settings().pause(ctx.user())
+                    .flatMap(changed -> reply(ctx, msg(ctx, changed ? "pause.done" : "pause.already")));
+            case "resume" -> deps.settings().resume(ctx.user())
+                    .flatMap(changed -> reply(ctx, msg(ctx, changed ? "resume.done" : "resume.already")));
+            case "settings" -> settings.open(ctx);
+            case "lang", "language" -> settings.openLanguage(ctx);
+            case "stats" -> stats(ctx);
+            case "channels" -> args.isEmpty() ? channels(ctx) : reply(ctx, msg(ctx, "unknown"));
+            case "channel" -> channel(ctx, args);
+            case "add" -> add(ctx, args);
+            default -> reply(ctx, msg(ctx, "unknown"));
+        };
+    }
+
+    private static boolean isReaderCommand(String c) {
+        return List.of("pause", "resume", "settings", "lang", "language", "stats", "channels", "channel", "add").contains(c);
+    }
+
+    private Mono<Void> start(Ctx ctx) {
+        String name = ctx.firstName() == null || ctx.firstName().isBlank() ? "" : ", " + ctx.firstName();
+        return deps.readers().start(ctx.user(), ctx.firstName(), ctx.lang())
+                .flatMap(r -> reply(ctx, deps.messages().get(r.language(), "greeting", name)).onErrorResume(e -> {
+                    // the greeting is nice to have; the first post is what the reader came for
+                    log.info("greeting to reader {} not sent: {}", ctx.user(), e.toString());
+                    return Mono.empty();
+                }).thenReturn(r.language()))
+                .flatMap(lang -> deps.feed().next(ctx.user(), "start")
+                        .flatMap(queued -> queued ? Mono.empty() : replies.text(ctx.user(), deps.messages().get(lang, "feed.empty"))));
+    }
+
+    private String help(Ctx ctx) {
+        String help = msg(ctx, "help");
+        return ctx.operator() ? help + "\n\n" + msg(ctx, "help.operator") : help;
+    }
+
+    private Mono<Void> stats(Ctx ctx) {
+        return deps.reports().reader(ctx.user()).flatMap(s -> {
+            if (s.rated() == 0) return reply(ctx, deps.messages().get(ctx.lang(), "stats.none", Long.toString(s.received())));
+            StringBuilder b = new StringBuilder(deps.messages().get(ctx.lang(), "stats",
+                    Long.toString(s.received()), Long.toString(s.rated()), Long.toString(s.liked()),
+                    Long.toString(s.rated() - s.liked()), Long.toString(Math.round(100 * s.likeRate()))));
+            if (!s.favourites().isEmpty()) {
+                b.append("\n\n").append(msg(ctx, "stats.favourites"));
+                for (Reports.Favourite f : s.favourites()) {
+                    b.append("\n• ").append(titled(f.username(), f.title())).append(" — ").append(f.likes()).append(" 👍");
+                }
+            }
+            return reply(ctx, b.toString());
+        });
+    }
+
+    private Mono<Void> channels(Ctx ctx) {
+        Mono<List<Channel>> catalogue = deps.channels().active().take(CATALOGUE_SHOWN + 1).collectList();
+        Mono<Long> total = deps.reports().activeChannels();
+        var muted = deps.penalties().muted(ctx.user(), deps.config().lessHalfLife()).collectList();
+        return Mono.zip(catalogue, total, muted).flatMap(t -> {
+            StringBuilder b = new StringBuilder();
+            if (t.getT1().isEmpty()) {
+                b.append(msg(ctx, "channels.empty"));
+            } else {
+                b.append(deps.messages().get(ctx.lang(), "channels.title", Long.toString(t.getT2())));
+                t.getT1().stream().limit(CATALOGUE_SHOWN).forEach(c -> b.append("\n• ").append(titled(c.username(), c.title())));
+                if (t.getT2() > CATALOGUE_SHOWN) {
+                    b.append("\n").append(deps.messages().get(ctx.lang(), "channels.more", Long.toString(t.getT2() - CATALOGUE_SHOWN)));
+                }
+            }
+            b.append("\n\n");
+            if (t.getT3().isEmpty()) {
+                b.append(msg(ctx, "channels.muted.none"));
+            } else {
+                b.append(msg(ctx, "channels.muted"));
+                t.getT3().forEach(m -> b.append("\n• ").append(titled(m.username(), m.title()))
+                        .append(" — ×").append(String.format(Locale.ROOT, "%.2f", io.tidings.feed.ReaderPreferences.factor(m.penalty()))));
+            }
+            b.append("\n\n").append(msg(ctx, "channels.hint"));
+            return reply(ctx, b.toString());
+        });
+    }
+
+    private Mono<Void> channel(Ctx ctx, String args) {
+        if (args.isEmpty()) return reply(ctx, msg(ctx, "channel.usage"));
+        Optional<String> name = ChannelNames.normalize(args.split("\\s+")[0]);
+        if (name.isEmpty()) return reply(ctx, msg(ctx, "channel.invalid"));
+        String n = name.get();
+        // an unknown channel is told apart before the work, whose success is empty (no reply: the posts are the answer)
+        return deps.channels().findByUsername(n)
+                .filter(c -> "active".equals(c.status()))
+                .map(Optional::of)
+                .defaultIfEmpty(Optional.empty())
+                .flatMap(found -> found.isEmpty() ? reply(ctx, deps.messages().get(ctx.lang(), "channel.unknown", n))
+                        : latest(found.get()).collectList().flatMap(posts -> {
+                    if (posts.isEmpty()) return reply(ctx, deps.messages().get(ctx.lang(), "channel.empty", n));
+                    // through the outbox, like every post: sent at the chat's pace and never again by the feed
+                    return Flux.fromIterable(posts)
+                            .concatMap(p -> deps.deliveries().enqueue(ctx.user(), p.id(), "channel", 1f))
+                            .count()
+                            .flatMap(queued -> {
+                                if (queued == 0) return reply(ctx, deps.messages().get(ctx.lang(), "channel.seen", n));
+                                deps.wakeSender().run();
+                                return Mono.empty();
+                            });
+                }));
+    }
+
+    /** The channel's newest stored posts, oldest of them first (the order the channel published them). */
+    private Flux<Post> latest(Channel c) {
+        long to = c.lastMessageId();
+        return deps.posts().between(c.id(), Math.max(1, to - CHANNEL_LOOKBACK), to)
+                .takeLast(deps.config().channelPosts());
+    }
+
+    private Mono<Void> add(Ctx ctx, String args) {
+        if (args.isEmpty()) return reply(ctx, msg(ctx, "add.usage"));
+        return suggest(ctx, args.split("\\s+")[0]);
+    }
+
+    /** A forwarded message: a public channel's post suggests its channel; anything else gets a hint. */
+    Mono<Void> forwarded(Ctx ctx, MessageOrigin origin) {
+        if (!(origin instanceof MessageOriginChannel ch) || ch.chat() == null) return reply(ctx, msg(ctx, "forward.not_channel"));
+        String username = ch.chat().username();
+        if (username == null || username.isBlank()) return reply(ctx, msg(ctx, "forward.private"));
+        if (!ctx.registered()) return reply(ctx, msg(ctx, "hint"));
+        return suggest(ctx, username);
+    }
+
+    private Mono<Void> suggest(Ctx ctx, String raw) {
+        return deps.catalogue().suggest(raw, ctx.user())
+                .map(s -> switch (s.outcome()) {
+                    case ACCEPTED -> deps.messages().get(ctx.lang(), s.isNew() ? "add.accepted_new" : "add.accepted", s.channel());
+                    case HELD -> deps.messages().get(ctx.lang(), "add.held", s.channel());
+                    case INVALID -> msg(ctx, "add.invalid");
+                    case UNAVAILABLE -> deps.messages().get(ctx.lang(), "add.unavailable", s.channel());
+                })
+                .onErrorResume(e -> {
+                    log.warn("suggestion of reader {} failed: {}", ctx.user(), e.toString());
+                    return Mono.just(msg(ctx, "add.failed"));
+                })
+                .flatMap(text -> reply(ctx, text));
+    }
+
+    static String titled(String username, String title) {
+        return title == null || title.isBlank() ? "@" + username : "@" + username + " (" + title.strip() + ")";
+    }
+
+    private Mono<Void> reply(Ctx ctx, String text) {
+        return replies.text(ctx.user(), text);
+    }
+
+    private String msg(Ctx ctx, String key) {
+        return deps.messages().get(ctx.lang(), key);
+    }
+}

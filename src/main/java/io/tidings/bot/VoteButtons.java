@@ -1,0 +1,103 @@
+package io.tidings.bot;
+
+import com.pengrad.telegrambot.model.CallbackQuery;
+import io.tidings.store.VoteRepository.Outcome;
+import io.tidings.bot.BotHandler.Ctx;
+import io.tidings.render.CallbackData.Action;
+import io.tidings.render.CallbackData.Press;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+
+/**
+ * The buttons under a post. 👍/👎 store the vote (once per post; pressing again changes nothing, the other button
+ * changes it), mark the pressed button and, on the first vote for a post, send the next post. "More" sends another
+ * post. "Less from this channel" adds a time-decaying penalty for the post's channel (once per post), says so and
+ * sends the next post. Data that is forged, another reader's, or for a post that is gone changes nothing and gets a
+ * polite answer.
+ */
+final class VoteButtons {
+
+    private static final Logger log = LoggerFactory.getLogger(VoteButtons.class);
+
+    private final BotHandler.Deps deps;
+    private final Replies replies;
+    private final SettingsMenu settings;
+
+    VoteButtons(BotHandler.Deps deps, Replies replies, SettingsMenu settings) {
+        this.deps = deps;
+        this.replies = replies;
+        this.settings = settings;
+    }
+
+    Mono<Void> onPress(Ctx ctx, CallbackQuery q) {
+        Optional<Press> press = deps.callbacks().decode(ctx.user(), q.data());
+        if (press.isEmpty()) {
+            log.info("rejected callback data from reader {}", ctx.user());
+            return replies.answer(q, msg(ctx, "callback.invalid"));
+        }
+        Press p = press.get();
+        if (p.action() == Action.SETTING) return settings.onPress(ctx, q, p.arg());
+        if (!ctx.registered()) return replies.answer(q, msg(ctx, "callback.unknown_post")); // nothing of ours was sent to them
+        return switch (p.action()) {
+            case MORE -> replies.answer(q, msg(ctx, "vote.more")).then(next(ctx, "more"));
+            case LESS -> less(ctx, q, p);
+            default -> vote(ctx, q, p);
+        };
+    }
+
+    private Mono<Void> vote(Ctx ctx, CallbackQuery q, Press p) {
+        boolean liked = p.action() == Action.LIKE;
+        return deps.votes().vote(ctx.user(), p.postId(), liked)
+                .onErrorResume(e -> {
+                    log.info("vote of reader {} for post {} not stored: {}", ctx.user(), p.postId(), e.toString());
+                    return Mono.just(Outcome.MISSING);
+                })
+                .flatMap(outcome -> switch (outcome) {
+                    case MISSING -> replies.answer(q, msg(ctx, "callback.unknown_post"));
+                    case DELETED -> replies.answer(q, msg(ctx, "callback.deleted_post"));
+                    case SAME -> replies.answer(q, msg(ctx, liked ? "vote.liked" : "vote.disliked"))
+                            .then(markChosen(ctx, q, p));
+                    case CHANGED -> replies.answer(q, msg(ctx, liked ? "vote.liked" : "vote.disliked"))
+                            .then(markChosen(ctx, q, p));
+                    case NEW -> replies.answer(q, msg(ctx, liked ? "vote.liked" : "vote.disliked"))
+                            .then(markChosen(ctx, q, p))
+                            .then(next(ctx, "next"));
+                });
+    }
+
+    private Mono<Void> less(Ctx ctx, CallbackQuery q, Press p) {
+        // the post is looked up first, so "unknown post" is answered only when it is missing (the work after an
+        // answer completes empty, and must not be mistaken for a missing post: that answered twice)
+        return deps.posts().find(p.postId())
+                .map(java.util.Optional::of)
+                .defaultIfEmpty(java.util.Optional.empty())
+                .flatMap(found -> found.isEmpty() ? replies.answer(q, msg(ctx, "callback.unknown_post"))
+                        : deps.penalties().addOnce(ctx.user(), found.get().channelId(), found.get().id(), 1.0)
+                                .onErrorResume(e -> {
+                                    log.info("'less' of reader {} for post {} not stored: {}", ctx.user(), p.postId(), e.toString());
+                                    return replies.answer(q, msg(ctx, "callback.unknown_post")).then(Mono.empty());
+                                })
+                                // only after the answer: a failure from here on must not answer a second time
+                                .flatMap(added -> replies.answer(q, deps.messages().get(ctx.lang(), "vote.less",
+                                                "@" + found.get().channelUsername()))
+                                        .then(markChosen(ctx, q, p))
+                                        .then(added ? next(ctx, "next") : Mono.empty())));
+    }
+
+    private Mono<Void> next(Ctx ctx, String reason) {
+        return deps.feed().next(ctx.user(), reason)
+                .flatMap(queued -> queued ? Mono.empty() : replies.text(ctx.user(), msg(ctx, "feed.empty")));
+    }
+
+    private Mono<Void> markChosen(Ctx ctx, CallbackQuery q, Press p) {
+        if (q.maybeInaccessibleMessage() == null) return Mono.empty();
+        return replies.editKeyboard(ctx.user(), q.maybeInaccessibleMessage().messageId(),
+                deps.renderer().keyboard(ctx.user(), ctx.lang(), p.postId(), p.action()));
+    }
+
+    private String msg(Ctx ctx, String key) {
+        return deps.messages().get(ctx.lang(), key);
+    }
+}

@@ -1,0 +1,225 @@
+package io.tidings.cli;
+
+import io.tidings.app.Config;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tidings.ingest.ChannelFetchException;
+import io.tidings.ingest.ChannelNames;
+import io.tidings.ingest.ChannelPage;
+import io.tidings.ingest.ChannelPageFetcher;
+import io.tidings.ingest.ChannelPageParser;
+import io.tidings.ingest.ChannelPost;
+import io.tidings.ingest.ChannelUnavailableException;
+import io.tidings.testkit.channels.LocalChannelServer;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+import reactor.netty.http.client.HttpClient;
+
+/**
+ * The ingest commands: {@code scrape NAME [--pages N]} prints a channel's posts as JSON lines, read through
+ * {@code TME_BASE_URL}; {@code bench ingest} measures fetching and parsing against the local channel server.
+ */
+public final class IngestCommands {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_SCRAPE_PAGES = 100;
+
+    private IngestCommands() {
+    }
+
+    /** {@code scrape NAME [--pages N]}; returns the exit code. */
+    public static int scrape(List<String> args, Config config, PrintStream out, PrintStream err) {
+        String name = null;
+        int pages = 1;
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("--pages") && i + 1 < args.size()) {
+                pages = positive(args.get(++i), "--pages");
+            } else if (name == null && !a.startsWith("--")) {
+                name = a;
+            } else {
+                throw new IllegalArgumentException("usage: scrape NAME [--pages N]");
+            }
+        }
+        if (name == null) {
+            throw new IllegalArgumentException("usage: scrape NAME [--pages N]");
+        }
+        var channel = ChannelNames.normalize(name);
+        if (channel.isEmpty()) {
+            err.println("tidings: not a public channel name (5–32 letters, digits or _, starting with a letter)");
+            return 2;
+        }
+        int maxPages = Math.min(pages, MAX_SCRAPE_PAGES);
+        var pool = ChannelPageFetcher.newConnectionPool("tme-scrape", 2);
+        try {
+            var ingest = config.ingest();
+            var fetcher = new ChannelPageFetcher(ChannelPageFetcher.newHttpClient(pool), config.tmeBaseUrl(),
+                    ingest.requestTimeout(), ingest.maxPageBytes(), Schedulers.boundedElastic());
+            Flux<ChannelPage> read = fetcher.fetch(channel.get(), OptionalLong.empty())
+                    .expand(page -> page.nextBefore().isPresent()
+                            ? fetcher.fetch(channel.get(), page.nextBefore()) : Mono.empty())
+                    .take(maxPages);
+            for (ChannelPage page : read.toIterable(1)) {
+                for (ChannelPost p : page.posts()) {
+                    out.println(json(p));
+                }
+            }
+            return 0;
+        } catch (ChannelUnavailableException | ChannelFetchException e) {
+            err.println("tidings: " + e.getMessage());
+            return 1;
+        } finally {
+            pool.disposeLater().block(Duration.ofSeconds(5));
+        }
+    }
+
+    /** One post as a JSON object: the fields an operator checks, in a stable order. */
+    static String json(ChannelPost p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("channel", p.channel());
+        m.put("id", p.messageId());
+        m.put("date", p.date().toString());
+        m.put("kind", p.kind().name().toLowerCase(java.util.Locale.ROOT));
+        m.put("text", p.text());
+        m.put("media", p.mediaUrls());
+        m.put("views", p.views());
+        m.put("forwarded_from", p.forwardedFrom());
+        m.put("reply_to", p.replyToId() == 0 ? null : p.replyToId());
+        m.put("link_preview", p.linkPreview() == null ? null : p.linkPreview().url());
+        m.put("edited", p.edited());
+        m.put("note", p.mediaNote());
+        m.put("permalink", p.permalink());
+        return write(m);
+    }
+
+    /**
+     * {@code bench ingest [--channels N] [--posts N] [--seconds S]}: serves N channels of P posts from the local
+     * channel server, reads every page over HTTP (fetch + parse, 8 at a time) and then parses the same pages in memory
+     * for S seconds. Prints human lines, then one JSON line.
+     */
+    public static int benchIngest(List<String> args, PrintStream out) {
+        int channels = 200;
+        int postsPerChannel = 100;
+        int seconds = 5;
+        for (int i = 0; i + 1 < args.size(); i += 2) {
+            switch (args.get(i)) {
+                case "--channels" -> channels = positive(args.get(i + 1), "--channels");
+                case "--posts" -> postsPerChannel = positive(args.get(i + 1), "--posts");
+                case "--seconds" -> seconds = positive(args.get(i + 1), "--seconds");
+                default -> throw new IllegalArgumentException("usage: bench ingest [--channels N] [--posts N] [--seconds S]");
+            }
+        }
+        Instant t0 = Instant.parse("2024-05-01T08:00:00Z");
+        try (LocalChannelServer server = LocalChannelServer.start()) {
+            List<String> names = new ArrayList<>();
+            for (int c = 0; c < channels; c++) {
+                String name = "bench_channel_" + c;
+                names.add(name);
+                server.addChannel(name, "Bench channel " + c, "A channel for the ingest benchmark");
+                for (int p = 0; p < postsPerChannel; p++) {
+                    Instant date = t0.plusSeconds(60L * p);
+                    String text = "Post " + p + " of channel " + c + ": some words about <things> & more words,\n"
+                            + "a second line with a link https://example.com/" + p;
+                    switch (p % 10) {
+                        case 0 -> server.addAlbum(name, text, List.of("https://cdn.example/" + c + "/" + p + "a.jpg",
+                                "https://cdn.example/" + c + "/" + p + "b.jpg"), date, 1_000L * p);
+                        case 3, 6 -> server.addPost(name, text, "https://cdn.example/" + c + "/" + p + ".jpg", date, p);
+                        case 8 -> server.addVideo(name, text, "https://cdn.example/" + c + "/" + p + "t.jpg", date, p);
+                        default -> server.addPost(name, text, null, date, p);
+                    }
+                }
+            }
+            var pool = ChannelPageFetcher.newConnectionPool("tme-bench", 8);
+            try {
+                var fetcher = new ChannelPageFetcher(ChannelPageFetcher.newHttpClient(pool), server.baseUrl());
+                long start = System.nanoTime();
+                long[] counts = Flux.fromIterable(names)
+                        .flatMap(n -> fetcher.fetch(n, OptionalLong.empty())
+                                .expand(page -> page.nextBefore().isPresent()
+                                        ? fetcher.fetch(n, page.nextBefore()) : Mono.empty()), 8)
+                        .reduce(new long[2], (acc, page) -> {
+                            acc[0]++;
+                            acc[1] += page.posts().size();
+                            return acc;
+                        })
+                        .block(Duration.ofMinutes(30));
+                double fetchSeconds = (System.nanoTime() - start) / 1e9;
+
+                // the same pages, in memory: what parsing alone costs
+                HttpClient raw = HttpClient.create();
+                List<String> sample = new ArrayList<>();
+                for (int i = 0; i < Math.min(20, names.size()); i++) {
+                    sample.add(raw.get().uri(server.baseUrl() + "/s/" + names.get(i)).responseContent().aggregate()
+                            .asString().block(Duration.ofSeconds(30)));
+                }
+                long parsedPages = 0;
+                long parsedPosts = 0;
+                long bytes = 0;
+                long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+                long parseStart = System.nanoTime();
+                while (System.nanoTime() < deadline) {
+                    for (int i = 0; i < sample.size(); i++) {
+                        parsedPosts += ChannelPageParser.parse(names.get(i), sample.get(i)).posts().size();
+                        parsedPages++;
+                        bytes += sample.get(i).length();
+                    }
+                }
+                double parseSeconds = (System.nanoTime() - parseStart) / 1e9;
+
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("channels", channels);
+                r.put("pages", counts[0]);
+                r.put("posts", counts[1]);
+                r.put("fetch_seconds", round(fetchSeconds));
+                r.put("fetch_pages_per_s", round(counts[0] / fetchSeconds));
+                r.put("fetch_posts_per_s", round(counts[1] / fetchSeconds));
+                r.put("parse_pages_per_s", round(parsedPages / parseSeconds));
+                r.put("parse_posts_per_s", round(parsedPosts / parseSeconds));
+                r.put("parse_mb_per_s", round(bytes / parseSeconds / 1e6));
+                r.put("cpus", Runtime.getRuntime().availableProcessors());
+                out.printf("fetched %d pages (%d posts) of %d channels over HTTP in %.2f s: %.0f pages/s, %.0f posts/s%n",
+                        counts[0], counts[1], channels, fetchSeconds, counts[0] / fetchSeconds, counts[1] / fetchSeconds);
+                out.printf("parsed in memory: %.0f pages/s, %.0f posts/s (%.1f MB/s of HTML)%n",
+                        parsedPages / parseSeconds, parsedPosts / parseSeconds, bytes / parseSeconds / 1e6);
+                out.println(write(r));
+                return 0;
+            } finally {
+                pool.disposeLater().block(Duration.ofSeconds(5));
+            }
+        }
+    }
+
+    private static double round(double d) {
+        return Math.round(d * 10) / 10.0;
+    }
+
+    private static int positive(String v, String option) {
+        try {
+            int n = Integer.parseInt(v);
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        throw new IllegalArgumentException(option + " must be a positive whole number");
+    }
+
+    private static String write(Object o) {
+        try {
+            return JSON.writeValueAsString(o);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,187 @@
+package io.tidings.model.train;
+
+import io.tidings.model.ModelCodec;
+import io.tidings.model.ModelConfig;
+import io.tidings.model.ModelStore;
+import io.tidings.model.TrainedModel;
+import io.tidings.model.serve.ModelRegistry;
+import io.tidings.model.serve.ScoringModel;
+import io.tidings.store.ModelRepository;
+import io.tidings.store.VoteRepository;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * Keeps the model learning: after every {@code everyVotes} new votes it trains a few epochs starting
+ * from the current model (incremental) on the new votes and a random replay of {@link #REPLAY} times as many
+ * older ones (so an increment costs in proportion to what is new, not to every vote ever cast, and the model
+ * does not forget the rest); it retrains from scratch with early stopping after
+ * {@link FullRetraining#afterIncrements} increments, or when {@link FullRetraining#every} has passed since
+ * the last full training and any vote came in since. The schedule is read from the stored versions, so it
+ * survives restarts and a move of the trainer to another replica. Training runs on its own scheduler, one
+ * at a time, never blocking the pipelines; each version is stored in PostgreSQL and swapped in atomically.
+ */
+public final class TrainingService {
+
+    private static final Logger log = LoggerFactory.getLogger(TrainingService.class);
+    private static final int INCREMENTAL_EPOCHS = 3;
+    /** Newest model versions always kept in the database (older ones go once a newer full version exists). */
+    static final int KEEP_VERSIONS = 3;
+    private final AtomicLong savedId = new AtomicLong();
+    /** Older votes replayed in an incremental training, per new vote. */
+    static final int REPLAY = 4;
+    /** Replay at least this many older votes (when there are), so small increments still see a spread of readers. */
+    static final int MIN_REPLAY = 2_000;
+
+    private final VoteRepository votes;
+    private final ModelRepository models;
+    private final ModelStore store;
+    private final ModelRegistry registry;
+    private final ModelConfig config;
+    private final int everyVotes;
+    private final FullRetraining full;
+    private final Clock clock;
+    private final Scheduler scheduler;
+    private final AtomicBoolean running = new AtomicBoolean();
+    private final AtomicLong trainedSeq = new AtomicLong();
+    private volatile TrainingSummary lastSummary;
+
+    /**
+     * When to retrain from scratch: after {@code afterIncrements} incremental trainings, and when
+     * {@code every} has passed since the last full one (zero: never by time).
+     */
+    public record FullRetraining(int afterIncrements, Duration every) {
+        public FullRetraining {
+            if (afterIncrements < 1 || every.isNegative()) {
+                throw new IllegalArgumentException("full retraining needs afterIncrements >= 1 and every >= 0");
+            }
+        }
+    }
+
+    public TrainingService(VoteRepository votes, ModelRepository models, ModelRegistry registry, ModelConfig config,
+                           int everyVotes, int fullEvery, Scheduler scheduler) {
+        this(votes, models, registry, config, everyVotes, new FullRetraining(Math.max(1, fullEvery), Duration.ZERO),
+                Clock.systemUTC(), scheduler);
+    }
+
+    public TrainingService(VoteRepository votes, ModelRepository models, ModelRegistry registry, ModelConfig config,
+                           int everyVotes, FullRetraining full, Clock clock, Scheduler scheduler) {
+        this.votes = votes;
+        this.models = models;
+        this.registry = registry;
+        this.config = config;
+        this.everyVotes = Math.max(1, everyVotes);
+        this.full = full;
+        this.clock = clock;
+        this.scheduler = scheduler;
+        this.store = new ModelStore(models, ModelCodec.DEFAULT_CHUNK_BYTES, scheduler);
+    }
+
+    /** Loads the newest stored model version, if any, so a restart does not forget what was learned. */
+    public Mono<Boolean> restoreLatest() {
+        return models.latest()
+                // already serving it, or this replica just saved it (its NOTIFY can beat the swap)
+                .filter(v -> v.id() > Math.max(registry.version(), savedId.get()))
+                .flatMap(v -> store.load(v).publishOn(scheduler).map(model -> {
+                    trainedSeq.set(Math.max(trainedSeq.get(), v.votesSeq()));
+                    // loading took a while: the trainer may have swapped this version in meanwhile
+                    if (v.id() <= registry.version()) return false;
+                    registry.swap(new ScoringModel(v.id(), model));
+                    log.info("restored model version {} ({} votes)", v.id(), v.voteCount());
+                    return true;
+                }))
+                .defaultIfEmpty(false);
+    }
+
+    /**
+     * Trains when enough new votes arrived since the last version, or when a full retraining is due by time
+     * and any vote arrived since the last full one; emits whether it trained.
+     */
+    public Mono<Boolean> trainIfDue() {
+        return Mono.zip(votes.maxSeq(), models.fullTraining()).flatMap(t -> {
+            long seq = t.getT1();
+            ModelRepository.FullTraining last = t.getT2();
+            boolean due = seq - trainedSeq.get() >= everyVotes || fullDueByTime(last) && seq > last.votesSeq();
+            return due ? train(Mono.just(last)) : Mono.just(false);
+        });
+    }
+
+    /** Trains now (incremental or full, by schedule); emits false when another training is running or there are no votes. */
+    public Mono<Boolean> train() {
+        return train(models.fullTraining());
+    }
+
+    private boolean fullDueByTime(ModelRepository.FullTraining last) {
+        return !full.every().isZero() && last.at() != null
+                && !clock.instant().isBefore(last.at().plus(full.every()));
+    }
+
+    /** Takes the one training slot now (or emits false), then trains by the schedule that {@code state} tells. */
+    private Mono<Boolean> train(Mono<ModelRepository.FullTraining> state) {
+        if (!running.compareAndSet(false, true)) return Mono.just(false);
+        return state.flatMap(this::trainHolding).doFinally(s -> running.set(false));
+    }
+
+    private Mono<Boolean> trainHolding(ModelRepository.FullTraining last) {
+        boolean isFull = registry.version() == 0 || last.at() == null
+                || last.incrementsSince() >= full.afterIncrements() || fullDueByTime(last);
+        // streamed into primitive columns: no list of row objects, however many votes there are
+        long trained = trainedSeq.get();
+        Flux<VoteRepository.VoteRow> rows = isFull || trained == 0 ? votes.all()
+                : votes.since(trained).collectList().flatMapMany(fresh -> fresh.isEmpty() ? Flux.empty()
+                        : Flux.concat(votes.sample(trained, Math.max(MIN_REPLAY, REPLAY * fresh.size())), Flux.fromIterable(fresh)));
+        return rows.collect(VoteColumns::new, (c, r) -> c.add(r.reader(), r.channel(), r.post(), r.liked(), r.seq()))
+                .publishOn(scheduler)
+                .flatMap(columns -> {
+                    if (columns.size() == 0) return Mono.just(false);
+                    long seq = columns.maxSeq();
+                    List<Vote> data = columns.asList();
+                    Trainer.Result result;
+                    try (ModelRegistry.Lease lease = registry.current()) {
+                        TrainedModel previous = lease.model().model();
+                        result = isFull ? new Trainer(config).train(data)
+                                : new Trainer(config).train(data, previous, INCREMENTAL_EPOCHS);
+                    }
+                    TrainedModel model = result.model();
+                    String kind = isFull ? "full" : "incremental";
+                    return store.save(kind, seq, data.size(), model, result.summary().toString())
+                            .doOnNext(savedId::set)
+                            .flatMap(id -> models.prune(KEEP_VERSIONS).onErrorResume(e -> {
+                                log.warn("old model versions not pruned: {}", e.toString());
+                                return Mono.just(0L);
+                            }).thenReturn(id))
+                            .publishOn(scheduler)
+                            .map(id -> {
+                                if (id > registry.version()) registry.swap(new ScoringModel(id, model));
+                                trainedSeq.set(seq);
+                                lastSummary = result.summary();
+                                log.info("model version {} ({}, {} votes): {}", id, kind, data.size(), result.summary());
+                                return true;
+                            });
+                });
+    }
+
+    /** Checks for new votes every {@code every}; dispose to stop. */
+    public Disposable start(Duration every) {
+        return Flux.interval(every, every)
+                .onBackpressureDrop()
+                .concatMap(t -> trainIfDue().onErrorResume(e -> {
+                    log.warn("training failed, keeping the current model: {}", e.toString());
+                    return Mono.just(false);
+                }), 1)
+                .subscribe();
+    }
+
+    public TrainingSummary lastSummary() {
+        return lastSummary;
+    }
+}

@@ -1,0 +1,174 @@
+package io.tidings.render;
+
+import io.tidings.telegram.TelegramClient;
+import com.pengrad.telegrambot.model.LinkPreviewOptions;
+import com.pengrad.telegrambot.model.request.InlineKeyboardButton;
+import com.pengrad.telegrambot.model.request.InlineKeyboardMarkup;
+import com.pengrad.telegrambot.model.request.InputMediaPhoto;
+import com.pengrad.telegrambot.model.request.ParseMode;
+import com.pengrad.telegrambot.request.AbstractSendRequest;
+import com.pengrad.telegrambot.request.BaseRequest;
+import com.pengrad.telegrambot.request.SendMediaGroup;
+import com.pengrad.telegrambot.request.SendMessage;
+import com.pengrad.telegrambot.request.SendPhoto;
+import io.tidings.store.Post;
+import io.tidings.render.CallbackData.Action;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Turns a stored post into what a reader gets: the channel title linking to the original, the post (Telegram HTML,
+ * escaped), date and views, and the buttons 👍 👎 "More" "Less from this channel". Posts cannot be forwarded from
+ * channels the bot is not in, so they are re-rendered from the scraped content:
+ * <ul>
+ * <li>text: one message, within 4096 characters;</li>
+ * <li>photo: sendPhoto with the caption when it fits 1024 characters, else the photo, then the text;</li>
+ * <li>album: sendMediaGroup (up to 10 photos), then a message with the buttons;</li>
+ * <li>video, document, poll, voice and the rest: text with a preview of the original post.</li>
+ * </ul>
+ */
+public final class PostRenderer {
+
+    static final int TEXT_LIMIT = 4096;
+    static final int CAPTION_LIMIT = 1024;
+    static final int ALBUM_MAX = 10;
+    private static final DateTimeFormatter DATE_EN = DateTimeFormatter.ofPattern("d MMM yyyy, HH:mm 'UTC'", Locale.ENGLISH)
+            .withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter DATE_RU = DateTimeFormatter.ofPattern("d MMM yyyy, HH:mm 'UTC'", Locale.forLanguageTag("ru"))
+            .withZone(ZoneOffset.UTC);
+
+    private final CallbackData callbacks;
+    private final Messages messages;
+
+    public PostRenderer(CallbackData callbacks, Messages messages) {
+        this.callbacks = callbacks;
+        this.messages = messages;
+    }
+
+    /**
+     * Everything to send for one delivery, the message with the buttons last. Send it with
+     * {@link RenderedPost#send(TelegramClient)}, which resumes after the parts already sent when retried.
+     */
+    public RenderedPost renderPost(long chatId, String language, Post post) {
+        InlineKeyboardMarkup keyboard = keyboard(chatId, language, post.id(), null);
+        List<String> photos = photos(post);
+        RenderedPost fallback = new RenderedPost(List.of(), linkPreviewText(chatId, language, post, keyboard), null);
+        if (photos.size() >= 2) {
+            String caption = compose(post, CAPTION_LIMIT, language, null);
+            boolean fits = captionFits(post, language);
+            InputMediaPhoto[] media = new InputMediaPhoto[photos.size()];
+            for (int i = 0; i < media.length; i++) media[i] = new InputMediaPhoto(photos.get(i));
+            if (fits) media[0].caption(caption).parseMode(ParseMode.HTML);
+            SendMessage buttons = fits
+                    ? new SendMessage(chatId, "⬆️ " + header(post)).parseMode(ParseMode.HTML)
+                            .linkPreviewOptions(new LinkPreviewOptions().isDisabled(true))
+                    : new SendMessage(chatId, compose(post, TEXT_LIMIT, language, null)).parseMode(ParseMode.HTML)
+                            .linkPreviewOptions(new LinkPreviewOptions().isDisabled(true));
+            return new RenderedPost(List.of(new SendMediaGroup(chatId, media)), buttons.replyMarkup(keyboard), fallback);
+        }
+        if (photos.size() == 1) {
+            if (captionFits(post, language)) {
+                return new RenderedPost(List.of(), new SendPhoto(chatId, photos.get(0))
+                        .caption(compose(post, CAPTION_LIMIT, language, null)).parseMode(ParseMode.HTML)
+                        .replyMarkup(keyboard), fallback);
+            }
+            // a caption holds 1024 characters: the photo with the title, then the whole text with the buttons
+            BaseRequest<?, ?> photo = new SendPhoto(chatId, photos.get(0)).caption(header(post)).parseMode(ParseMode.HTML);
+            SendMessage text = new SendMessage(chatId, compose(post, TEXT_LIMIT, language, null)).parseMode(ParseMode.HTML)
+                    .linkPreviewOptions(new LinkPreviewOptions().isDisabled(true)).replyMarkup(keyboard);
+            return new RenderedPost(List.of(photo), text, fallback);
+        }
+        if (isText(post)) {
+            return new RenderedPost(List.of(), new SendMessage(chatId, compose(post, TEXT_LIMIT, language, null))
+                    .parseMode(ParseMode.HTML).linkPreviewOptions(new LinkPreviewOptions().isDisabled(true))
+                    .replyMarkup(keyboard), null);
+        }
+        return fallback;
+    }
+
+    /**
+     * One request for a delivery, for senders that send exactly one message: the message with the buttons of
+     * {@link #renderPost} when that is all there is, else a photo with a cut caption or a text with a preview of the
+     * original.
+     */
+    public AbstractSendRequest<?> render(long chatId, String language, Post post) {
+        RenderedPost full = renderPost(chatId, language, post);
+        if (full.lead().isEmpty()) return full.last();
+        List<String> photos = photos(post);
+        if (photos.size() == 1) {
+            return new SendPhoto(chatId, photos.get(0)).caption(compose(post, CAPTION_LIMIT, language, null))
+                    .parseMode(ParseMode.HTML).replyMarkup(keyboard(chatId, language, post.id(), null));
+        }
+        return linkPreviewText(chatId, language, post, keyboard(chatId, language, post.id(), null));
+    }
+
+    /** The buttons under a post; {@code chosen} marks the one the reader pressed. */
+    public InlineKeyboardMarkup keyboard(long chatId, String language, long postId, Action chosen) {
+        String less = messages.get(language, "button.less");
+        return new InlineKeyboardMarkup(
+                new InlineKeyboardButton[] {
+                        new InlineKeyboardButton(chosen == Action.LIKE ? "✅ 👍" : "👍").callbackData(callbacks.encode(chatId, Action.LIKE, postId)),
+                        new InlineKeyboardButton(chosen == Action.DISLIKE ? "✅ 👎" : "👎").callbackData(callbacks.encode(chatId, Action.DISLIKE, postId))},
+                new InlineKeyboardButton[] {
+                        new InlineKeyboardButton(messages.get(language, "button.more")).callbackData(callbacks.encode(chatId, Action.MORE, postId)),
+                        new InlineKeyboardButton(chosen == Action.LESS ? "✅ " + less : less).callbackData(callbacks.encode(chatId, Action.LESS, postId))});
+    }
+
+    private SendMessage linkPreviewText(long chatId, String language, Post post, InlineKeyboardMarkup keyboard) {
+        String note = isText(post) ? null : mediaNote(language, post.kind());
+        return new SendMessage(chatId, compose(post, TEXT_LIMIT, language, note)).parseMode(ParseMode.HTML)
+                .linkPreviewOptions(new LinkPreviewOptions().url(post.permalink()).preferLargeMedia(true))
+                .replyMarkup(keyboard);
+    }
+
+    private String mediaNote(String language, String kind) {
+        String k = kind == null ? "other" : kind.toLowerCase(Locale.ROOT);
+        String key = switch (k) {
+            case "video", "document", "poll", "voice", "sticker", "location" -> "media." + k;
+            default -> "media.other";
+        };
+        return messages.get(language, key);
+    }
+
+    private static boolean isText(Post post) {
+        return post.kind() == null || "text".equals(post.kind());
+    }
+
+    private static List<String> photos(Post post) {
+        if (!"photo".equals(post.kind()) && !"album".equals(post.kind())) return List.of();
+        List<String> urls = post.mediaUrls().stream().filter(u -> u != null && u.startsWith("http")).toList();
+        return urls.size() > ALBUM_MAX ? urls.subList(0, ALBUM_MAX) : urls;
+    }
+
+    private static boolean captionFits(Post post, String language) {
+        return compose(post, Integer.MAX_VALUE, language, null).length() <= CAPTION_LIMIT;
+    }
+
+    static String header(Post post) {
+        String title = post.channelTitle() == null || post.channelTitle().isBlank() ? "@" + post.channelUsername() : post.channelTitle();
+        return "<b><a href=\"" + Html.escape(post.permalink()) + "\">" + Html.escape(title) + "</a></b>";
+    }
+
+    static String compose(Post post, int limit) {
+        return compose(post, limit, "en", null);
+    }
+
+    /** Title link, body (cut to fit with a link to the rest), an optional note on media, date and views. */
+    static String compose(Post post, int limit, String language, String note) {
+        String header = header(post) + "\n\n";
+        String link = "<a href=\"" + Html.escape(post.permalink()) + "\">";
+        String noteLine = note == null ? "" : "\n\n" + link + Html.escape(note) + "</a>";
+        String date = ("ru".equals(language) ? DATE_RU : DATE_EN).format(post.publishedAt());
+        String footer = noteLine + "\n\n<i>" + date + " · 👁 " + post.views() + "</i>";
+        String body = post.html() == null || post.html().isBlank() ? Html.escape(post.text()) : post.html();
+        int room = limit == Integer.MAX_VALUE ? Integer.MAX_VALUE : limit - header.length() - footer.length();
+        if (body.length() > room) {
+            String more = "… " + link + "→</a>";
+            body = Html.escape(Html.cut(post.text(), Math.max(0, room - more.length() - 64))) + more;
+        }
+        if (body.isBlank()) header = header(post);
+        return header + body + footer;
+    }
+}

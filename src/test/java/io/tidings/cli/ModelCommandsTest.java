@@ -1,0 +1,43 @@
+package io.tidings.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ModelCommandsTest {
+    @Test
+    void evaluatePrintsTheReportAsTheLastLine() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int code = ModelCommands.evaluate(List.of("--synthetic", "6000", "--seed", "2"),
+                new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        assertThat(code).isZero();
+        String[] lines = bytes.toString(StandardCharsets.UTF_8).strip().split("\n");
+        JsonNode json = new ObjectMapper().readTree(lines[lines.length - 1]);
+        assertThat(json.fieldNames()).toIterable()
+                .containsExactly("model", "baselines", "epochs", "train_seconds");
+        assertThat(json.get("baselines").fieldNames()).toIterable()
+                .containsExactly("global", "channel_mean", "reader_mean", "post_mean", "dot_mf");
+        for (JsonNode score : List.of(json.get("model"), json.get("baselines").get("dot_mf"))) {
+            assertThat(score.get("auc").asDouble()).isBetween(0.0, 1.0);
+            assertThat(score.get("logloss").asDouble()).isPositive();
+        }
+        assertThat(json.get("epochs").asInt()).isPositive();
+    }
+
+    @Test
+    void badOptionsAreRejectedClearly() {
+        assertThatThrownBy(() -> ModelCommands.evaluate(List.of("--votez", "x.csv")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--votez");
+        assertThatThrownBy(() -> ModelCommands.evaluate(List.of()))
+                .hasMessageContaining("--votes");
+        assertThatThrownBy(() -> ModelCommands.evaluate(List.of("--synthetic", "-5")))
+                .hasMessageContaining("positive");
+    }
+}

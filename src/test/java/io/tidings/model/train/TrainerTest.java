@@ -1,0 +1,154 @@
+package io.tidings.model.train;
+
+import io.tidings.model.Fixtures;
+import io.tidings.model.ModelConfig;
+import io.tidings.model.TrainedModel;
+import io.tidings.model.offline.Metrics;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TrainerTest {
+    private static final List<Vote> VOTES = Fixtures.syntheticVotes(11, 300, 20, 50, 60);
+
+
+    @Test
+    void learnsHiddenTastesWellAboveChance() {
+        Trainer.Result result = new Trainer(ModelConfig.defaults()).train(VOTES);
+        TrainingSummary s = result.summary();
+        System.out.println("synthetic: " + s);
+        assertThat(s.validationVotes()).isEqualTo(VOTES.size() / 10);
+        assertThat(s.bestEpoch()).isBetween(1, s.epochsRun());
+        assertThat(s.validationLoss()).isLessThan((float) Math.log(2));
+        double auc = validationAuc(result.model(), VOTES, ModelConfig.defaults());
+        System.out.println("synthetic validation AUC: " + auc);
+        assertThat(auc).isGreaterThan(0.75);
+    }
+
+    @Test
+    void sgdAlsoLearns() {
+        ModelConfig sgd = ModelConfig.custom().optimizer(ModelConfig.Optimizer.SGD).learningRate(0.5f)
+                .maxEpochs(15).build();
+        Trainer.Result result = new Trainer(sgd).train(VOTES);
+        double auc = validationAuc(result.model(), VOTES, sgd);
+        System.out.println("SGD: " + result.summary() + " AUC " + auc);
+        assertThat(auc).isGreaterThan(0.65);
+    }
+
+    @Test
+    void sameSeedGivesIdenticalModels() {
+        ModelConfig config = ModelConfig.custom().maxEpochs(3).build();
+        List<Vote> votes = VOTES.subList(0, 4000);
+        byte[] a = new Trainer(config).train(votes).model().toBytes();
+        byte[] b = new Trainer(config).train(votes).model().toBytes();
+        byte[] other = new Trainer(config.toBuilder().seed(43).build()).train(votes).model().toBytes();
+        assertThat(a).isEqualTo(b);
+        assertThat(other).isNotEqualTo(a);
+    }
+
+    @Test
+    void aSmallVoteSetGetsEpochsOfAtLeastMinEpochStepsSoEarlyStoppingSeesSomeLearning() {
+        ModelConfig config = ModelConfig.defaults();
+        List<Vote> votes = VOTES.subList(0, 120); // one step per pass, 12 validation votes
+        Trainer trainer = new Trainer(config);
+        int passes = trainer.passesPerEpoch(108);
+        assertThat(passes).isEqualTo(config.minEpochSteps());
+        TrainingSummary s = trainer.train(votes).summary();
+        // before, an epoch was one step: training ended after about four steps
+        assertThat((long) s.epochsRun() * passes).isGreaterThanOrEqualTo((long) (config.patience() + 1) * 20);
+        assertThat(s.bestEpoch()).isBetween(1, s.epochsRun());
+        // deterministic for a seed, like any training
+        assertThat(new Trainer(config).train(votes).model().toBytes()).isEqualTo(trainer.train(votes).model().toBytes());
+        // a large vote set is untouched: one pass per epoch
+        assertThat(trainer.passesPerEpoch(config.minEpochSteps() * config.batchSize())).isEqualTo(1);
+        assertThat(trainer.passesPerEpoch(80_000)).isEqualTo(1);
+        assertThat(trainer.passesPerEpoch(config.minEpochSteps() * config.batchSize() - config.batchSize())).isEqualTo(2);
+    }
+
+    private static double auc(TrainedModel model, List<Vote> votes) {
+        float[] scores = new float[votes.size()];
+        boolean[] labels = new boolean[votes.size()];
+        for (int i = 0; i < votes.size(); i++) {
+            Vote v = votes.get(i);
+            scores[i] = model.score(v.reader(), v.channel(), v.post());
+            labels[i] = v.like();
+        }
+        return Metrics.auc(scores, labels);
+    }
+
+    @Test
+    void earlyStoppingKeepsTheBestEpoch() {
+        // tiny data and a large learning rate overfit fast: validation loss turns up, training stops
+        ModelConfig config = ModelConfig.custom().learningRate(0.02f).maxEpochs(60).patience(2).build();
+        List<Vote> votes = VOTES.subList(0, 1500);
+        Trainer.Result result = new Trainer(config).train(votes);
+        TrainingSummary s = result.summary();
+        System.out.println("overfit: " + s);
+        assertThat(s.stoppedEarly()).isTrue();
+        assertThat(s.epochsRun()).isEqualTo(s.bestEpoch() + config.patience());
+        // the kept weights are the best epoch's: recomputing validation loss gives the reported value
+        assertThat(validationLoss(result.model(), votes, config)).isCloseTo(s.validationLoss(),
+                org.assertj.core.api.Assertions.within(1e-4));
+    }
+
+    @Test
+    void warmStartAddsNewRowsAndLeavesThePreviousModelAlone() {
+        ModelConfig config = ModelConfig.custom().maxEpochs(4).build();
+        List<Vote> first = VOTES.subList(0, 9000);
+        TrainedModel previous = new Trainer(config).train(first).model();
+        byte[] before = previous.toBytes();
+        int readersBefore = previous.readers().size();
+
+        Trainer.Result next = new Trainer(config).train(VOTES, previous, 2);
+        assertThat(previous.toBytes()).as("previous model unchanged").isEqualTo(before);
+        assertThat(next.summary().warmStarted()).isTrue();
+        assertThat(next.summary().epochsRun()).isLessThanOrEqualTo(2);
+        assertThat(next.model().readers().size()).isGreaterThan(readersBefore);
+        assertThat(validationAuc(next.model(), VOTES, config)).isGreaterThan(0.7);
+    }
+
+    @Test
+    void noVotesGivesAnUntrainedModelScoringOneHalf() {
+        Trainer.Result result = new Trainer(ModelConfig.defaults()).train(List.of());
+        assertThat(result.summary().epochsRun()).isZero();
+        assertThat(result.model().score(1, 2, 3)).isEqualTo(0.5f);
+    }
+
+    /** The trainer's validation votes are the first fraction of a seeded shuffle; recompute it. */
+    private static List<Vote> validationVotes(List<Vote> votes, ModelConfig config) {
+        int n = votes.size();
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(config.seed());
+        for (int i = n - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        int nVal = (int) Math.floor(n * (double) config.validationFraction());
+        List<Vote> val = new ArrayList<>();
+        for (int k = 0; k < nVal; k++) {
+            val.add(votes.get(order[k]));
+        }
+        return val;
+    }
+
+    private static double validationAuc(TrainedModel model, List<Vote> votes, ModelConfig config) {
+        return auc(model, validationVotes(votes, config));
+    }
+
+    private static double validationLoss(TrainedModel model, List<Vote> votes, ModelConfig config) {
+        double sum = 0;
+        List<Vote> val = validationVotes(votes, config);
+        for (Vote v : val) {
+            float p = model.score(v.reader(), v.channel(), v.post());
+            sum -= v.like() ? Math.log(p) : Math.log(1 - p);
+        }
+        return sum / val.size();
+    }
+}
