@@ -117,7 +117,7 @@ public final class App implements AutoCloseable {
                 .build());
         this.scoring = Schedulers.newBoundedElastic(Math.max(2, Runtime.getRuntime().availableProcessors()), 10_000, "scoring");
         this.training = Schedulers.newBoundedElastic(1, 16, "training"); // may block (ONNX session creation)
-        ModelConfig modelConfig = ModelConfig.defaults();
+        ModelConfig modelConfig = config.model();
         this.models = ModelRegistry.coldStart(modelConfig);
 
         var readers = new ReaderRepository(db);
@@ -141,7 +141,7 @@ public final class App implements AutoCloseable {
         this.preferences = StoredPreferences.load(penalties, new ReaderSettingsRepository(db), config.bot().lessHalfLife());
         this.feed = new FeedService(pool, candidates, modelVersion, deliveries, readers, votes, scoring, sender::wake, config.feed(),
                 preferences);
-        IngestConfig ingestConfig = config.ingest().withBackfillPages(config.backfillPages());
+        IngestConfig ingestConfig = config.ingest();
         this.tmeConnections = ChannelPageFetcher.newConnectionPool("tme", ingestConfig.maxConcurrent() + 2);
         var fetcher = new ChannelPageFetcher(ChannelPageFetcher.newHttpClient(tmeConnections), config.tmeBaseUrl(),
                 ingestConfig.requestTimeout(), ingestConfig.maxPageBytes(), Schedulers.boundedElastic());
@@ -150,7 +150,7 @@ public final class App implements AutoCloseable {
                 ingestConfig, metrics.registry(), Clock.systemUTC(), Schedulers.parallel());
         this.catalogue = new Catalogue(channelRepository, ingest::probe, ingestConfig.autoAccept(), ingest::refreshSoon);
         this.trainer = new TrainingService(votes, new ModelRepository(db), models, modelConfig,
-                config.retrainEveryVotes(), config.fullRetraining(), Clock.systemUTC(), training);
+                config.training().everyVotes(), config.training().full(), Clock.systemUTC(), training);
         this.broadcasts = new BroadcastLoop(new BroadcastRepository(db), post -> feed.broadcast(post, Instant.now()));
         this.bot = new BotHandler(new BotHandler.Deps(telegram, readers, new ReaderSettingsRepository(db), votes,
                 penalties, posts, channelRepository, new Reports(db), deliveries, sender::wake, feed,

@@ -1,20 +1,26 @@
 package io.tidings.app;
 
+import static io.tidings.app.Settings.*;
+
+import io.tidings.app.Setting.ConfigException;
+import io.tidings.bot.BotConfig;
+import io.tidings.feed.FeedConfig;
+import io.tidings.ingest.IngestConfig;
+import io.tidings.model.ModelConfig;
+import io.tidings.model.train.TrainingService;
 import io.tidings.store.DatabaseConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalTime;
-import java.time.ZoneId;
-import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /**
- * Every setting of tidings, read once from environment variables with documented defaults (README,
- * "Configuration"). Immutable; {@link #toString()} never shows secrets.
+ * Every setting of tidings, bound once from the environment variables declared in {@link Settings} (README,
+ * "Configuration") into the packages' config records. Immutable; {@link #toString()} never shows secrets.
  */
 public record Config(
         String telegramBotToken,
@@ -26,20 +32,17 @@ public record Config(
         int httpPort,
         String callbackSecret,
         Set<Long> operators,
-        List<LocalTime> mailingTimes,
         int freshDays,
         int freshPoolMax,
         double sendRate,
         Duration pollInterval,
-        int backfillPages,
-        int retrainEveryVotes,
-        double rankingNoise,
         String replicaId,
-        io.tidings.ingest.IngestConfig ingest,
+        IngestConfig ingest,
         ScaleOut scaleOut,
-        io.tidings.bot.BotConfig bot,
-        io.tidings.feed.FeedConfig feed,
-        io.tidings.model.train.TrainingService.FullRetraining fullRetraining) {
+        BotConfig bot,
+        FeedConfig feed,
+        Training training,
+        ModelConfig model) {
 
     /**
      * Webhook mode and coordination of several replicas (README, "Deploy on Kubernetes").
@@ -66,115 +69,115 @@ public record Config(
             return path == null || path.isEmpty() || path.equals("/") ? "/telegram/webhook" : path;
         }
 
-        static ScaleOut fromEnv(Function<String, String> get) {
-            String url = get.apply("WEBHOOK_URL");
-            String secret = get.apply("WEBHOOK_SECRET");
-            if (url != null) {
-                java.net.URI uri;
-                try {
-                    uri = java.net.URI.create(url);
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("WEBHOOK_URL must be an https URL");
-                }
-                if (!("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) || uri.getHost() == null) {
-                    throw new IllegalArgumentException("WEBHOOK_URL must be an https URL");
-                }
-                if (secret == null) {
-                    throw new IllegalArgumentException("WEBHOOK_SECRET is required with WEBHOOK_URL");
-                }
-            }
-            if (secret != null && !secret.matches("[A-Za-z0-9_-]{1,256}")) {
-                throw new IllegalArgumentException("WEBHOOK_SECRET must be 1-256 characters A-Z, a-z, 0-9, _ or -");
-            }
-            int maxConnections = integer(get.apply("WEBHOOK_MAX_CONNECTIONS"), 40, "WEBHOOK_MAX_CONNECTIONS");
-            if (maxConnections < 1 || maxConnections > 100) {
-                throw new IllegalArgumentException("WEBHOOK_MAX_CONNECTIONS must be between 1 and 100");
-            }
-            Duration heartbeat = Duration.ofSeconds(integer(get.apply("HEARTBEAT_SECONDS"), 3, "HEARTBEAT_SECONDS"));
-            Duration ttl = Duration.ofSeconds(integer(get.apply("REPLICA_TTL_SECONDS"), 15, "REPLICA_TTL_SECONDS"));
-            if (heartbeat.isZero() || heartbeat.isNegative() || ttl.compareTo(heartbeat.multipliedBy(2)) < 0) {
-                throw new IllegalArgumentException("HEARTBEAT_SECONDS must be positive and REPLICA_TTL_SECONDS at least twice it");
-            }
-            return new ScaleOut(url, secret, maxConnections, !"false".equalsIgnoreCase(get.apply("WEBHOOK_REGISTER")),
-                    heartbeat, ttl,
-                    Duration.ofSeconds(integer(get.apply("SHUTDOWN_GRACE_SECONDS"), 20, "SHUTDOWN_GRACE_SECONDS")),
-                    Duration.ofSeconds(integer(get.apply("MODEL_CHECK_SECONDS"), 60, "MODEL_CHECK_SECONDS")));
-        }
-
         @Override
         public String toString() {
             return webhookUrl == null ? "long polling" : "webhook on " + webhookPath();
         }
     }
 
+    /**
+     * When the trainer trains (RETRAIN_*).
+     *
+     * @param everyVotes incremental training after this many new votes
+     * @param full       full retraining after so many increments, and every so long
+     */
+    public record Training(int everyVotes, TrainingService.FullRetraining full) {}
+
     public static Config fromEnv() {
         return fromEnv(System.getenv());
     }
 
+    /** Binds every declared variable of {@code env}; a value that is not allowed stops with a {@link ConfigException}. */
     public static Config fromEnv(Map<String, String> env) {
         Function<String, String> get = k -> {
             String v = env.get(k);
             return v == null || v.isBlank() ? null : v.trim();
         };
-        String token = get.apply("TELEGRAM_BOT_TOKEN");
-        Set<Long> operators = list(get.apply("OPERATORS")).stream().map(s -> parseLong(s, "OPERATORS"))
-                .collect(Collectors.toUnmodifiableSet());
-        List<LocalTime> mailingTimes = list(or(get.apply("MAILING_TIMES"), "10:20,12:20,16:20,19:20")).stream()
-                .map(LocalTime::parse).sorted().toList();
+        TIDINGS_LOG_LEVEL.read(get); // logback reads it; a wrong one stops start-up all the same
+        Set<Long> operators = Set.copyOf(new LinkedHashSet<>(OPERATORS.read(get)));
+        List<LocalTime> mailingTimes = MAILING_TIMES.read(get).stream().distinct().sorted().toList();
+        if (mailingTimes.isEmpty()) throw MAILING_TIMES.invalid(env.get(MAILING_TIMES.name()));
+        String replicaId = REPLICA_ID.read(get);
+        if (replicaId == null) replicaId = java.util.Objects.requireNonNullElse(get.apply("HOSTNAME"), "tidings");
         return new Config(
-                token,
-                or(get.apply("TELEGRAM_API_URL"), "https://api.telegram.org/bot"),
-                stripSlash(or(get.apply("TME_BASE_URL"), "https://t.me")),
-                get.apply("DATABASE_URL"),
-                Path.of(or(get.apply("DATA_DIR"), "data")),
-                list(get.apply("CHANNELS")),
-                integer(get.apply("HTTP_PORT"), 8080, "HTTP_PORT"),
-                get.apply("CALLBACK_SECRET"),
+                TELEGRAM_BOT_TOKEN.read(get),
+                TELEGRAM_API_URL.read(get),
+                TME_BASE_URL.read(get),
+                DATABASE_URL.read(get),
+                DATA_DIR.read(get),
+                CHANNELS.read(get),
+                HTTP_PORT.read(get),
+                CALLBACK_SECRET.read(get),
                 operators,
-                mailingTimes,
-                integer(get.apply("FRESH_DAYS"), 3, "FRESH_DAYS"),
-                integer(get.apply("FRESH_POOL_MAX"), 100_000, "FRESH_POOL_MAX"),
-                decimal(get.apply("SEND_RATE"), 30.0, "SEND_RATE"),
-                Duration.ofSeconds(integer(get.apply("POLL_INTERVAL_SECONDS"), 300, "POLL_INTERVAL_SECONDS")),
-                integer(get.apply("BACKFILL_PAGES"), 3, "BACKFILL_PAGES"),
-                integer(get.apply("RETRAIN_EVERY_VOTES"), 200, "RETRAIN_EVERY_VOTES"),
-                decimal(get.apply("RANKING_NOISE"), 0.03, "RANKING_NOISE"),
-                or(get.apply("REPLICA_ID"), or(get.apply("HOSTNAME"), "tidings")),
-                io.tidings.ingest.IngestConfig.fromEnv(get),
-                ScaleOut.fromEnv(get),
-                io.tidings.bot.BotConfig.fromEnv(get, operators, mailingTimes),
-                feed(get),
-                fullRetraining(get));
+                FRESH_DAYS.read(get),
+                FRESH_POOL_MAX.read(get),
+                SEND_RATE.read(get),
+                POLL_INTERVAL_SECONDS.read(get),
+                replicaId,
+                ingest(get),
+                scaleOut(get),
+                bot(get, operators, mailingTimes),
+                feed(get, mailingTimes),
+                new Training(RETRAIN_EVERY_VOTES.read(get), new TrainingService.FullRetraining(
+                        RETRAIN_FULL_AFTER.read(get), RETRAIN_FULL_HOURS.read(get))),
+                Settings.model(get));
     }
 
-    /** Full retraining after this many increments, and every so many hours (0: never by time). */
-    private static io.tidings.model.train.TrainingService.FullRetraining fullRetraining(Function<String, String> get) {
-        int after = integer(get.apply("RETRAIN_FULL_AFTER"), 10, "RETRAIN_FULL_AFTER");
-        int hours = integer(get.apply("RETRAIN_FULL_HOURS"), 24, "RETRAIN_FULL_HOURS");
-        if (after < 1 || hours < 0) {
-            throw new IllegalArgumentException("RETRAIN_FULL_AFTER must be at least 1 and RETRAIN_FULL_HOURS at least 0");
+    private static IngestConfig ingest(Function<String, String> get) {
+        IngestConfig d = IngestConfig.defaults();
+        Duration min = POLL_MIN_SECONDS.read(get);
+        Duration max = POLL_MAX_SECONDS.read(get);
+        if (max.compareTo(min) < 0) {
+            throw new ConfigException(POLL_MAX_SECONDS.name() + " must be at least " + POLL_MIN_SECONDS.name()
+                    + " (" + min.toSeconds() + ")");
         }
-        return new io.tidings.model.train.TrainingService.FullRetraining(after, Duration.ofHours(hours));
+        return IngestConfig.custom()
+                .backfillPages(BACKFILL_PAGES.read(get))
+                .interval(min, max)
+                .jitter(POLL_JITTER.read(get))
+                .maxConcurrent(TME_MAX_CONCURRENT.read(get))
+                .requestsPerSecond(TME_REQUESTS_PER_SECOND.read(get))
+                .retries(TME_RETRIES.read(get), d.retryMinBackoff(), d.retryMaxBackoff())
+                .requestTimeout(TME_TIMEOUT_SECONDS.read(get))
+                .maxPageBytes(TME_MAX_PAGE_BYTES.read(get))
+                .breaker(d.breakerFailureRate(), d.breakerWindow(), TME_BREAKER_OPEN_SECONDS.read(get))
+                .autoAccept(CATALOGUE_AUTO_ACCEPT.read(get))
+                .build();
     }
 
-    /** Planning and delivery settings (issue 5). */
-    private static io.tidings.feed.FeedConfig feed(Function<String, String> get) {
-        double rate = decimal(get.apply("SEND_RATE"), 30.0, "SEND_RATE");
-        if (!(rate > 0) || rate > io.tidings.delivery.DeliverySender.MAX_RATE) {
-            throw new IllegalArgumentException("SEND_RATE must be more than 0 and at most 1000");
+    private static ScaleOut scaleOut(Function<String, String> get) {
+        String url = WEBHOOK_URL.read(get);
+        String secret = WEBHOOK_SECRET.read(get);
+        if (url != null && secret == null) {
+            throw new ConfigException(WEBHOOK_SECRET.name() + " is required with " + WEBHOOK_URL.name());
         }
-        return new io.tidings.feed.FeedConfig(
-                integer(get.apply("CANDIDATES_PER_READER"), 32, "CANDIDATES_PER_READER"),
-                decimal(get.apply("RANKING_NOISE"), 0.03, "RANKING_NOISE"),
-                decimal(get.apply("EXPLORATION_BOOST"), 1.0, "EXPLORATION_BOOST"),
-                list(or(get.apply("MAILING_TIMES"), "10:20,12:20,16:20,19:20")).stream().map(LocalTime::parse).sorted().toList(),
-                integer(get.apply("POSTS_PER_MAILING"), 1, "POSTS_PER_MAILING"),
-                Duration.ofDays(integer(get.apply("MAILING_SKIP_INACTIVE_DAYS"), 30, "MAILING_SKIP_INACTIVE_DAYS")),
-                Boolean.parseBoolean(or(get.apply("INSTANT_PUSH"), "false")),
-                (float) decimal(get.apply("INSTANT_PUSH_THRESHOLD"), 0.9, "INSTANT_PUSH_THRESHOLD"),
-                integer(get.apply("INSTANT_PUSH_PER_DAY"), 3, "INSTANT_PUSH_PER_DAY"),
-                500,
-                Duration.ofSeconds(integer(get.apply("DELIVERY_LEASE_SECONDS"), 120, "DELIVERY_LEASE_SECONDS")));
+        Duration heartbeat = HEARTBEAT_SECONDS.read(get);
+        Duration ttl = REPLICA_TTL_SECONDS.read(get);
+        if (ttl.compareTo(heartbeat.multipliedBy(2)) < 0) {
+            throw new ConfigException(REPLICA_TTL_SECONDS.name() + " must be at least twice " + HEARTBEAT_SECONDS.name()
+                    + " (" + heartbeat.toSeconds() + ")");
+        }
+        return new ScaleOut(url, secret, WEBHOOK_MAX_CONNECTIONS.read(get), WEBHOOK_REGISTER.read(get), heartbeat, ttl,
+                SHUTDOWN_GRACE_SECONDS.read(get), MODEL_CHECK_SECONDS.read(get));
+    }
+
+    private static BotConfig bot(Function<String, String> get, Set<Long> operators, List<LocalTime> mailingTimes) {
+        BotConfig d = BotConfig.defaults(operators, mailingTimes);
+        return new BotConfig(operators, mailingTimes, READER_COMMAND_BURST.read(get), READER_COMMANDS_PER_MINUTE.read(get),
+                READER_FLOOD_SILENCE_SECONDS.read(get), LESS_FROM_CHANNEL_HALF_LIFE_DAYS.read(get), d.channelPosts());
+    }
+
+    private static FeedConfig feed(Function<String, String> get, List<LocalTime> mailingTimes) {
+        FeedConfig d = FeedConfig.defaults();
+        return new FeedConfig(CANDIDATES_PER_READER.read(get), RANKING_NOISE.read(get), EXPLORATION_BOOST.read(get),
+                mailingTimes, POSTS_PER_MAILING.read(get), MAILING_SKIP_INACTIVE_DAYS.read(get), INSTANT_PUSH.read(get),
+                INSTANT_PUSH_THRESHOLD.read(get).floatValue(), INSTANT_PUSH_PER_DAY.read(get), d.page(),
+                DELIVERY_LEASE_SECONDS.read(get));
+    }
+
+    /** Local times of the scheduled mailings in each reader's zone (MAILING_TIMES). */
+    public List<LocalTime> mailingTimes() {
+        return feed.mailingTimes();
     }
 
     public DatabaseConfig database() {
@@ -189,26 +192,21 @@ public record Config(
 
     public Config withTelegram(String token, String apiUrl) {
         return new Config(token, apiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret, operators,
-                mailingTimes, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages, retrainEveryVotes,
-                rankingNoise, replicaId, ingest, scaleOut, bot, feed, fullRetraining);
+                freshDays, freshPoolMax, sendRate, pollInterval, replicaId, ingest, scaleOut, bot, feed, training, model);
     }
 
     public Config withChannels(String tmeBaseUrl, List<String> channels) {
-        return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret,
-                operators, mailingTimes, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
-                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut, bot, feed, fullRetraining);
+        return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort,
+                callbackSecret, operators, freshDays, freshPoolMax, sendRate, pollInterval, replicaId, ingest, scaleOut,
+                bot, feed, training, model);
     }
 
+    /** For the demo and tests: another data folder, port, send rate, backfill depth and retraining step. */
     public Config withTuning(Path dataDir, int httpPort, double sendRate, int backfillPages, int retrainEveryVotes) {
-        return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret,
-                operators, mailingTimes, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
-                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut, bot, feed, fullRetraining);
-    }
-
-    public Config withScaleOut(ScaleOut scaleOut) {
-        return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret,
-                operators, mailingTimes, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
-                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut, bot, feed, fullRetraining);
+        return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort,
+                callbackSecret, operators, freshDays, freshPoolMax, sendRate, pollInterval, replicaId,
+                ingest.withBackfillPages(backfillPages), scaleOut, bot, feed,
+                new Training(retrainEveryVotes, training.full()), model);
     }
 
     @Override
@@ -216,39 +214,7 @@ public record Config(
         return "Config[telegramApiUrl=" + telegramApiUrl + ", token=" + (telegramBotToken == null ? "unset" : "set")
                 + ", tmeBaseUrl=" + tmeBaseUrl + ", database=" + (databaseUrl == null ? "embedded in " + dataDir.resolve("pg") : "external")
                 + ", channels=" + channels.size() + ", httpPort=" + httpPort + ", sendRate=" + sendRate
-                + ", mailingTimes=" + mailingTimes + " (readers' zones), freshDays=" + freshDays
-                + ", updates=" + scaleOut + ", replica=" + replicaId + "]";
-    }
-
-    private static String or(String v, String dflt) {
-        return v == null ? dflt : v;
-    }
-
-    private static String stripSlash(String s) {
-        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
-    }
-
-    private static List<String> list(String v) {
-        return v == null ? List.of() : Arrays.stream(v.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-    }
-
-    private static int integer(String v, int dflt, String name) {
-        return v == null ? dflt : (int) parseLong(v, name);
-    }
-
-    private static long parseLong(String v, String name) {
-        try {
-            return Long.parseLong(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a whole number");
-        }
-    }
-
-    private static double decimal(String v, double dflt, String name) {
-        try {
-            return v == null ? dflt : Double.parseDouble(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a number");
-        }
+                + ", mailingTimes=" + mailingTimes() + " (readers' zones), freshDays=" + freshDays
+                + ", updates=" + scaleOut + ", replica=" + replicaId + ", model=" + model + "]";
     }
 }

@@ -5,7 +5,6 @@ import java.time.LocalTime;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * Settings of the bot's conversation with readers (README, "Configuration").
@@ -35,29 +34,7 @@ public record BotConfig(Set<Long> operators, List<LocalTime> defaultMailingTimes
         return new BotConfig(operators, mailingTimes, 8, 30, Duration.ofSeconds(60), Duration.ofDays(14), 3);
     }
 
-    /** Reads the READER_* and LESS_FROM_CHANNEL_* variables; {@code get} returns null for unset ones. */
-    public static BotConfig fromEnv(Function<String, String> get, Set<Long> operators, List<LocalTime> mailingTimes) {
-        BotConfig d = defaults(operators, mailingTimes);
-        return new BotConfig(operators, mailingTimes,
-                integer(get.apply("READER_COMMAND_BURST"), d.commandBurst(), "READER_COMMAND_BURST"),
-                integer(get.apply("READER_COMMANDS_PER_MINUTE"), d.commandsPerMinute(), "READER_COMMANDS_PER_MINUTE"),
-                Duration.ofSeconds(integer(get.apply("READER_FLOOD_SILENCE_SECONDS"), (int) d.floodSilence().toSeconds(),
-                        "READER_FLOOD_SILENCE_SECONDS")),
-                Duration.ofDays(integer(get.apply("LESS_FROM_CHANNEL_HALF_LIFE_DAYS"), (int) d.lessHalfLife().toDays(),
-                        "LESS_FROM_CHANNEL_HALF_LIFE_DAYS")),
-                d.channelPosts());
-    }
-
     public boolean isOperator(long userId) {
         return operators.contains(userId);
-    }
-
-    private static int integer(String v, int dflt, String name) {
-        if (v == null) return dflt;
-        try {
-            return Integer.parseInt(v.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a whole number");
-        }
     }
 }

@@ -67,51 +67,6 @@ public record IngestConfig(int backfillPages, int catchUpPages, Duration minInte
         return custom().build();
     }
 
-    /**
-     * Reads the settings from environment variables (README, "Configuration"): BACKFILL_PAGES, POLL_MIN_SECONDS,
-     * POLL_MAX_SECONDS, POLL_JITTER, TME_MAX_CONCURRENT, TME_REQUESTS_PER_SECOND, TME_RETRIES, TME_TIMEOUT_SECONDS,
-     * TME_MAX_PAGE_BYTES, TME_BREAKER_OPEN_SECONDS, CATALOGUE_AUTO_ACCEPT. {@code get} returns null for unset ones.
-     */
-    public static IngestConfig fromEnv(java.util.function.Function<String, String> get) {
-        Builder b = custom();
-        b.backfillPages(integer(get, "BACKFILL_PAGES", b.backfillPages));
-        b.interval(Duration.ofSeconds(integer(get, "POLL_MIN_SECONDS", 60)),
-                Duration.ofSeconds(integer(get, "POLL_MAX_SECONDS", 3600)));
-        b.jitter(decimal(get, "POLL_JITTER", b.jitter));
-        b.maxConcurrent(integer(get, "TME_MAX_CONCURRENT", b.maxConcurrent));
-        b.requestsPerSecond(decimal(get, "TME_REQUESTS_PER_SECOND", b.requestsPerSecond));
-        b.retries(integer(get, "TME_RETRIES", b.retries), b.retryMinBackoff, b.retryMaxBackoff);
-        b.requestTimeout(Duration.ofSeconds(integer(get, "TME_TIMEOUT_SECONDS", 15)));
-        b.maxPageBytes(integer(get, "TME_MAX_PAGE_BYTES", b.maxPageBytes));
-        b.breaker(b.breakerFailureRate, b.breakerWindow, Duration.ofSeconds(integer(get, "TME_BREAKER_OPEN_SECONDS", 120)));
-        String accept = get.apply("CATALOGUE_AUTO_ACCEPT");
-        if (accept != null) {
-            if (!accept.equalsIgnoreCase("true") && !accept.equalsIgnoreCase("false")) {
-                throw new IllegalArgumentException("CATALOGUE_AUTO_ACCEPT must be true or false");
-            }
-            b.autoAccept(Boolean.parseBoolean(accept));
-        }
-        return b.build();
-    }
-
-    private static int integer(java.util.function.Function<String, String> get, String name, int dflt) {
-        String v = get.apply(name);
-        try {
-            return v == null ? dflt : Integer.parseInt(v.strip());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a whole number");
-        }
-    }
-
-    private static double decimal(java.util.function.Function<String, String> get, String name, double dflt) {
-        String v = get.apply(name);
-        try {
-            return v == null ? dflt : Double.parseDouble(v.strip());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a number");
-        }
-    }
-
     /** Builder with the documented defaults. */
     public static final class Builder {
         private int backfillPages = 3;

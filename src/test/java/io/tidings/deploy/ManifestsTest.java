@@ -182,9 +182,7 @@ class ManifestsTest {
     private static Set<String> appSettings() {
         Set<String> names = new HashSet<>(Set.of("JAVA_TOOL_OPTIONS"));
         try {
-            Matcher m = Pattern.compile("get\\.apply\\(\"([A-Z_]+)\"\\)")
-                    .matcher(Files.readString(Path.of("src/main/java/io/tidings/app/Config.java")));
-            while (m.find()) names.add(m.group(1));
+            io.tidings.app.Settings.ALL.forEach(setting -> names.add(setting.name()));
             Matcher l = Pattern.compile("\\$\\{([A-Z_]+)").matcher(Files.readString(Path.of("src/main/resources/logback.xml")));
             while (l.find()) names.add(l.group(1));
         } catch (IOException e) {
