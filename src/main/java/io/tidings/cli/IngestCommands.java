@@ -10,8 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tidings.ingest.ChannelFetchException;
 import io.tidings.ingest.ChannelNames;
 import io.tidings.ingest.ChannelPage;
@@ -29,31 +27,15 @@ import reactor.netty.http.client.HttpClient;
  * The ingest commands: {@code scrape NAME [--pages N]} prints a channel's posts as JSON lines, read through
  * {@code TME_BASE_URL}; {@code bench ingest} measures fetching and parsing against the local channel server.
  */
-public final class IngestCommands {
+final class IngestCommands {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int MAX_SCRAPE_PAGES = 100;
+    static final int MAX_SCRAPE_PAGES = 100;
 
     private IngestCommands() {
     }
 
-    /** {@code scrape NAME [--pages N]}; returns the exit code. */
-    public static int scrape(List<String> args, Config config, PrintStream out, PrintStream err) {
-        String name = null;
-        int pages = 1;
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            if (a.equals("--pages") && i + 1 < args.size()) {
-                pages = positive(args.get(++i), "--pages");
-            } else if (name == null && !a.startsWith("--")) {
-                name = a;
-            } else {
-                throw new IllegalArgumentException("usage: scrape NAME [--pages N]");
-            }
-        }
-        if (name == null) {
-            throw new IllegalArgumentException("usage: scrape NAME [--pages N]");
-        }
+    /** {@code scrape NAME --pages N}; returns the exit code (2: not a channel name, 1: the channel cannot be read). */
+    static int scrape(String name, int pages, Config config, PrintStream out, PrintStream err) {
         var channel = ChannelNames.normalize(name);
         if (channel.isEmpty()) {
             err.println("tidings: not a public channel name (5–32 letters, digits or _, starting with a letter)");
@@ -99,7 +81,7 @@ public final class IngestCommands {
         m.put("edited", p.edited());
         m.put("note", p.mediaNote());
         m.put("permalink", p.permalink());
-        return write(m);
+        return Json.line(m);
     }
 
     /**
@@ -107,18 +89,7 @@ public final class IngestCommands {
      * channel server, reads every page over HTTP (fetch + parse, 8 at a time) and then parses the same pages in memory
      * for S seconds. Prints human lines, then one JSON line.
      */
-    public static int benchIngest(List<String> args, PrintStream out) {
-        int channels = 200;
-        int postsPerChannel = 100;
-        int seconds = 5;
-        for (int i = 0; i + 1 < args.size(); i += 2) {
-            switch (args.get(i)) {
-                case "--channels" -> channels = positive(args.get(i + 1), "--channels");
-                case "--posts" -> postsPerChannel = positive(args.get(i + 1), "--posts");
-                case "--seconds" -> seconds = positive(args.get(i + 1), "--seconds");
-                default -> throw new IllegalArgumentException("usage: bench ingest [--channels N] [--posts N] [--seconds S]");
-            }
-        }
+    static int benchIngest(int channels, int postsPerChannel, int seconds, PrintStream out) {
         Instant t0 = Instant.parse("2024-05-01T08:00:00Z");
         try (LocalChannelServer server = LocalChannelServer.start()) {
             List<String> names = new ArrayList<>();
@@ -191,7 +162,7 @@ public final class IngestCommands {
                         counts[0], counts[1], channels, fetchSeconds, counts[0] / fetchSeconds, counts[1] / fetchSeconds);
                 out.printf("parsed in memory: %.0f pages/s, %.0f posts/s (%.1f MB/s of HTML)%n",
                         parsedPages / parseSeconds, parsedPosts / parseSeconds, bytes / parseSeconds / 1e6);
-                out.println(write(r));
+                out.println(Json.line(r));
                 return 0;
             } finally {
                 pool.disposeLater().block(Duration.ofSeconds(5));
@@ -201,25 +172,5 @@ public final class IngestCommands {
 
     private static double round(double d) {
         return Math.round(d * 10) / 10.0;
-    }
-
-    private static int positive(String v, String option) {
-        try {
-            int n = Integer.parseInt(v);
-            if (n > 0) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // fall through
-        }
-        throw new IllegalArgumentException(option + " must be a positive whole number");
-    }
-
-    private static String write(Object o) {
-        try {
-            return JSON.writeValueAsString(o);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -1,97 +1,96 @@
 package io.tidings.cli;
 
-import io.tidings.app.App;
-import io.tidings.app.Config;
-import io.tidings.demo.Demo;
-import io.tidings.demo.FanoutBench;
-import java.util.Arrays;
-import java.util.List;
-import java.util.concurrent.CountDownLatch;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ScopeType;
 
-/** The {@code tidings} command line: {@code run}, {@code demo}, {@code help}. */
-public final class Main {
+/**
+ * The {@code tidings} command line (picocli). Exit codes: 0 done, 1 failed, 2 wrong usage or a setting that is
+ * not allowed (with the usage or the setting's name). A new command is one class extending {@link Subcommand}
+ * and its name in {@code subcommands} below (or in {@link BenchCommand}'s for a bench).
+ */
+@Command(name = "tidings", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
+        versionProvider = Main.Version.class, usageHelpAutoWidth = true,
+        description = "A Telegram bot that sends each reader the channel posts they are most likely to enjoy.",
+        footer = {"", "Configuration comes from environment variables (README.md, \"Configuration\"; `tidings run "
+                + "--help` lists them).", "Exit codes: 0 done, 1 failed, 2 wrong usage or configuration."},
+        subcommands = {
+                RunCommand.class,
+                DemoCommand.class,
+                ScrapeCommand.class,
+                EvaluateCommand.class,
+                TuneCommand.class,
+                BenchCommand.class,
+                CommandLine.HelpCommand.class,
+        })
+public final class Main implements Runnable {
 
-    private static final String USAGE = """
-            usage: tidings <command> [options]
-              run                      run the bot for TELEGRAM_BOT_TOKEN, following CHANNELS: long polling (one
-                                       replica), or a webhook shared by several replicas when WEBHOOK_URL is set
-              demo [--rounds N] [--readers N] [--seed S] [--votes N] [--posts N]
-                                       the whole system on local stand-ins with simulated readers
-              evaluate --votes FILE.csv | --synthetic N [--seed S] [--save FILE.csv]
-                                       offline evaluation (temporal 80/20) of the model and baselines
-              tune --votes FILE.csv | --synthetic N [--seconds S] [--seed S]
-                                       random search of model sizes, learning rate and L2
-              scrape NAME [--pages N]  print a channel's posts (read through TME_BASE_URL) as JSON lines
-              bench score [--readers N] [--posts N] [--seconds S]
-                                       scoring throughput: naive ONNX graph vs the fast path
-              bench ingest [--channels N] [--posts N] [--seconds S]
-                                       fetch and parse pages from a local channel server; last line JSON
-              bench fanout [--readers N] [--posts N] [--rate R] [--channels N]
-                                       plan and send one mailing to every reader (local Bot API); last line JSON
-              help                     this text
-            Configuration comes from environment variables: see README.md.""";
+    private final Map<String, String> env;
+    private final PrintStream out;
+    private final PrintStream err;
 
-    private Main() {}
+    private Main(Map<String, String> env, PrintStream out, PrintStream err) {
+        this.env = env;
+        this.out = out;
+        this.err = err;
+    }
 
-    public static void main(String[] args) throws Exception {
-        String command = args.length == 0 ? "help" : args[0];
-        List<String> rest = Arrays.asList(args).subList(Math.min(1, args.length), args.length);
-        try {
-            switch (command) {
-                case "run" -> run();
-                case "demo" -> {
-                    var report = Demo.run(Demo.Options.parse(rest), Config.fromEnv());
-                    System.out.println(Demo.json(report));
-                    System.exit(0);
-                }
-                case "evaluate" -> System.exit(ModelCommands.evaluate(rest));
-                case "tune" -> System.exit(ModelCommands.tune(rest));
-                case "scrape" -> System.exit(IngestCommands.scrape(rest, Config.fromEnv(), System.out, System.err));
-                case "bench" -> {
-                    String what = rest.isEmpty() ? "" : rest.get(0);
-                    List<String> options = rest.subList(Math.min(1, rest.size()), rest.size());
-                    switch (what) {
-                        case "score" -> System.exit(ModelCommands.benchScore(options));
-                        case "ingest" -> System.exit(IngestCommands.benchIngest(options, System.out));
-                        case "fanout" -> System.exit(FanoutBench.run(fanoutOptions(options), System.out));
-                        default -> {
-                            System.err.println("unknown benchmark: '" + what + "' (score, ingest)");
-                            System.err.println(USAGE);
-                            System.exit(2);
-                        }
-                    }
-                }
-                case "help", "--help", "-h" -> System.out.println(USAGE);
-                default -> {
-                    System.err.println("unknown command: " + command);
-                    System.err.println(USAGE);
-                    System.exit(2);
-                }
+    public static void main(String[] args) {
+        int code = commandLine(System.getenv(), System.out, System.err).execute(args);
+        System.exit(code); // the demo and benches leave pools behind that would keep the JVM up
+    }
+
+    /** The command line over {@code env}, printing to {@code out} and {@code err}: {@code execute(args)} gives the exit code. */
+    public static CommandLine commandLine(Map<String, String> env, PrintStream out, PrintStream err) {
+        CommandLine line = new CommandLine(new Main(env, out, err));
+        line.setOut(new PrintWriter(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), true));
+        line.setErr(new PrintWriter(new java.io.OutputStreamWriter(err, StandardCharsets.UTF_8), true));
+        line.getSubcommands().get("run").getCommandSpec().usageMessage().footer(RunCommand.settingsFooter());
+        line.setParameterExceptionHandler((e, args) -> { // the message, then always the usage (also with suggestions)
+            CommandLine failed = e.getCommandLine();
+            failed.getErr().println("tidings: " + e.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(e, failed.getErr());
+            failed.usage(failed.getErr());
+            return failed.getCommandSpec().exitCodeOnInvalidInput();
+        });
+        line.setExecutionExceptionHandler((e, failed, parsed) -> {
+            failed.getErr().println("tidings: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            if (e instanceof IllegalArgumentException) {
+                return 2; // bad input: a setting, an option value, a file the user named
             }
-        } catch (IllegalArgumentException e) {
-            System.err.println("tidings: " + e.getMessage());
-            System.exit(2);
+            e.printStackTrace(failed.getErr());
+            return 1;
+        });
+        return line;
+    }
+
+    /** No command: the list of commands. */
+    @Override
+    public void run() {
+        CommandLine.usage(this, out);
+    }
+
+    Map<String, String> env() {
+        return env;
+    }
+
+    PrintStream out() {
+        return out;
+    }
+
+    PrintStream err() {
+        return err;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"tidings " + (v == null ? "(development build)" : v)};
         }
-    }
-
-    private static FanoutBench.Options fanoutOptions(List<String> args) {
-        var o = ModelCommands.options(args, java.util.Set.of("readers", "posts", "rate", "channels", "candidates",
-                "warmup-seconds"));
-        return new FanoutBench.Options(ModelCommands.intOption(o, "readers", 100_000),
-                ModelCommands.intOption(o, "posts", 50_000), ModelCommands.doubleOption(o, "rate", 1000),
-                ModelCommands.intOption(o, "channels", 1000), ModelCommands.intOption(o, "candidates", 32),
-                ModelCommands.intOption(o, "warmup-seconds", 5));
-    }
-
-    private static void run() throws InterruptedException {
-        App app = App.start(Config.fromEnv(), App.Loops.ALL);
-        CountDownLatch stopped = new CountDownLatch(1);
-        // SIGTERM (Kubernetes) and Ctrl-C: stop taking work, finish or give back what is in hand, then exit
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            app.close();
-            stopped.countDown();
-        }, "shutdown"));
-        System.out.println("tidings is running as " + app.instanceId() + "; HTTP on port " + app.httpPort() + " (Ctrl-C stops)");
-        stopped.await();
     }
 }

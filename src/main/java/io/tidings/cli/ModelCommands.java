@@ -1,176 +1,104 @@
 package io.tidings.cli;
 
-import io.tidings.model.offline.Evaluation;
+import io.tidings.app.Settings;
 import io.tidings.model.ModelConfig;
+import io.tidings.model.offline.Evaluation;
 import io.tidings.model.offline.ScoringBench;
-import io.tidings.model.offline.SyntheticVotes;
 import io.tidings.model.offline.Tuner;
 import io.tidings.model.train.VoteLog;
 import java.io.PrintStream;
-import java.nio.file.Path;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /** The model's command-line tools: {@code evaluate}, {@code tune} and {@code bench score}. */
-public final class ModelCommands {
+final class ModelCommands {
 
     private ModelCommands() {
     }
 
     /**
-     * {@code evaluate --votes FILE.csv | --synthetic N [--seed S] [--save FILE.csv] [--model-seed S]}: temporal
-     * 80/20 evaluation of the model and the baselines; the last line is the JSON report. {@code --model-seed}
-     * seeds the model's initial weights and shuffling (default 42), to see how much AUC moves between seeds.
+     * Temporal 80/20 evaluation of the model and the baselines; the last line is the JSON report. The model's seed
+     * ({@code --model-seed}) moves AUC a little between runs: compare seeds before trusting a small difference.
      */
-    public static int evaluate(List<String> args) {
-        return evaluate(args, System.out);
-    }
-
-    static int evaluate(List<String> args, PrintStream out) {
-        Map<String, String> o = options(args, Set.of("votes", "synthetic", "seed", "save", "model-seed"));
-        VoteLog log = votes(o, out);
-        ModelConfig config = ModelConfig.custom().seed(longOption(o, "model-seed", ModelConfig.defaults().seed())).build();
+    static int evaluate(VoteLog log, ModelConfig config, PrintStream out) {
         Evaluation.Report r = Evaluation.run(log, config, out::println);
         out.printf(Locale.ROOT, "train %d votes, validate %d (newest 20%%); cold in validation: %.1f%% of votes "
                         + "by new readers, %.1f%% on new posts%n", r.trainVotes(), r.validationVotes(),
                 100 * r.coldReaderShare(), 100 * r.coldPostShare());
         Evaluation.table(r).forEach(out::println);
-        out.println(r.json());
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("model", score(r.model()));
+        Map<String, Object> baselines = new LinkedHashMap<>();
+        r.baselines().forEach((name, s) -> baselines.put(name, score(s)));
+        json.put("baselines", baselines);
+        json.put("epochs", r.epochs());
+        json.put("train_seconds", Json.round(r.trainSeconds(), 2));
+        out.println(Json.line(json));
         return 0;
     }
 
-    /**
-     * {@code tune --votes FILE.csv | --synthetic N [--seconds S] [--trials N] [--seed S]}: random search on the
-     * validation split; prints one row per trial, the table sorted best first, and the best configuration as
-     * the last line (JSON).
-     */
-    public static int tune(List<String> args) {
-        return tune(args, System.out);
+    private static Map<String, Object> score(Evaluation.Score s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("auc", Json.round(s.auc(), 5));
+        m.put("logloss", Json.round(s.logloss(), 5));
+        return m;
     }
 
-    static int tune(List<String> args, PrintStream out) {
-        Map<String, String> o = options(args, Set.of("votes", "synthetic", "seed", "save", "seconds", "trials"));
-        VoteLog log = votes(o, out);
-        double seconds = doubleOption(o, "seconds", 300);
-        int trials = intOption(o, "trials", 1000);
-        out.printf(Locale.ROOT, "random search for at most %.0f s (%d trials); trial 1 is the default%n", seconds,
-                trials);
+    /**
+     * Random search on the validation split starting from {@code base} (trial 1); prints one row per trial, the
+     * table sorted best first, the MODEL_* variables that serve the best, and the best configuration as JSON, last.
+     */
+    static int tune(VoteLog log, ModelConfig base, double seconds, int trials, long seed, PrintStream out) {
+        out.printf(Locale.ROOT, "random search for at most %.0f s (%d trials); trial 1 is the configured model%n",
+                seconds, trials);
         out.println(Tuner.HEADER);
-        List<Tuner.Trial> result = Tuner.search(log, ModelConfig.defaults(), seconds, trials,
-                longOption(o, "seed", 1), t -> out.println(t.row()));
+        List<Tuner.Trial> result = Tuner.search(log, base, seconds, trials, seed, t -> out.println(t.row()));
         out.println("best first:");
         out.println(Tuner.HEADER);
         result.forEach(t -> out.println(t.row()));
         Tuner.Trial best = result.get(0);
         ModelConfig c = best.config();
-        out.printf(Locale.ROOT, "{\"best\":{\"reader_dim\":%d,\"channel_dim\":%d,\"post_dim\":%d,\"hidden\":%d,"
-                        + "\"learning_rate\":%s,\"l2\":%s,\"epochs\":%d},\"auc\":%.5f,\"logloss\":%.5f,"
-                        + "\"default_auc\":%.5f,\"trials\":%d}%n", c.readerDim(), c.channelDim(), c.postDim(),
-                c.hidden(), Float.toString(c.learningRate()), Float.toString(c.l2()), best.bestEpoch(),
-                best.score().auc(), best.score().logloss(),
-                result.stream().filter(t -> t.number() == 1).findFirst().orElseThrow().score().auc(), result.size());
+        out.println("to train the best configuration in the service, set:");
+        Settings.modelVariables(c).forEach((name, value) -> out.println("  " + name + "=" + value));
+        Map<String, Object> b = new LinkedHashMap<>();
+        b.put("reader_dim", c.readerDim());
+        b.put("channel_dim", c.channelDim());
+        b.put("post_dim", c.postDim());
+        b.put("hidden", c.hidden());
+        b.put("learning_rate", c.learningRate());
+        b.put("l2", c.l2());
+        b.put("epochs", best.bestEpoch());
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("best", b);
+        json.put("auc", Json.round(best.score().auc(), 5));
+        json.put("logloss", Json.round(best.score().logloss(), 5));
+        json.put("default_auc", Json.round(
+                result.stream().filter(t -> t.number() == 1).findFirst().orElseThrow().score().auc(), 5));
+        json.put("trials", result.size());
+        out.println(Json.line(json));
         return 0;
     }
 
-    /**
-     * {@code bench score [--readers N] [--posts N] [--threads N] [--seconds S]}: naive vs fast scoring; the last
-     * line is the JSON result. Exit code 1 when the paths disagree by more than 1e-5.
-     */
-    public static int benchScore(List<String> args) throws Exception {
-        Map<String, String> o = options(args, Set.of("readers", "posts", "threads", "seconds"));
-        int readers = intOption(o, "readers", 100_000);
-        int posts = intOption(o, "posts", 20);
-        if ((long) readers * posts > 50_000_000L) {
-            throw new IllegalArgumentException("--readers × --posts must be at most 50,000,000");
-        }
-        int threads = intOption(o, "threads", Runtime.getRuntime().availableProcessors());
-        double seconds = doubleOption(o, "seconds", 6);
-        System.out.printf(Locale.ROOT, "bench score: %d readers × %d posts, %d threads, %d cores; a shared machine "
+    /** Naive vs fast scoring; the last line is the JSON result. Exit code 1 when the paths disagree by more than 1e-5. */
+    static int benchScore(int readers, int posts, int threads, double seconds, PrintStream out, PrintStream err)
+            throws Exception {
+        out.printf(Locale.ROOT, "bench score: %d readers × %d posts, %d threads, %d cores; a shared machine "
                 + "makes these numbers noisy (medians of several runs)%n", readers, posts, threads,
                 Runtime.getRuntime().availableProcessors());
-        ScoringBench.Result r = ScoringBench.run(readers, posts, threads, seconds, System.out);
-        System.out.println(r.json());
+        ScoringBench.Result r = ScoringBench.run(readers, posts, threads, seconds, out);
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("readers", r.readers());
+        json.put("posts", r.posts());
+        json.put("naive_pairs_per_s", Math.round(r.naivePairsPerS()));
+        json.put("fast_pairs_per_s", Math.round(r.fastPairsPerS()));
+        json.put("one_post_1m_readers_ms", Json.round(r.onePost1mReadersMs(), 2));
+        out.println(Json.line(json));
         if (!r.agree()) {
-            System.err.println("tidings: the scoring paths disagree by more than 1e-5");
+            err.println("tidings: the scoring paths disagree by more than 1e-5");
             return 1;
         }
         return 0;
-    }
-
-    /** Reads {@code --votes FILE} or generates {@code --synthetic N} votes (optionally saved with {@code --save}). */
-    static VoteLog votes(Map<String, String> o, PrintStream out) {
-        VoteLog log;
-        if (o.containsKey("votes") == o.containsKey("synthetic")) {
-            throw new IllegalArgumentException("give exactly one of --votes FILE.csv and --synthetic N");
-        }
-        if (o.containsKey("votes")) {
-            log = VoteLog.read(Path.of(o.get("votes")));
-        } else {
-            int n = intOption(o, "synthetic", 100_000);
-            log = SyntheticVotes.generate(n, longOption(o, "seed", 1));
-            if (o.containsKey("save")) {
-                log.write(Path.of(o.get("save")));
-                out.println("wrote " + log.size() + " votes to " + o.get("save"));
-            }
-        }
-        int[] d = log.distinct();
-        out.printf(Locale.ROOT, "votes: %d (%d readers, %d channels, %d posts)%n", log.size(), d[0], d[1], d[2]);
-        return log;
-    }
-
-    /** Parses {@code --name value} pairs; rejects unknown names and missing values. */
-    public static Map<String, String> options(List<String> args, Set<String> allowed) {
-        Map<String, String> o = new HashMap<>();
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            if (!a.startsWith("--") || !allowed.contains(a.substring(2))) {
-                throw new IllegalArgumentException("unknown option: " + a + " (allowed: --" + String.join(", --",
-                        allowed.stream().sorted().toList()) + ")");
-            }
-            if (i + 1 >= args.size()) {
-                throw new IllegalArgumentException(a + " needs a value");
-            }
-            o.put(a.substring(2), args.get(++i));
-        }
-        return o;
-    }
-
-    public static int intOption(Map<String, String> o, String name, int dflt) {
-        long v = longOption(o, name, dflt);
-        if (v <= 0 || v > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("--" + name + " must be a positive integer");
-        }
-        return (int) v;
-    }
-
-    static long longOption(Map<String, String> o, String name, long dflt) {
-        String s = o.get(name);
-        if (s == null) {
-            return dflt;
-        }
-        try {
-            return Long.parseLong(s.replace("_", ""));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + name + " must be an integer: " + s);
-        }
-    }
-
-    public static double doubleOption(Map<String, String> o, String name, double dflt) {
-        String s = o.get(name);
-        if (s == null) {
-            return dflt;
-        }
-        try {
-            double v = Double.parseDouble(s);
-            if (!(v > 0) || Double.isInfinite(v)) {
-                throw new NumberFormatException();
-            }
-            return v;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + name + " must be a positive number: " + s);
-        }
     }
 }

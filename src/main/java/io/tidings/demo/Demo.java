@@ -25,41 +25,8 @@ import java.util.stream.Stream;
  */
 public final class Demo {
 
-    public record Options(int rounds, int readers, long seed, int votesPerRound, int postsPerChannel) {
-        public static Options parse(List<String> args) {
-            int rounds = 8, readers = 200, votes = 6, posts = 60;
-            long seed = 1;
-            for (int i = 0; i < args.size(); i++) {
-                String a = args.get(i);
-                String v = i + 1 < args.size() ? args.get(i + 1) : null;
-                if (v == null) throw new IllegalArgumentException(a + " needs a value");
-                switch (a) {
-                    case "--rounds" -> rounds = positive(a, v);
-                    case "--readers" -> readers = positive(a, v);
-                    case "--seed" -> seed = number(a, v);
-                    case "--votes" -> votes = positive(a, v);
-                    case "--posts" -> posts = positive(a, v);
-                    default -> throw new IllegalArgumentException("unknown option " + a);
-                }
-                i++;
-            }
-            return new Options(rounds, readers, seed, votes, posts);
-        }
-
-        private static long number(String name, String v) {
-            try {
-                return Long.parseLong(v);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(name + " must be a whole number");
-            }
-        }
-
-        private static int positive(String name, String v) {
-            long n = number(name, v);
-            if (n < 1 || n > 1_000_000) throw new IllegalArgumentException(name + " must be between 1 and 1000000");
-            return (int) n;
-        }
-    }
+    /** Rounds, simulated readers, seed, votes per reader per round, posts per channel. */
+    public record Options(int rounds, int readers, long seed, int votesPerRound, int postsPerChannel) {}
 
     public static Map<String, Object> run(Options o, Config base) throws IOException {
         long started = System.nanoTime();
@@ -154,7 +121,8 @@ public final class Demo {
         System.out.println("round did not finish in " + limit.toSeconds() + " s; going on");
     }
 
-    public static String json(Map<String, Object> report) {
+    /** A report as one line of JSON (Jackson). */
+    public static String json(Map<String, ?> report) {
         try {
             return new ObjectMapper().writeValueAsString(report);
         } catch (IOException e) {

@@ -163,11 +163,19 @@ public final class FanoutBench {
                 double achieved = statuses[0] > 1 ? (statuses[0] - 1) / span : 0;
                 heapWatch.dispose();
                 out.printf(Locale.ROOT, "sent %d in %.1f s; the sends arrived over %.1f s%n", sent, sendSeconds, span);
-                out.printf(Locale.ROOT, "{\"readers\":%d,\"posts\":%d,\"plan_seconds\":%.2f,\"send_seconds\":%.1f,\"rate_limit\":%.0f,"
-                                + "\"achieved_rate\":%.1f,\"http_429\":%d,\"duplicates\":%d,\"lost\":%d,\"peak_heap_mb\":%d,"
-                                + "\"candidates_seconds\":%.1f}%n",
-                        readers, pool.size(), planSeconds, sendSeconds, rate, achieved, statuses[1], duplicates,
-                        queued - sent, peakHeap.get() / (1024 * 1024), candidateSeconds);
+                Map<String, Object> json = new java.util.LinkedHashMap<>();
+                json.put("readers", readers);
+                json.put("posts", pool.size());
+                json.put("plan_seconds", round(planSeconds, 2));
+                json.put("send_seconds", round(sendSeconds, 1));
+                json.put("rate_limit", Math.round(rate));
+                json.put("achieved_rate", round(achieved, 1));
+                json.put("http_429", statuses[1]);
+                json.put("duplicates", duplicates);
+                json.put("lost", queued - sent);
+                json.put("peak_heap_mb", peakHeap.get() / (1024 * 1024));
+                json.put("candidates_seconds", round(candidateSeconds, 1));
+                out.println(Demo.json(json));
                 return duplicates == 0 && queued == sent ? 0 : 1;
             }
         } finally {
@@ -175,6 +183,10 @@ public final class FanoutBench {
             heapWatch.dispose();
             Demo.deleteTree(dir); // the embedded database: hundreds of MB at 100 k readers
         }
+    }
+
+    private static double round(double v, int places) {
+        return java.math.BigDecimal.valueOf(v).setScale(places, java.math.RoundingMode.HALF_UP).doubleValue();
     }
 
     private static long open(DeliveryRepository deliveries, Duration t) {

@@ -1,6 +1,5 @@
 package io.tidings.cli;
 
-import io.tidings.app.Config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -36,9 +35,11 @@ class IngestCommandsTest {
     }
 
     private int scrape(String... args) {
-        Config config = Config.fromEnv(Map.of("TME_BASE_URL", server.baseUrl()));
-        return IngestCommands.scrape(List.of(args), config, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+        String[] line = new String[args.length + 1];
+        line[0] = "scrape";
+        System.arraycopy(args, 0, line, 1, args.length);
+        return Main.commandLine(Map.of("TME_BASE_URL", server.baseUrl()), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8)).execute(line);
     }
 
     private List<JsonNode> lines() throws Exception {

@@ -1,25 +1,21 @@
 package io.tidings.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import io.tidings.app.Config;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ModelCommandsTest {
+
     @Test
     void evaluatePrintsTheReportAsTheLastLine() throws Exception {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        int code = ModelCommands.evaluate(List.of("--synthetic", "6000", "--seed", "2"),
-                new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        assertThat(code).isZero();
-        String[] lines = bytes.toString(StandardCharsets.UTF_8).strip().split("\n");
-        JsonNode json = new ObjectMapper().readTree(lines[lines.length - 1]);
+        var run = Cli.run(Map.of(), "evaluate", "--synthetic", "6000", "--seed", "2");
+        assertThat(run.code()).isZero();
+        JsonNode json = new ObjectMapper().readTree(run.lastLine());
         assertThat(json.fieldNames()).toIterable()
                 .containsExactly("model", "baselines", "epochs", "train_seconds");
         assertThat(json.get("baselines").fieldNames()).toIterable()
@@ -32,12 +28,40 @@ class ModelCommandsTest {
     }
 
     @Test
-    void badOptionsAreRejectedClearly() {
-        assertThatThrownBy(() -> ModelCommands.evaluate(List.of("--votez", "x.csv")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--votez");
-        assertThatThrownBy(() -> ModelCommands.evaluate(List.of()))
-                .hasMessageContaining("--votes");
-        assertThatThrownBy(() -> ModelCommands.evaluate(List.of("--synthetic", "-5")))
-                .hasMessageContaining("positive");
+    void tuneEndsWithTheVariablesThatServeTheBestConfiguration() throws Exception {
+        var run = Cli.run(Map.of(), "tune", "--synthetic", "3000", "--seconds", "1", "--trials", "2");
+        assertThat(run.code()).isZero();
+        JsonNode json = new ObjectMapper().readTree(run.lastLine());
+        assertThat(json.fieldNames()).toIterable().containsExactly("best", "auc", "logloss", "default_auc", "trials");
+        JsonNode best = json.get("best");
+        // the printed MODEL_* lines, read back as the service would, give the best configuration
+        Map<String, String> env = new java.util.HashMap<>();
+        run.out().lines().map(String::strip).filter(l -> l.startsWith("MODEL_"))
+                .forEach(l -> env.put(l.substring(0, l.indexOf('=')), l.substring(l.indexOf('=') + 1)));
+        assertThat(env).containsOnlyKeys("MODEL_READER_DIM", "MODEL_CHANNEL_DIM", "MODEL_POST_DIM", "MODEL_HIDDEN",
+                "MODEL_LEARNING_RATE", "MODEL_L2");
+        var model = Config.fromEnv(env).model();
+        assertThat(model.readerDim()).isEqualTo(best.get("reader_dim").asInt());
+        assertThat(model.channelDim()).isEqualTo(best.get("channel_dim").asInt());
+        assertThat(model.postDim()).isEqualTo(best.get("post_dim").asInt());
+        assertThat(model.hidden()).isEqualTo(best.get("hidden").asInt());
+        assertThat(model.learningRate()).isEqualTo((float) best.get("learning_rate").asDouble());
+        assertThat(model.l2()).isEqualTo((float) best.get("l2").asDouble());
+    }
+
+    @Test
+    void badOptionsAreUsageErrors() {
+        var unknown = Cli.run(Map.of(), "evaluate", "--votez", "x.csv");
+        assertThat(unknown.code()).isEqualTo(2);
+        assertThat(unknown.err()).contains("--votez").contains("Usage: tidings evaluate");
+        var none = Cli.run(Map.of(), "evaluate");
+        assertThat(none.code()).isEqualTo(2);
+        assertThat(none.err()).contains("--votes");
+        var negative = Cli.run(Map.of(), "evaluate", "--synthetic", "-5");
+        assertThat(negative.code()).isEqualTo(2);
+        assertThat(negative.err()).contains("--synthetic must be at least 1");
+        var both = Cli.run(Map.of(), "tune", "--synthetic", "10", "--votes", "x.csv");
+        assertThat(both.code()).isEqualTo(2);
+        assertThat(both.err()).contains("mutually exclusive");
     }
 }
