@@ -205,12 +205,6 @@ public record Config(
                 retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut, bot, feed, fullRetraining);
     }
 
-    public Config withScaleOut(ScaleOut scaleOut) {
-        return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret,
-                operators, mailingTimes, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
-                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut, bot, feed, fullRetraining);
-    }
-
     @Override
     public String toString() {
         return "Config[telegramApiUrl=" + telegramApiUrl + ", token=" + (telegramBotToken == null ? "unset" : "set")

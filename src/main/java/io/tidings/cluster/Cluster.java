@@ -102,11 +102,6 @@ public final class Cluster implements AutoCloseable {
         return d;
     }
 
-    /** Checks now for gone replicas and takes over their work (the heartbeat does it on its own, too). */
-    public Mono<Long> takeOver() {
-        return reaper.reap();
-    }
-
     /**
      * Leaves the cluster after this replica stopped working: its unfinished deliveries and channel
      * leases go back to the others at once, then it leaves the registry.
