@@ -7,7 +7,6 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  * Brief lock waits that BlockHound reports but that are not blocking I/O (tests only). Seen with three
  * senders at 150 messages/s (issue 7):
  * <ul>
- *   <li>resilience4j's {@code AtomicRateLimiter} backs off a failed compare-and-set with {@code parkNanos(1)};</li>
  *   <li>OkHttp's dispatcher registers a worker under its executor's lock when a call is enqueued;</li>
  *   <li>Jackson takes its deserializer cache lock the first times a type is read (local Bot API server).</li>
  * </ul>
@@ -16,7 +15,6 @@ public final class BriefLocksBlockHoundIntegration implements BlockHoundIntegrat
 
     @Override
     public void applyTo(BlockHound.Builder builder) {
-        builder.allowBlockingCallsInside("io.github.resilience4j.ratelimiter.internal.AtomicRateLimiter", "updateStateWithBackOff");
         builder.allowBlockingCallsInside("okhttp3.Dispatcher", "promoteAndExecute");
         builder.allowBlockingCallsInside("okhttp3.Dispatcher", "enqueue$okhttp");
         builder.allowBlockingCallsInside("okhttp3.Dispatcher", "finished$okhttp");

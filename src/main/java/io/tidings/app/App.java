@@ -70,7 +70,8 @@ public final class App implements AutoCloseable {
     /** Which background loops to run; the demo drives ingest, mailings and training itself. */
     public record Loops(boolean ingest, boolean mailings, boolean training) {
         public static final Loops ALL = new Loops(true, true, true);
-        public static final Loops UPDATES_AND_SENDING_ONLY = new Loops(false, false, false);
+        /** Ingest, mailings and training left to the caller; updates, sending, candidates and the rest still run. */
+        public static final Loops NO_INGEST_MAILINGS_TRAINING = new Loops(false, false, false);
     }
 
     private final Config config;

@@ -5,6 +5,7 @@ import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Wrapped;
 import io.tidings.store.Channel;
 import io.tidings.store.Database;
+import io.tidings.util.Loop;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -62,13 +63,7 @@ public final class Cluster implements AutoCloseable {
     /** Heartbeats, and every heartbeat the take-over of gone replicas' unfinished work. */
     public Cluster start() {
         running.add(registry.start());
-        running.add(Flux.interval(config.heartbeat(), config.heartbeat())
-                .onBackpressureDrop()
-                .concatMap(t -> reaper.reap().onErrorResume(e -> {
-                    log.warn("take-over check failed: {}", e.toString());
-                    return Mono.empty();
-                }), 1)
-                .subscribe());
+        running.add(Loop.named("take-over").every(config.heartbeat()).timeout(config.replicaTtl()).start(reaper::reap));
         return this;
     }
 
@@ -105,11 +100,6 @@ public final class Cluster implements AutoCloseable {
         Disposable d = new ModelWatcher(direct::create, db.sql(), config.modelCheck(), currentVersion, reload).start();
         running.add(d);
         return d;
-    }
-
-    /** Checks now for gone replicas and takes over their work (the heartbeat does it on its own, too). */
-    public Mono<Long> takeOver() {
-        return reaper.reap();
     }
 
     /**

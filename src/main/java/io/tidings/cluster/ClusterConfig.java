@@ -11,7 +11,8 @@ import java.util.Objects;
  * @param sendBudget     messages per second for the whole bot token, split across live replicas
  * @param heartbeat      how often the replica registry row is refreshed and the live count re-read
  * @param replicaTtl     a replica whose heartbeat is older than this is gone; its claims are taken over
- * @param pollInterval   how often each channel is polled, by whichever replica holds its lease
+ * @param pollInterval   length of a replica's lease on a channel ({@code POLL_INTERVAL_SECONDS}), renewed while the
+ *                       replica lives; how often the channel is fetched is the ingest timetable's choice
  * @param modelCheck     how often the newest model version is checked besides NOTIFY
  */
 public record ClusterConfig(String instanceId, double sendBudget, Duration heartbeat, Duration replicaTtl,
@@ -26,15 +27,16 @@ public record ClusterConfig(String instanceId, double sendBudget, Duration heart
     }
 
     /**
-     * How long a joining replica waits before it sends: the others must have seen it (their next
-     * heartbeat, plus a margin) and finished the batch they reserved at their old, larger share (the
-     * sender claims up to twice the budget per batch, which at a share of budget/(n-1) lasts 2(n-1) s).
+     * How long a joining replica waits before it sends. Alone it need not wait: nobody else spends the budget.
+     * Otherwise the others must have seen it (their next heartbeat) and sent what they claimed at their old,
+     * larger share (a second's worth per claim, more for busy chats); the 1 + 2(n-1) s on top is a generous margin.
      */
     Duration joinGrace(int liveReplicas) {
-        return heartbeat.plusSeconds(1 + 2L * Math.max(0, liveReplicas - 1));
+        if (liveReplicas <= 1) return Duration.ZERO;
+        return heartbeat.plusSeconds(1 + 2L * (liveReplicas - 1));
     }
 
-    /** A channel lease lasts a little less than the poll interval, so its holder's next tick finds it due. */
+    /** The lease actually taken: a little shorter than {@code pollInterval}, at least a second. */
     Duration channelLease() {
         long ms = Math.max(1000, pollInterval.toMillis() * 9 / 10);
         return Duration.ofMillis(ms);

@@ -3,6 +3,7 @@ package io.tidings.cluster;
 import io.r2dbc.postgresql.api.PostgresqlConnection;
 import io.r2dbc.postgresql.api.PostgresqlResult;
 import io.tidings.store.Sql;
+import io.tidings.util.Loop;
 import java.time.Duration;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -22,6 +23,8 @@ final class ModelWatcher {
 
     private static final Logger log = LoggerFactory.getLogger(ModelWatcher.class);
     static final String CHANNEL = "tidings_model_versions";
+    /** Reading and loading a stored model (its rows can be large) may take this long before the check gives up. */
+    private static final Duration LOAD_TIMEOUT = Duration.ofMinutes(10);
 
     private final Supplier<Mono<PostgresqlConnection>> direct;
     private final Sql sql;
@@ -56,17 +59,9 @@ final class ModelWatcher {
     }
 
     Disposable start() {
-        Flux<Long> timer = Flux.interval(check, check).onBackpressureDrop()
-                .concatMap(t -> newestStored().onErrorResume(e -> Mono.empty()), 1);
-        return Flux.merge(announced(), timer)
-                .onBackpressureLatest()
-                .concatMap(v -> v > current.getAsLong()
-                        ? reload.get().then(Mono.<Long>empty()).onErrorResume(e -> {
-                            log.warn("could not load model version {}: {}", v, e.toString());
-                            return Mono.empty();
-                        })
-                        : Mono.<Long>empty(), 1)
-                .subscribe(null, e -> log.error("model watcher stopped: {}", e.toString()));
+        // an announcement only says "look": what is stored decides, so a lost or repeated NOTIFY does no harm
+        return Loop.named("model-watch").every(check).timeout(LOAD_TIMEOUT).wakeUps(announced())
+                .start(() -> newestStored().filter(v -> v > current.getAsLong()).flatMap(v -> reload.get()));
     }
 
     private static long parse(String payload) {

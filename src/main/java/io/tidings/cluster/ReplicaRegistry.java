@@ -1,12 +1,12 @@
 package io.tidings.cluster;
 
 import io.tidings.store.Sql;
+import io.tidings.util.Loop;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.DoubleConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -49,13 +49,8 @@ final class ReplicaRegistry {
 
     /** Beats every heartbeat until disposed; a failed beat is logged and the last share is kept. */
     Disposable start() {
-        return Flux.interval(config.heartbeat(), config.heartbeat())
-                .onBackpressureDrop()
-                .concatMap(t -> beat().onErrorResume(e -> {
-                    log.warn("heartbeat failed, keeping the current send share: {}", e.toString());
-                    return Mono.empty();
-                }), 1)
-                .subscribe();
+        // a beat slower than the time-to-live is useless anyway: the others already count this replica gone
+        return Loop.named("heartbeat").every(config.heartbeat()).timeout(config.replicaTtl()).start(this::beat);
     }
 
     /** Leaves the registry: the others take the freed budget at their next heartbeat. */

@@ -6,6 +6,7 @@ import io.tidings.store.ReaderRepository;
 import io.tidings.render.PostRenderer;
 import io.tidings.telegram.TelegramClient;
 import io.tidings.telegram.TelegramException;
+import io.tidings.util.Loop;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,7 +24,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 import reactor.core.scheduler.Scheduler;
@@ -189,10 +189,7 @@ public final class DeliverySender {
      */
     public Disposable start() {
         Duration every = lease.dividedBy(4).compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : lease.dividedBy(4);
-        background.add(Flux.interval(every, every, timer)
-                .onBackpressureDrop()
-                .concatMap(t -> expireLeases().onErrorResume(e -> Mono.empty()), 1)
-                .subscribe());
+        background.add(Loop.named("lease-expiry").every(every).timeout(every).on(timer).start(this::expireLeases));
         hop(() -> {
             if (state == State.NEW) state = State.RUNNING;
         });

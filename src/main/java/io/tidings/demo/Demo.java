@@ -39,7 +39,7 @@ public final class Demo {
             Config config = base.withTelegram(token, telegram.apiUrl())
                     .withChannels(channels.baseUrl(), world.channels())
                     .withTuning(dir, 0, 500, 1 + o.postsPerChannel() / LocalChannelServer.PAGE_SIZE, Integer.MAX_VALUE);
-            try (App app = App.start(config, App.Loops.UPDATES_AND_SENDING_ONLY);
+            try (App app = App.start(config, App.Loops.NO_INGEST_MAILINGS_TRAINING);
                  SimulatedReaders readers = new SimulatedReaders(telegram, world, o.readers(), o.seed())) {
                 long ingested = app.ingest().pollAll().block(Duration.ofMinutes(2));
                 System.out.printf("demo: %d channels, %d posts ingested, %d readers, %d rounds%n",

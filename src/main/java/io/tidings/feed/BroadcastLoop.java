@@ -1,14 +1,12 @@
 package io.tidings.feed;
 
 import io.tidings.store.BroadcastRepository;
-import io.tidings.store.DeliveryRepository;
-import io.tidings.store.ReaderRepository;
+import io.tidings.util.Loop;
 import java.time.Duration;
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -36,13 +34,8 @@ public final class BroadcastLoop implements Broadcasts {
 
     /** Looks for due broadcasts every {@code every}. */
     public Disposable start(Duration every) {
-        return Flux.interval(Duration.ZERO, every)
-                .onBackpressureDrop()
-                .concatMap(t -> runDue().onErrorResume(e -> {
-                    log.warn("broadcasts not sent yet, will retry: {}", e.toString());
-                    return Mono.empty();
-                }), 1)
-                .subscribe();
+        return Loop.named("broadcasts").every(every).firstAfter(Duration.ZERO).timeout(Duration.ofMinutes(10))
+                .start(this::runDue);
     }
 
     /** Queues every due broadcast; emits how many deliveries were queued. */

@@ -41,9 +41,4 @@ public record FeedConfig(int candidatesPerReader, double noise, double exploreBo
         return new FeedConfig(32, 0.03, 1.0, List.of(LocalTime.of(10, 20), LocalTime.of(12, 20), LocalTime.of(16, 20),
                 LocalTime.of(19, 20)), 1, Duration.ofDays(30), false, 0.9f, 3, 500, Duration.ofMinutes(2));
     }
-
-    public FeedConfig withInstantPush(boolean on, float threshold, int perDay) {
-        return new FeedConfig(candidatesPerReader, noise, exploreBoost, mailingTimes, postsPerMailing, skipInactiveAfter, on, threshold,
-                perDay, page, lease);
-    }
 }

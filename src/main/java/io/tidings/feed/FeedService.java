@@ -5,6 +5,7 @@ import io.tidings.store.Post;
 import io.tidings.store.Reader;
 import io.tidings.store.ReaderRepository;
 import io.tidings.store.VoteRepository;
+import io.tidings.util.Loop;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
@@ -88,22 +89,11 @@ public final class FeedService {
      * re-ranked in the background whenever the model version changes (checked every {@code modelCheck}).
      */
     public Disposable start(Duration modelCheck) {
-        Disposable posts = Flux.merge(Flux.interval(Duration.ofSeconds(1)).map(t -> Boolean.TRUE), arrived.asFlux())
-                .onBackpressureLatest()
-                .concatMap(t -> scoreArrivals().onErrorResume(e -> {
-                    log.warn("scoring new posts failed: {}", e.toString());
-                    return Mono.empty();
-                }), 1)
-                .subscribe();
-        Disposable versions = Flux.interval(Duration.ZERO, modelCheck)
-                .onBackpressureDrop()
-                .concatMap(t -> model.get().version() != index.version() || arrivalsDropped.get()
-                        ? rebuild().onErrorResume(e -> {
-                            log.warn("re-ranking candidates failed, the old ones keep serving: {}", e.toString());
-                            return Mono.empty();
-                        })
-                        : Mono.empty(), 1)
-                .subscribe(null, e -> log.error("candidate re-ranking stopped: {}", e.toString()));
+        Disposable posts = Loop.named("new-posts").every(Duration.ofSeconds(1)).timeout(Duration.ofMinutes(1))
+                .wakeUps(arrived.asFlux()).start(this::scoreArrivals);
+        // a failed re-rank leaves the old candidates serving; a full one takes about a minute at a million readers
+        Disposable versions = Loop.named("re-rank").every(modelCheck).firstAfter(Duration.ZERO).timeout(Duration.ofMinutes(10))
+                .start(() -> model.get().version() != index.version() || arrivalsDropped.get() ? rebuild() : Mono.empty());
         return Disposables.composite(posts, versions);
     }
 

@@ -3,13 +3,13 @@ package io.tidings.feed;
 import io.tidings.store.PenaltyRepository;
 import io.tidings.store.ReaderSettings;
 import io.tidings.store.ReaderSettingsRepository;
+import io.tidings.util.Loop;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -64,13 +64,8 @@ public final class StoredPreferences implements ReaderPreferences {
 
     /** Reloads every {@link #RELOAD}; dispose to stop. */
     public Disposable start() {
-        return Flux.interval(RELOAD, RELOAD)
-                .onBackpressureDrop()
-                .concatMap(t -> reload().onErrorResume(e -> {
-                    log.warn("reader preferences not reloaded, keeping the last ones: {}", e.toString());
-                    return Mono.empty();
-                }), 1)
-                .subscribe();
+        // a failed reload keeps the last preferences
+        return Loop.named("preferences").every(RELOAD).timeout(RELOAD).start(this::reload);
     }
 
     private void pressed(long reader, long channel, double weight) {

@@ -1,5 +1,6 @@
 package io.tidings.ingest;
 
+import io.tidings.util.Loop;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -150,10 +151,8 @@ public final class IngestService {
      * renews this replica's channel leases, which must not wait behind a long list of due polls. Dispose to stop.
      */
     public Disposable start() {
-        Disposable catalogue = Flux.interval(Duration.ZERO, config.tick(), timer)
-                .onBackpressureDrop()
-                .concatMap(t -> refreshIfStale(), 1)
-                .subscribe(null, e -> log.error("the catalogue refresh stopped: {}", e.toString()));
+        Disposable catalogue = Loop.named("catalogue").every(config.tick()).firstAfter(Duration.ZERO)
+                .timeout(Duration.ofMinutes(1)).on(timer).start(this::refreshIfStale);
         Disposable polling = Flux.interval(Duration.ZERO, config.tick(), timer)
                 .onBackpressureDrop()
                 .concatMapIterable(t -> takeDue(clock.instant()), 1)

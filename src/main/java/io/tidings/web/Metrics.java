@@ -10,13 +10,13 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tidings.util.Loop;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
@@ -39,6 +39,8 @@ public final class Metrics implements AutoCloseable {
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
+        // meters made without a registry at hand (background loops) go to the global one: show them here too
+        io.micrometer.core.instrument.Metrics.globalRegistry.add(registry);
     }
 
     public static Metrics create() {
@@ -53,13 +55,8 @@ public final class Metrics implements AutoCloseable {
     public Disposable gaugeFromQuery(String name, String description, Supplier<Mono<Long>> query, Duration every) {
         AtomicLong value = new AtomicLong();
         Gauge.builder(name, value, AtomicLong::doubleValue).description(description).register(registry);
-        return Flux.interval(Duration.ZERO, every)
-                .onBackpressureDrop()
-                .concatMap(t -> query.get().timeout(every).doOnNext(value::set).onErrorResume(e -> {
-                    log.debug("gauge {} not refreshed: {}", name, e.toString());
-                    return Mono.empty();
-                }), 1)
-                .subscribe();
+        return Loop.named(name).every(every).firstAfter(Duration.ZERO).timeout(every)
+                .start(() -> query.get().doOnNext(value::set));
     }
 
     /** The Prometheus text format; some JVM gauges read files, so this runs off the event loop. */
@@ -70,6 +67,7 @@ public final class Metrics implements AutoCloseable {
     @Override
     public void close() {
         gc.close();
+        io.micrometer.core.instrument.Metrics.globalRegistry.remove(registry);
         registry.close();
     }
 }

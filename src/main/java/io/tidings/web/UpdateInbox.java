@@ -6,13 +6,13 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tidings.store.Database;
 import io.tidings.store.Sql;
+import io.tidings.util.Loop;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
@@ -63,13 +63,9 @@ public final class UpdateInbox {
 
     /** Processes pending updates on every wake-up and every {@code sweep}; dispose to stop. */
     public Disposable start(Duration sweep) {
-        return Flux.merge(Flux.interval(Duration.ZERO, sweep).map(t -> Boolean.TRUE), wake.asFlux())
-                .onBackpressureLatest()
-                .concatMap(t -> drain().onErrorResume(e -> {
-                    log.warn("update inbox drain failed, will retry: {}", e.toString());
-                    return Mono.empty();
-                }), 1)
-                .subscribe();
+        // a drain cut short leaves its claims to expire: the updates are handled again (handlers are idempotent)
+        return Loop.named("update-inbox").every(sweep).firstAfter(Duration.ZERO).timeout(Duration.ofMinutes(1))
+                .wakeUps(wake.asFlux()).start(this::drain);
     }
 
     /** Handles everything pending now; completes when nothing is left to claim. */

@@ -75,7 +75,7 @@ final class E2e implements AutoCloseable {
                 .withTelegram(TOKEN, telegram.apiUrl())
                 .withChannels(channels.baseUrl(), names)
                 .withTuning(dir, 0, Double.parseDouble(all.getOrDefault("SEND_RATE", "200")), 3, Integer.MAX_VALUE);
-        app = App.start(config, App.Loops.UPDATES_AND_SENDING_ONLY);
+        app = App.start(config, App.Loops.NO_INGEST_MAILINGS_TRAINING);
         return app;
     }
 

@@ -6,7 +6,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class FreshPoolTest {
@@ -46,20 +45,5 @@ class FreshPoolTest {
         assertThat(pool.snapshot().channelIds()).containsExactlyInAnyOrder(7, 8);
         pool.remove(1);
         assertThat(pool.snapshot().postIds()).containsExactly(2);
-    }
-
-    @Test
-    void rankerPicksTheBestUnseenPosts() {
-        FreshPool pool = new FreshPool(Duration.ofDays(3), 10, clock);
-        for (int i = 1; i <= 6; i++) pool.add(new FreshPool.Entry(i, i, now));
-        // score = channel / 10: post 6 is best, then 5, …
-        Ranker ranker = new Ranker((reader, channels, posts) -> {
-            float[] s = new float[posts.length];
-            for (int i = 0; i < s.length; i++) s[i] = channels[i] / 10f;
-            return s;
-        }, 0.0, 1);
-        Ranker.Pick[] picks = ranker.best(1, pool.snapshot(), Set.of(6L), 2);
-        assertThat(picks).extracting(Ranker.Pick::postId).containsExactly(5L, 4L);
-        assertThat(ranker.best(1, pool.snapshot(), Set.of(1L, 2L, 3L, 4L, 5L, 6L), 2)).isEmpty();
     }
 }

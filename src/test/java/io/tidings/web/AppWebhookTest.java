@@ -30,7 +30,7 @@ class AppWebhookTest {
                     "DATA_DIR", dir.toString(), "HTTP_PORT", Integer.toString(port),
                     "WEBHOOK_URL", "http://127.0.0.1:" + port + "/hook/tidings", "WEBHOOK_SECRET", "app-secret",
                     "WEBHOOK_MAX_CONNECTIONS", "7", "HEARTBEAT_SECONDS", "1", "REPLICA_TTL_SECONDS", "3"));
-            App app = App.start(config, App.Loops.UPDATES_AND_SENDING_ONLY);
+            App app = App.start(config, App.Loops.NO_INGEST_MAILINGS_TRAINING);
             try {
                 var set = telegram.calls("setWebhook");
                 assertThat(set).hasSize(1);

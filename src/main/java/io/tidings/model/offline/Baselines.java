@@ -135,7 +135,7 @@ public final class Baselines {
                 updatePriors();
                 double loss = 0;
                 for (Vote v : val) {
-                    double p = Math.min(1 - Metrics.EPS, Math.max(Metrics.EPS, predict(v)));
+                    double p = Math.min(1 - Quality.EPS, Math.max(Quality.EPS, predict(v)));
                     loss -= v.like() ? Math.log(p) : Math.log1p(-p);
                 }
                 if (loss < bestLoss - 1e-9) {

@@ -120,7 +120,7 @@ public final class Evaluation {
             p[i] = predictor.predict(val.get(i));
             y[i] = val.get(i).like();
         }
-        return new Score(Metrics.auc(p, y), Metrics.logLoss(p, y));
+        return new Score(Quality.auc(p, y), Quality.logLoss(p, y));
     }
 
     /** A human-readable table of a report, one predictor per line. */

@@ -15,7 +15,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -168,17 +167,6 @@ public final class TrainingService {
                                 return true;
                             });
                 });
-    }
-
-    /** Checks for new votes every {@code every}; dispose to stop. */
-    public Disposable start(Duration every) {
-        return Flux.interval(every, every)
-                .onBackpressureDrop()
-                .concatMap(t -> trainIfDue().onErrorResume(e -> {
-                    log.warn("training failed, keeping the current model: {}", e.toString());
-                    return Mono.just(false);
-                }), 1)
-                .subscribe();
     }
 
     public TrainingSummary lastSummary() {

@@ -3,7 +3,7 @@ package io.tidings.model.train;
 import io.tidings.model.Fixtures;
 import io.tidings.model.ModelConfig;
 import io.tidings.model.TrainedModel;
-import io.tidings.model.offline.Metrics;
+import io.tidings.model.offline.Quality;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -75,7 +75,7 @@ class TrainerTest {
             scores[i] = model.score(v.reader(), v.channel(), v.post());
             labels[i] = v.like();
         }
-        return Metrics.auc(scores, labels);
+        return Quality.auc(scores, labels);
     }
 
     @Test

@@ -3,11 +3,11 @@ package io.tidings.model.offline;
 import java.util.Arrays;
 
 /** Offline quality metrics over predicted probabilities and 0/1 labels. */
-public final class Metrics {
+public final class Quality {
     /** Probabilities are clipped to [EPS, 1 - EPS] in the log loss so one confident miss is finite. */
     public static final double EPS = 1e-7;
 
-    private Metrics() {
+    private Quality() {
     }
 
     /**

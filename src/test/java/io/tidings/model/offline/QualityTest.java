@@ -7,21 +7,21 @@ import static org.assertj.core.api.Assertions.within;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-class MetricsTest {
+class QualityTest {
     @Test
     void aucOfKnownRankings() {
         boolean[] labels = {false, false, true, true};
-        assertThat(Metrics.auc(new float[] {0.1f, 0.2f, 0.8f, 0.9f}, labels)).isEqualTo(1.0);
-        assertThat(Metrics.auc(new float[] {0.9f, 0.8f, 0.2f, 0.1f}, labels)).isEqualTo(0.0);
-        assertThat(Metrics.auc(new float[] {0.5f, 0.5f, 0.5f, 0.5f}, labels)).isEqualTo(0.5);
-        assertThat(Metrics.auc(new float[] {0.1f, 0.8f, 0.2f, 0.9f}, labels)).isCloseTo(0.75, within(1e-12));
+        assertThat(Quality.auc(new float[] {0.1f, 0.2f, 0.8f, 0.9f}, labels)).isEqualTo(1.0);
+        assertThat(Quality.auc(new float[] {0.9f, 0.8f, 0.2f, 0.1f}, labels)).isEqualTo(0.0);
+        assertThat(Quality.auc(new float[] {0.5f, 0.5f, 0.5f, 0.5f}, labels)).isEqualTo(0.5);
+        assertThat(Quality.auc(new float[] {0.1f, 0.8f, 0.2f, 0.9f}, labels)).isCloseTo(0.75, within(1e-12));
         // negative scores (logits) sort correctly too
-        assertThat(Metrics.auc(new float[] {-3f, -0.5f, -1f, 2f}, labels)).isCloseTo(0.75, within(1e-12));
+        assertThat(Quality.auc(new float[] {-3f, -0.5f, -1f, 2f}, labels)).isCloseTo(0.75, within(1e-12));
     }
 
     @Test
     void aucIsUndefinedWithOneClass() {
-        assertThat(Metrics.auc(new float[] {0.1f, 0.7f}, new boolean[] {true, true})).isNaN();
+        assertThat(Quality.auc(new float[] {0.1f, 0.7f}, new boolean[] {true, true})).isNaN();
     }
 
     @Test
@@ -44,19 +44,19 @@ class MetricsTest {
                 }
             }
         }
-        assertThat(Metrics.auc(s, y)).isCloseTo(wins / pairs, within(1e-12));
+        assertThat(Quality.auc(s, y)).isCloseTo(wins / pairs, within(1e-12));
         assertThat(Fixtures.auc(s, y)).isCloseTo(wins / pairs, within(1e-12));
     }
 
     @Test
     void logLossOfKnownPredictions() {
-        assertThat(Metrics.logLoss(new float[] {0.5f, 0.5f}, new boolean[] {true, false}))
+        assertThat(Quality.logLoss(new float[] {0.5f, 0.5f}, new boolean[] {true, false}))
                 .isCloseTo(Math.log(2), within(1e-9));
-        assertThat(Metrics.logLoss(new float[] {0.8f, 0.25f}, new boolean[] {true, false}))
+        assertThat(Quality.logLoss(new float[] {0.8f, 0.25f}, new boolean[] {true, false}))
                 .isCloseTo(-(Math.log(0.8) + Math.log(0.75)) / 2, within(1e-7));
-        assertThat(Metrics.logLoss(new float[] {1f, 0f}, new boolean[] {true, false})).isCloseTo(0, within(1e-6));
+        assertThat(Quality.logLoss(new float[] {1f, 0f}, new boolean[] {true, false})).isCloseTo(0, within(1e-6));
         // a confident miss is large but finite (clipped at 1e-7)
-        assertThat(Metrics.logLoss(new float[] {0f}, new boolean[] {true})).isCloseTo(-Math.log(1e-7), within(1e-6));
-        assertThat(Metrics.logLoss(new float[0], new boolean[0])).isNaN();
+        assertThat(Quality.logLoss(new float[] {0f}, new boolean[] {true})).isCloseTo(-Math.log(1e-7), within(1e-6));
+        assertThat(Quality.logLoss(new float[0], new boolean[0])).isNaN();
     }
 }
