@@ -3,6 +3,7 @@ package io.tidings;
 import io.tidings.store.ChannelRepository;
 import io.tidings.store.Database;
 import io.tidings.store.DatabaseConfig;
+import io.tidings.store.PostKind;
 import io.tidings.store.PostRepository;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -44,7 +45,7 @@ public final class TestDatabase {
     public static void queueMailing(Database db, int readers) {
         Duration t = Duration.ofSeconds(30);
         long channel = new ChannelRepository(db).ensure("news").block(t).id();
-        long post = new PostRepository(db).insertIfAbsent(new PostRepository.NewPost(channel, 1, Instant.now(), "text",
+        long post = new PostRepository(db).insertIfAbsent(new PostRepository.NewPost(channel, 1, Instant.now(), PostKind.TEXT,
                 "Big news", "Big news", List.of(), 100, null)).block(t).id();
         db.sql().update("INSERT INTO readers (id, first_name, language) SELECT g, 'r' || g, 'en' FROM generate_series(1, $1) g",
                 readers).block(t);
