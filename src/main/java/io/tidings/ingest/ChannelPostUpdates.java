@@ -65,7 +65,7 @@ public final class ChannelPostUpdates {
         return channels.ensure(channel.get(), autoAccept ? ChannelStatus.ACTIVE : ChannelStatus.HELD)
                 .filter(ch -> {
                     boolean takes = ch.status() != ChannelStatus.HELD && ch.status() != ChannelStatus.REMOVED;
-                    if (!takes) log.info("ignoring a post of @{}: the channel is {}", ch.username(), ch.status());
+                    if (!takes) log.info("ignoring a post of @{}: the channel is {}", ch.username(), ch.status().sql());
                     return takes;
                 })
                 .flatMap(ch -> edited

@@ -3,6 +3,7 @@ package io.tidings.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tidings.store.ChannelStatus;
+import io.tidings.store.PostKind;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -152,12 +153,12 @@ class IngestServiceTest {
         assertThat(ingest.pollAll().block(WAIT)).isEqualTo(3);
         assertThat(announced).extracting(Post::messageId).containsExactly(album, video, fwd);
         Post a = announced.stream().filter(p -> p.messageId() == album).findFirst().orElseThrow();
-        assertThat(a.kind()).isEqualTo("album");
+        assertThat(a.kind()).isEqualTo(PostKind.ALBUM);
         assertThat(a.text()).isEqualTo("three");
         assertThat(a.mediaUrls()).containsExactly("https://cdn.example/a.jpg", "https://cdn.example/b.jpg",
                 "https://cdn.example/c.jpg");
         Post v = announced.stream().filter(p -> p.messageId() == video).findFirst().orElseThrow();
-        assertThat(v.kind()).isEqualTo("video");
+        assertThat(v.kind()).isEqualTo(PostKind.VIDEO);
         assertThat(v.mediaUrls()).containsExactly("https://cdn.example/thumb.jpg");
         Post f = announced.stream().filter(p -> p.messageId() == fwd).findFirst().orElseThrow();
         assertThat(f.forwardedFrom()).isEqualTo("other_chan");
