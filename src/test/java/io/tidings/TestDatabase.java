@@ -3,6 +3,7 @@ package io.tidings;
 import io.tidings.store.ChannelRepository;
 import io.tidings.store.Database;
 import io.tidings.store.DatabaseConfig;
+import io.tidings.store.PostKind;
 import io.tidings.store.PostRepository;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -44,7 +45,7 @@ public final class TestDatabase {
     public static void queueMailing(Database db, int readers) {
         Duration t = Duration.ofSeconds(30);
         long channel = new ChannelRepository(db).ensure("news").block(t).id();
-        long post = new PostRepository(db).insertIfAbsent(new PostRepository.NewPost(channel, 1, Instant.now(), "text",
+        long post = new PostRepository(db).insertIfAbsent(new PostRepository.NewPost(channel, 1, Instant.now(), PostKind.TEXT,
                 "Big news", "Big news", List.of(), 100, null)).block(t).id();
         db.sql().update("INSERT INTO readers (id, first_name, language) SELECT g, 'r' || g, 'en' FROM generate_series(1, $1) g",
                 readers).block(t);
@@ -55,8 +56,11 @@ public final class TestDatabase {
     /** Empties every table and restarts the sequences. */
     public static Database reset() {
         Database db = shared();
-        db.sql().update("TRUNCATE deliveries, votes, posts, channels, readers, model_versions RESTART IDENTITY CASCADE")
-                .block(Duration.ofSeconds(30));
+        // every table but Flyway's, as the catalog lists them: a table a migration adds is emptied too
+        String tables = db.sql().query("SELECT quote_ident(tablename) AS t FROM pg_tables WHERE schemaname = current_schema()"
+                        + " AND tablename <> 'flyway_schema_history'", r -> r.get("t", String.class))
+                .collectList().map(names -> String.join(", ", names)).block(Duration.ofSeconds(30));
+        db.sql().update("TRUNCATE " + tables + " RESTART IDENTITY CASCADE").block(Duration.ofSeconds(30));
         return db;
     }
 }

@@ -175,21 +175,21 @@ public final class App implements AutoCloseable {
 
     private void registerMeters(DeliveryRepository deliveries) {
         var m = metrics.registry();
-        FunctionCounter.builder("tidings_deliveries_sent", sender, DeliverySender::sentCount)
+        FunctionCounter.builder("tidings.deliveries.sent", sender, DeliverySender::sentCount)
                 .description("Messages delivered to readers").register(m);
-        FunctionCounter.builder("tidings_deliveries_failed", sender, DeliverySender::failedCount)
+        FunctionCounter.builder("tidings.deliveries.failed", sender, DeliverySender::failedCount)
                 .description("Deliveries given up").register(m);
-        FunctionCounter.builder("tidings_telegram_rate_limited", sender, DeliverySender::rateLimitedCount)
+        FunctionCounter.builder("tidings.telegram.rate.limited", sender, DeliverySender::rateLimitedCount)
                 .description("429 Too Many Requests answers from Telegram").register(m);
-        Gauge.builder("tidings_replicas_live", cluster, Cluster::liveReplicas).description("Live replicas seen by this one").register(m);
-        Gauge.builder("tidings_send_rate_share", cluster, Cluster::sendShare)
+        Gauge.builder("tidings.replicas.live", cluster, Cluster::liveReplicas).description("Live replicas seen by this one").register(m);
+        Gauge.builder("tidings.send.rate.share", cluster, Cluster::sendShare)
                 .description("Messages per second this replica may send (its share of SEND_RATE)").register(m);
-        Gauge.builder("tidings_model_version", models, ModelRegistry::version).description("Model version in use").register(m);
-        Gauge.builder("tidings_fresh_pool_posts", pool, FreshPool::size).description("Posts in the fresh pool").register(m);
-        running.add(metrics.gaugeFromQuery("tidings_deliveries_queued", "Deliveries waiting in the outbox (all replicas)",
+        Gauge.builder("tidings.model.version", models, ModelRegistry::version).description("Model version in use").register(m);
+        Gauge.builder("tidings.fresh.pool.posts", pool, FreshPool::size).description("Posts in the fresh pool").register(m);
+        running.add(metrics.gaugeFromQuery("tidings.deliveries.queued", "Deliveries waiting in the outbox (all replicas)",
                 () -> deliveries.count("queued"), Duration.ofSeconds(10)));
         if (inbox != null) {
-            running.add(metrics.gaugeFromQuery("tidings_updates_pending", "Webhook updates stored and not yet handled",
+            running.add(metrics.gaugeFromQuery("tidings.updates.pending", "Webhook updates stored and not yet handled",
                     inbox::pending, Duration.ofSeconds(10)));
         }
     }

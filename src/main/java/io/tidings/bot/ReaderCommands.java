@@ -4,6 +4,7 @@ import com.pengrad.telegrambot.model.message.origin.MessageOrigin;
 import com.pengrad.telegrambot.model.message.origin.MessageOriginChannel;
 import io.tidings.ingest.ChannelNames;
 import io.tidings.store.Channel;
+import io.tidings.store.ChannelStatus;
 import io.tidings.store.Post;
 import io.tidings.store.Reports;
 import io.tidings.bot.BotHandler.Ctx;
@@ -125,7 +126,7 @@ final class ReaderCommands {
         String n = name.get();
         // an unknown channel is told apart before the work, whose success is empty (no reply: the posts are the answer)
         return deps.channels().findByUsername(n)
-                .filter(c -> "active".equals(c.status()))
+                .filter(c -> c.status() == ChannelStatus.ACTIVE)
                 .map(Optional::of)
                 .defaultIfEmpty(Optional.empty())
                 .flatMap(found -> found.isEmpty() ? reply(ctx, deps.messages().get(ctx.lang(), "channel.unknown", n))

@@ -71,7 +71,7 @@ final class IngestCommands {
         m.put("channel", p.channel());
         m.put("id", p.messageId());
         m.put("date", p.date().toString());
-        m.put("kind", p.kind().name().toLowerCase(java.util.Locale.ROOT));
+        m.put("kind", p.kind().sql());
         m.put("text", p.text());
         m.put("media", p.mediaUrls());
         m.put("views", p.views());

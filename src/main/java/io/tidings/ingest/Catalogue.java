@@ -1,5 +1,6 @@
 package io.tidings.ingest;
 
+import io.tidings.store.ChannelStatus;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.function.Function;
@@ -78,8 +79,8 @@ public final class Catalogue {
 
     private Suggestion known(Channel c) {
         return switch (c.status()) {
-            case "active" -> new Suggestion(Outcome.ACCEPTED, c.username(), false, null);
-            case "held" -> new Suggestion(Outcome.HELD, c.username(), false, "waiting for an operator");
+            case ACTIVE -> new Suggestion(Outcome.ACCEPTED, c.username(), false, null);
+            case HELD -> new Suggestion(Outcome.HELD, c.username(), false, "waiting for an operator");
             default -> new Suggestion(Outcome.UNAVAILABLE, c.username(), false, "not readable");
         };
     }
@@ -94,7 +95,7 @@ public final class Catalogue {
                 .onErrorResume(e -> Mono.empty()); // t.me being slow is no reason to refuse: polling will tell
         return problem
                 .map(reason -> new Suggestion(Outcome.UNAVAILABLE, name, false, reason))
-                .switchIfEmpty(Mono.defer(() -> channels.suggest(name, readerId, autoAccept ? "active" : "held")
+                .switchIfEmpty(Mono.defer(() -> channels.suggest(name, readerId, autoAccept ? ChannelStatus.ACTIVE : ChannelStatus.HELD)
                         .map(s -> {
                             if (!s.created()) {
                                 return known(s.channel());
@@ -115,7 +116,7 @@ public final class Catalogue {
     /** An operator approves a held channel (or re-activates an unavailable one); emits whether one changed. */
     public Mono<Boolean> approve(String raw) {
         return ChannelNames.normalize(raw)
-                .map(n -> channels.setStatus(n, "active").map(rows -> rows > 0)
+                .map(n -> channels.setStatus(n, ChannelStatus.ACTIVE).map(rows -> rows > 0)
                         .doOnNext(changed -> {
                             if (changed) {
                                 onAccepted.run();
@@ -127,7 +128,7 @@ public final class Catalogue {
     /** An operator rejects a channel: it stays in the catalogue as removed, so it is not suggested again. */
     public Mono<Boolean> reject(String raw) {
         return ChannelNames.normalize(raw)
-                .map(n -> channels.setStatus(n, "removed").map(rows -> rows > 0))
+                .map(n -> channels.setStatus(n, ChannelStatus.REMOVED).map(rows -> rows > 0))
                 .orElse(Mono.just(false));
     }
 }

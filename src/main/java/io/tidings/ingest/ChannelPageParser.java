@@ -1,5 +1,6 @@
 package io.tidings.ingest;
 
+import io.tidings.store.PostKind;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.OffsetDateTime;

@@ -1,5 +1,6 @@
 package io.tidings.ingest;
 
+import io.tidings.store.PostKind;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;

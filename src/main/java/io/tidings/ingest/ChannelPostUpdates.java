@@ -8,7 +8,9 @@ import com.pengrad.telegrambot.model.message.origin.MessageOriginChat;
 import com.pengrad.telegrambot.model.message.origin.MessageOriginHiddenUser;
 import com.pengrad.telegrambot.model.message.origin.MessageOriginUser;
 import io.tidings.store.ChannelRepository;
+import io.tidings.store.ChannelStatus;
 import io.tidings.store.Post;
+import io.tidings.store.PostKind;
 import io.tidings.store.PostRepository;
 import io.tidings.store.PostRepository.NewPost;
 import java.time.Instant;
@@ -57,13 +59,13 @@ public final class ChannelPostUpdates {
             return Mono.empty();
         }
         String text = m.text() != null ? m.text() : m.caption() != null ? m.caption() : "";
-        String kind = m.photo() != null ? "photo" : m.video() != null ? "video" : m.document() != null ? "document" : "text";
+        PostKind kind = m.photo() != null ? PostKind.PHOTO : m.video() != null ? PostKind.VIDEO : m.document() != null ? PostKind.DOCUMENT : PostKind.TEXT;
         long messageId = m.messageId();
         // anyone can make the bot a channel admin: the catalogue's rules decide whether its posts reach readers
-        return channels.ensure(channel.get(), autoAccept ? "active" : "held")
+        return channels.ensure(channel.get(), autoAccept ? ChannelStatus.ACTIVE : ChannelStatus.HELD)
                 .filter(ch -> {
-                    boolean takes = !"held".equals(ch.status()) && !"removed".equals(ch.status());
-                    if (!takes) log.info("ignoring a post of @{}: the channel is {}", ch.username(), ch.status());
+                    boolean takes = ch.status() != ChannelStatus.HELD && ch.status() != ChannelStatus.REMOVED;
+                    if (!takes) log.info("ignoring a post of @{}: the channel is {}", ch.username(), ch.status().sql());
                     return takes;
                 })
                 .flatMap(ch -> edited

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -293,7 +292,7 @@ public final class IngestService {
                         });
                     }
                     if (differs(stored, now)) {
-                        return posts.updateContent(stored.id(), kind(now), now.text(), now.html(), now.mediaUrls(),
+                        return posts.updateContent(stored.id(), now.kind(), now.text(), now.html(), now.mediaUrls(),
                                 now.views(), now.edited()).doOnNext(p -> metrics.edited());
                     }
                     return Mono.<Post>empty();
@@ -302,12 +301,8 @@ public final class IngestService {
     }
 
     private static boolean differs(Post stored, ChannelPost now) {
-        return !(stored.kind().equals(kind(now)) && stored.text().equals(now.text()) && stored.html().equals(now.html())
+        return !(stored.kind() == now.kind() && stored.text().equals(now.text()) && stored.html().equals(now.html())
                 && stored.mediaUrls().equals(now.mediaUrls()));
-    }
-
-    private static String kind(ChannelPost p) {
-        return p.kind().name().toLowerCase(Locale.ROOT);
     }
 
     private Mono<Long> store(State st, List<ChannelPage> pages) {
@@ -321,7 +316,7 @@ public final class IngestService {
         long highest = fresh.stream().mapToLong(ChannelPost::messageId).max().orElse(known);
         ChannelInfo info = newest.info();
         return Flux.fromIterable(fresh)
-                .concatMap(p -> posts.insertIfAbsent(new NewPost(st.id, p.messageId(), p.date(), kind(p), p.text(),
+                .concatMap(p -> posts.insertIfAbsent(new NewPost(st.id, p.messageId(), p.date(), p.kind(), p.text(),
                         p.html(), p.mediaUrls(), p.views(), p.forwardedFrom())))
                 .doOnNext(p -> {
                     metrics.stored(p.publishedAt(), clock.instant());

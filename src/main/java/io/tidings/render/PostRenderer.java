@@ -1,5 +1,6 @@
 package io.tidings.render;
 
+import io.tidings.store.PostKind;
 import io.tidings.telegram.TelegramClient;
 import com.pengrad.telegrambot.model.LinkPreviewOptions;
 import com.pengrad.telegrambot.model.request.InlineKeyboardButton;
@@ -123,21 +124,20 @@ public final class PostRenderer {
                 .replyMarkup(keyboard);
     }
 
-    private String mediaNote(String language, String kind) {
-        String k = kind == null ? "other" : kind.toLowerCase(Locale.ROOT);
-        String key = switch (k) {
-            case "video", "document", "poll", "voice", "sticker", "location" -> "media." + k;
+    private String mediaNote(String language, PostKind kind) {
+        String key = switch (kind) {
+            case VIDEO, DOCUMENT, POLL, VOICE, STICKER, LOCATION -> "media." + kind.sql();
             default -> "media.other";
         };
         return messages.get(language, key);
     }
 
     private static boolean isText(Post post) {
-        return post.kind() == null || "text".equals(post.kind());
+        return post.kind() == null || post.kind() == PostKind.TEXT;
     }
 
     private static List<String> photos(Post post) {
-        if (!"photo".equals(post.kind()) && !"album".equals(post.kind())) return List.of();
+        if (post.kind() != PostKind.PHOTO && post.kind() != PostKind.ALBUM) return List.of();
         List<String> urls = post.mediaUrls().stream().filter(u -> u != null && u.startsWith("http")).toList();
         return urls.size() > ALBUM_MAX ? urls.subList(0, ALBUM_MAX) : urls;
     }

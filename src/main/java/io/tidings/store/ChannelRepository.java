@@ -16,13 +16,13 @@ public final class ChannelRepository {
 
     /** Adds the channel to the catalogue if it is not there yet and returns it. */
     public Mono<Channel> ensure(String username) {
-        return ensure(username, "active");
+        return ensure(username, ChannelStatus.ACTIVE);
     }
 
-    /** The same, a new channel getting {@code status} ({@code active} or {@code held}); an existing one is returned unchanged. */
-    public Mono<Channel> ensure(String username, String status) {
+    /** The same, a new channel getting {@code status} ({@code ACTIVE} or {@code HELD}); an existing one is returned unchanged. */
+    public Mono<Channel> ensure(String username, ChannelStatus status) {
         return sql.one("INSERT INTO channels (username, status) VALUES ($1, $2) ON CONFLICT (username) DO NOTHING RETURNING "
-                                + COLUMNS, ChannelRepository::map, username, status)
+                                + COLUMNS, ChannelRepository::map, username, status.sql())
                 .switchIfEmpty(Mono.defer(() -> findByUsername(username)));
     }
 
@@ -59,13 +59,13 @@ public final class ChannelRepository {
     public record Suggested(Channel channel, boolean created) {}
 
     /**
-     * Adds a channel a reader suggested with the given status ({@code active} or {@code held}); an existing channel is
+     * Adds a channel a reader suggested with the given status ({@code ACTIVE} or {@code HELD}); an existing channel is
      * returned unchanged.
      */
-    public Mono<Suggested> suggest(String username, long readerId, String status) {
+    public Mono<Suggested> suggest(String username, long readerId, ChannelStatus status) {
         return sql.one("INSERT INTO channels (username, status, suggested_by) VALUES ($1, $2, $3) "
                                 + "ON CONFLICT (username) DO NOTHING RETURNING " + COLUMNS,
-                        ChannelRepository::map, username, status, readerId)
+                        ChannelRepository::map, username, status.sql(), readerId)
                 .map(c -> new Suggested(c, true))
                 .switchIfEmpty(Mono.defer(() -> findByUsername(username).map(c -> new Suggested(c, false))));
     }
@@ -76,10 +76,10 @@ public final class ChannelRepository {
                 ChannelRepository::map);
     }
 
-    /** Sets a channel's status ({@code active} to approve or retry it, {@code removed} to reject it). */
-    public Mono<Long> setStatus(String username, String status) {
+    /** Sets a channel's status ({@code ACTIVE} to approve or retry it, {@code REMOVED} to reject it). */
+    public Mono<Long> setStatus(String username, ChannelStatus status) {
         return sql.update("UPDATE channels SET status = $2, unavailable_reason = NULL WHERE username = $1",
-                username, status);
+                username, status.sql());
     }
 
     /** Why a channel is unavailable, when it is. */
@@ -98,6 +98,6 @@ public final class ChannelRepository {
     /** Maps a row with the columns id, username, title, status, last_message_id. */
     public static Channel map(Readable r) {
         return new Channel(r.get("id", Long.class), r.get("username", String.class), r.get("title", String.class),
-                r.get("status", String.class), r.get("last_message_id", Long.class));
+                ChannelStatus.fromSql(r.get("status", String.class)), r.get("last_message_id", Long.class));
     }
 }

@@ -5,7 +5,7 @@ import java.util.List;
 
 /** A stored channel post: the scraped content from which deliveries are rendered. */
 public record Post(long id, long channelId, String channelUsername, String channelTitle, long messageId,
-                   Instant publishedAt, String kind, String text, String html, List<String> mediaUrls,
+                   Instant publishedAt, PostKind kind, String text, String html, List<String> mediaUrls,
                    long views, String forwardedFrom) {
 
     public String permalink() {

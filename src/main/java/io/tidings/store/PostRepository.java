@@ -19,7 +19,7 @@ public final class PostRepository {
     }
 
     /** The content of a new post, as ingest saw it. */
-    public record NewPost(long channelId, long messageId, Instant publishedAt, String kind, String text, String html,
+    public record NewPost(long channelId, long messageId, Instant publishedAt, PostKind kind, String text, String html,
                           List<String> mediaUrls, long views, String forwardedFrom) {}
 
     /** Stores the post unless it is already there; emits the stored post only when it is new. */
@@ -27,7 +27,7 @@ public final class PostRepository {
         return sql.one("INSERT INTO posts (channel_id, message_id, published_at, kind, text, html, media_urls, views, forwarded_from) "
                                 + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (channel_id, message_id) DO NOTHING RETURNING id",
                         r -> r.get("id", Long.class),
-                        p.channelId(), p.messageId(), p.publishedAt(), p.kind(), p.text(), p.html(),
+                        p.channelId(), p.messageId(), p.publishedAt(), p.kind().sql(), p.text(), p.html(),
                         p.mediaUrls().toArray(String[]::new), p.views(),
                         p.forwardedFrom() == null ? Sql.nullOf(String.class) : p.forwardedFrom())
                 .flatMap(this::find);
@@ -47,11 +47,11 @@ public final class PostRepository {
     }
 
     /** Replaces the content of an edited post; emits the updated post. */
-    public Mono<Post> updateContent(long postId, String kind, String text, String html, List<String> mediaUrls,
+    public Mono<Post> updateContent(long postId, PostKind kind, String text, String html, List<String> mediaUrls,
             long views, boolean edited) {
         return sql.one("UPDATE posts SET kind = $2, text = $3, html = $4, media_urls = $5, views = GREATEST(views, $6), "
                                 + "edited = $7, updated_at = now() WHERE id = $1 RETURNING id",
-                        r -> r.get("id", Long.class), postId, kind, text, html, mediaUrls.toArray(String[]::new), views,
+                        r -> r.get("id", Long.class), postId, kind.sql(), text, html, mediaUrls.toArray(String[]::new), views,
                         edited)
                 .flatMap(this::find);
     }
@@ -80,7 +80,7 @@ public final class PostRepository {
         String[] media = r.get("media_urls", String[].class);
         return new Post(r.get("id", Long.class), r.get("channel_id", Long.class), r.get("username", String.class),
                 r.get("title", String.class), r.get("message_id", Long.class), r.get("published_at", Instant.class),
-                r.get("kind", String.class), r.get("text", String.class), r.get("html", String.class),
+                PostKind.fromSql(r.get("kind", String.class)), r.get("text", String.class), r.get("html", String.class),
                 media == null ? List.of() : Arrays.asList(media), r.get("views", Long.class), r.get("forwarded_from", String.class));
     }
 }

@@ -46,8 +46,8 @@ public final class UpdateInbox {
         this.handler = handler;
         this.concurrency = concurrency;
         this.claimLease = claimLease;
-        this.processed = Counter.builder("tidings_updates_processed").description("Updates handled by the bot").register(meters);
-        this.failed = Counter.builder("tidings_updates_failed").description("Update handling attempts that failed").register(meters);
+        this.processed = Counter.builder("tidings.updates.processed").description("Updates handled by the bot").register(meters);
+        this.failed = Counter.builder("tidings.updates.failed").description("Update handling attempts that failed").register(meters);
     }
 
     /** Stores an update; emits true when it is new, false when this update_id was stored before. */

@@ -44,11 +44,11 @@ final class WebhookHandler {
         this.maxBody = maxBody;
         this.inbox = inbox;
         this.draining = draining;
-        this.received = Counter.builder("tidings_updates_received").tag("source", "webhook")
+        this.received = Counter.builder("tidings.updates.received").tag("source", "webhook")
                 .description("Updates received and stored").register(meters);
-        this.duplicates = Counter.builder("tidings_updates_duplicate").tag("source", "webhook")
+        this.duplicates = Counter.builder("tidings.updates.duplicate").tag("source", "webhook")
                 .description("Updates delivered again and ignored").register(meters);
-        this.rejected = Counter.builder("tidings_webhook_rejected").description("Webhook requests refused (secret, size, body)")
+        this.rejected = Counter.builder("tidings.webhook.rejected").description("Webhook requests refused (secret, size, body)")
                 .register(meters);
     }
 

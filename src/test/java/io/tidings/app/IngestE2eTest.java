@@ -31,7 +31,7 @@ class IngestE2eTest {
     }
 
     private String status(String channel) {
-        return channels.findByUsername(channel).block(T).status();
+        return channels.findByUsername(channel).block(T).status().sql();
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.tidings.delivery;
 import io.tidings.store.DeliveryRepository.Expired;
 import io.tidings.store.DeliveryRepository.Outgoing;
 import io.tidings.store.Post;
+import io.tidings.store.PostKind;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -133,6 +134,6 @@ final class MemoryOutbox implements Outbox {
     }
 
     private static Post post(long id) {
-        return new Post(id, 1, "news", "News", id, Instant.EPOCH, "text", "post " + id, "post " + id, List.of(), 0, null);
+        return new Post(id, 1, "news", "News", id, Instant.EPOCH, PostKind.TEXT, "post " + id, "post " + id, List.of(), 0, null);
     }
 }

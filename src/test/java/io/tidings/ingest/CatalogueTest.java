@@ -2,6 +2,7 @@ package io.tidings.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tidings.store.ChannelStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -58,7 +59,7 @@ class CatalogueTest {
         for (String raw : new String[] {"@real_news", "t.me/real_news", "https://t.me/real_news/1", "real_news"}) {
             assertThat(suggest(c, raw)).isEqualTo(new Suggestion(Outcome.ACCEPTED, "real_news", false, null));
         }
-        assertThat(channels.findByUsername("real_news").map(Channel::status).block(WAIT)).isEqualTo("active");
+        assertThat(channels.findByUsername("real_news").map(Channel::status).block(WAIT)).isEqualTo(ChannelStatus.ACTIVE);
         assertThat(accepted).hasValue(1);
         assertThat(server.requests("real_news")).isEqualTo(1); // probed once, at first suggestion
     }

@@ -2,6 +2,7 @@ package io.tidings.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tidings.store.PostKind;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

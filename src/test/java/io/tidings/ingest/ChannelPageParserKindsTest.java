@@ -3,6 +3,7 @@ package io.tidings.ingest;
 import static io.tidings.ingest.ChannelPageParserTest.fixture;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tidings.store.PostKind;
 import java.time.Instant;
 import java.util.OptionalLong;
 

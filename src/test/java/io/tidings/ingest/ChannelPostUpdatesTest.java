@@ -6,6 +6,7 @@ import com.pengrad.telegrambot.utility.BotUtils;
 import com.pengrad.telegrambot.model.Update;
 import io.tidings.TestDatabase;
 import io.tidings.store.ChannelRepository;
+import io.tidings.store.ChannelStatus;
 import io.tidings.store.Database;
 import io.tidings.store.Post;
 import io.tidings.store.PostRepository;
@@ -75,9 +76,9 @@ class ChannelPostUpdatesTest {
         ChannelRepository channels = new ChannelRepository(db);
         new ChannelPostUpdates(channels, new PostRepository(db), announced::add, false)
                 .accept(update("channel_post", CHANNEL, 9, "held").channelPost(), false).block(T);
-        assertThat(channels.findByUsername("nightowls").block(T).status()).as("held for an operator").isEqualTo("held");
+        assertThat(channels.findByUsername("nightowls").block(T).status()).as("held for an operator").isEqualTo(ChannelStatus.HELD);
         channels.ensure("removedone").block(T);
-        channels.setStatus("removedone", "removed").block(T);
+        channels.setStatus("removedone", ChannelStatus.REMOVED).block(T);
         updates.accept(update("channel_post", "{\"id\":-1009,\"type\":\"channel\",\"username\":\"removedone\"}", 3, "x")
                 .channelPost(), false).block(T);
         assertThat(announced).isEmpty();

@@ -2,6 +2,8 @@ package io.tidings.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tidings.store.ChannelStatus;
+import io.tidings.store.PostKind;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -151,12 +153,12 @@ class IngestServiceTest {
         assertThat(ingest.pollAll().block(WAIT)).isEqualTo(3);
         assertThat(announced).extracting(Post::messageId).containsExactly(album, video, fwd);
         Post a = announced.stream().filter(p -> p.messageId() == album).findFirst().orElseThrow();
-        assertThat(a.kind()).isEqualTo("album");
+        assertThat(a.kind()).isEqualTo(PostKind.ALBUM);
         assertThat(a.text()).isEqualTo("three");
         assertThat(a.mediaUrls()).containsExactly("https://cdn.example/a.jpg", "https://cdn.example/b.jpg",
                 "https://cdn.example/c.jpg");
         Post v = announced.stream().filter(p -> p.messageId() == video).findFirst().orElseThrow();
-        assertThat(v.kind()).isEqualTo("video");
+        assertThat(v.kind()).isEqualTo(PostKind.VIDEO);
         assertThat(v.mediaUrls()).containsExactly("https://cdn.example/thumb.jpg");
         Post f = announced.stream().filter(p -> p.messageId() == fwd).findFirst().orElseThrow();
         assertThat(f.forwardedFrom()).isEqualTo("other_chan");
@@ -202,9 +204,9 @@ class IngestServiceTest {
         ingest.follow(List.of("good_chan", "hidden_chan", "gone_chan")).block(WAIT);
 
         assertThat(ingest.pollAll().block(WAIT)).isEqualTo(2);
-        assertThat(channel("hidden_chan").status()).isEqualTo("unavailable");
+        assertThat(channel("hidden_chan").status()).isEqualTo(ChannelStatus.UNAVAILABLE);
         assertThat(channels.unavailableReason("hidden_chan").block(WAIT)).isEqualTo("no public preview");
-        assertThat(channel("gone_chan").status()).isEqualTo("unavailable");
+        assertThat(channel("gone_chan").status()).isEqualTo(ChannelStatus.UNAVAILABLE);
         assertThat(channels.unavailableReason("gone_chan").block(WAIT)).isEqualTo("not found (404)");
         assertThat(server.requestsTo("/hidden_chan")).isZero(); // the redirect is not followed
 
@@ -229,7 +231,7 @@ class IngestServiceTest {
         assertThat(ingest.pollAll().block(WAIT)).isEqualTo(1);
         assertThat(server.requests("flaky_chan")).isEqualTo(5);
         assertThat(counter("tidings.ingest.requests", "outcome", "retry")).isEqualTo(3);
-        assertThat(channel("flaky_chan").status()).isEqualTo("active");
+        assertThat(channel("flaky_chan").status()).isEqualTo(ChannelStatus.ACTIVE);
     }
 
     @Test
@@ -264,7 +266,7 @@ class IngestServiceTest {
         assertThat(ingest.pollAll().block(WAIT)).isEqualTo(2);
         assertThat(stored("fine_chan")).isEqualTo(2);
         assertThat(stored("stuck_chan")).isZero();
-        assertThat(channel("stuck_chan").status()).isEqualTo("active"); // tried again later
+        assertThat(channel("stuck_chan").status()).isEqualTo(ChannelStatus.ACTIVE); // tried again later
         assertThat(counter("tidings.ingest.requests", "outcome", "failed")).isEqualTo(1);
 
         server.setHanging("stuck_chan", false);

@@ -3,6 +3,7 @@ package io.tidings.render;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tidings.store.Post;
+import io.tidings.store.PostKind;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -11,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class PostRendererTest {
 
     private static Post post(String kind, String text, String html, List<String> media) {
-        return new Post(5, 1, "durov", "Durov's <Channel>", 42, Instant.parse("2026-11-27T10:00:00Z"), kind, text, html,
+        return new Post(5, 1, "durov", "Durov's <Channel>", 42, Instant.parse("2026-11-27T10:00:00Z"), PostKind.fromSql(kind), text, html,
                 media, 1200, null);
     }
 

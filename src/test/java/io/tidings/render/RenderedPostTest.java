@@ -1,5 +1,6 @@
 package io.tidings.render;
 
+import io.tidings.store.PostKind;
 import io.tidings.telegram.TelegramClient;
 import io.tidings.telegram.TelegramClientConfig;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,7 +43,7 @@ class RenderedPostTest {
     }
 
     private static Post post(String kind, String text, List<String> media) {
-        return new Post(5, 1, "durov", "Durov <3", 42, Instant.parse("2026-11-27T10:00:00Z"), kind, text, "", media, 1200, null);
+        return new Post(5, 1, "durov", "Durov <3", 42, Instant.parse("2026-11-27T10:00:00Z"), PostKind.fromSql(kind), text, "", media, 1200, null);
     }
 
     private int send(Post p) {

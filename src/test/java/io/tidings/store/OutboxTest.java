@@ -28,14 +28,14 @@ class OutboxTest {
     }
 
     private long post(long messageId) {
-        return new PostRepository(db).insertIfAbsent(new PostRepository.NewPost(channel, messageId, Instant.now(), "text",
+        return new PostRepository(db).insertIfAbsent(new PostRepository.NewPost(channel, messageId, Instant.now(), PostKind.TEXT,
                 "hello " + messageId, "hello " + messageId, List.of(), 10, null)).block(T).id();
     }
 
     @Test
     void aPostIsStoredOnceAndAnnouncedOnlyTheFirstTime() {
         long id = post(7);
-        var again = new PostRepository(db).insertIfAbsent(new PostRepository.NewPost(channel, 7, Instant.now(), "text",
+        var again = new PostRepository(db).insertIfAbsent(new PostRepository.NewPost(channel, 7, Instant.now(), PostKind.TEXT,
                 "changed", "changed", List.of(), 10, null)).blockOptional(T);
         assertThat(again).isEmpty();
         assertThat(new PostRepository(db).find(id).block(T).text()).isEqualTo("hello 7");

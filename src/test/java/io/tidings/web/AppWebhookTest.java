@@ -48,7 +48,8 @@ class AppWebhookTest {
                 String metrics = HttpClient.create().get().uri("http://127.0.0.1:" + port + "/metrics")
                         .responseSingle((res, body) -> body.asString()).block(Duration.ofSeconds(10));
                 assertThat(metrics).contains("tidings_updates_received_total{source=\"webhook\"} 1.0")
-                        .contains("tidings_replicas_live 1.0").contains("tidings_deliveries_queued");
+                        .contains("tidings_replicas_live 1.0").contains("tidings_deliveries_queued")
+                        .contains("tidings_loop_ticks_total{loop=\"heartbeat\"}");
             } finally {
                 app.close(Duration.ofSeconds(5));
             }

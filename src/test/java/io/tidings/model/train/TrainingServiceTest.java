@@ -8,6 +8,7 @@ import io.tidings.TestDatabase;
 import io.tidings.store.ChannelRepository;
 import io.tidings.store.Database;
 import io.tidings.store.ModelRepository;
+import io.tidings.store.PostKind;
 import io.tidings.store.PostRepository;
 import io.tidings.store.ReaderRepository;
 import io.tidings.store.VoteRepository;
@@ -51,7 +52,7 @@ class TrainingServiceTest {
         for (int c = 0; c < 3; c++) {
             long channel = new ChannelRepository(db).ensure("chan" + c).block(T).id();
             for (int m = 1; m <= 10; m++) {
-                posts.add(postRepository.insertIfAbsent(new PostRepository.NewPost(channel, m, Instant.now(), "text",
+                posts.add(postRepository.insertIfAbsent(new PostRepository.NewPost(channel, m, Instant.now(), PostKind.TEXT,
                         "post " + m, "post " + m, List.of(), 1, null)).block(T).id());
             }
         }
