@@ -1,0 +1,62 @@
+package io.tidings.app;
+
+import com.pengrad.telegrambot.model.Update;
+import com.pengrad.telegrambot.request.SetWebhook;
+import io.tidings.bot.BotHandler;
+import io.tidings.ingest.ChannelPostUpdates;
+import io.tidings.telegram.TelegramClient;
+import io.tidings.telegram.TelegramException;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+
+/**
+ * Where updates go: channel posts (channels where the bot is an admin) to ingest, everything else to the bot;
+ * and the two ways they arrive, long polling and a webhook registered with Telegram.
+ */
+final class UpdateRouter {
+
+    private static final Logger log = LoggerFactory.getLogger(UpdateRouter.class);
+
+    private final ChannelPostUpdates channelPosts;
+    private final BotHandler bot;
+
+    UpdateRouter(ChannelPostUpdates channelPosts, BotHandler bot) {
+        this.channelPosts = channelPosts;
+        this.bot = bot;
+    }
+
+    Mono<Void> handle(Update u) {
+        if (u.channelPost() != null) return channelPosts.accept(u.channelPost(), false);
+        if (u.editedChannelPost() != null) return channelPosts.accept(u.editedChannelPost(), true);
+        return bot.handle(u);
+    }
+
+    /** Long polling (one replica): each update handled, a failure logged and skipped. */
+    Disposable poll(TelegramClient telegram) {
+        return telegram.updates(Duration.ofSeconds(25))
+                .flatMap(u -> handle(u).onErrorResume(e -> {
+                    log.warn("update {} not handled: {}", u.updateId(), e.toString());
+                    return Mono.empty();
+                }), 64)
+                .subscribe(null, e -> {
+                    if (e instanceof TelegramException.Conflict) {
+                        log.error("long polling stopped: another instance polls this bot token, or a webhook is set. "
+                                + "One replica may poll; to run several set WEBHOOK_URL and WEBHOOK_SECRET on all of them.");
+                    } else {
+                        log.error("the update loop stopped: {}", e.toString());
+                    }
+                });
+    }
+
+    /** setWebhook with our URL, secret, update kinds and connection cap; the same call from every replica is harmless. */
+    static void registerWebhook(TelegramClient telegram, Config.ScaleOut scale) {
+        telegram.execute(new SetWebhook().url(scale.webhookUrl()).secretToken(scale.webhookSecret())
+                        .allowedUpdates("message", "edited_message", "callback_query", "channel_post", "edited_channel_post")
+                        .maxConnections(scale.webhookMaxConnections()))
+                .block(Duration.ofSeconds(30));
+        log.info("webhook registered on {} (max {} connections)", scale.webhookPath(), scale.webhookMaxConnections());
+    }
+}

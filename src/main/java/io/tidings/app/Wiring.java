@@ -1,0 +1,190 @@
+package io.tidings.app;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.tidings.bot.BotHandler;
+import io.tidings.cluster.Cluster;
+import io.tidings.cluster.ClusterConfig;
+import io.tidings.delivery.DeliverySender;
+import io.tidings.feed.BroadcastLoop;
+import io.tidings.feed.CandidateIndex;
+import io.tidings.feed.FeedService;
+import io.tidings.feed.FreshPool;
+import io.tidings.feed.StoredPreferences;
+import io.tidings.ingest.Catalogue;
+import io.tidings.ingest.ChannelPageFetcher;
+import io.tidings.ingest.ChannelPostUpdates;
+import io.tidings.ingest.IngestConfig;
+import io.tidings.ingest.IngestService;
+import io.tidings.model.serve.ModelRegistry;
+import io.tidings.model.train.TrainingService;
+import io.tidings.render.CallbackData;
+import io.tidings.render.Messages;
+import io.tidings.render.PostRenderer;
+import io.tidings.store.BroadcastRepository;
+import io.tidings.store.ChannelRepository;
+import io.tidings.store.Database;
+import io.tidings.store.DeliveryRepository;
+import io.tidings.store.ModelRepository;
+import io.tidings.store.PenaltyRepository;
+import io.tidings.store.PostRepository;
+import io.tidings.store.ReaderRepository;
+import io.tidings.store.ReaderSettingsRepository;
+import io.tidings.store.Reports;
+import io.tidings.store.VoteRepository;
+import io.tidings.telegram.TelegramClient;
+import io.tidings.telegram.TelegramClientConfig;
+import io.tidings.web.Metrics;
+import io.tidings.web.UpdateInbox;
+import io.tidings.web.WebServer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+import reactor.netty.resources.ConnectionProvider;
+
+/**
+ * The parts of the running system, built from a {@link Config} and connected: database, Telegram client, model,
+ * ingest, feed, sender, bot, web server and cluster. Everything that holds a thread, a connection or a port is
+ * registered with the {@link Lifecycle} as soon as it exists, so a failure later in the wiring closes it again.
+ * Nothing runs yet: {@link App#start} starts the loops.
+ */
+final class Wiring {
+
+    final Config config;
+    final String instanceId;
+    final Database db;
+    final Metrics metrics;
+    final TelegramClient telegram;
+    final Scheduler scoring;
+    final Scheduler training;
+    final ModelRegistry models;
+    final FreshPool pool;
+    final PostRepository posts;
+    final DeliveryRepository deliveries;
+    final DeliverySender sender;
+    final CandidateIndex candidates;
+    final StoredPreferences preferences;
+    final FeedService feed;
+    final IngestService ingest;
+    final Catalogue catalogue;
+    final TrainingService trainer;
+    final BroadcastLoop broadcasts;
+    final BotHandler bot;
+    final UpdateRouter updates;
+    final UpdateInbox inbox;
+    final WebServer web;
+    final Cluster cluster;
+    /** Readiness: false until the newest stored model is loaded. */
+    final AtomicBoolean modelLoaded = new AtomicBoolean();
+
+    Wiring(Config config, Lifecycle lifecycle) {
+        this.config = config;
+        if (config.telegramBotToken() == null) {
+            throw new Setting.ConfigException("TELEGRAM_BOT_TOKEN is not set (get one from @BotFather)");
+        }
+        // unique per process start: a restarted container keeps its host name, but not its claims
+        this.instanceId = config.replicaId() + "-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        this.db = lifecycle.open("database", Database.start(config.database()));
+        this.metrics = lifecycle.open("metrics", Metrics.create());
+        this.telegram = lifecycle.open("telegram client", TelegramClient.create(TelegramClientConfig
+                .custom(config.telegramBotToken())
+                .apiUrl(config.telegramApiUrl())
+                .maxRequests(256)
+                .maxRequestsPerHost(256)
+                .build()));
+        this.scoring = lifecycle.open("scoring threads", Schedulers.newBoundedElastic(
+                Math.max(2, Runtime.getRuntime().availableProcessors()), 10_000, "scoring"), Scheduler::dispose);
+        // may block (ONNX session creation)
+        this.training = lifecycle.open("training thread", Schedulers.newBoundedElastic(1, 16, "training"),
+                Scheduler::dispose);
+        this.models = lifecycle.open("model registry", ModelRegistry.coldStart(config.model()));
+
+        var readers = new ReaderRepository(db);
+        var votes = new VoteRepository(db);
+        this.deliveries = new DeliveryRepository(db);
+        this.posts = new PostRepository(db);
+        this.pool = new FreshPool(Duration.ofDays(config.freshDays()), config.freshPoolMax(), Clock.systemUTC());
+        var messages = new Messages();
+        var callbacks = new CallbackData(config.callbackKey());
+        var renderer = new PostRenderer(callbacks, messages);
+        this.sender = new DeliverySender(deliveries, readers, telegram, renderer, instanceId, config.sendRate(),
+                Duration.ofSeconds(1), config.feed().lease(), Schedulers.parallel());
+        Supplier<CandidateIndex.ModelVersion> modelVersion = () -> {
+            try (var lease = models.current()) {
+                return new CandidateIndex.ModelVersion(lease.model().version(), lease.model().model());
+            }
+        };
+        this.candidates = lifecycle.open("candidate threads", new CandidateIndex(pool, modelVersion,
+                config.feed().candidatesPerReader(), Math.max(1, Runtime.getRuntime().availableProcessors()),
+                config.feed().noise(), config.feed().exploreBoost()), CandidateIndex::close);
+        var penalties = new PenaltyRepository(db);
+        var settings = new ReaderSettingsRepository(db);
+        this.preferences = StoredPreferences.load(penalties, settings, config.bot().lessHalfLife());
+        this.feed = new FeedService(pool, candidates, modelVersion, deliveries, readers, votes, scoring, sender::wake,
+                config.feed(), preferences);
+
+        IngestConfig ingestConfig = config.ingest();
+        ConnectionProvider tme = lifecycle.open("t.me connections",
+                ChannelPageFetcher.newConnectionPool("tme", ingestConfig.maxConcurrent() + 2),
+                p -> p.disposeLater().block(Duration.ofSeconds(5)));
+        var fetcher = new ChannelPageFetcher(ChannelPageFetcher.newHttpClient(tme), config.tmeBaseUrl(),
+                ingestConfig.requestTimeout(), ingestConfig.maxPageBytes(), Schedulers.boundedElastic());
+        var channels = new ChannelRepository(db);
+        this.ingest = new IngestService(fetcher, channels, posts, feed::postArrived, p -> pool.remove(p.id()),
+                ingestConfig, metrics.registry(), Clock.systemUTC(), Schedulers.parallel());
+        this.catalogue = new Catalogue(channels, ingest::probe, ingestConfig.autoAccept(), ingest::refreshSoon);
+        this.trainer = new TrainingService(votes, new ModelRepository(db), models, config.model(),
+                config.training().everyVotes(), config.training().full(), Clock.systemUTC(), training);
+        this.broadcasts = new BroadcastLoop(new BroadcastRepository(db), post -> feed.broadcast(post, Instant.now()));
+        this.bot = new BotHandler(new BotHandler.Deps(telegram, readers, settings, votes, penalties, posts, channels,
+                new Reports(db), deliveries, sender::wake, feed, catalogue, broadcasts, callbacks, renderer, messages,
+                config.bot()));
+        this.updates = new UpdateRouter(new ChannelPostUpdates(channels, posts, feed::postArrived,
+                ingestConfig.autoAccept()), bot);
+
+        Config.ScaleOut scale = config.scaleOut();
+        this.inbox = scale.webhook() ? new UpdateInbox(db, instanceId, updates::handle, 64, Duration.ofMinutes(2),
+                metrics.registry()) : null;
+        this.web = lifecycle.open("web server", new WebServer(db, metrics, modelLoaded::get,
+                scale.webhook() ? new WebServer.Webhook(scale.webhookPath(), scale.webhookSecret(), 1 << 20) : null, inbox));
+        this.cluster = lifecycle.open("cluster membership", Cluster.join(db, new ClusterConfig(instanceId,
+                config.sendRate(), scale.heartbeat(), scale.replicaTtl(), config.pollInterval(), scale.modelCheck()),
+                sender::setRate), c -> {
+                    Lifecycle.quietly("leaving the cluster", () -> c.leave().block(Duration.ofSeconds(10)));
+                    c.close();
+                });
+        ingest.pollOnly(cluster.ownedChannels());
+        lifecycle.open("gauges", registerMeters(), Disposable::dispose);
+    }
+
+    private Disposable registerMeters() {
+        var m = metrics.registry();
+        FunctionCounter.builder("tidings.deliveries.sent", sender, DeliverySender::sentCount)
+                .description("Messages delivered to readers").register(m);
+        FunctionCounter.builder("tidings.deliveries.failed", sender, DeliverySender::failedCount)
+                .description("Deliveries given up").register(m);
+        FunctionCounter.builder("tidings.telegram.rate.limited", sender, DeliverySender::rateLimitedCount)
+                .description("429 Too Many Requests answers from Telegram").register(m);
+        Gauge.builder("tidings.replicas.live", cluster, Cluster::liveReplicas).description("Live replicas seen by this one").register(m);
+        Gauge.builder("tidings.send.rate.share", cluster, Cluster::sendShare)
+                .description("Messages per second this replica may send (its share of SEND_RATE)").register(m);
+        Gauge.builder("tidings.model.version", models, ModelRegistry::version).description("Model version in use").register(m);
+        Gauge.builder("tidings.fresh.pool.posts", pool, FreshPool::size).description("Posts in the fresh pool").register(m);
+        Disposable.Composite gauges = Disposables.composite();
+        gauges.add(metrics.gaugeFromQuery("tidings.deliveries.queued", "Deliveries waiting in the outbox (all replicas)",
+                () -> deliveries.count("queued"), Duration.ofSeconds(10)));
+        if (inbox != null) {
+            gauges.add(metrics.gaugeFromQuery("tidings.updates.pending", "Webhook updates stored and not yet handled",
+                    inbox::pending, Duration.ofSeconds(10)));
+        }
+        return gauges;
+    }
+}
