@@ -28,6 +28,8 @@ public final class Main {
                                        fetch and parse pages from a local channel server; last line JSON
               bench fanout [--readers N] [--posts N] [--rate R] [--channels N]
                                        plan and send one mailing to every reader (local Bot API); last line JSON
+              stand-ins [--webhook-backends P1,P2,...] [--control-port P] [--webhook-port P] [--token T]
+                                       serve the local Bot API and t.me stand-ins until killed (for scripts)
               help                     this text
             Configuration comes from environment variables: see README.md.""";
 
@@ -61,6 +63,7 @@ public final class Main {
                         }
                     }
                 }
+                case "stand-ins" -> System.exit(io.tidings.demo.StandIns.run(rest, System.out));
                 case "help", "--help", "-h" -> System.out.println(USAGE);
                 default -> {
                     System.err.println("unknown command: " + command);
