@@ -52,6 +52,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
 import reactor.core.Disposables;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -80,6 +81,7 @@ public final class App implements AutoCloseable {
     private final Scheduler training;
     private final ModelRegistry models;
     private final FreshPool pool;
+    private final PostRepository postStore;
     private final IngestService ingest;
     private final Catalogue catalogue;
     private final FeedService feed;
@@ -124,6 +126,7 @@ public final class App implements AutoCloseable {
         var deliveries = new DeliveryRepository(db);
         var votes = new VoteRepository(db);
         var posts = new PostRepository(db);
+        this.postStore = posts;
         this.pool = new FreshPool(Duration.ofDays(config.freshDays()), config.freshPoolMax(), Clock.systemUTC());
         var messages = new Messages();
         var callbacks = new CallbackData(config.callbackKey());
@@ -168,6 +171,7 @@ public final class App implements AutoCloseable {
 
         trainer.restoreLatest().block(Duration.ofMinutes(2));
         modelLoaded = true;
+        othersPostsSince = Instant.now().minus(Duration.ofMinutes(2));
         posts.publishedSince(pool.oldestAllowed()).doOnNext(pool::add).blockLast(Duration.ofMinutes(2));
         ingest.follow(config.channels()).block(Duration.ofMinutes(1));
     }
@@ -211,6 +215,7 @@ public final class App implements AutoCloseable {
             app.running.add(app.cluster.ready().subscribe(null, null, () -> app.sending.update(app.sender.start())));
             app.running.add(app.sending);
             app.running.add(app.feed.start(Duration.ofSeconds(10)));
+            app.running.add(app.followPostsOfOtherReplicas(Duration.ofSeconds(5)));
             app.running.add(app.preferences.start());
             Config.ScaleOut scale = config.scaleOut();
             if (scale.webhook()) {
@@ -239,6 +244,28 @@ public final class App implements AutoCloseable {
                         .allowedUpdates("message", "edited_message", "callback_query", "channel_post", "edited_channel_post").maxConnections(scale.webhookMaxConnections()))
                 .block(Duration.ofSeconds(30));
         log.info("webhook registered on {} (max {} connections)", scale.webhookPath(), scale.webhookMaxConnections());
+    }
+
+    private volatile Instant othersPostsSince;
+
+    /**
+     * Each channel is polled by one replica: the posts the others store reach this replica's fresh pool from the posts
+     * table, read every {@code every} from the newest one seen (minus a margin for transactions that commit late;
+     * posts already in the pool are skipped).
+     */
+    private Disposable followPostsOfOtherReplicas(Duration every) {
+        return Flux.interval(every).onBackpressureDrop()
+                .concatMap(t -> postStore.fetchedSince(othersPostsSince.minus(Duration.ofSeconds(30)), pool.oldestAllowed())
+                        .doOnNext(f -> {
+                            feed.postArrived(f.post());
+                            if (f.fetchedAt().isAfter(othersPostsSince)) othersPostsSince = f.fetchedAt();
+                        })
+                        .then()
+                        .onErrorResume(e -> {
+                            log.warn("reading the posts of other replicas failed, will retry: {}", e.toString());
+                            return Mono.empty();
+                        }), 1)
+                .subscribe();
     }
 
     private Disposable pollUpdates() {
