@@ -53,7 +53,7 @@ public final class StandIns {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern PERMALINK = Pattern.compile("https://t\\.me/([A-Za-z0-9_]+)/(\\d+)");
     /** Updates in flight to the webhook at most while a bulk /start or press is fed in (the stand-in retries each). */
-    private static final int WEBHOOK_WINDOW = 32;
+    private static final int WEBHOOK_WINDOW = 8;
 
     /** Options: the bot token, ports (0 = any free one), channel content and the webhook's backends. */
     public record Options(String token, int controlPort, int webhookPort, List<Integer> webhookBackends, int postsPerChannel,
