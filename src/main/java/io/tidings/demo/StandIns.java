@@ -48,7 +48,7 @@ import reactor.netty.resources.ConnectionProvider;
  * POSTs to {@code WEBHOOK_URL} go round-robin to {@code 127.0.0.1:Pi} (same path and headers), skipping replicas that
  * refuse the connection or answer 5xx (a draining replica answers 503), as a Service skips pods that are not ready.
  */
-public final class StandIns {
+public final class StandIns implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern PERMALINK = Pattern.compile("https://t\\.me/([A-Za-z0-9_]+)/(\\d+)");
@@ -98,49 +98,72 @@ public final class StandIns {
     }
 
     private final LocalBotApiServer api;
+    private final LocalChannelServer channels;
     private final NavigableSet<Long> readers = new ConcurrentSkipListSet<>();
     private final List<Integer> backends;
     private final AtomicInteger nextBackend = new AtomicInteger();
     private final ConnectionProvider proxyConnections = ConnectionProvider.create("stand-in-webhook", 64);
     private final HttpClient proxyClient = HttpClient.create(proxyConnections).responseTimeout(Duration.ofSeconds(30));
+    private final Map<String, String> settings = new java.util.LinkedHashMap<>();
+    private final DisposableServer control;
+    private final DisposableServer webhook;
 
-    private StandIns(LocalBotApiServer api, List<Integer> backends) {
-        this.api = api;
-        this.backends = backends;
-    }
-
-    /** Serves until the process is killed; returns an exit code only when it could not start. */
-    public static int run(List<String> args, PrintStream out) throws InterruptedException {
-        Options o = Options.parse(args);
-        LocalChannelServer channels = LocalChannelServer.start();
-        LocalBotApiServer api = LocalBotApiServer.start(o.token());
+    private StandIns(Options o) {
+        this.channels = LocalChannelServer.start();
+        this.api = LocalBotApiServer.start(o.token());
+        this.backends = o.webhookBackends();
         DemoWorld world = new DemoWorld(channels, o.postsPerChannel(), o.seed());
-        StandIns standIns = new StandIns(api, o.webhookBackends());
-        DisposableServer control = HttpServer.create().host("127.0.0.1").port(o.controlPort())
-                .route(r -> r.post("/stand-in/start", guarded(standIns::start))
-                        .post("/stand-in/press", guarded(standIns::press))
-                        .get("/stand-in/sent", standIns::sent)
-                        .get("/stand-in/summary", standIns::summary)
+        this.control = HttpServer.create().host("127.0.0.1").port(o.controlPort())
+                .route(r -> r.post("/stand-in/start", guarded(this::start))
+                        .post("/stand-in/press", guarded(this::press))
+                        .get("/stand-in/sent", this::sent)
+                        .get("/stand-in/summary", this::summary)
                         .get("/stand-in/health", (req, res) -> res.sendString(Mono.just("ok\n"))))
                 .bindNow(Duration.ofSeconds(10));
-        DisposableServer webhook = o.webhookBackends().isEmpty() ? null
-                : HttpServer.create().host("127.0.0.1").port(o.webhookPort()).handle(standIns::forward).bindNow(Duration.ofSeconds(10));
+        this.webhook = backends.isEmpty() ? null
+                : HttpServer.create().host("127.0.0.1").port(o.webhookPort()).handle(this::forward).bindNow(Duration.ofSeconds(10));
+        settings.put("TELEGRAM_BOT_TOKEN", o.token());
+        settings.put("TELEGRAM_API_URL", api.apiUrl());
+        settings.put("TME_BASE_URL", channels.baseUrl());
+        settings.put("CHANNELS", String.join(",", world.channels()));
+        settings.put("POSTS", Integer.toString(world.posts()));
+        settings.put("CONTROL_URL", "http://127.0.0.1:" + control.port() + "/stand-in");
+        if (webhook != null) settings.put("WEBHOOK_URL", "http://127.0.0.1:" + webhook.port() + "/telegram/webhook");
+    }
+
+    /** Starts the stand-ins (all on loopback). */
+    public static StandIns start(Options o) {
+        return new StandIns(o);
+    }
+
+    /** What to give the service and the script, in order: TELEGRAM_API_URL, TME_BASE_URL, CHANNELS, CONTROL_URL, … */
+    public Map<String, String> settings() {
+        return java.util.Collections.unmodifiableMap(settings);
+    }
+
+    /** The local Bot API server behind the stand-ins. */
+    public LocalBotApiServer botApi() {
+        return api;
+    }
+
+    @Override
+    public void close() {
+        if (webhook != null) webhook.disposeNow(Duration.ofSeconds(2));
+        control.disposeNow(Duration.ofSeconds(2));
+        api.close();
+        channels.close();
+        proxyConnections.dispose();
+    }
+
+    /** Serves until the process is killed, after printing the settings and a {@code ready} line. */
+    public static int run(List<String> args, PrintStream out) throws InterruptedException {
+        StandIns standIns = start(Options.parse(args));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            if (webhook != null) webhook.disposeNow(Duration.ofSeconds(2));
-            control.disposeNow(Duration.ofSeconds(2));
-            api.close();
-            channels.close();
-            standIns.proxyConnections.dispose();
+            standIns.close();
             stopped.countDown();
         }, "stand-ins-stop"));
-        out.println("TELEGRAM_BOT_TOKEN=" + o.token());
-        out.println("TELEGRAM_API_URL=" + api.apiUrl());
-        out.println("TME_BASE_URL=" + channels.baseUrl());
-        out.println("CHANNELS=" + String.join(",", world.channels()));
-        out.println("POSTS=" + world.posts());
-        out.println("CONTROL_URL=http://127.0.0.1:" + control.port() + "/stand-in");
-        if (webhook != null) out.println("WEBHOOK_URL=http://127.0.0.1:" + webhook.port() + "/telegram/webhook");
+        standIns.settings().forEach((k, v) -> out.println(k + "=" + v));
         out.println("ready");
         out.flush();
         stopped.await();
