@@ -83,6 +83,7 @@ public final class App implements AutoCloseable {
         running.add(w.cluster.ready().subscribe(null, null, () -> sending.update(w.sender.start())));
         running.add(sending);
         running.add(w.feed.start(Duration.ofSeconds(10)));
+        running.add(followPostsOfOtherReplicas(Duration.ofSeconds(5)));
         running.add(w.preferences.start());
         Config.ScaleOut scale = w.config.scaleOut();
         if (scale.webhook()) {
@@ -97,6 +98,23 @@ public final class App implements AutoCloseable {
         if (loops.mailings()) intake.add(MailingSchedule.everyMinute(Clock.systemUTC(), Schedulers.parallel(),
                 minute -> w.feed.mailingAt(minute, w.instanceId)));
         running.add(w.broadcasts.start(Duration.ofSeconds(15)));
+    }
+
+    /**
+     * Each channel is polled by one replica: the posts the others store reach this replica's fresh pool from the posts
+     * table, read every {@code every} from the newest one seen (minus a margin for transactions that commit late;
+     * posts already in the pool are skipped).
+     */
+    private Disposable followPostsOfOtherReplicas(Duration every) {
+        java.util.concurrent.atomic.AtomicReference<java.time.Instant> since =
+                new java.util.concurrent.atomic.AtomicReference<>(java.time.Instant.now().minus(Duration.ofMinutes(2)));
+        return io.tidings.util.Loop.named("posts-of-other-replicas").every(every).timeout(Duration.ofSeconds(30))
+                .meters(w.metrics.registry())
+                .start(() -> w.posts.fetchedSince(since.get().minus(Duration.ofSeconds(30)), w.pool.oldestAllowed())
+                        .doOnNext(f -> {
+                            w.feed.postArrived(f.post());
+                            since.accumulateAndGet(f.fetchedAt(), (a, b) -> b.isAfter(a) ? b : a);
+                        }));
     }
 
     public Config config() { return w.config; }

@@ -25,6 +25,7 @@ import picocli.CommandLine.ScopeType;
                 EvaluateCommand.class,
                 TuneCommand.class,
                 BenchCommand.class,
+                StandInsCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

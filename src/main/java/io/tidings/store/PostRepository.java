@@ -76,6 +76,19 @@ public final class PostRepository {
         return sql.query(SELECT + "WHERE p.published_at >= $1 AND NOT p.deleted ORDER BY p.published_at", PostRepository::map, since);
     }
 
+    /** A post and when it was stored (the database's clock). */
+    public record Fetched(Post post, Instant fetchedAt) {}
+
+    /**
+     * Posts stored since {@code since} (by any replica) and published since {@code publishedSince}, not deleted: how a
+     * replica learns the posts of channels that other replicas poll.
+     */
+    public Flux<Fetched> fetchedSince(Instant since, Instant publishedSince) {
+        return sql.query(SELECT.replace("FROM posts p", ", p.fetched_at FROM posts p")
+                        + "WHERE p.fetched_at > $1 AND p.published_at >= $2 AND NOT p.deleted ORDER BY p.fetched_at",
+                r -> new Fetched(map(r), r.get("fetched_at", Instant.class)), since, publishedSince);
+    }
+
     static Post map(Readable r) {
         String[] media = r.get("media_urls", String[].class);
         return new Post(r.get("id", Long.class), r.get("channel_id", Long.class), r.get("username", String.class),

@@ -111,8 +111,99 @@ class ManifestsTest {
         used.addAll(read("secret.example.yaml", Secret.class).getStringData().keySet());
         read("deployment.yaml", Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0).getEnv()
                 .forEach(e -> used.add(e.getName()));
-        assertThat(known).containsAll(used);
+        assertThat(known).as("settings k8s sets that the app does not declare").containsAll(used);
         assertThat(used).contains("TELEGRAM_BOT_TOKEN", "DATABASE_URL", "WEBHOOK_URL", "WEBHOOK_SECRET");
+        assertThat(known).as("settings the image sets that the app does not declare")
+                .containsAll(Dockerfile.read().finalStage("ENV").stream().flatMap(e -> Dockerfile.envNames(e).stream()).toList());
+    }
+
+    /**
+     * The image and the Deployment agree: the port the image exposes and listens on is the container's port (and the
+     * ConfigMap's HTTP_PORT); the HEALTHCHECK asks a probe path; the image's user is the pod's runAsUser/runAsGroup and
+     * not root; the image keeps its temporary files in /tmp, which is the one writable mount of the read-only root;
+     * it runs the command the Deployment gives it; and the Deployment's image tag is the project's version.
+     */
+    @Test
+    void theImageAgreesWithTheDeployment() throws IOException {
+        Dockerfile image = Dockerfile.read();
+        Deployment d = read("deployment.yaml", Deployment.class);
+        var pod = d.getSpec().getTemplate().getSpec();
+        Container c = pod.getContainers().get(0);
+        int port = c.getPorts().get(0).getContainerPort();
+
+        assertThat(image.finalStage("EXPOSE")).containsExactly(Integer.toString(port));
+        Map<String, String> env = new java.util.HashMap<>();
+        image.finalStage("ENV").forEach(e -> env.putAll(Dockerfile.env(e)));
+        assertThat(env).containsEntry("HTTP_PORT", Integer.toString(port));
+        assertThat(read("configmap.yaml", ConfigMap.class).getData()).containsEntry("HTTP_PORT", Integer.toString(port));
+
+        assertThat(image.finalStage("HEALTHCHECK")).singleElement().satisfies(h -> {
+            assertThat(h).contains("GET /healthz ").contains("${HTTP_PORT");
+            assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+        });
+
+        String[] user = image.finalStage("USER").get(image.finalStage("USER").size() - 1).split(":");
+        assertThat(Long.parseLong(user[0])).isPositive().isEqualTo(pod.getSecurityContext().getRunAsUser());
+        assertThat(Long.parseLong(user[1])).isEqualTo(pod.getSecurityContext().getRunAsGroup());
+        assertThat(image.finalStage("RUN")).anySatisfy(r -> assertThat(r).contains(":x:" + user[0] + ":" + user[1] + ":"));
+
+        // read-only root: the JVM's temporary files (native libraries unpacked by ONNX Runtime and Netty) go to /tmp,
+        // the mount the Deployment gives the container
+        assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        assertThat(env.get("JAVA_TOOL_OPTIONS")).contains("-Djava.io.tmpdir=/tmp");
+        assertThat(c.getVolumeMounts()).extracting(m -> m.getMountPath()).containsExactly("/tmp");
+
+        assertThat(image.finalStage("CMD")).singleElement().isEqualTo("[\"" + String.join("\", \"", c.getArgs()) + "\"]");
+        assertThat(image.finalStage("ENTRYPOINT")).singleElement().asString().contains("/app/tidings.jar");
+        String version = Files.readString(Path.of("pom.xml")).replaceFirst("(?s).*?<artifactId>tidings</artifactId>\\s*<version>([^<-]+).*", "$1");
+        assertThat(c.getImage()).isEqualTo("tidings:" + version);
+        assertThat(image.finalStage("ARG")).contains("VERSION=" + version);
+        assertThat(image.finalStage("LABEL")).singleElement().asString()
+                .contains("org.opencontainers.image.version", "org.opencontainers.image.revision", "org.opencontainers.image.source");
+    }
+
+    /** The top-level Dockerfile, instruction by instruction (continuation lines joined, comments dropped). */
+    record Dockerfile(List<String[]> instructions) {
+
+        static Dockerfile read() throws IOException {
+            List<String[]> out = new java.util.ArrayList<>();
+            StringBuilder line = new StringBuilder();
+            for (String raw : Files.readAllLines(Path.of("Dockerfile"))) {
+                String t = raw.strip();
+                if (t.startsWith("#") || (t.isEmpty() && line.length() == 0)) continue;
+                boolean more = t.endsWith("\\");
+                line.append(more ? t.substring(0, t.length() - 1) : t).append(' ');
+                if (more) continue;
+                String[] parts = line.toString().strip().split("\\s+", 2);
+                out.add(new String[] {parts[0].toUpperCase(java.util.Locale.ROOT), parts.length > 1 ? parts[1] : ""});
+                line.setLength(0);
+            }
+            return new Dockerfile(out);
+        }
+
+        /** The arguments of every {@code instruction} in the image's last stage (ARGs before the first FROM too). */
+        List<String> finalStage(String instruction) {
+            int from = 0;
+            for (int i = 0; i < instructions.size(); i++) if (instructions.get(i)[0].equals("FROM")) from = i;
+            List<String> found = new java.util.ArrayList<>();
+            for (int i = 0; i < instructions.size(); i++) {
+                String[] in = instructions.get(i);
+                if (in[0].equals(instruction) && (i > from || (instruction.equals("ARG") && i < from))) found.add(in[1]);
+            }
+            return found;
+        }
+
+        /** {@code ENV A=1 B="x y"} as a map. */
+        static Map<String, String> env(String args) {
+            Map<String, String> env = new java.util.LinkedHashMap<>();
+            Matcher m = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"]*\"|\\S+)").matcher(args);
+            while (m.find()) env.put(m.group(1), m.group(2).replaceAll("^\"|\"$", ""));
+            return env;
+        }
+
+        static Set<String> envNames(String args) {
+            return env(args).keySet();
+        }
     }
 
     @Test
@@ -178,7 +269,10 @@ class ManifestsTest {
         }
     }
 
-    /** Names the app reads: Config's {@code get.apply("NAME")}, logback's {@code ${NAME}}, and the JVM's own. */
+    /**
+     * Names the app declares: Config's {@code get.apply("NAME")}, logback's {@code ${NAME}}, and the JVM's own. The one
+     * place to change when the settings get a declaration table: read the names from it here.
+     */
     private static Set<String> appSettings() {
         Set<String> names = new HashSet<>(Set.of("JAVA_TOOL_OPTIONS"));
         try {
