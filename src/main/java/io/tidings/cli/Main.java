@@ -4,6 +4,7 @@ import io.tidings.app.App;
 import io.tidings.app.Config;
 import io.tidings.demo.Demo;
 import io.tidings.demo.FanoutBench;
+import io.tidings.demo.ScaleBench;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -28,6 +29,8 @@ public final class Main {
                                        fetch and parse pages from a local channel server; last line JSON
               bench fanout [--readers N] [--posts N] [--rate R] [--channels N]
                                        plan and send one mailing to every reader (local Bot API); last line JSON
+              bench scale [--readers N] [--posts N] [--channels N]
+                                       one serving replica's candidate index at full size, in memory; last line JSON
               help                     this text
             Configuration comes from environment variables: see README.md.""";
 
@@ -54,6 +57,7 @@ public final class Main {
                         case "score" -> System.exit(ModelCommands.benchScore(options));
                         case "ingest" -> System.exit(IngestCommands.benchIngest(options, System.out));
                         case "fanout" -> System.exit(FanoutBench.run(fanoutOptions(options), System.out));
+                        case "scale" -> System.exit(ScaleBench.run(scaleOptions(options), System.out));
                         default -> {
                             System.err.println("unknown benchmark: '" + what + "' (score, ingest)");
                             System.err.println(USAGE);
@@ -81,6 +85,13 @@ public final class Main {
                 ModelCommands.intOption(o, "posts", 50_000), ModelCommands.doubleOption(o, "rate", 1000),
                 ModelCommands.intOption(o, "channels", 1000), ModelCommands.intOption(o, "candidates", 32),
                 ModelCommands.intOption(o, "warmup-seconds", 5));
+    }
+
+    private static ScaleBench.Options scaleOptions(List<String> args) {
+        var o = ModelCommands.options(args, java.util.Set.of("readers", "posts", "channels", "candidates", "new-posts", "seed"));
+        return new ScaleBench.Options(ModelCommands.intOption(o, "readers", 1_000_000), ModelCommands.intOption(o, "posts", 50_000),
+                ModelCommands.intOption(o, "channels", 2000), ModelCommands.intOption(o, "candidates", 32),
+                ModelCommands.intOption(o, "new-posts", 100), 0.03, 1.0, ModelCommands.intOption(o, "seed", 1));
     }
 
     private static void run() throws InterruptedException {
