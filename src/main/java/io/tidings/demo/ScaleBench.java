@@ -157,6 +157,8 @@ public final class ScaleBench {
             index.fill(build, page, none.subList(0, page.length));
         }
         index.finishBuild(build);
+        long[] pairs = index.rankedPairs();
+        System.out.printf(Locale.ROOT, "  (pairs so far: %d scored, %d skipped by channel pruning)%n", pairs[0], pairs[1]);
         lastCpuSeconds = (cpuNanos() - cpu) / 1e9;
         return (System.nanoTime() - s) / 1e9;
     }

@@ -328,7 +328,10 @@ public final class CandidateIndex implements AutoCloseable {
                 rrated[j] = rated[i];
                 pr.rows.set(j++, hu[i]);
             }
+            long s0 = pr.scored, k0 = pr.skipped;
             pr.rank(g, ph, rid, m, rseen, rrated, prune);
+            scored.add(pr.scored - s0);
+            skipped.add(pr.skipped - k0);
             install(g, gi, pr, rid, rsl, rseen, rrated, seq0);
         }
         if (carries > 0) {
@@ -723,11 +726,19 @@ public final class CandidateIndex implements AutoCloseable {
         }
     }
 
-    /** Pairs scored and skipped by channel pruning on this thread so far (tests and the bench read them). */
+    /** Pairs scored and skipped by channel pruning on this thread so far (tests read them). */
     long[] pairCounts() {
         PoolRanking pr = rankings.get();
         return new long[] {pr.scored, pr.skipped};
     }
+
+    /** Pairs scored and skipped by channel pruning by every ranking so far, for the bench. */
+    public long[] rankedPairs() {
+        return new long[] {scored.sum(), skipped.sum()};
+    }
+
+    private final java.util.concurrent.atomic.LongAdder scored = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder skipped = new java.util.concurrent.atomic.LongAdder();
 
     @Override
     public void close() {
