@@ -206,25 +206,31 @@ public final class App implements AutoCloseable {
         App app = new App(config);
         try {
             app.web.start("0.0.0.0", config.httpPort());
-            app.cluster.start();
-            // send only once the other replicas have seen this one and lowered their share of the budget
-            app.running.add(app.cluster.ready().subscribe(null, null, () -> app.sending.update(app.sender.start())));
-            app.running.add(app.sending);
-            app.running.add(app.feed.start(Duration.ofSeconds(10)));
-            app.running.add(app.preferences.start());
             Config.ScaleOut scale = config.scaleOut();
-            if (scale.webhook()) {
-                if (scale.webhookRegister()) app.registerWebhook();
-                app.intake.add(app.inbox.start(Duration.ofSeconds(5)));
-            } else {
-                app.intake.add(app.pollUpdates());
+            Role role = scale.role();
+            if (role.serves()) {
+                // a trainer never beats: its row ages out of the registry within REPLICA_TTL_SECONDS and takes no send share
+                app.cluster.start();
+                // send only once the other replicas have seen this one and lowered their share of the budget
+                app.running.add(app.cluster.ready().subscribe(null, null, () -> app.sending.update(app.sender.start())));
+                app.running.add(app.sending);
+                app.running.add(app.feed.start(Duration.ofSeconds(10)));
+                app.running.add(app.preferences.start());
+                if (scale.webhook()) {
+                    if (scale.webhookRegister()) app.registerWebhook();
+                    app.intake.add(app.inbox.start(Duration.ofSeconds(5)));
+                } else {
+                    app.intake.add(app.pollUpdates());
+                }
+                if (loops.ingest()) app.intake.add(app.ingest.start());
             }
-            if (loops.ingest()) app.intake.add(app.ingest.start());
-            if (loops.training()) app.intake.add(app.cluster.runTrainer(app.trainer::trainIfDue, Duration.ofSeconds(30)));
+            if (role.trains() && loops.training()) app.intake.add(app.cluster.runTrainer(app.trainer::trainIfDue, Duration.ofSeconds(30)));
             app.intake.add(app.cluster.watchModels(app.models::version, app.trainer::restoreLatest));
-            if (loops.mailings()) app.intake.add(MailingSchedule.everyMinute(Clock.systemUTC(), Schedulers.parallel(),
-                    minute -> app.feed.mailingAt(minute, app.instanceId)));
-            app.running.add(app.broadcasts.start(Duration.ofSeconds(15)));
+            if (role.serves()) {
+                if (loops.mailings()) app.intake.add(MailingSchedule.everyMinute(Clock.systemUTC(), Schedulers.parallel(),
+                        minute -> app.feed.mailingAt(minute, app.instanceId)));
+                app.running.add(app.broadcasts.start(Duration.ofSeconds(15)));
+            }
             return app;
         } catch (RuntimeException e) {
             app.close();

@@ -52,9 +52,14 @@ public record Config(
      * @param replicaTtl            a replica silent this long is gone and its claims are taken over
      * @param shutdownGrace         how long SIGTERM waits for work in hand before letting it go
      * @param modelCheck            how often a replica looks for newer model versions besides NOTIFY
+     * @param role                  what this process does: serve, train or all (ROLE, default all)
      */
     public record ScaleOut(String webhookUrl, String webhookSecret, int webhookMaxConnections, boolean webhookRegister,
-                           Duration heartbeat, Duration replicaTtl, Duration shutdownGrace, Duration modelCheck) {
+                           Duration heartbeat, Duration replicaTtl, Duration shutdownGrace, Duration modelCheck, Role role) {
+
+        public ScaleOut {
+            role = role == null ? Role.ALL : role;
+        }
 
         public boolean webhook() {
             return webhookUrl != null;
@@ -98,12 +103,13 @@ public record Config(
             return new ScaleOut(url, secret, maxConnections, !"false".equalsIgnoreCase(get.apply("WEBHOOK_REGISTER")),
                     heartbeat, ttl,
                     Duration.ofSeconds(integer(get.apply("SHUTDOWN_GRACE_SECONDS"), 20, "SHUTDOWN_GRACE_SECONDS")),
-                    Duration.ofSeconds(integer(get.apply("MODEL_CHECK_SECONDS"), 60, "MODEL_CHECK_SECONDS")));
+                    Duration.ofSeconds(integer(get.apply("MODEL_CHECK_SECONDS"), 60, "MODEL_CHECK_SECONDS")),
+                    Role.parse(get.apply("ROLE")));
         }
 
         @Override
         public String toString() {
-            return webhookUrl == null ? "long polling" : "webhook on " + webhookPath();
+            return (webhookUrl == null ? "long polling" : "webhook on " + webhookPath()) + ", role " + role;
         }
     }
 
