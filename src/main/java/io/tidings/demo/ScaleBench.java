@@ -81,19 +81,26 @@ public final class ScaleBench {
             SplittableRandom rnd = new SplittableRandom(o.seed());
             int warm = Math.max(5, o.newPosts() / 10);
             double[] ms = new double[o.newPosts()];
+            double[] cpuMs = new double[o.newPosts()];
             LongPredicate nobody = r -> false;
             for (int j = 0; j < warm + o.newPosts(); j++) {
                 FreshPool.Entry e = new FreshPool.Entry(o.posts() + 1L + j, 1 + rnd.nextInt(o.channels()), Instant.now());
                 pool.add(e);
                 long s = System.nanoTime();
+                long c0 = cpuNanos();
                 index.addPosts(List.of(e), Float.POSITIVE_INFINITY, nobody);
-                if (j >= warm) ms[j - warm] = (System.nanoTime() - s) / 1e6;
+                if (j >= warm) {
+                    ms[j - warm] = (System.nanoTime() - s) / 1e6;
+                    cpuMs[j - warm] = (cpuNanos() - c0) / 1e6;
+                }
             }
             Arrays.sort(ms);
+            Arrays.sort(cpuMs);
             double p50 = ms[ms.length / 2];
             double p95 = ms[Math.min(ms.length - 1, (int) Math.ceil(ms.length * 0.95) - 1)];
-            out.printf(Locale.ROOT, "new post into every set: p50 %.1f ms, p95 %.1f ms, max %.1f ms (%d posts)%n",
-                    p50, p95, ms[ms.length - 1], ms.length);
+            out.printf(Locale.ROOT, "new post into every set: p50 %.1f ms, p95 %.1f ms, max %.1f ms (%d posts); CPU time p50 %.1f ms, "
+                    + "p95 %.1f ms (both cores together)%n", p50, p95, ms[ms.length - 1], ms.length, cpuMs[cpuMs.length / 2],
+                    cpuMs[Math.min(cpuMs.length - 1, (int) Math.ceil(cpuMs.length * 0.95) - 1)]);
 
             // a full swap: a new network and new rows (as a full training gives)
             TrainedModel b = changed(a, 1.0, o.seed() + 1, true);

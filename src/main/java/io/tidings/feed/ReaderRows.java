@@ -72,10 +72,33 @@ final class ReaderRows {
             int src = (from / TILE + t) * hidden * TILE;
             int dst = t * hidden * TILE;
             int r0 = from + t * TILE;
-            for (int j = 0; j < hidden; j++) {
-                int a = src + j * TILE;
-                int d = dst + j * TILE;
-                for (int i = 0; i < TILE; i++) v[d + i] = q[a + i] * scale[r0 + i];
+            for (int j = 0; j < hidden; j++) DEQUANTIZER.tileRow(q, src + j * TILE, scale, r0, v, dst + j * TILE);
+        }
+    }
+
+    private static final Dequantizer DEQUANTIZER = Dequantizer.best();
+
+    /** One tile-row of 64 values, {@code v[d + i] = q[a + i] · scale[r0 + i]}: plain Java, or the Vector API when present. */
+    static class Dequantizer {
+        void tileRow(byte[] q, int a, float[] scale, int r0, float[] v, int d) {
+            for (int i = 0; i < TILE; i++) v[d + i] = q[a + i] * scale[r0 + i];
+        }
+
+        boolean usable() {
+            return true;
+        }
+
+        static Dequantizer best() {
+            if (!Boolean.parseBoolean(System.getProperty("tidings.vector", "true"))
+                    || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+                return new Dequantizer();
+            }
+            try {
+                // by name, so that this class links without the incubator module
+                Dequantizer d = (Dequantizer) Class.forName("io.tidings.feed.VectorDequantizer").getDeclaredConstructor().newInstance();
+                return d.usable() ? d : new Dequantizer();
+            } catch (ReflectiveOperationException | LinkageError e) {
+                return new Dequantizer();
             }
         }
     }
