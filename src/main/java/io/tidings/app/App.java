@@ -78,26 +78,32 @@ public final class App implements AutoCloseable {
 
     private void startLoops(Loops loops) {
         w.web.start("0.0.0.0", w.config.httpPort());
-        w.cluster.start();
-        // send only once the other replicas have seen this one and lowered their share of the budget
-        running.add(w.cluster.ready().subscribe(null, null, () -> sending.update(w.sender.start())));
-        running.add(sending);
-        running.add(w.feed.start(Duration.ofSeconds(10)));
-        running.add(followPostsOfOtherReplicas(Duration.ofSeconds(5)));
-        running.add(w.preferences.start());
         Config.ScaleOut scale = w.config.scaleOut();
-        if (scale.webhook()) {
-            if (scale.webhookRegister()) UpdateRouter.registerWebhook(w.telegram, scale);
-            intake.add(w.inbox.start(Duration.ofSeconds(5)));
-        } else {
-            intake.add(w.updates.poll(w.telegram));
+        Role role = scale.role();
+        if (role.serves()) {
+            // a trainer never beats: its row ages out of the registry within REPLICA_TTL_SECONDS and takes no send share
+            w.cluster.start();
+            // send only once the other replicas have seen this one and lowered their share of the budget
+            running.add(w.cluster.ready().subscribe(null, null, () -> sending.update(w.sender.start())));
+            running.add(sending);
+            running.add(w.feed.start(Duration.ofSeconds(10)));
+            running.add(followPostsOfOtherReplicas(Duration.ofSeconds(5)));
+            running.add(w.preferences.start());
+            if (scale.webhook()) {
+                if (scale.webhookRegister()) UpdateRouter.registerWebhook(w.telegram, scale);
+                intake.add(w.inbox.start(Duration.ofSeconds(5)));
+            } else {
+                intake.add(w.updates.poll(w.telegram));
+            }
+            if (loops.ingest()) intake.add(w.ingest.start());
         }
-        if (loops.ingest()) intake.add(w.ingest.start());
-        if (loops.training()) intake.add(w.cluster.runTrainer(w.trainer::trainIfDue, Duration.ofSeconds(30)));
+        if (role.trains() && loops.training()) intake.add(w.cluster.runTrainer(w.trainer::trainIfDue, Duration.ofSeconds(30)));
         intake.add(w.cluster.watchModels(w.models::version, w.trainer::restoreLatest));
-        if (loops.mailings()) intake.add(MailingSchedule.everyMinute(Clock.systemUTC(), Schedulers.parallel(),
-                minute -> w.feed.mailingAt(minute, w.instanceId)));
-        running.add(w.broadcasts.start(Duration.ofSeconds(15)));
+        if (role.serves()) {
+            if (loops.mailings()) intake.add(MailingSchedule.everyMinute(Clock.systemUTC(), Schedulers.parallel(),
+                    minute -> w.feed.mailingAt(minute, w.instanceId)));
+            running.add(w.broadcasts.start(Duration.ofSeconds(15)));
+        }
     }
 
     /**

@@ -57,7 +57,11 @@ public record Config(
      * @param modelCheck            how often a replica looks for newer model versions besides NOTIFY
      */
     public record ScaleOut(String webhookUrl, String webhookSecret, int webhookMaxConnections, boolean webhookRegister,
-                           Duration heartbeat, Duration replicaTtl, Duration shutdownGrace, Duration modelCheck) {
+                           Duration heartbeat, Duration replicaTtl, Duration shutdownGrace, Duration modelCheck, Role role) {
+
+        public ScaleOut {
+            role = role == null ? Role.ALL : role;
+        }
 
         public boolean webhook() {
             return webhookUrl != null;
@@ -71,7 +75,7 @@ public record Config(
 
         @Override
         public String toString() {
-            return webhookUrl == null ? "long polling" : "webhook on " + webhookPath();
+            return (webhookUrl == null ? "long polling" : "webhook on " + webhookPath()) + ", role " + role;
         }
     }
 
@@ -158,7 +162,7 @@ public record Config(
                     + " (" + heartbeat.toSeconds() + ")");
         }
         return new ScaleOut(url, secret, WEBHOOK_MAX_CONNECTIONS.read(get), WEBHOOK_REGISTER.read(get), heartbeat, ttl,
-                SHUTDOWN_GRACE_SECONDS.read(get), MODEL_CHECK_SECONDS.read(get));
+                SHUTDOWN_GRACE_SECONDS.read(get), MODEL_CHECK_SECONDS.read(get), Role.parse(ROLE.read(get)));
     }
 
     private static BotConfig bot(Function<String, String> get, Set<Long> operators, List<LocalTime> mailingTimes) {

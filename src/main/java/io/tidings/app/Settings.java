@@ -226,6 +226,8 @@ public final class Settings {
             ChronoUnit.SECONDS, 20, 0, 3600, "On SIGTERM, how long work in hand may finish before it is handed back."));
     public static final Setting<Duration> MODEL_CHECK_SECONDS = add(duration("MODEL_CHECK_SECONDS", ChronoUnit.SECONDS,
             60, 1, 86_400, "Timer check for newer model versions, besides NOTIFY."));
+    public static final Setting<String> ROLE = add(choice("ROLE", "all", List.of("serve", "train", "all"),
+            "`serve`: updates, candidate sets, planning, sending, loading new model versions, never training; `train`: only trains and stores new versions (no sets, no updates, no sending, no share of `SEND_RATE`); `all`: both in one process."));
     /** Read by logback itself ({@code logback.xml}); declared here so a wrong level stops start-up too. */
     public static final Setting<String> TIDINGS_LOG_LEVEL = add(choice("TIDINGS_LOG_LEVEL", "INFO",
             List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF"),

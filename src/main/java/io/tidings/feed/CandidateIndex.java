@@ -1,43 +1,47 @@
 package io.tidings.feed;
 
+import io.tidings.model.Network;
+import io.tidings.model.TrainedModel;
 import io.tidings.model.serve.FastScorer;
 import io.tidings.util.LongIntMap;
-import io.tidings.model.TrainedModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntConsumer;
 import java.util.function.LongPredicate;
+import java.util.function.Supplier;
 
 /**
- * Every indexed reader's best unseen fresh posts, kept as they arrive: a new post is scored against all
- * readers at once with the fast path ({@code hu} precomputed per reader and model version, {@code hp} per
- * post) and enters the bounded top-{@code k} of each reader it beats. Picking then costs O(k) per reader,
- * so planning a mailing is O(readers), not O(readers × pool).
+ * Every indexed reader's best unseen fresh posts, kept as they arrive: a new post is scored against all readers
+ * at once with the fast path ({@code hu} per reader and model version, {@code hp} per post) and enters the
+ * bounded top-{@code k} of each reader it beats. Picking then costs O(k) per reader, so planning a mailing is
+ * O(readers), not O(readers × pool).
  *
- * <p>Memory is a few primitive arrays: per reader {@code k} post ids and scores, a count, a floor and a
- * minimum, plus the reader's {@code hu} row (100 k readers, k = 32, hidden 70: about 70 MB). The floor is
- * the best score ever left out of a reader's set; every post outside the set scores at most the floor, so
- * a pick from the set is exact unless penalties push its best candidate below the floor: then, or when
- * the set runs dry, {@link #take} asks for a refill (the reader ranked against the whole pool).
+ * <p>Memory per reader, k = 32, hidden 70: 6 bytes a candidate ({@link CandidateSets}), 74 bytes of int8
+ * {@code hu} ({@link ReaderRows}), the id, the slot and a few bytes of state: about 300 bytes, 0.3 GB for a
+ * million readers. The floor of a set bounds every key left out of it, so a pick from the set is exact unless
+ * penalties push its best candidate below the floor: then, or when the set runs dry, {@link #take} asks for a
+ * refill (the reader ranked against the whole pool, see {@link PoolRanking}, which skips channels that cannot
+ * enter).
  *
- * <p>Exploration: sets are ranked by a key, the score plus Gaussian noise of standard deviation
- * {@code noise} drawn once per (reader, post, model version) from a hash, so the set holds exactly the
- * posts a ranker adding fresh noise to the whole pool would pick first. Without it a reader's set fills
- * with the few posts of their one best-scoring channel and they see one channel a round: a new reader's
- * scores differ little across channels, and that is when exploring matters most.
- * The noise is wider where the model knows least: for a channel the reader rated {@code n} times its standard
- * deviation is {@code noise · (1 + boost / √(1 + n))}, so channels a reader never rated get tried, and ones
- * rated often are ranked on their score (the counts come with {@link #fill}, one map entry per rated pair).
+ * <p>Exploration: sets are ranked by a key, the score plus Gaussian noise drawn once per (reader, post, noise
+ * seed), wider for channels the reader rated little ({@link ExplorationNoise}); the counts come with {@link #fill}.
  *
- * <p>A new model version is built beside the serving one ({@link #beginBuild}, {@link #fill},
- * {@link #finishBuild}); posts arriving meanwhile reach both; the swap is atomic. Methods take a lock and
- * do CPU work: call them on a scheduler that may block, never on an event loop.
+ * <p>A new model version ({@link #beginBuild}, {@link #fill} page by page, {@link #finishBuild}) moves readers
+ * over in place, one unit at a time: each set is always exact for one version, the old one until its reader is
+ * re-ranked, and new posts are scored for each reader with its own version. Only two versions live at once, and
+ * the old one (its network, channel and post tables; never its reader table) is let go at {@link #finishBuild}.
+ * A version with the very same network (an incremental training) re-ranks only readers whose row changed and
+ * re-scores only posts whose row changed. Methods take locks and do CPU work: call them on a scheduler that may
+ * block, never on an event loop.
  */
 public final class CandidateIndex implements AutoCloseable {
 
@@ -55,47 +59,41 @@ public final class CandidateIndex implements AutoCloseable {
     /** A new post that scored above the instant-push threshold for a reader who wants instant pushes. */
     public record Hit(long reader, long postId, float score) {}
 
-    private static final int POST_CHUNK = 256;
-    private static final int MERGE_CHUNK = 8192;
     private static final int MAX_HITS = 100_000;
-    /** Standard normal draws, indexed by a hash: deterministic noise at the cost of a table lookup. */
-    private static final float[] GAUSSIAN = gaussians(4096, 0x7d1e5L);
-    /** 1 / √(1 + n) for a channel rated n times (the last entry stands for more). */
-    private static final float[] UNRATED = new float[64];
-
-    static {
-        for (int n = 0; n < UNRATED.length; n++) UNRATED[n] = (float) (1 / Math.sqrt(1 + n));
-    }
+    private static final int TILE = FastScorer.TILE;
 
     private final FreshPool pool;
-    private final java.util.function.Supplier<ModelVersion> models;
+    private final Supplier<ModelVersion> models;
     private final int k;
     private final int threads;
-    private final float noise;
-    private final float boost;
+    private final ExplorationNoise noise;
     private final ExecutorService workers;
+    private final ThreadLocal<PoolRanking> rankings;
+    private final ArrivalLog log = new ArrivalLog(1 << 16);
+    /** Guards slots, blocks and generations; never held while scoring. */
     private final ReentrantLock lock = new ReentrantLock();
-    private volatile Table table;
-    private Table building; // guarded by lock
-    private final List<FreshPool.Entry> pending = new ArrayList<>(); // guarded by lock: arrived during a build
+    private final LongIntMap slots = new LongIntMap(1024);
+    private volatile ReaderBlock[] blocks = new ReaderBlock[0];
+    private volatile int size;
+    /** At most two live versions, by the index a slot's {@code gen} byte holds; replaced, never written. */
+    private volatile Generation[] gens = new Generation[2];
+    private volatile int current = -1;
+    private volatile int target = -1;
+    private volatile boolean prune = true;
 
     /** An index without exploration noise: sets hold the exact top-{@code k} by score. */
-    public CandidateIndex(FreshPool pool, java.util.function.Supplier<ModelVersion> models, int k, int threads) {
+    public CandidateIndex(FreshPool pool, Supplier<ModelVersion> models, int k, int threads) {
         this(pool, models, k, threads, 0, 0);
     }
 
     /**
      * An index whose sets rank by score plus Gaussian noise of standard deviation {@code noise}, widened by
-     * {@code boost} for channels the reader rated little (see the class comment).
+     * {@code boost} for channels the reader rated little (see {@link ExplorationNoise}).
      */
-    public CandidateIndex(FreshPool pool, java.util.function.Supplier<ModelVersion> models, int k, int threads, double noise,
-                          double boost) {
-        if (!(noise >= 0) || noise > 1) throw new IllegalArgumentException("noise must be in 0..1: " + noise);
-        if (!(boost >= 0) || boost > 100) throw new IllegalArgumentException("exploration boost must be in 0..100: " + boost);
-        this.noise = (float) noise;
-        this.boost = (float) boost;
-        this.models = models;
+    public CandidateIndex(FreshPool pool, Supplier<ModelVersion> models, int k, int threads, double noise, double boost) {
+        this.noise = new ExplorationNoise(noise, boost);
         if (k < 1 || k > 127) throw new IllegalArgumentException("candidates per reader must be 1..127: " + k);
+        this.models = models;
         this.pool = pool;
         this.k = k;
         this.threads = Math.max(1, threads);
@@ -105,33 +103,125 @@ public final class CandidateIndex implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.rankings = ThreadLocal.withInitial(() -> new PoolRanking(this.k, this.noise, 1));
     }
 
     /** The model version of the serving candidates, or -1 before the first build. */
     public long version() {
-        Table t = table;
-        return t == null ? -1 : t.version;
+        int c = current;
+        return c < 0 ? -1 : gens[c].version;
     }
 
-    /** Readers with a candidate set. */
+    /** Readers with a slot. */
     public int readers() {
-        Table t = table;
-        return t == null ? 0 : t.size;
+        return size;
+    }
+
+    /** Turns channel pruning off (the plain path: every pair scored), for tests that compare the two. */
+    void pruning(boolean on) {
+        prune = on;
     }
 
     // ---- building --------------------------------------------------------------------------------
 
-    /** Starts a table for {@code model}; the serving one keeps serving until {@link #finishBuild}. */
+    /**
+     * Starts moving readers to {@code model}; sets of readers not moved yet keep serving. A build still running
+     * is finished first (its readers not reached are refilled when next asked for).
+     */
     public Object beginBuild(ModelVersion model, int expectedReaders) {
-        Table t = new Table(model, k, Math.max(64, expectedReaders), noise, boost);
         lock.lock();
         try {
-            building = t;
-            pending.clear();
+            if (target >= 0) finish(target);
+            Generation cur = current >= 0 ? gens[current] : null;
+            // the same version again (posts were dropped on arrival) is ranked in full
+            boolean incremental = cur != null && cur.version != model.version() && cur.sameNetwork(model.model().network());
+            Generation g = new Generation(model, incremental ? cur.seed : model.version());
+            if (cur != null && cur.hidden() != g.hidden()) {
+                dropAll(); // a new hidden size: no row carries over
+                cur = null;
+                current = -1;
+                gens = new Generation[2];
+            }
+            if (incremental) g.diff(cur, pool.snapshot());
+            g.startSeq = log.seq();
+            if (cur != null) cur.retire();
+            int gi = current >= 0 ? 1 - current : 0;
+            Generation[] next = gens.clone();
+            next[gi] = g;
+            gens = next;
+            target = gi;
+            return g;
         } finally {
             lock.unlock();
         }
-        return t;
+    }
+
+    /** Makes the build the serving version; readers it did not reach are refilled when next asked for. */
+    public void finishBuild(Object build) {
+        lock.lock();
+        try {
+            int gi = indexOf((Generation) build);
+            if (gi >= 0 && gi == target) finish(gi);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A failed build ends like a finished one: the readers already moved keep their new sets, the others are refilled. */
+    public void abortBuild(Object build) {
+        finishBuild(build);
+    }
+
+    private void finish(int gi) {
+        for (ReaderBlock b : blocks) {
+            b.lock.lock();
+            try {
+                for (int s = 0; s < ReaderBlock.SIZE; s++) if (b.gen[s] != gi && b.gen[s] != ReaderBlock.NONE) b.drop(s);
+            } finally {
+                b.lock.unlock();
+            }
+        }
+        Generation[] next = new Generation[2];
+        next[gi] = gens[gi];
+        next[gi].parent = null;
+        gens = next;
+        current = gi;
+        target = -1;
+    }
+
+    private void dropAll() {
+        for (ReaderBlock b : blocks) {
+            b.lock.lock();
+            try {
+                for (int s = 0; s < ReaderBlock.SIZE; s++) b.drop(s);
+            } finally {
+                b.lock.unlock();
+            }
+        }
+    }
+
+    private int indexOf(Generation g) {
+        Generation[] gs = gens;
+        for (int i = 0; i < gs.length; i++) if (gs[i] == g && g != null) return i;
+        return -1;
+    }
+
+    /** The version readers are ranked with: the build's, else the serving one, else the current model's. */
+    private Generation ranking() {
+        lock.lock();
+        try {
+            if (target >= 0) return gens[target];
+            if (current >= 0) return gens[current];
+            ModelVersion mv = models.get();
+            Generation g = new Generation(mv, mv.version());
+            Generation[] next = new Generation[2];
+            next[0] = g;
+            gens = next;
+            current = 0;
+            return g;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** {@link #fill(Object, long[], List, List)} without rating counts: every channel counts as never rated. */
@@ -140,163 +230,405 @@ public final class CandidateIndex implements AutoCloseable {
     }
 
     /**
-     * Ranks {@code readers} against the whole pool into {@code target} (a build, or null for the serving
-     * table: a refill), replacing their sets. {@code seen.get(i)} are posts never to offer {@code readers[i]};
+     * Ranks {@code readers} against the whole pool with the build {@code target} (or, null, the serving version:
+     * a refill), replacing their sets. {@code seen.get(i)} are posts never to offer {@code readers[i]};
      * {@code rated.get(i)}, when given, counts {@code readers[i]}'s votes per channel (for the exploration noise).
+     * In a build of an incremental version, readers whose row did not change keep their sets with only the
+     * changed posts scored again.
      */
-    public void fill(Object target, long[] readers, List<? extends Set<Long>> seen, List<? extends java.util.Map<Long, Integer>> rated) {
+    @SuppressWarnings("unchecked")
+    public void fill(Object target, long[] readers, List<? extends Set<Long>> seen, List<? extends Map<Long, Integer>> rated) {
         if (readers.length == 0) return;
-        Table t = target == null ? serving() : (Table) target;
+        Generation g = target == null ? ranking() : (Generation) target;
+        int gi = indexOf(g);
+        if (gi < 0) return; // superseded
+        int[] sl = register(readers, g.hidden());
         FreshPool.Snapshot snap = pool.snapshot();
-        PoolHidden ph = t.poolHidden(snap);
-        FastScorer.ReaderMatrix m = t.scorer.readers(readers);
-        int[] slots = new int[readers.length];
+        long seq0 = log.seq();
+        PostHidden ph = g.hidden(snap);
+        boolean carry = target != null && g.parent != null;
+        int units = (readers.length + PoolRanking.UNIT - 1) / PoolRanking.UNIT;
+        parallel(units, u -> {
+            int from = u * PoolRanking.UNIT;
+            int n = Math.min(PoolRanking.UNIT, readers.length - from);
+            Set<Long>[] s = new Set[n];
+            Map<Long, Integer>[] r = new Map[n];
+            for (int i = 0; i < n; i++) {
+                s[i] = seen.get(from + i);
+                r[i] = rated == null ? null : rated.get(from + i);
+            }
+            unit(g, gi, ph, Arrays.copyOfRange(readers, from, from + n), Arrays.copyOfRange(sl, from, from + n), s, r, seq0, carry);
+        });
+    }
+
+    private int[] register(long[] readers, int hidden) {
+        int[] out = new int[readers.length];
         lock.lock();
         try {
             for (int i = 0; i < readers.length; i++) {
-                slots[i] = t.register(readers[i], m.get(i));
-                t.reset(slots[i]);
-                int slot = slots[i];
-                if (rated != null) rated.get(i).forEach((channel, n) -> t.rated(slot, channel, n));
+                int s = slots.get(readers[i]);
+                if (s < 0) {
+                    s = size;
+                    if (s >> ReaderBlock.SHIFT >= blocks.length) {
+                        ReaderBlock[] grown = Arrays.copyOf(blocks, blocks.length + 1);
+                        grown[blocks.length] = new ReaderBlock(k, hidden);
+                        blocks = grown;
+                    }
+                    blocks[s >> ReaderBlock.SHIFT].ids[s & (ReaderBlock.SIZE - 1)] = readers[i];
+                    slots.put(readers[i], s);
+                    size = s + 1;
+                }
+                out[i] = s;
             }
         } finally {
             lock.unlock();
         }
-        int h = t.scorer.hidden();
-        int n = snap.size();
-        float[] out = new float[Math.min(POST_CHUNK, Math.max(1, n)) * m.readers()];
-        for (int from = 0; from < n; from += POST_CHUNK) {
-            int c = Math.min(POST_CHUNK, n - from);
-            float[] hp = Arrays.copyOfRange(ph.hp, from * h, (from + c) * h);
-            t.scorer.score(m, hp, c, out, workers, threads);
-            lock.lock();
-            try {
-                for (int i = 0; i < readers.length; i++) {
-                    Set<Long> s = seen.get(i);
-                    for (int p = 0; p < c; p++) {
-                        t.offer(slots[i], snap.postIds()[from + p], snap.channelIds()[from + p], out[p * m.readers() + i], s);
+        return out;
+    }
+
+    /** Ranks (or carries over) one unit of readers, then installs their sets and rows. */
+    private void unit(Generation g, int gi, PostHidden ph, long[] ids, int[] sl, Set<Long>[] seen, Map<Long, Integer>[] rated,
+                      long seq0, boolean carry) {
+        PoolRanking pr = rankings.get();
+        pr.ensureHidden(g.hidden());
+        int n = ids.length;
+        int h = g.hidden();
+        float[][] hu = new float[n][h];
+        float[] u = new float[g.readerDim()];
+        for (int i = 0; i < n; i++) g.readerHidden(ids[i], u, hu[i]);
+        boolean[] carried = new boolean[n];
+        int carries = 0;
+        if (carry) {
+            int parent = indexOf(g.parent);
+            for (int i = 0; i < n; i++) {
+                pr.rows.set(0, hu[i]);
+                ReaderBlock b = blocks[sl[i] >> ReaderBlock.SHIFT];
+                int local = sl[i] & (ReaderBlock.SIZE - 1);
+                b.lock.lock();
+                try {
+                    carried[i] = parent >= 0 && b.gen[local] == parent && b.rows.hidden == h && b.rows.sameRow(local, pr.rows, 0);
+                } finally {
+                    b.lock.unlock();
+                }
+                if (carried[i]) carries++;
+            }
+        }
+        // readers whose row changed (or every reader): against the whole pool
+        int m = n - carries;
+        if (m > 0) {
+            long[] rid = new long[m];
+            int[] rsl = new int[m];
+            Set<Long>[] rseen = new Set[m];
+            Map<Long, Integer>[] rrated = new Map[m];
+            for (int i = 0, j = 0; i < n; i++) {
+                if (carried[i]) continue;
+                rid[j] = ids[i];
+                rsl[j] = sl[i];
+                rseen[j] = seen[i];
+                rrated[j] = rated[i];
+                pr.rows.set(j++, hu[i]);
+            }
+            long s0 = pr.scored, k0 = pr.skipped;
+            pr.rank(g, ph, rid, m, rseen, rrated, prune);
+            scored.add(pr.scored - s0);
+            skipped.add(pr.skipped - k0);
+            install(g, gi, pr, rid, rsl, rseen, rrated, seq0);
+        }
+        if (carries > 0) {
+            long[] cid = new long[carries];
+            int[] csl = new int[carries];
+            Set<Long>[] cseen = new Set[carries];
+            for (int i = 0, j = 0; i < n; i++) {
+                if (!carried[i]) continue;
+                cid[j] = ids[i];
+                csl[j] = sl[i];
+                cseen[j] = seen[i];
+                pr.rows.set(j++, hu[i]);
+            }
+            boolean[] redo = carryOver(g, gi, pr, cid, csl, cseen);
+            int r = 0;
+            for (boolean x : redo) if (x) r++;
+            if (r > 0) {
+                long[] rid = new long[r];
+                int[] rsl = new int[r];
+                Set<Long>[] rseen = new Set[r];
+                Map<Long, Integer>[] rrated = new Map[r];
+                for (int i = 0, j = 0, c = 0; i < n; i++) {
+                    if (!carried[i]) continue;
+                    if (redo[c++]) {
+                        rid[j] = ids[i];
+                        rsl[j] = sl[i];
+                        rseen[j] = seen[i];
+                        rrated[j] = rated[i];
+                        pr.rows.set(j++, hu[i]);
                     }
                 }
-            } finally {
-                lock.unlock();
+                pr.rank(g, ph, rid, r, rseen, rrated, prune);
+                install(g, gi, pr, rid, rsl, rseen, rrated, seq0);
             }
         }
     }
 
-    /** The serving table, created for the current model when there is none yet (readers are then refilled one by one). */
-    private Table serving() {
-        Table t = table;
-        if (t != null) return t;
-        Table fresh = new Table(models.get(), k, 1024, noise, boost);
-        lock.lock();
-        try {
-            if (table == null) table = fresh;
-            return table;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Scores the posts that arrived during the build with its model, then makes it the serving table. */
-    public void finishBuild(Object target) {
-        Table t = (Table) target;
-        while (true) {
-            List<FreshPool.Entry> late;
-            lock.lock();
+    /** Installs ranked sets, offering first the posts that arrived since the ranking's snapshot. */
+    private void install(Generation g, int gi, PoolRanking pr, long[] ids, int[] sl, Set<Long>[] seen, Map<Long, Integer>[] rated,
+                         long seq0) {
+        List<FreshPool.Entry> late = log.since(seq0);
+        float[] lateHp = hiddenOf(g, late);
+        long lateEnd = seq0 + late.size();
+        for (int i = 0; i < ids.length; i++) {
+            ReaderBlock b = blocks[sl[i] >> ReaderBlock.SHIFT];
+            int local = sl[i] & (ReaderBlock.SIZE - 1);
+            float[] hu = pr.rows.get(i);
+            b.lock.lock();
             try {
-                if (building != t) return; // aborted or superseded
-                if (pending.isEmpty()) {
-                    table = t;
-                    building = null;
-                    return;
-                }
-                late = new ArrayList<>(pending);
-                pending.clear();
+                if (rated[i] != null) rated[i].forEach((channel, votes) -> b.rated(local, channel, votes));
+                offerLate(g, pr.sets, i, ids[i], hu, late, lateHp, b, local, seen[i]);
+                List<FreshPool.Entry> later = log.since(lateEnd);
+                if (!later.isEmpty()) offerLate(g, pr.sets, i, ids[i], hu, later, hiddenOf(g, later), b, local, seen[i]);
+                if (b.rows.hidden != pr.rows.hidden) b.rows = new ReaderRows(ReaderBlock.SIZE, pr.rows.hidden);
+                b.rows.copy(pr.rows, i, local);
+                b.sets.copy(pr.sets, i, local);
+                b.gen[local] = (byte) gi;
             } finally {
-                lock.unlock();
+                b.lock.unlock();
             }
-            score(t, late, Float.POSITIVE_INFINITY, r -> false, null);
         }
     }
 
-    public void abortBuild(Object target) {
-        lock.lock();
-        try {
-            if (building == target) {
-                building = null;
-                pending.clear();
-            }
-        } finally {
-            lock.unlock();
+    private void offerLate(Generation g, CandidateSets sets, int i, long reader, float[] hu, List<FreshPool.Entry> late, float[] hp,
+                           ReaderBlock b, int local, Set<Long> seen) {
+        for (int p = 0; p < late.size(); p++) {
+            FreshPool.Entry e = late.get(p);
+            if (!CandidateSets.fits(e.postId())) continue;
+            float sigma = noise.sigma(b.votes(local, e.channelId()));
+            float score = pair(g.net, hu, hp, p * g.hidden());
+            sets.offer(i, e.postId(), score + ExplorationNoise.draw(sigma, reader, e.postId(), g.seed), seen);
         }
+    }
+
+    private static float[] hiddenOf(Generation g, List<FreshPool.Entry> posts) {
+        if (posts.isEmpty()) return new float[0];
+        long[] ids = new long[posts.size()];
+        long[] chs = new long[posts.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = posts.get(i).postId();
+            chs[i] = posts.get(i).channelId();
+        }
+        return g.scorer.postHidden(chs, ids);
+    }
+
+    /** One pair by the fast path in plain Java (the same sums as the kernels, up to the last bit of the sigmoid). */
+    static float pair(Network net, float[] hu, float[] hp, int off) {
+        float z2 = net.b2[0];
+        for (int j = 0; j < net.hidden; j++) {
+            float z = hu[j] + hp[off + j];
+            if (z > 0) z2 = Math.fma(z, net.w2[j], z2);
+        }
+        return Network.sigmoid(z2);
+    }
+
+    /**
+     * Moves readers whose row did not change to an incremental version: the posts whose rows changed (and those
+     * that arrived since the build began) are taken out of their sets and offered again with their new scores.
+     */
+    private boolean[] carryOver(Generation g, int gi, PoolRanking pr, long[] ids, int[] sl, Set<Long>[] seen) {
+        int n = ids.length;
+        float[] floor0 = new float[n];
+        List<FreshPool.Entry> late = log.since(g.startSeq);
+        LongIntMap lateIds = new LongIntMap(Math.max(16, late.size()));
+        for (int i = 0; i < late.size(); i++) lateIds.put(late.get(i).postId(), i);
+        int h = g.hidden();
+        int changed = g.changedPosts.length;
+        long[] posts = Arrays.copyOf(g.changedPosts, changed + late.size());
+        long[] channels = Arrays.copyOf(g.changedChannels, changed + late.size());
+        float[] hp = Arrays.copyOf(g.changedHp, (changed + late.size()) * h);
+        float[] lateHp = hiddenOf(g, late);
+        for (int i = 0; i < late.size(); i++) {
+            posts[changed + i] = late.get(i).postId();
+            channels[changed + i] = late.get(i).channelId();
+        }
+        System.arraycopy(lateHp, 0, hp, changed * h, lateHp.length);
+        FastScorer.ReaderMatrix m = pr.matrix(false, n);
+        pr.rows.dequantize(0, n, m);
+        int stride = m.readers();
+        for (int i = 0; i < n; i++) {
+            ReaderBlock b = blocks[sl[i] >> ReaderBlock.SHIFT];
+            int local = sl[i] & (ReaderBlock.SIZE - 1);
+            b.lock.lock();
+            try {
+                CandidateSets sets = b.sets;
+                floor0[i] = sets.floor[local];
+                for (int j = 0; j < sets.count[local]; j++) {
+                    long post = CandidateSets.post(sets.posts[local * k + j]);
+                    if (g.changed.get(post) >= 0 || lateIds.get(post) >= 0) sets.removeAt(local, j--);
+                }
+                b.gen[local] = (byte) gi;
+            } finally {
+                b.lock.unlock();
+            }
+        }
+        for (int p0 = 0; p0 < posts.length; p0 += 256) {
+            int cnt = Math.min(256, posts.length - p0);
+            float[] out = pr.out(cnt * stride);
+            g.scorer.score(m, Arrays.copyOfRange(hp, p0 * h, (p0 + cnt) * h), cnt, out);
+            pr.scored += (long) cnt * n;
+            for (int i = 0; i < n; i++) {
+                ReaderBlock b = blocks[sl[i] >> ReaderBlock.SHIFT];
+                int local = sl[i] & (ReaderBlock.SIZE - 1);
+                b.lock.lock();
+                try {
+                    for (int p = 0; p < cnt; p++) {
+                        long post = posts[p0 + p];
+                        if (!CandidateSets.fits(post)) continue;
+                        float sigma = noise.sigma(b.votes(local, channels[p0 + p]));
+                        b.sets.offer(local, post, out[p * stride + i] + ExplorationNoise.draw(sigma, ids[i], post, g.seed), seen[i]);
+                    }
+                } finally {
+                    b.lock.unlock();
+                }
+            }
+        }
+        // the set is the exact top-k again only if it is full (or nothing was left out) and its k-th key is not
+        // below what was left out before: otherwise a post that never entered may now beat it
+        boolean[] redo = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            ReaderBlock b = blocks[sl[i] >> ReaderBlock.SHIFT];
+            int local = sl[i] & (ReaderBlock.SIZE - 1);
+            b.lock.lock();
+            try {
+                CandidateSets sets = b.sets;
+                redo[i] = floor0[i] > Float.NEGATIVE_INFINITY && (!sets.full(local) || sets.threshold(local) < floor0[i]);
+            } finally {
+                b.lock.unlock();
+            }
+        }
+        return redo;
     }
 
     // ---- new posts -------------------------------------------------------------------------------
 
     /**
-     * Offers new posts to every indexed reader. Returns the (reader, post) pairs scoring at least
-     * {@code instantThreshold} for readers {@code wantsInstant} accepts (at most 100 k per call).
+     * Offers new posts to every indexed reader, each scored with its reader's model version. Returns the
+     * (reader, post) pairs scoring at least {@code instantThreshold} for readers {@code wantsInstant} accepts
+     * (at most 100 k per call).
      */
     public List<Hit> addPosts(List<FreshPool.Entry> posts, float instantThreshold, LongPredicate wantsInstant) {
-        Table t;
-        lock.lock();
-        try {
-            t = table;
-            if (building != null) pending.addAll(posts);
-        } finally {
-            lock.unlock();
-        }
-        if (t == null || posts.isEmpty()) return List.of();
+        List<FreshPool.Entry> fit = new ArrayList<>(posts.size());
+        for (FreshPool.Entry e : posts) if (CandidateSets.fits(e.postId())) fit.add(e);
+        if (fit.isEmpty()) return List.of();
+        log.append(fit);
+        Generation[] gs = gens;
+        ReaderBlock[] bs = blocks;
+        int readers = size;
+        if (readers == 0 || (gs[0] == null && gs[1] == null)) return List.of();
         List<Hit> hits = new ArrayList<>();
-        score(t, posts, instantThreshold, wantsInstant, hits);
+        for (int from = 0; from < fit.size(); from += 64) {
+            List<FreshPool.Entry> chunk = fit.subList(from, Math.min(fit.size(), from + 64));
+            score(gs, bs, readers, chunk, instantThreshold, wantsInstant, hits);
+        }
         return hits;
     }
 
-    private void score(Table t, List<FreshPool.Entry> posts, float threshold, LongPredicate wantsInstant, List<Hit> hits) {
-        int size;
-        FastScorer.ReaderMatrix m;
-        lock.lock();
-        try {
-            size = t.size;
-            m = t.hu;
-        } finally {
-            lock.unlock();
+    private void score(Generation[] gs, ReaderBlock[] bs, int readers, List<FreshPool.Entry> posts, float threshold,
+                       LongPredicate wantsInstant, List<Hit> hits) {
+        int c = posts.size();
+        long[] ids = new long[c];
+        long[] channels = new long[c];
+        for (int i = 0; i < c; i++) {
+            ids[i] = posts.get(i).postId();
+            channels[i] = posts.get(i).channelId();
         }
-        if (size == 0) return;
-        for (int from = 0; from < posts.size(); from += POST_CHUNK) {
-            List<FreshPool.Entry> chunk = posts.subList(from, Math.min(posts.size(), from + POST_CHUNK));
-            int c = chunk.size();
-            long[] ids = new long[c];
-            long[] channels = new long[c];
-            for (int i = 0; i < c; i++) {
-                ids[i] = chunk.get(i).postId();
-                channels[i] = chunk.get(i).channelId();
-            }
-            float[] hp = t.scorer.postHidden(channels, ids);
-            float[] out = new float[c * m.readers()];
-            t.scorer.score(m, hp, c, out, workers, threads);
-            int readers = m.readers();
-            for (int r0 = 0; r0 < size; r0 += MERGE_CHUNK) {
-                int r1 = Math.min(size, r0 + MERGE_CHUNK);
-                lock.lock();
+        int h = gs[0] != null ? gs[0].hidden() : gs[1].hidden();
+        // each live version scores with its own network; a reader's version picks its scores
+        float[][] hp = new float[2][];
+        for (int v = 0; v < 2; v++) if (gs[v] != null && gs[v].hidden() == h) hp[v] = gs[v].scorer.postHidden(channels, ids);
+        float widest = noise.widest() * ExplorationNoise.MAX + 1e-6f;
+        List<List<Hit>> found = new ArrayList<>();
+        for (int t = 0; t < bs.length; t++) found.add(null);
+        int blockCount = (readers + ReaderBlock.SIZE - 1) / ReaderBlock.SIZE;
+        parallel(blockCount, bi -> {
+            ReaderBlock b = bs[bi];
+            PoolRanking pr = rankings.get();
+            pr.ensureHidden(h);
+            int used = Math.min(ReaderBlock.SIZE, readers - bi * ReaderBlock.SIZE);
+            List<Hit> mine = new ArrayList<>();
+            for (int r0 = 0; r0 < used; r0 += PoolRanking.UNIT) {
+                int n = Math.min(PoolRanking.UNIT, used - r0);
+                FastScorer.ReaderMatrix m = pr.matrix(false, n);
+                int stride = m.readers();
+                float[][] out = {hp[0] == null ? null : pr.out(c * stride), hp[1] == null ? null : pr.out2(c * stride)};
+                b.lock.lock();
                 try {
-                    for (int r = r0; r < r1; r++) {
+                    if (b.rows.hidden != h) continue;
+                    b.rows.dequantize(r0, n, m);
+                    for (int v = 0; v < 2; v++) if (hp[v] != null) gs[v].scorer.score(m, hp[v], c, out[v]);
+                    for (int i = 0; i < n; i++) {
+                        int local = r0 + i;
+                        int v = b.gen[local];
+                        if (v < 0 || hp[v] == null) continue;
+                        long reader = b.ids[local];
+                        long seed = gs[v].seed;
+                        float[] o = out[v];
                         for (int p = 0; p < c; p++) {
-                            float s = out[p * readers + r];
-                            t.offer(r, ids[p], channels[p], s, null);
-                            if (s >= threshold && hits != null && hits.size() < MAX_HITS && wantsInstant.test(t.ids[r])) {
-                                hits.add(new Hit(t.ids[r], ids[p], s));
+                            float s = o[p * stride + i];
+                            if (s >= threshold && mine.size() < MAX_HITS && wantsInstant.test(reader)) {
+                                mine.add(new Hit(reader, ids[p], s));
                             }
+                            if (s + widest <= b.sets.threshold(local)) {
+                                b.sets.leftOut(local, s + widest);
+                                continue;
+                            }
+                            float sigma = noise.sigma(b.votes(local, channels[p]));
+                            b.sets.offer(local, ids[p], s + ExplorationNoise.draw(sigma, reader, ids[p], seed), null);
                         }
                     }
                 } finally {
-                    lock.unlock();
+                    b.lock.unlock();
                 }
             }
+            found.set(bi, mine);
+        });
+        for (List<Hit> f : found) {
+            if (f == null) continue;
+            for (Hit hit : f) if (hits.size() < MAX_HITS) hits.add(hit);
+        }
+    }
+
+    /** Runs {@code task(0 .. n)} on the workers and the calling thread; returns when all are done. */
+    private void parallel(int n, IntConsumer task) {
+        if (n <= 1 || threads == 1) {
+            for (int i = 0; i < n; i++) task.accept(i);
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        Runnable loop = () -> {
+            for (int i; (i = next.getAndIncrement()) < n; ) task.accept(i);
+        };
+        List<Future<?>> futures = new ArrayList<>();
+        for (int t = 1; t < Math.min(threads, n); t++) futures.add(workers.submit(loop));
+        try {
+            loop.run();
+            for (Future<?> f : futures) f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while ranking", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException("ranking failed", e.getCause());
+        } finally {
+            futures.forEach(f -> f.cancel(false));
         }
     }
 
     // ---- picking ---------------------------------------------------------------------------------
+
+    private int slotOf(long reader) {
+        lock.lock();
+        try {
+            return slots.get(reader);
+        } finally {
+            lock.unlock();
+        }
+    }
 
     /**
      * Takes the reader's best {@code n} candidates (score times the channel's penalty factor, plus the
@@ -304,36 +636,39 @@ public final class CandidateIndex implements AutoCloseable {
      * reader has no set, or when a post outside the set might beat what is left.
      */
     public Taken take(long reader, int n, ReaderPreferences prefs, boolean exact) {
-        lock.lock();
+        int s = slotOf(reader);
+        if (s < 0) return Taken.REFILL;
+        ReaderBlock b = blocks[s >> ReaderBlock.SHIFT];
+        int local = s & (ReaderBlock.SIZE - 1);
+        b.lock.lock();
         try {
-            Table t = table;
-            if (t == null) return Taken.REFILL;
-            int s = t.slotOf(reader);
-            if (s < 0) return Taken.REFILL;
-            int base = s * k;
-            for (int j = 0; j < t.count[s]; j++) {
-                if (!pool.contains(t.posts[base + j])) t.removeAt(s, j--);
+            CandidateSets sets = b.sets;
+            int base = local * k;
+            for (int j = 0; j < sets.count[local]; j++) {
+                if (!pool.contains(CandidateSets.post(sets.posts[base + j]))) sets.removeAt(local, j--);
             }
-            int m = t.count[s];
-            boolean outsideExists = t.floor[s] > Float.NEGATIVE_INFINITY;
+            int m = sets.count[local];
+            boolean outsideExists = sets.floor[local] > Float.NEGATIVE_INFINITY;
             if (exact && outsideExists && m < n) return Taken.REFILL;
             if (m == 0) return new Taken(new Pick[0], false);
+            Generation g = b.gen[local] < 0 ? null : gens[b.gen[local]];
+            long[] ids = new long[m];
             long[] channels = new long[m];
+            float[] scores = new float[m];
             float[] key = new float[m];
             float bestAdjusted = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < m; j++) {
-                channels[j] = pool.channelOf(t.posts[base + j]);
+                ids[j] = CandidateSets.post(sets.posts[base + j]);
+                channels[j] = pool.channelOf(ids[j]);
+                float k0 = CandidateSets.key(sets.keys[base + j]);
+                scores[j] = g == null ? k0 : k0 - ExplorationNoise.draw(noise.sigma(b.votes(local, channels[j])), reader, ids[j], g.seed);
                 // a penalty factor is at most 1 and scores are not negative, so the adjusted key never rises
-                float score = t.scores[base + j];
-                key[j] = score * prefs.channelFactor(reader, channels[j]) + (t.keys[base + j] - score);
+                key[j] = scores[j] * prefs.channelFactor(reader, channels[j]) + (k0 - scores[j]);
                 bestAdjusted = Math.max(bestAdjusted, key[j]);
             }
-            if (exact && outsideExists && bestAdjusted < t.floor[s]) return Taken.REFILL;
+            if (exact && outsideExists && bestAdjusted < sets.floor[local]) return Taken.REFILL;
             int take = Math.min(n, m);
             Pick[] picks = new Pick[take];
-            long[] ids = new long[m];
-            System.arraycopy(t.posts, base, ids, 0, m);
-            float[] scores = Arrays.copyOfRange(t.scores, base, base + m);
             boolean[] used = new boolean[m];
             for (int i = 0; i < take; i++) {
                 int best = -1;
@@ -341,249 +676,77 @@ public final class CandidateIndex implements AutoCloseable {
                     if (!used[j] && (best < 0 || key[j] > key[best])) best = j;
                 }
                 used[best] = true;
-                picks[i] = new Pick(ids[best], channels[best], scores[best]);
+                picks[i] = new Pick(ids[best], channels[best], Math.max(0f, scores[best]));
             }
-            for (Pick p : picks) t.remove(s, p.postId());
+            for (Pick p : picks) sets.remove(local, p.postId());
             return new Taken(picks, false);
         } finally {
-            lock.unlock();
+            b.lock.unlock();
         }
     }
 
     /** Forgets one candidate (it was delivered some other way). */
     public void forget(long reader, long post) {
-        lock.lock();
+        int s = slotOf(reader);
+        if (s < 0 || !CandidateSets.fits(post)) return;
+        ReaderBlock b = blocks[s >> ReaderBlock.SHIFT];
+        b.lock.lock();
         try {
-            Table t = table;
-            int s = t == null ? -1 : t.slotOf(reader);
-            if (s >= 0) t.remove(s, post);
+            b.sets.remove(s & (ReaderBlock.SIZE - 1), post);
         } finally {
-            lock.unlock();
+            b.lock.unlock();
         }
     }
 
     /** The reader's candidates as (post, score) pairs, best key (score plus noise) first: for tests and diagnostics. */
     public Pick[] peek(long reader) {
-        lock.lock();
+        int s = slotOf(reader);
+        if (s < 0) return new Pick[0];
+        ReaderBlock b = blocks[s >> ReaderBlock.SHIFT];
+        int local = s & (ReaderBlock.SIZE - 1);
+        b.lock.lock();
         try {
-            Table t = table;
-            int s = t == null ? -1 : t.slotOf(reader);
-            if (s < 0) return new Pick[0];
-            int base = s * k;
-            Integer[] order = new Integer[t.count[s]];
+            CandidateSets sets = b.sets;
+            int base = local * k;
+            Generation g = b.gen[local] < 0 ? null : gens[b.gen[local]];
+            Integer[] order = new Integer[sets.count[local]];
             for (int j = 0; j < order.length; j++) order[j] = j;
-            Arrays.sort(order, (a, b) -> Float.compare(t.keys[base + b], t.keys[base + a]));
+            Arrays.sort(order, (x, y) -> Short.compare(sets.keys[base + y], sets.keys[base + x]));
             Pick[] out = new Pick[order.length];
             for (int j = 0; j < out.length; j++) {
-                long post = t.posts[base + order[j]];
-                out[j] = new Pick(post, pool.channelOf(post), t.scores[base + order[j]]);
+                long post = CandidateSets.post(sets.posts[base + order[j]]);
+                long channel = pool.channelOf(post);
+                float k0 = CandidateSets.key(sets.keys[base + order[j]]);
+                float score = g == null ? k0 : k0 - ExplorationNoise.draw(noise.sigma(b.votes(local, channel)), reader, post, g.seed);
+                out[j] = new Pick(post, channel, score);
             }
             return out;
         } finally {
-            lock.unlock();
+            b.lock.unlock();
         }
     }
+
+    /** Pairs scored and skipped by channel pruning on this thread so far (tests read them). */
+    long[] pairCounts() {
+        PoolRanking pr = rankings.get();
+        return new long[] {pr.scored, pr.skipped};
+    }
+
+    /** Pairs scored and skipped by channel pruning by every ranking so far, for the bench. */
+    public long[] rankedPairs() {
+        return new long[] {scored.sum(), skipped.sum()};
+    }
+
+    private final java.util.concurrent.atomic.LongAdder scored = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder skipped = new java.util.concurrent.atomic.LongAdder();
 
     @Override
     public void close() {
         workers.shutdownNow();
     }
 
-    private static float[] gaussians(int n, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        float[] out = new float[n];
-        for (int i = 0; i < n; i++) {
-            double u = 1.0 - r.nextDouble();
-            out[i] = (float) (Math.sqrt(-2.0 * Math.log(u)) * Math.cos(2 * Math.PI * r.nextDouble()));
-        }
-        return out;
-    }
-
-    /** The exploration noise of (reader, post) under one model version: {@code sigma} times a standard normal draw. */
+    /** The exploration noise of (reader, post) under one noise seed: {@code sigma} times a standard normal draw. */
     static float noise(float sigma, long reader, long post, long version) {
-        if (sigma == 0) return 0;
-        long h = reader * 0x9E3779B97F4A7C15L + post * 0xC2B2AE3D27D4EB4FL + version * 0x165667B19E3779F9L;
-        h ^= h >>> 33;
-        h *= 0xFF51AFD7ED558CCDL;
-        h ^= h >>> 33;
-        return sigma * GAUSSIAN[(int) (h & (GAUSSIAN.length - 1))];
-    }
-
-    /** {@code hp} rows of one pool snapshot for one model version; rows of posts seen before are reused. */
-    private record PoolHidden(FreshPool.Snapshot snap, float[] hp, LongIntMap rowOf) {}
-
-    /** The candidate sets of one model version, in primitive arrays indexed by reader slot. */
-    private static final class Table {
-        final long version;
-        final FastScorer scorer;
-        final int k;
-        final int hidden;
-        final float noise;
-        final float boost;
-        final LongIntMap slots;
-        final LongIntMap rated = new LongIntMap(1024); // (slot, channel) → the reader's votes in the channel
-        long[] ids;
-        int size;
-        FastScorer.ReaderMatrix hu;
-        long[] posts;
-        float[] scores;
-        float[] keys; // score plus exploration noise: the order of the set
-        byte[] count;
-        float[] floor;
-        float[] min;
-        volatile PoolHidden poolHidden;
-
-        Table(ModelVersion model, int k, int capacity, float noise, float boost) {
-            this.version = model.version();
-            this.noise = noise;
-            this.boost = boost;
-            this.scorer = new FastScorer(model.model());
-            this.k = k;
-            this.hidden = scorer.hidden();
-            this.slots = new LongIntMap(capacity);
-            allocate(capacity);
-        }
-
-        private void allocate(int capacity) {
-            ids = ids == null ? new long[capacity] : Arrays.copyOf(ids, capacity);
-            posts = posts == null ? new long[capacity * k] : Arrays.copyOf(posts, capacity * k);
-            scores = scores == null ? new float[capacity * k] : Arrays.copyOf(scores, capacity * k);
-            keys = keys == null ? new float[capacity * k] : Arrays.copyOf(keys, capacity * k);
-            count = count == null ? new byte[capacity] : Arrays.copyOf(count, capacity);
-            int old = floor == null ? 0 : floor.length;
-            floor = floor == null ? new float[capacity] : Arrays.copyOf(floor, capacity);
-            min = min == null ? new float[capacity] : Arrays.copyOf(min, capacity);
-            Arrays.fill(floor, old, capacity, Float.NEGATIVE_INFINITY);
-            Arrays.fill(min, old, capacity, Float.NEGATIVE_INFINITY);
-            FastScorer.ReaderMatrix grown = new FastScorer.ReaderMatrix(capacity, hidden);
-            for (int r = 0; r < size; r++) grown.set(r, hu.get(r));
-            hu = grown;
-        }
-
-        int slotOf(long reader) {
-            return slots.get(reader);
-        }
-
-        /** The reader's slot, created (with its {@code hu} row) when new. */
-        int register(long reader, float[] huRow) {
-            int s = slots.get(reader);
-            if (s >= 0) return s;
-            if (size == ids.length) allocate(size + Math.max(64, size / 4));
-            s = size++;
-            ids[s] = reader;
-            hu.set(s, huRow);
-            slots.put(reader, s);
-            return s;
-        }
-
-        void reset(int s) {
-            count[s] = 0;
-            floor[s] = Float.NEGATIVE_INFINITY;
-            min[s] = Float.NEGATIVE_INFINITY;
-        }
-
-        void rated(int s, long channel, int votes) {
-            if (boost > 0 && channel >= 0 && channel < 1L << 32) rated.put(pairKey(s, channel), votes);
-        }
-
-        /** The noise's standard deviation for slot {@code s} and {@code channel}: wider for channels rated less. */
-        float sigma(int s, long channel) {
-            if (boost == 0 || noise == 0) return noise;
-            int n = channel >= 0 && channel < 1L << 32 ? rated.get(pairKey(s, channel)) : -1;
-            return noise * (1 + boost * UNRATED[Math.max(0, Math.min(n, UNRATED.length - 1))]);
-        }
-
-        private static long pairKey(int s, long channel) {
-            return ((long) s << 32) | channel;
-        }
-
-        /** Offers a post to reader slot {@code s}; {@code min} and {@code floor} are keys, not scores. */
-        void offer(int s, long post, long channel, float score, Set<Long> seen) {
-            int base = s * k;
-            int n = count[s];
-            float key = score + CandidateIndex.noise(sigma(s, channel), ids[s], post, version);
-            if (n == k && key <= min[s]) {
-                if (key > floor[s]) floor[s] = key;
-                return;
-            }
-            for (int j = 0; j < n; j++) {
-                if (posts[base + j] == post) return;
-            }
-            if (seen != null && seen.contains(post)) return;
-            if (n < k) {
-                posts[base + n] = post;
-                scores[base + n] = score;
-                keys[base + n] = key;
-                count[s] = (byte) (n + 1);
-                if (n + 1 == k) min[s] = minOf(base);
-                return;
-            }
-            int worst = base;
-            for (int j = base + 1; j < base + k; j++) {
-                if (keys[j] < keys[worst]) worst = j;
-            }
-            if (keys[worst] > floor[s]) floor[s] = keys[worst];
-            posts[worst] = post;
-            scores[worst] = score;
-            keys[worst] = key;
-            min[s] = minOf(base);
-        }
-
-        private float minOf(int base) {
-            float m = Float.POSITIVE_INFINITY;
-            for (int j = base; j < base + k; j++) m = Math.min(m, keys[j]);
-            return m;
-        }
-
-        void remove(int s, long post) {
-            for (int j = 0; j < count[s]; j++) {
-                if (posts[s * k + j] == post) {
-                    removeAt(s, j);
-                    return;
-                }
-            }
-        }
-
-        void removeAt(int s, int j) {
-            int base = s * k;
-            int last = count[s] - 1;
-            posts[base + j] = posts[base + last];
-            scores[base + j] = scores[base + last];
-            keys[base + j] = keys[base + last];
-            count[s] = (byte) last;
-            min[s] = Float.NEGATIVE_INFINITY; // no longer full
-        }
-
-        PoolHidden poolHidden(FreshPool.Snapshot snap) {
-            PoolHidden old = poolHidden;
-            if (old != null && old.snap() == snap) return old;
-            int n = snap.size();
-            float[] hp = new float[n * hidden];
-            LongIntMap rowOf = new LongIntMap(n);
-            int missing = 0;
-            int[] missingAt = new int[n];
-            for (int i = 0; i < n; i++) {
-                long post = snap.postIds()[i];
-                rowOf.put(post, i);
-                int row = old == null ? -1 : old.rowOf().get(post);
-                if (row >= 0) System.arraycopy(old.hp(), row * hidden, hp, i * hidden, hidden);
-                else missingAt[missing++] = i;
-            }
-            if (missing > 0) {
-                long[] ps = new long[missing];
-                long[] cs = new long[missing];
-                for (int j = 0; j < missing; j++) {
-                    ps[j] = snap.postIds()[missingAt[j]];
-                    cs[j] = snap.channelIds()[missingAt[j]];
-                }
-                float[] computed = scorer.postHidden(cs, ps);
-                for (int j = 0; j < missing; j++) {
-                    System.arraycopy(computed, j * hidden, hp, missingAt[j] * hidden, hidden);
-                }
-            }
-            PoolHidden built = new PoolHidden(snap, hp, rowOf);
-            poolHidden = built;
-            return built;
-        }
+        return ExplorationNoise.draw(sigma, reader, post, version);
     }
 }

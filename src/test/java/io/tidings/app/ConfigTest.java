@@ -164,4 +164,13 @@ class ConfigTest {
             time.dispose();
         }
     }
+
+    @Test
+    void roleIsAllUnlessServeOrTrainIsAsked() {
+        assertThat(Config.fromEnv(Map.of()).scaleOut().role()).isEqualTo(Role.ALL);
+        assertThat(Config.fromEnv(Map.of("ROLE", "serve")).scaleOut().role()).matches(r -> r.serves() && !r.trains());
+        assertThat(Config.fromEnv(Map.of("ROLE", "Train")).scaleOut().role()).matches(r -> r.trains() && !r.serves());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Config.fromEnv(Map.of("ROLE", "both")))
+                .hasMessageContaining("ROLE");
+    }
 }

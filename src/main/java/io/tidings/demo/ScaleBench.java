@@ -1,0 +1,272 @@
+package io.tidings.demo;
+
+import com.sun.management.GarbageCollectionNotificationInfo;
+import io.tidings.feed.CandidateIndex;
+import io.tidings.feed.FreshPool;
+import io.tidings.feed.ReaderPreferences;
+import io.tidings.model.EmbeddingTable;
+import io.tidings.model.ModelConfig;
+import io.tidings.model.Network;
+import io.tidings.model.TrainedModel;
+import io.tidings.model.offline.SyntheticVotes;
+import io.tidings.model.train.Trainer;
+import java.io.PrintStream;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongPredicate;
+import javax.management.NotificationEmitter;
+import javax.management.NotificationListener;
+import javax.management.openmbean.CompositeData;
+
+/**
+ * {@code bench scale}: one serving replica's candidate index at full size, in memory (no database, no Telegram):
+ * a model of the real shapes (weights grown from a small trained one, so scores spread as a trained model's do),
+ * the index built for every reader, then one new post at a time into every set, a model swap with a full re-rank,
+ * an incremental swap (same network, 1% of reader and post rows changed), and picking one mailing for every reader
+ * from the sets (the outbox write, measured by {@code bench fanout}, is not part of it). Heap is read after every
+ * garbage collection; the last line is JSON.
+ */
+public final class ScaleBench {
+
+    private ScaleBench() {}
+
+    /** What to measure. */
+    public record Options(int readers, int posts, int channels, int candidates, int newPosts, double noise, double boost,
+                          long seed) {
+        public Options {
+            if (readers < 1 || posts < 1 || channels < 1 || newPosts < 1) throw new IllegalArgumentException("sizes must be positive");
+        }
+    }
+
+    private static final int PAGE = 4096;
+    private static final int PLAN_PAGE = 500;
+
+    public static int run(Options o, PrintStream out) throws Exception {
+        HeapWatch heap = HeapWatch.start();
+        int threads = Runtime.getRuntime().availableProcessors();
+        out.printf(Locale.ROOT, "bench scale: %d readers, %d fresh posts in %d channels, k %d, noise %.2f boost %.1f, %d cores "
+                + "(a shared machine makes these numbers noisy)%n", o.readers(), o.posts(), o.channels(), o.candidates(),
+                o.noise(), o.boost(), threads);
+        long t0 = System.nanoTime();
+        TrainedModel a = grow(o);
+        out.printf(Locale.ROOT, "model of real shapes grown in %.1f s: %s%n", (System.nanoTime() - t0) / 1e9, a);
+        FreshPool pool = new FreshPool(Duration.ofDays(3), Math.max(100_000, o.posts() + o.newPosts() + 100), Clock.systemUTC());
+        Instant now = Instant.now();
+        for (int i = 1; i <= o.posts(); i++) {
+            pool.add(new FreshPool.Entry(i, 1 + (i % o.channels()), now.minusSeconds(i % 100_000)));
+        }
+        long[] readers = new long[o.readers()];
+        for (int i = 0; i < readers.length; i++) readers[i] = i + 1;
+        long before = heap.settle();
+
+        CandidateIndex.ModelVersion[] current = {new CandidateIndex.ModelVersion(1, a)};
+        try (CandidateIndex index = new CandidateIndex(pool, () -> current[0], o.candidates(), threads, o.noise(), o.boost())) {
+            double buildSeconds = rerank(index, current[0], readers);
+            long after = heap.settle();
+            double bytesPerReader = (double) (after - before) / o.readers();
+            out.printf(Locale.ROOT, "index built for %d readers in %.1f s (%.1f s of CPU); heap %d MB before, %d MB after (%.0f bytes per reader)%n",
+                    index.readers(), buildSeconds, lastCpuSeconds, before >> 20, after >> 20, bytesPerReader);
+
+            SplittableRandom rnd = new SplittableRandom(o.seed());
+            int warm = Math.max(5, o.newPosts() / 10);
+            double[] ms = new double[o.newPosts()];
+            double[] cpuMs = new double[o.newPosts()];
+            LongPredicate nobody = r -> false;
+            for (int j = 0; j < warm + o.newPosts(); j++) {
+                FreshPool.Entry e = new FreshPool.Entry(o.posts() + 1L + j, 1 + rnd.nextInt(o.channels()), Instant.now());
+                pool.add(e);
+                long s = System.nanoTime();
+                long c0 = cpuNanos();
+                index.addPosts(List.of(e), Float.POSITIVE_INFINITY, nobody);
+                if (j >= warm) {
+                    ms[j - warm] = (System.nanoTime() - s) / 1e6;
+                    cpuMs[j - warm] = (cpuNanos() - c0) / 1e6;
+                }
+            }
+            Arrays.sort(ms);
+            Arrays.sort(cpuMs);
+            double p50 = ms[ms.length / 2];
+            double p95 = ms[Math.min(ms.length - 1, (int) Math.ceil(ms.length * 0.95) - 1)];
+            out.printf(Locale.ROOT, "new post into every set: p50 %.1f ms, p95 %.1f ms, max %.1f ms (%d posts); CPU time p50 %.1f ms, "
+                    + "p95 %.1f ms (both cores together)%n", p50, p95, ms[ms.length - 1], ms.length, cpuMs[cpuMs.length / 2],
+                    cpuMs[Math.min(cpuMs.length - 1, (int) Math.ceil(cpuMs.length * 0.95) - 1)]);
+
+            // a full swap: a new network and new rows (as a full training gives)
+            TrainedModel b = changed(a, 1.0, o.seed() + 1, true);
+            a = null;
+            current[0] = new CandidateIndex.ModelVersion(2, b);
+            double rerankSeconds = rerank(index, current[0], readers);
+            out.printf(Locale.ROOT, "model swap, full re-rank: %.1f s (%.1f s of CPU)%n", rerankSeconds, lastCpuSeconds);
+
+            // an incremental swap: the same network, 1% of reader and post rows changed
+            TrainedModel c = changed(b, 0.01, o.seed() + 2, false);
+            b = null;
+            current[0] = new CandidateIndex.ModelVersion(3, c);
+            double incrementalSeconds = rerank(index, current[0], readers);
+            out.printf(Locale.ROOT, "model swap, incremental (1%% of rows changed): %.1f s (%.1f s of CPU)%n", incrementalSeconds,
+                    lastCpuSeconds);
+
+            long p0 = System.nanoTime();
+            long planCpu = cpuNanos();
+            long picked = 0;
+            long refills = 0;
+            for (int from = 0; from < readers.length; from += PLAN_PAGE) {
+                long[] page = Arrays.copyOfRange(readers, from, Math.min(readers.length, from + PLAN_PAGE));
+                List<Long> refill = new ArrayList<>();
+                for (long r : page) {
+                    CandidateIndex.Taken t = index.take(r, 1, ReaderPreferences.NONE, true);
+                    if (t.refill()) refill.add(r);
+                    picked += t.picks().length;
+                }
+                if (!refill.isEmpty()) {
+                    long[] ids = refill.stream().mapToLong(Long::longValue).toArray();
+                    List<Set<Long>> seen = new ArrayList<>();
+                    for (int i = 0; i < ids.length; i++) seen.add(Set.of());
+                    index.fill(null, ids, seen);
+                    for (long r : ids) picked += index.take(r, 1, ReaderPreferences.NONE, false).picks().length;
+                    refills += ids.length;
+                }
+            }
+            double planSeconds = (System.nanoTime() - p0) / 1e9;
+            out.printf(Locale.ROOT, "planned one mailing: %d picks for %d readers (%d refilled) in %.2f s (%.2f s of CPU)%n",
+                    picked, readers.length, refills, planSeconds, (cpuNanos() - planCpu) / 1e9);
+            heap.settle();
+            long peak = heap.stop();
+            out.printf(Locale.ROOT, "{\"readers\":%d,\"posts\":%d,\"channels\":%d,\"build_seconds\":%.1f,\"new_post_ms_p50\":%.1f,"
+                            + "\"new_post_ms_p95\":%.1f,\"rerank_seconds\":%.1f,\"incremental_rerank_seconds\":%.1f,"
+                            + "\"plan_seconds\":%.2f,\"peak_heap_mb\":%d,\"bytes_per_reader\":%.0f}%n",
+                    o.readers(), o.posts(), o.channels(), buildSeconds, p50, p95, rerankSeconds, incrementalSeconds,
+                    planSeconds, peak >> 20, bytesPerReader);
+            return picked >= readers.length * 0.99 ? 0 : 1;
+        }
+    }
+
+    /** beginBuild, fill every reader page by page, finishBuild: what {@code FeedService.rebuild} does, without the database. */
+    private static double rerank(CandidateIndex index, CandidateIndex.ModelVersion version, long[] readers) {
+        long s = System.nanoTime();
+        long cpu = cpuNanos();
+        Object build = index.beginBuild(version, readers.length);
+        List<Set<Long>> none = new ArrayList<>();
+        for (int i = 0; i < PAGE; i++) none.add(Set.of());
+        for (int from = 0; from < readers.length; from += PAGE) {
+            long[] page = Arrays.copyOfRange(readers, from, Math.min(readers.length, from + PAGE));
+            index.fill(build, page, none.subList(0, page.length));
+        }
+        index.finishBuild(build);
+        long[] pairs = index.rankedPairs();
+        System.out.printf(Locale.ROOT, "  (pairs so far: %d scored, %d skipped by channel pruning)%n", pairs[0], pairs[1]);
+        lastCpuSeconds = (cpuNanos() - cpu) / 1e9;
+        return (System.nanoTime() - s) / 1e9;
+    }
+
+    private static double lastCpuSeconds;
+
+    /** CPU time of the whole process: on a shared machine a steadier measure of work than the wall clock. */
+    static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /**
+     * A model of the real shapes: a small model trained on synthetic votes, its rows resampled (with a little
+     * noise) to {@code readers}, {@code channels} and {@code posts} rows, so scores spread as a trained model's do.
+     */
+    static TrainedModel grow(Options o) {
+        ModelConfig config = ModelConfig.defaults();
+        TrainedModel small = new Trainer(config).train(SyntheticVotes.generate(20_000, o.seed()).votes(0, 20_000)).model();
+        SplittableRandom r = new SplittableRandom(o.seed());
+        return new TrainedModel(config, small.network().copy(), resample(small.readers(), o.readers(), r),
+                resample(small.channels(), o.channels(), r), resample(small.posts(), o.posts() + o.newPosts() + 100, r));
+    }
+
+    private static EmbeddingTable resample(EmbeddingTable from, int rows, SplittableRandom r) {
+        int dim = from.dim();
+        int n = Math.max(1, from.size());
+        float[] row = new float[dim];
+        EmbeddingTable to = new EmbeddingTable(dim, rows);
+        for (int i = 1; i <= rows; i++) {
+            from.copyRowInto(from.size() == 0 ? -1 : r.nextInt(n), row, 0);
+            to.addIfAbsent(i, (block, off, d) -> {
+                for (int j = 0; j < d; j++) block[off + j] = row[j] * (float) (1 + 0.2 * r.nextGaussian());
+            });
+        }
+        to.updatePrior();
+        return to;
+    }
+
+    /**
+     * The next version of {@code m}: a {@code share} of reader and post rows moved a little (a copy of the tables),
+     * and with {@code newNetwork} a network moved too (a full training); without, the very same network.
+     */
+    private static TrainedModel changed(TrainedModel m, double share, long seed, boolean newNetwork) {
+        SplittableRandom r = new SplittableRandom(seed);
+        Network net = m.network();
+        if (newNetwork) {
+            net = net.copy();
+            for (int i = 0; i < net.w1.length; i++) net.w1[i] *= (float) (1 + 0.1 * r.nextGaussian());
+        }
+        return new TrainedModel(m.config(), net, move(m.readers().copy(), share, r), m.channels().copy(),
+                move(m.posts().copy(), share, r));
+    }
+
+    private static EmbeddingTable move(EmbeddingTable t, double share, SplittableRandom r) {
+        for (int row = 0; row < t.size(); row++) {
+            if (share < 1 && r.nextDouble() >= share) continue;
+            float[] block = t.block(row);
+            int off = t.offset(row);
+            for (int j = 0; j < t.dim(); j++) block[off + j] *= (float) (1 + 0.1 * r.nextGaussian());
+        }
+        return t;
+    }
+
+    /** The heap in use right after each garbage collection, its maximum kept. */
+    static final class HeapWatch {
+        private final AtomicLong peak = new AtomicLong();
+        private final List<Runnable> stops = new ArrayList<>();
+
+        static HeapWatch start() {
+            HeapWatch w = new HeapWatch();
+            for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+                if (!(gc instanceof NotificationEmitter emitter)) continue;
+                NotificationListener l = (n, h) -> {
+                    if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(n.getType())) return;
+                    var info = GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData());
+                    long used = info.getGcInfo().getMemoryUsageAfterGc().values().stream().mapToLong(MemoryUsage::getUsed).sum();
+                    w.peak.accumulateAndGet(used, Math::max);
+                };
+                emitter.addNotificationListener(l, null, null);
+                w.stops.add(() -> {
+                    try {
+                        emitter.removeNotificationListener(l);
+                    } catch (Exception ignored) {
+                        // already gone
+                    }
+                });
+            }
+            return w;
+        }
+
+        /** A full collection now; the heap in use after it. */
+        long settle() {
+            System.gc();
+            long used = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+            peak.accumulateAndGet(used, Math::max);
+            return used;
+        }
+
+        long stop() {
+            stops.forEach(Runnable::run);
+            return peak.get();
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.tidings.feed;
+
+import io.tidings.model.EmbeddingTable;
+import io.tidings.model.Network;
+import io.tidings.model.TrainedModel;
+import io.tidings.model.serve.FastScorer;
+import java.util.Arrays;
+
+/**
+ * One model version as the candidate sets use it. What scores new posts for the readers of this version (the
+ * network and the channel and post tables, shared with the model, never copied) is kept while any set refers
+ * to the version; the reader table only while the version is the newest, to compute the {@code hu} rows of
+ * readers it ranks. The noise seed stays the same across an incremental version, so unchanged sets stay valid.
+ */
+final class Generation {
+    final long version;
+    final long seed;
+    final Network net;
+    /** Scores posts: the model's network, channel and post tables, and an empty reader table. */
+    final FastScorer scorer;
+    /** The whole model while this is the newest version (readers' rows), then null. */
+    private volatile TrainedModel model;
+    private volatile PostHidden hidden;
+    /** For an incremental version: the version it follows and the posts whose rows changed (by post id), else null. */
+    Generation parent;
+    io.tidings.util.LongIntMap changed;
+    long[] changedPosts = new long[0];
+    long[] changedChannels = new long[0];
+    float[] changedHp = new float[0];
+    /** Arrivals from this sequence number on are re-scored for readers moved over without a re-rank. */
+    long startSeq;
+
+    Generation(CandidateIndex.ModelVersion mv, long seed) {
+        this.version = mv.version();
+        this.seed = seed;
+        this.model = mv.model();
+        this.net = mv.model().network();
+        TrainedModel m = mv.model();
+        this.scorer = new FastScorer(new TrainedModel(m.config(), net, new EmbeddingTable(m.config().readerDim(), 1),
+                m.channels(), m.posts()));
+    }
+
+    int hidden() {
+        return net.hidden;
+    }
+
+    /** {@code hu} of one reader; only while this version is the newest. */
+    void readerHidden(long reader, float[] u, float[] hu) {
+        TrainedModel m = model;
+        if (m == null) throw new IllegalStateException("model version " + version + " no longer ranks readers");
+        m.readers().copyInto(reader, u, 0);
+        net.readerPart(u, 0, hu, 0);
+    }
+
+    int readerDim() {
+        return net.readerDim;
+    }
+
+    /** Lets the reader table go: the version is superseded, its sets only take new posts until they move. */
+    void retire() {
+        model = null;
+    }
+
+    /** The {@code hp} rows of a snapshot, reusing those of the last one asked for. */
+    PostHidden hidden(FreshPool.Snapshot snap) {
+        PostHidden h = hidden;
+        if (h != null && h.snap == snap) return h;
+        PostHidden built = PostHidden.of(snap, scorer, net, h);
+        hidden = built;
+        return built;
+    }
+
+    /** Whether {@code other} has the very same network: then only rows that changed change scores. */
+    boolean sameNetwork(Network other) {
+        return other == net || other.hidden == net.hidden && other.readerDim == net.readerDim
+                && other.channelDim == net.channelDim && other.postDim == net.postDim
+                && Arrays.equals(other.w1, net.w1) && Arrays.equals(other.b1, net.b1)
+                && Arrays.equals(other.w2, net.w2) && Arrays.equals(other.b2, net.b2);
+    }
+
+    /** Records the posts whose {@code hp} differs between {@code old} and this version (an incremental version). */
+    void diff(Generation old, FreshPool.Snapshot snap) {
+        parent = old;
+        PostHidden a = old.hidden(snap);
+        PostHidden b = hidden(snap);
+        int h = hidden();
+        java.util.List<Integer> at = new java.util.ArrayList<>();
+        for (int c = 0; c < b.channelCount(); c++) {
+            for (int p = b.start[c]; p < b.start[c + 1]; p++) {
+                float[] ra = a.row(b.posts[p]);
+                int off = (p - b.start[c]) * h;
+                if (ra == null || !Arrays.equals(ra, 0, h, b.hp[c], off, off + h)) at.add(p);
+            }
+        }
+        int n = at.size();
+        changedPosts = new long[n];
+        changedChannels = new long[n];
+        changedHp = new float[n * h];
+        changed = new io.tidings.util.LongIntMap(Math.max(16, n));
+        for (int i = 0; i < n; i++) {
+            int p = at.get(i);
+            int c = b.channelAt(p);
+            changedPosts[i] = b.posts[p];
+            changedChannels[i] = b.channels[c];
+            System.arraycopy(b.hp[c], (p - b.start[c]) * h, changedHp, i * h, h);
+            changed.put(changedPosts[i], i);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package io.tidings.feed;
+
+import io.tidings.store.DeliveryRepository;
+import io.tidings.store.Post;
+import io.tidings.store.Reader;
+import io.tidings.store.ReaderRepository;
+import io.tidings.store.VoteRepository;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * Mailings and broadcasts: every active reader (or every reader due at this minute in their own time zone) gets
+ * their best posts, read and planned page by page; a broadcast queues one post for every active reader.
+ */
+final class Mailings {
+
+    private static final Logger log = LoggerFactory.getLogger(Mailings.class);
+    private static final DateTimeFormatter HH_MM = DateTimeFormatter.ofPattern("HH:mm");
+
+    private final ReaderRepository readers;
+    private final DeliveryRepository deliveries;
+    private final Planner planner;
+    private final Runnable wakeSender;
+    private final FeedConfig config;
+    private final ReaderPreferences prefs;
+
+    Mailings(ReaderRepository readers, DeliveryRepository deliveries, Planner planner, Runnable wakeSender, FeedConfig config,
+             ReaderPreferences prefs) {
+        this.readers = readers;
+        this.deliveries = deliveries;
+        this.planner = planner;
+        this.wakeSender = wakeSender;
+        this.config = config;
+        this.prefs = prefs;
+    }
+
+    /** Queues up to {@code perReader} fresh posts for every active reader, page by page. Emits how many were queued. */
+    public Mono<Long> mailing(int perReader) {
+        return pages(after -> readers.activeSincePage(config.skipInactiveAfter(), after, config.page()))
+                .concatMap(page -> mailPage(page, perReader, "mailing"), 1)
+                .reduce(0L, Long::sum)
+                .doOnNext(n -> {
+                    log.info("mailing queued {} deliveries", n);
+                    wakeSender.run();
+                });
+    }
+
+    /**
+     * The scheduled mailing of one minute: every active reader for whom {@code minute} is a mailing time in
+     * their own time zone gets their best posts. Runs once per minute across replicas; emits how many were queued.
+     */
+    public Mono<Long> mailingAt(Instant minute, String owner) {
+        Instant m = minute.truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
+        List<String> times = config.mailingTimes().stream().map(HH_MM::format).toList();
+        return deliveries.claimMailingMinute(m, owner)
+                .filter(Boolean::booleanValue)
+                .flatMap(mine -> pages(after -> readers.dueForMailing(m, times, config.skipInactiveAfter(), after, config.page()))
+                        .concatMap(page -> mailPage(page, -1, "mailing"), 1)
+                        .reduce(0L, Long::sum))
+                .doOnNext(n -> {
+                    if (n > 0) log.info("mailing of {} queued {} deliveries", m, n);
+                    wakeSender.run();
+                })
+                .defaultIfEmpty(0L);
+    }
+
+    private Flux<List<Reader>> pages(java.util.function.LongFunction<Flux<Reader>> page) {
+        return page.apply(Long.MIN_VALUE).collectList()
+                .expand(p -> p.size() < config.page() ? Mono.empty() : page.apply(p.get(p.size() - 1).id()).collectList())
+                .filter(p -> !p.isEmpty());
+    }
+
+    private Mono<Long> mailPage(List<Reader> page, int perReader, String reason) {
+        long[] ids = page.stream().mapToLong(Reader::id).toArray();
+        int[] counts = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            counts[i] = perReader > 0 ? perReader : prefs.postsPerMailing(ids[i], config.postsPerMailing());
+        }
+        return planner.plan(ids, counts, reason).doOnNext(n -> wakeSender.run());
+    }
+
+    /** Queues one post for every active reader, due at {@code at} (now or later); emits how many were queued. */
+    public Mono<Long> broadcast(long postId, Instant at) {
+        int page = 5000;
+        return deliveries.enqueueBroadcast(postId, at, Long.MIN_VALUE, page)
+                .expand(p -> p.lastReader() == null ? Mono.empty() : deliveries.enqueueBroadcast(postId, at, p.lastReader(), page))
+                .reduce(0L, (n, p) -> n + p.queued())
+                .doOnNext(n -> {
+                    log.info("broadcast of post {} at {} queued {} deliveries", postId, at, n);
+                    wakeSender.run();
+                });
+    }
+
+}

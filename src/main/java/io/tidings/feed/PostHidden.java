@@ -1,0 +1,150 @@
+package io.tidings.feed;
+
+import io.tidings.model.Network;
+import io.tidings.model.serve.FastScorer;
+import io.tidings.util.LongIntMap;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The {@code hp} rows (post half of the first layer) of one pool snapshot under one model version, grouped by
+ * channel, with one upper-bound row per channel: for each hidden unit the largest {@code hp} of the channel's
+ * posts where {@code w2} is positive and the smallest where it is negative. ReLU is monotone, so scoring that row
+ * as if it were a post gives a score no post of the channel can exceed: pruning whole channels stays exact.
+ * Rows of posts seen in the previous snapshot are reused, not computed again. Immutable once built.
+ */
+final class PostHidden {
+    final FreshPool.Snapshot snap;
+    final int hidden;
+    /** Distinct channels; channel {@code c}'s posts are {@code posts[start[c] .. start[c + 1])}. */
+    final long[] channels;
+    final int[] start;
+    final long[] posts;
+    /** Per channel, its posts' rows {@code [n][hidden]}, in the order of {@link #posts}. */
+    final float[][] hp;
+    /** Upper-bound rows, {@code [channel][hidden]}. */
+    final float[] bounds;
+    /** Post id → position in {@link #posts}. */
+    final LongIntMap positions;
+
+    private PostHidden(FreshPool.Snapshot snap, int hidden, long[] channels, int[] start, long[] posts, float[][] hp,
+                       float[] bounds, LongIntMap positions) {
+        this.snap = snap;
+        this.hidden = hidden;
+        this.channels = channels;
+        this.start = start;
+        this.posts = posts;
+        this.hp = hp;
+        this.bounds = bounds;
+        this.positions = positions;
+    }
+
+    int channelCount() {
+        return channels.length;
+    }
+
+    /** Posts of the snapshot whose id fits the candidate sets' 32-bit form. */
+    static PostHidden of(FreshPool.Snapshot snap, FastScorer scorer, Network net, PostHidden previous) {
+        int h = scorer.hidden();
+        int n = snap.size();
+        LongIntMap channelIndex = new LongIntMap(1024);
+        List<Long> channelIds = new ArrayList<>();
+        int[] channelOf = new int[n];
+        int[] counts = new int[16];
+        for (int i = 0; i < n; i++) {
+            if (!CandidateSets.fits(snap.postIds()[i])) {
+                channelOf[i] = -1;
+                continue;
+            }
+            long ch = snap.channelIds()[i];
+            int c = channelIndex.get(ch);
+            if (c < 0) {
+                c = channelIds.size();
+                channelIds.add(ch);
+                channelIndex.put(ch, c);
+                if (c == counts.length) counts = java.util.Arrays.copyOf(counts, c * 2);
+            }
+            channelOf[i] = c;
+            counts[c]++;
+        }
+        int cs = channelIds.size();
+        int[] start = new int[cs + 1];
+        for (int c = 0; c < cs; c++) start[c + 1] = start[c] + counts[c];
+        int[] fill = java.util.Arrays.copyOf(start, cs);
+        long[] posts = new long[start[cs]];
+        long[] postChannels = new long[start[cs]];
+        LongIntMap positions = new LongIntMap(Math.max(16, posts.length));
+        for (int i = 0; i < n; i++) {
+            int c = channelOf[i];
+            if (c < 0) continue;
+            int at = fill[c]++;
+            posts[at] = snap.postIds()[i];
+            postChannels[at] = snap.channelIds()[i];
+            positions.put(posts[at], at);
+        }
+        float[][] hp = new float[cs][];
+        for (int c = 0; c < cs; c++) hp[c] = new float[(start[c + 1] - start[c]) * h];
+        // rows known from the previous snapshot are copied; the rest computed in one call
+        int missing = 0;
+        int[] missingAt = new int[posts.length];
+        for (int c = 0; c < cs; c++) {
+            for (int at = start[c]; at < start[c + 1]; at++) {
+                float[] old = previous == null ? null : previous.row(posts[at]);
+                if (old != null && old.length == h) System.arraycopy(old, 0, hp[c], (at - start[c]) * h, h);
+                else missingAt[missing++] = at;
+            }
+        }
+        if (missing > 0) {
+            long[] ps = new long[missing];
+            long[] chs = new long[missing];
+            for (int j = 0; j < missing; j++) {
+                ps[j] = posts[missingAt[j]];
+                chs[j] = postChannels[missingAt[j]];
+            }
+            float[] computed = scorer.postHidden(chs, ps);
+            for (int j = 0; j < missing; j++) {
+                int at = missingAt[j];
+                int c = channelIndex.get(postChannels[at]);
+                System.arraycopy(computed, j * h, hp[c], (at - start[c]) * h, h);
+            }
+        }
+        float[] bounds = new float[cs * h];
+        for (int c = 0; c < cs; c++) {
+            int m = start[c + 1] - start[c];
+            for (int j = 0; j < h; j++) {
+                boolean up = net.w2[j] >= 0;
+                float b = up ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY;
+                for (int p = 0; p < m; p++) {
+                    float v = hp[c][p * h + j];
+                    b = up ? Math.max(b, v) : Math.min(b, v);
+                }
+                bounds[c * h + j] = b;
+            }
+        }
+        long[] ch = new long[cs];
+        for (int c = 0; c < cs; c++) ch[c] = channelIds.get(c);
+        return new PostHidden(snap, h, ch, start, posts, hp, bounds, positions);
+    }
+
+    /** The row of {@code post}, or null when it is not in this snapshot. */
+    float[] row(long post) {
+        int at = positions.get(post);
+        if (at < 0) return null;
+        int c = channelAt(at);
+        float[] out = new float[hidden];
+        System.arraycopy(hp[c], (at - start[c]) * hidden, out, 0, hidden);
+        return out;
+    }
+
+    /** The channel index holding position {@code at}. */
+    int channelAt(int at) {
+        int lo = 0;
+        int hi = channels.length - 1;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (start[mid] <= at) lo = mid;
+            else hi = mid - 1;
+        }
+        return lo;
+    }
+}
