@@ -33,6 +33,11 @@ import io.tidings.store.ReaderSettingsRepository;
 import io.tidings.store.Reports;
 import io.tidings.feed.StoredPreferences;
 import io.tidings.bot.BotHandler;
+import io.tidings.bot.OperatorCommands;
+import io.tidings.bot.ReaderCommands;
+import io.tidings.bot.Replies;
+import io.tidings.bot.SettingsMenu;
+import io.tidings.bot.VoteButtons;
 import io.tidings.render.CallbackData;
 import io.tidings.render.Messages;
 import io.tidings.render.PostRenderer;
@@ -152,9 +157,14 @@ public final class App implements AutoCloseable {
         this.trainer = new TrainingService(votes, new ModelRepository(db), models, modelConfig,
                 config.retrainEveryVotes(), config.fullRetraining(), Clock.systemUTC(), training);
         this.broadcasts = new BroadcastLoop(new BroadcastRepository(db), post -> feed.broadcast(post, Instant.now()));
-        this.bot = new BotHandler(new BotHandler.Deps(telegram, readers, new ReaderSettingsRepository(db), votes,
-                penalties, posts, channelRepository, new Reports(db), deliveries, sender::wake, feed,
-                catalogue, broadcasts, callbacks, renderer, messages, config.bot()));
+        var readerSettings = new ReaderSettingsRepository(db);
+        var replies = new Replies(telegram);
+        var settingsMenu = new SettingsMenu(replies, messages, callbacks, readerSettings, config.bot().defaultMailingTimes());
+        this.bot = new BotHandler(replies, messages, config.bot(), readerSettings,
+                new ReaderCommands(replies, messages, config.bot(), readers, readerSettings, new Reports(db), channelRepository,
+                        posts, penalties, deliveries, sender::wake, feed, catalogue, settingsMenu),
+                new OperatorCommands(replies, messages, channelRepository, posts, new Reports(db), catalogue, broadcasts),
+                new VoteButtons(replies, messages, callbacks, renderer, votes, posts, penalties, feed, settingsMenu));
         Config.ScaleOut scale = config.scaleOut();
         this.channelPosts = new ChannelPostUpdates(channelRepository, posts, feed::postArrived, ingestConfig.autoAccept());
         this.inbox = scale.webhook() ? new UpdateInbox(db, instanceId, this::handleUpdate, 64, Duration.ofMinutes(2),

@@ -15,7 +15,7 @@ import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 
 /** How the handlers talk back: plain replies (429 waited out), callback answers and keyboard edits. */
-final class Replies {
+public final class Replies {
 
     private static final Logger log = LoggerFactory.getLogger(Replies.class);
     private static final int REPLY_RETRIES = 3;
@@ -23,7 +23,7 @@ final class Replies {
 
     private final TelegramClient telegram;
 
-    Replies(TelegramClient telegram) {
+    public Replies(TelegramClient telegram) {
         this.telegram = telegram;
     }
 
