@@ -31,8 +31,11 @@ import io.tidings.store.BroadcastRepository;
 import io.tidings.store.PenaltyRepository;
 import io.tidings.store.ReaderSettingsRepository;
 import io.tidings.store.Reports;
+import io.tidings.feed.PostFacts;
 import io.tidings.feed.StoredPreferences;
+import io.tidings.store.ReaderControlRepository;
 import io.tidings.bot.BotHandler;
+import io.tidings.bot.ControlCommands;
 import io.tidings.bot.OperatorCommands;
 import io.tidings.bot.ReaderCommands;
 import io.tidings.bot.Replies;
@@ -143,7 +146,10 @@ public final class App implements AutoCloseable {
         this.candidates = new CandidateIndex(pool, modelVersion, config.feed().candidatesPerReader(),
                 Math.max(1, Runtime.getRuntime().availableProcessors()), config.feed().noise(), config.feed().exploreBoost());
         var penalties = new PenaltyRepository(db);
-        this.preferences = StoredPreferences.load(penalties, new ReaderSettingsRepository(db), config.bot().lessHalfLife());
+        var control = new ReaderControlRepository(db);
+        this.preferences = StoredPreferences.load(penalties, new ReaderSettingsRepository(db), control,
+                new PostFacts(), config.bot().lessHalfLife());
+        preferences.onChanged(candidates::invalidate);
         this.feed = new FeedService(pool, candidates, modelVersion, deliveries, readers, votes, scoring, sender::wake, config.feed(),
                 preferences);
         IngestConfig ingestConfig = config.ingest().withBackfillPages(config.backfillPages());
@@ -151,7 +157,7 @@ public final class App implements AutoCloseable {
         var fetcher = new ChannelPageFetcher(ChannelPageFetcher.newHttpClient(tmeConnections), config.tmeBaseUrl(),
                 ingestConfig.requestTimeout(), ingestConfig.maxPageBytes(), Schedulers.boundedElastic());
         var channelRepository = new ChannelRepository(db);
-        this.ingest = new IngestService(fetcher, channelRepository, posts, feed::postArrived, p -> pool.remove(p.id()),
+        this.ingest = new IngestService(fetcher, channelRepository, posts, this::postArrived, p -> pool.remove(p.id()),
                 ingestConfig, metrics.registry(), Clock.systemUTC(), Schedulers.parallel());
         this.catalogue = new Catalogue(channelRepository, ingest::probe, ingestConfig.autoAccept(), ingest::refreshSoon);
         this.trainer = new TrainingService(votes, new ModelRepository(db), models, modelConfig,
@@ -159,14 +165,18 @@ public final class App implements AutoCloseable {
         this.broadcasts = new BroadcastLoop(new BroadcastRepository(db), post -> feed.broadcast(post, Instant.now()));
         var readerSettings = new ReaderSettingsRepository(db);
         var replies = new Replies(telegram);
-        var settingsMenu = new SettingsMenu(replies, messages, callbacks, readerSettings, config.bot().defaultMailingTimes());
+        var settingsMenu = new SettingsMenu(replies, messages, callbacks, readerSettings, control, preferences,
+                config.bot().defaultMailingTimes());
+        var controlCommands = new ControlCommands(replies, messages, callbacks, channelRepository, control, penalties, preferences,
+                config.bot().lessHalfLife());
         this.bot = new BotHandler(replies, messages, config.bot(), readerSettings,
                 new ReaderCommands(replies, messages, config.bot(), readers, readerSettings, new Reports(db), channelRepository,
-                        posts, penalties, deliveries, sender::wake, feed, catalogue, settingsMenu),
+                        posts, penalties, deliveries, sender::wake, feed, catalogue, settingsMenu, controlCommands),
                 new OperatorCommands(replies, messages, channelRepository, posts, new Reports(db), catalogue, broadcasts),
-                new VoteButtons(replies, messages, callbacks, renderer, votes, posts, penalties, feed, settingsMenu));
+                new VoteButtons(replies, messages, callbacks, renderer, votes, posts, penalties, feed, settingsMenu,
+                        controlCommands));
         Config.ScaleOut scale = config.scaleOut();
-        this.channelPosts = new ChannelPostUpdates(channelRepository, posts, feed::postArrived, ingestConfig.autoAccept());
+        this.channelPosts = new ChannelPostUpdates(channelRepository, posts, this::postArrived, ingestConfig.autoAccept());
         this.inbox = scale.webhook() ? new UpdateInbox(db, instanceId, this::handleUpdate, 64, Duration.ofMinutes(2),
                 metrics.registry()) : null;
         this.web = new WebServer(db, metrics, () -> modelLoaded,
@@ -178,7 +188,9 @@ public final class App implements AutoCloseable {
 
         trainer.restoreLatest().block(Duration.ofMinutes(2));
         modelLoaded = true;
-        posts.publishedSince(pool.oldestAllowed()).doOnNext(pool::add).blockLast(Duration.ofMinutes(2));
+        posts.publishedSince(pool.oldestAllowed()).doOnNext(p -> {
+            if (pool.add(p)) preferences.facts().add(p);
+        }).blockLast(Duration.ofMinutes(2));
         ingest.follow(config.channels()).block(Duration.ofMinutes(1));
     }
 
@@ -221,7 +233,7 @@ public final class App implements AutoCloseable {
             app.running.add(app.cluster.ready().subscribe(null, null, () -> app.sending.update(app.sender.start())));
             app.running.add(app.sending);
             app.running.add(app.feed.start(Duration.ofSeconds(10)));
-            app.running.add(app.preferences.start());
+            app.running.add(app.preferences.start(app.pool::contains));
             Config.ScaleOut scale = config.scaleOut();
             if (scale.webhook()) {
                 if (scale.webhookRegister()) app.registerWebhook();
@@ -279,6 +291,12 @@ public final class App implements AutoCloseable {
     public int httpPort() { return web.port(); }
     public Cluster cluster() { return cluster; }
     public String instanceId() { return instanceId; }
+    /** A new post: its text facts first (filters read them), then the fresh pool and candidate sets. */
+    private void postArrived(io.tidings.store.Post post) {
+        preferences.facts().add(post);
+        feed.postArrived(post);
+    }
+
     /** Each reader's "less from this channel" penalties, for the ranker. */
     public StoredPreferences preferences() { return preferences; }
     BroadcastLoop broadcastLoop() { return broadcasts; }

@@ -46,12 +46,14 @@ public final class ReaderCommands {
     private final FeedService feed;
     private final Catalogue catalogue;
     private final SettingsMenu settings;
+    private final ControlCommands control;
 
     /** {@code wakeSender} is told when /channel queued posts. */
     public ReaderCommands(Replies replies, Messages messages, BotConfig config, ReaderRepository readers,
                           ReaderSettingsRepository readerSettings, Reports reports, ChannelRepository channels, PostRepository posts,
                           PenaltyRepository penalties, DeliveryRepository deliveries, Runnable wakeSender, FeedService feed,
-                          Catalogue catalogue, SettingsMenu settings) {
+                          Catalogue catalogue, SettingsMenu settings, ControlCommands control) {
+        this.control = control;
         this.replies = replies;
         this.messages = messages;
         this.config = config;
@@ -71,8 +73,10 @@ public final class ReaderCommands {
     Mono<Void> handle(Ctx ctx, String command, String args) {
         if (command.equals("start")) return start(ctx);
         if (command.equals("help")) return reply(ctx, help(ctx));
-        if (!isReaderCommand(command)) return reply(ctx, msg(ctx, "unknown"));
+        boolean control = ControlCommands.isCommand(command);
+        if (!isReaderCommand(command) && !control) return reply(ctx, msg(ctx, "unknown"));
         if (!ctx.registered()) return reply(ctx, msg(ctx, "hint"));
+        if (control) return this.control.handle(ctx, command, args);
         return switch (command) {
             case "pause" -> readerSettings.pause(ctx.user())
                     .flatMap(changed -> reply(ctx, msg(ctx, changed ? "pause.done" : "pause.already")));

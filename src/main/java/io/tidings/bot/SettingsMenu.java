@@ -7,6 +7,8 @@ import io.tidings.render.CallbackData;
 import io.tidings.render.Messages;
 import io.tidings.store.ReaderSettings;
 import io.tidings.store.ReaderSettingsRepository;
+import io.tidings.store.ReaderControlRepository;
+import io.tidings.feed.StoredPreferences;
 import io.tidings.bot.BotHandler.Ctx;
 import java.time.LocalTime;
 import java.time.ZoneId;
@@ -22,7 +24,7 @@ import reactor.core.publisher.Mono;
  * edited in place: a main menu whose buttons show the current values, and sub-menus for mailing times (toggles),
  * time zone, posts per mailing and language. Button data (signed like every button): {@code m} main menu,
  * {@code mt mz mn ml} sub-menus, {@code t<HHmm>} toggle a time, {@code td} default times, {@code z<i>} zone,
- * {@code n<k>} posts, {@code i} instant push, {@code p} pause/resume, {@code l:<lang>} language from the menu,
+ * {@code n<k>} posts, {@code i} instant push, {@code a} ad filter, {@code p} pause/resume, {@code l:<lang>} language from the menu,
  * {@code l<lang>} language from /lang, {@code x} close.
  */
 public final class SettingsMenu {
@@ -40,11 +42,15 @@ public final class SettingsMenu {
     private final Messages messages;
     private final CallbackData callbacks;
     private final ReaderSettingsRepository settings;
+    private final ReaderControlRepository control;
+    private final StoredPreferences preferences;
     private final List<LocalTime> defaultTimes;
     private final List<LocalTime> slots;
 
     public SettingsMenu(Replies replies, Messages messages, CallbackData callbacks, ReaderSettingsRepository settings,
-                        List<LocalTime> defaultMailingTimes) {
+                        ReaderControlRepository control, StoredPreferences preferences, List<LocalTime> defaultMailingTimes) {
+        this.control = control;
+        this.preferences = preferences;
         this.replies = replies;
         this.messages = messages;
         this.callbacks = callbacks;
@@ -74,6 +80,9 @@ public final class SettingsMenu {
         if (arg.equals("mn")) return show(q, messageId, u, posts(u, ctx.lang(), s), null, ctx.lang());
         if (arg.equals("ml")) return show(q, messageId, u, languages(u, ctx.lang(), true), null, ctx.lang());
         if (arg.equals("x")) return replies.answer(q, null).then(replies.editKeyboard(u, messageId, null));
+        if (arg.equals("a")) {
+            return save(q, messageId, ctx, control.setAdFilter(u, !s.adFilter()).then(preferences.reload(u)), false);
+        }
         if (arg.equals("i")) return save(q, messageId, ctx, settings.setInstantPush(u, !s.instantPush()), false);
         if (arg.equals("p")) {
             return save(q, messageId, ctx, (s.paused() ? settings.resume(u) : settings.pause(u)).then(), false);
@@ -134,6 +143,7 @@ public final class SettingsMenu {
                 row(button(messages.get(lang, "settings.zone", s.timeZone()), u, "mz")),
                 row(button(messages.get(lang, "settings.posts", Integer.toString(s.postsPerMailing())), u, "mn")),
                 row(button(msg(lang, s.instantPush() ? "settings.instant.on" : "settings.instant.off"), u, "i")),
+                row(button(msg(lang, s.adFilter() ? "settings.ads.on" : "settings.ads.off"), u, "a")),
                 row(button(msg(lang, "settings.language"), u, "ml")),
                 row(button(msg(lang, s.paused() ? "settings.resume" : "settings.pause"), u, "p")),
                 row(button(msg(lang, "settings.close"), u, "x")));

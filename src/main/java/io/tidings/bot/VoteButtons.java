@@ -37,9 +37,12 @@ public final class VoteButtons {
     private final PenaltyRepository penalties;
     private final FeedService feed;
     private final SettingsMenu settings;
+    private final ControlCommands control;
 
     public VoteButtons(Replies replies, Messages messages, CallbackData callbacks, PostRenderer renderer, VoteRepository votes,
-                       PostRepository posts, PenaltyRepository penalties, FeedService feed, SettingsMenu settings) {
+                       PostRepository posts, PenaltyRepository penalties, FeedService feed, SettingsMenu settings,
+                       ControlCommands control) {
+        this.control = control;
         this.replies = replies;
         this.messages = messages;
         this.callbacks = callbacks;
@@ -58,11 +61,17 @@ public final class VoteButtons {
             return replies.answer(q, msg(ctx, "callback.invalid"));
         }
         Press p = press.get();
-        if (p.action() == Action.SETTING) return settings.onPress(ctx, q, p.arg());
+        if (p.action() == Action.SETTING) {
+            if (ControlCommands.isButton(p.arg())) {
+                return ctx.registered() ? control.onPress(ctx, q, p.arg()) : replies.answer(q, msg(ctx, "hint"));
+            }
+            return settings.onPress(ctx, q, p.arg());
+        }
         if (!ctx.registered()) return replies.answer(q, msg(ctx, "callback.unknown_post")); // nothing of ours was sent to them
         return switch (p.action()) {
             case MORE -> replies.answer(q, msg(ctx, "vote.more")).then(next(ctx, "more"));
             case LESS -> less(ctx, q, p);
+            case MUTE -> mute(ctx, q, p);
             default -> vote(ctx, q, p);
         };
     }
@@ -104,6 +113,17 @@ public final class VoteButtons {
                                                 "@" + found.get().channelUsername()))
                                         .then(markChosen(ctx, q, p))
                                         .then(added ? next(ctx, "next") : Mono.empty())));
+    }
+
+    /** "Mute channel": the post's channel is muted, the button marked, and the next post sent. */
+    private Mono<Void> mute(Ctx ctx, CallbackQuery q, Press p) {
+        return posts.find(p.postId())
+                .map(java.util.Optional::of)
+                .defaultIfEmpty(java.util.Optional.empty())
+                .flatMap(found -> found.isEmpty() ? replies.answer(q, msg(ctx, "callback.unknown_post"))
+                        : control.muteFromPost(ctx, q, found.get().channelId(), found.get().channelUsername())
+                                .then(markChosen(ctx, q, p))
+                                .then(next(ctx, "next")));
     }
 
     private Mono<Void> next(Ctx ctx, String reason) {

@@ -312,7 +312,9 @@ public final class CandidateIndex implements AutoCloseable {
             if (s < 0) return Taken.REFILL;
             int base = s * k;
             for (int j = 0; j < t.count[s]; j++) {
-                if (!pool.contains(t.posts[base + j])) t.removeAt(s, j--);
+                long post = t.posts[base + j];
+                // gone from the pool, or muted or filtered out since it entered the set
+                if (!pool.contains(post) || !prefs.admits(reader, post, pool.channelOf(post))) t.removeAt(s, j--);
             }
             int m = t.count[s];
             boolean outsideExists = t.floor[s] > Float.NEGATIVE_INFINITY;
@@ -345,6 +347,24 @@ public final class CandidateIndex implements AutoCloseable {
             }
             for (Pick p : picks) t.remove(s, p.postId());
             return new Taken(picks, false);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Empties the reader's set and marks it as needing a refill: their mutes or filters changed, so posts kept out
+     * before may be wanted now (and the set may hold posts kept out now).
+     */
+    public void invalidate(long reader) {
+        lock.lock();
+        try {
+            Table t = table;
+            int s = t == null ? -1 : t.slotOf(reader);
+            if (s >= 0) {
+                t.reset(s);
+                t.floor[s] = Float.POSITIVE_INFINITY;
+            }
         } finally {
             lock.unlock();
         }

@@ -137,6 +137,7 @@ public final class FeedService {
                 })
                 .subscribeOn(scoring)
                 .flatMap(s -> Flux.fromIterable(s.hits())
+                        .filter(h -> prefs.admits(h.reader(), h.postId(), pool.channelOf(h.postId())))
                         .flatMap(h -> deliveries.enqueueInstant(h.reader(), h.postId(), h.score(), config.instantPerDay())
                                 .publishOn(scoring) // forget takes the candidate lock: not on the driver's thread
                                 .doOnNext(id -> index.forget(h.reader(), h.postId())), 4)
@@ -209,9 +210,13 @@ public final class FeedService {
                 .collect(HashMap::new, (m, s) -> m.computeIfAbsent(s.readerId(), k -> new HashSet<>()).add(s.postId()));
     }
 
-    private static List<Set<Long>> seenList(long[] ids, Map<Long, Set<Long>> seen) {
+    /** Per reader, the posts never to offer: those seen, and those their mutes and filters keep out. */
+    private List<Set<Long>> seenList(long[] ids, Map<Long, Set<Long>> seen) {
         List<Set<Long>> out = new ArrayList<>(ids.length);
-        for (long id : ids) out.add(seen.getOrDefault(id, Set.of()));
+        for (long id : ids) {
+            Set<Long> s = seen.getOrDefault(id, Set.of());
+            out.add(prefs == ReaderPreferences.NONE ? s : new Unadmitted(s, id, prefs, pool));
+        }
         return out;
     }
 

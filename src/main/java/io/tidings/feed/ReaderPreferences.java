@@ -19,6 +19,14 @@ public interface ReaderPreferences {
         return 1f;
     }
 
+    /**
+     * Whether {@code post} of {@code channel} may reach {@code reader} at all (mutes, /only, filters). Called for
+     * candidates under the candidate lock: answer from memory.
+     */
+    default boolean admits(long reader, long post, long channel) {
+        return true;
+    }
+
     /** Whether a new post scoring above the threshold may reach this reader at once. */
     default boolean instantPush(long reader, boolean byDefault) {
         return byDefault;

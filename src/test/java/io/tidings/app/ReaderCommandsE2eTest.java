@@ -117,7 +117,7 @@ class ReaderCommandsE2eTest {
         assertThat(ann.press(post.messageId(), less)).isEqualTo("Got it: less from @" + channel
                 + ". It wears off over a few weeks; /channels shows it.");
         e2e.awaitPost(ANN, 2);
-        E2e.await("button marked", () -> ann.labels(post).contains("✅ 🔇 Less from this channel"));
+        E2e.await("button marked", () -> ann.labels(post).contains("✅ 🔉 Less from this channel"));
         ann.press(post.messageId(), less); // pressed again under the same post: no second penalty, no extra post
         E2e.settle(Duration.ofMillis(500));
         assertThat(e2e.posts(ANN)).hasSize(2);
