@@ -34,6 +34,7 @@ import io.tidings.store.Reports;
 import io.tidings.feed.PostFacts;
 import io.tidings.feed.StoredPreferences;
 import io.tidings.store.ReaderControlRepository;
+import io.tidings.store.PrivacyRepository;
 import io.tidings.bot.BotHandler;
 import io.tidings.bot.ControlCommands;
 import io.tidings.bot.OperatorCommands;
@@ -168,7 +169,7 @@ public final class App implements AutoCloseable {
         var settingsMenu = new SettingsMenu(replies, messages, callbacks, readerSettings, control, preferences,
                 config.bot().defaultMailingTimes());
         var controlCommands = new ControlCommands(replies, messages, callbacks, channelRepository, control, penalties, preferences,
-                config.bot().lessHalfLife());
+                new PrivacyRepository(db), config.bot().lessHalfLife());
         this.bot = new BotHandler(replies, messages, config.bot(), readerSettings,
                 new ReaderCommands(replies, messages, config.bot(), readers, readerSettings, new Reports(db), channelRepository,
                         posts, penalties, deliveries, sender::wake, feed, catalogue, settingsMenu, controlCommands),

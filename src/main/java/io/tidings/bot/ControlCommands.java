@@ -12,6 +12,7 @@ import io.tidings.render.Messages;
 import io.tidings.store.Channel;
 import io.tidings.store.ChannelRepository;
 import io.tidings.store.PenaltyRepository;
+import io.tidings.store.PrivacyRepository;
 import io.tidings.store.ReaderControlRepository;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,11 +23,12 @@ import java.util.Optional;
 import java.util.Set;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The reader in control of their feed: {@code /mute @name}, {@code /unmute @name}, {@code /muted}, {@code /only @a @b …}
  * and {@code /only off}, {@code /less} (the "Less from this channel" presses, each with an undo button) and
- * {@code /filter}. Every change reaches the planner's in-memory view before the reply. Buttons (signed like every
+ * {@code /filter}; {@code /forget} (after a confirm button) and {@code /export}. Every change reaches the planner's in-memory view before the reply. Buttons (signed like every
  * button, as settings data): {@code cu<channel>} unmute, {@code cl<channel>} undo "less".
  */
 public final class ControlCommands {
@@ -47,10 +49,13 @@ public final class ControlCommands {
     private final PenaltyRepository penalties;
     private final StoredPreferences preferences;
     private final Duration lessHalfLife;
+    private final PrivacyRepository privacy;
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     public ControlCommands(Replies replies, Messages messages, CallbackData callbacks, ChannelRepository channels,
                            ReaderControlRepository control, PenaltyRepository penalties, StoredPreferences preferences,
-                           Duration lessHalfLife) {
+                           PrivacyRepository privacy, Duration lessHalfLife) {
+        this.privacy = privacy;
         this.replies = replies;
         this.messages = messages;
         this.callbacks = callbacks;
@@ -62,7 +67,7 @@ public final class ControlCommands {
     }
 
     static boolean isCommand(String c) {
-        return List.of("mute", "unmute", "muted", "only", "less", "filter", "filters").contains(c);
+        return List.of("mute", "unmute", "muted", "only", "less", "filter", "filters", "forget", "export").contains(c);
     }
 
     Mono<Void> handle(Ctx ctx, String command, String args) {
@@ -72,6 +77,10 @@ public final class ControlCommands {
             case "muted" -> muted(ctx);
             case "only" -> only(ctx, args);
             case "less" -> less(ctx);
+            case "forget" -> replies.text(ctx.user(), msg(ctx, "forget.confirm"), new InlineKeyboardMarkup(new InlineKeyboardButton[] {
+                    new InlineKeyboardButton(msg(ctx, "forget.yes")).callbackData(callbacks.encodeSetting(ctx.user(), "cfy")),
+                    new InlineKeyboardButton(msg(ctx, "forget.no")).callbackData(callbacks.encodeSetting(ctx.user(), "cfn"))}));
+            case "export" -> export(ctx);
             default -> filter(ctx, args);
         };
     }
@@ -223,10 +232,11 @@ public final class ControlCommands {
 
     /** Whether a settings argument is one of these buttons. */
     static boolean isButton(String arg) {
-        return arg.startsWith("cu") || arg.startsWith("cl");
+        return arg.startsWith("cu") || arg.startsWith("cl") || arg.equals("cfy") || arg.equals("cfn");
     }
 
     Mono<Void> onPress(Ctx ctx, CallbackQuery q, String arg) {
+        if (arg.startsWith("cf")) return forget(ctx, q, arg.equals("cfy"));
         long channel;
         try {
             channel = Long.parseLong(arg.substring(2), 36);
@@ -241,6 +251,32 @@ public final class ControlCommands {
         return penalties.clear(ctx.user(), channel)
                 .doOnNext(n -> preferences.clearPenalty(ctx.user(), channel))
                 .then(replies.answer(q, msg(ctx, "less.undone")));
+    }
+
+    // ---- privacy -------------------------------------------------------------------------------------
+
+    /** Deletes everything about the reader (after the confirm button), then forgets them in memory too. */
+    private Mono<Void> forget(Ctx ctx, CallbackQuery q, boolean confirmed) {
+        Integer messageId = q.maybeInaccessibleMessage() == null ? null : q.maybeInaccessibleMessage().messageId();
+        if (!confirmed) return replies.answer(q, msg(ctx, "forget.cancelled")).then(replies.editKeyboard(ctx.user(), messageId, null));
+        return privacy.forget(ctx.user())
+                .then(Mono.fromRunnable(() -> preferences.forget(ctx.user())).subscribeOn(Schedulers.boundedElastic()))
+                .then(replies.answer(q, null))
+                .then(replies.editKeyboard(ctx.user(), messageId, null))
+                .then(reply(ctx, msg(ctx, "forget.done")));
+    }
+
+    /** A JSON file of everything kept about the reader. */
+    private Mono<Void> export(Ctx ctx) {
+        return privacy.export(ctx.user()).flatMap(json -> {
+            byte[] pretty;
+            try {
+                pretty = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(JSON.readTree(json));
+            } catch (java.io.IOException e) {
+                return Mono.error(e);
+            }
+            return replies.document(ctx.user(), pretty, "tidings-" + ctx.user() + ".json", msg(ctx, "export.caption"));
+        });
     }
 
     private InlineKeyboardButton button(Ctx ctx, String text, String prefix, long channelId) {

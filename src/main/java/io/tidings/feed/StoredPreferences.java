@@ -125,8 +125,9 @@ public final class StoredPreferences implements ReaderPreferences {
         if (m != null) m.remove(channel);
     }
 
-    /** Forgets everything about a reader (after /forget). */
+    /** Forgets everything about a reader (after /forget); call off the event loop (listeners take the candidate lock). */
     public void forget(long reader) {
+        changed.forEach(l -> l.accept(reader));
         mutes.remove(reader);
         follows.remove(reader);
         filters.remove(reader);
