@@ -111,6 +111,9 @@ public final class FeedService {
     public void postArrived(Post post) {
         FreshPool.Entry e = new FreshPool.Entry(post.id(), post.channelId(), post.publishedAt());
         if (!pool.contains(e.postId()) && pool.add(e) && index != null) {
+            // a repeat of a fresh post is not offered on arrival: readers who lack the story have the first telling
+            // in their sets, and those who got it must not get it twice; refills and re-ranks consider it like any post
+            if (prefs.group(e.postId()) != e.postId()) return;
             if (arrivalCount.incrementAndGet() > MAX_ARRIVALS) {
                 arrivalCount.decrementAndGet();
                 arrivalsDropped.set(true); // the next re-rank picks it up from the pool

@@ -63,6 +63,16 @@ public final class StoredPreferences implements ReaderPreferences {
         return p;
     }
 
+    @Override
+    public long group(long post) {
+        return facts.group(post);
+    }
+
+    @Override
+    public boolean anyRepeats() {
+        return facts.anyRepeats();
+    }
+
     /** The facts of fresh posts that filters read. */
     public PostFacts facts() {
         return facts;
