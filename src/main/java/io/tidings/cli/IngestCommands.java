@@ -175,6 +175,9 @@ public final class IngestCommands {
                     }
                 }
                 double parseSeconds = (System.nanoTime() - parseStart) / 1e9;
+                // the same, plus what the service adds per new post: its text facts and near-duplicate group
+                double factsSeconds = parseAndGroup(names.subList(0, sample.size()), sample,
+                        seconds);
 
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("channels", channels);
@@ -186,11 +189,14 @@ public final class IngestCommands {
                 r.put("parse_pages_per_s", round(parsedPages / parseSeconds));
                 r.put("parse_posts_per_s", round(parsedPosts / parseSeconds));
                 r.put("parse_mb_per_s", round(bytes / parseSeconds / 1e6));
+                r.put("parse_and_group_posts_per_s", round(1 / factsSeconds));
                 r.put("cpus", Runtime.getRuntime().availableProcessors());
                 out.printf("fetched %d pages (%d posts) of %d channels over HTTP in %.2f s: %.0f pages/s, %.0f posts/s%n",
                         counts[0], counts[1], channels, fetchSeconds, counts[0] / fetchSeconds, counts[1] / fetchSeconds);
                 out.printf("parsed in memory: %.0f pages/s, %.0f posts/s (%.1f MB/s of HTML)%n",
                         parsedPages / parseSeconds, parsedPosts / parseSeconds, bytes / parseSeconds / 1e6);
+                out.printf("parsed and grouped (near-duplicates, filter terms): %.0f posts/s, %.1f%% slower than parsing alone%n",
+                        1 / factsSeconds, 100 * (factsSeconds / (parseSeconds / parsedPosts) - 1));
                 out.println(write(r));
                 return 0;
             } finally {
@@ -221,5 +227,27 @@ public final class IngestCommands {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Parses the pages and adds every post to fresh {@link io.tidings.feed.PostFacts} (terms, ad mark, near-duplicate
+     * group: the feed's work per new post) for about {@code seconds}; returns seconds per post.
+     */
+    private static double parseAndGroup(List<String> names, List<String> pages, int seconds) {
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        long start = System.nanoTime();
+        long posts = 0;
+        long id = 0;
+        while (System.nanoTime() < deadline) {
+            var facts = new io.tidings.feed.PostFacts(); // a fresh pool each round: every post is new
+            for (int i = 0; i < pages.size(); i++) {
+                for (var p : ChannelPageParser.parse(names.get(i), pages.get(i)).posts()) {
+                    facts.add(new io.tidings.store.Post(++id, i, names.get(i), "", p.messageId(), p.date(), "text", p.text(),
+                            p.html(), List.of(), p.views(), p.forwardedFrom()));
+                    posts++;
+                }
+            }
+        }
+        return (System.nanoTime() - start) / 1e9 / Math.max(1, posts);
     }
 }

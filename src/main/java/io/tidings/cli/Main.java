@@ -26,7 +26,7 @@ public final class Main {
                                        scoring throughput: naive ONNX graph vs the fast path
               bench ingest [--channels N] [--posts N] [--seconds S]
                                        fetch and parse pages from a local channel server; last line JSON
-              bench fanout [--readers N] [--posts N] [--rate R] [--channels N]
+              bench fanout [--readers N] [--posts N] [--rate R] [--channels N] [--controlled PERCENT]
                                        plan and send one mailing to every reader (local Bot API); last line JSON
               help                     this text
             Configuration comes from environment variables: see README.md.""";
@@ -76,11 +76,11 @@ public final class Main {
 
     private static FanoutBench.Options fanoutOptions(List<String> args) {
         var o = ModelCommands.options(args, java.util.Set.of("readers", "posts", "rate", "channels", "candidates",
-                "warmup-seconds"));
+                "warmup-seconds", "controlled"));
         return new FanoutBench.Options(ModelCommands.intOption(o, "readers", 100_000),
                 ModelCommands.intOption(o, "posts", 50_000), ModelCommands.doubleOption(o, "rate", 1000),
                 ModelCommands.intOption(o, "channels", 1000), ModelCommands.intOption(o, "candidates", 32),
-                ModelCommands.intOption(o, "warmup-seconds", 5));
+                ModelCommands.intOption(o, "warmup-seconds", 5), ModelCommands.intOption(o, "controlled", 0));
     }
 
     private static void run() throws InterruptedException {
