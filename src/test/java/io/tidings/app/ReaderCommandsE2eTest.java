@@ -191,7 +191,7 @@ class ReaderCommandsE2eTest {
         SentMessage menu = ivan.say("/settings");
         assertThat(menu.text()).startsWith("⚙️ Настройки");
         assertThat(ivan.labels(menu)).containsExactly("🕒 Рассылки: 10:20, 12:20, 16:20, 19:20", "🌍 Часовой пояс: UTC",
-                "📬 Постов за рассылку: 1", "⚡ Мгновенные посты: вкл.", "🗣 Язык: русский", "⏸ Приостановить рассылки",
+                "📬 Постов за рассылку: 1", "⚡ Мгновенные посты: вкл.", "🚫 Фильтр рекламы: вкл.", "🗣 Язык: русский", "⏸ Приостановить рассылки",
                 "✖️ Закрыть");
 
         assertThat(ivan.pressSetting(menu, "Рассылки")).startsWith("Нажимайте на время");
