@@ -80,7 +80,7 @@ public final class Main {
         return new FanoutBench.Options(ModelCommands.intOption(o, "readers", 100_000),
                 ModelCommands.intOption(o, "posts", 50_000), ModelCommands.doubleOption(o, "rate", 1000),
                 ModelCommands.intOption(o, "channels", 1000), ModelCommands.intOption(o, "candidates", 32),
-                ModelCommands.intOption(o, "warmup-seconds", 5), ModelCommands.intOption(o, "controlled", 0));
+                ModelCommands.intOption(o, "warmup-seconds", 5), o.containsKey("controlled") ? ModelCommands.intOption(o, "controlled", 1) : 0);
     }
 
     private static void run() throws InterruptedException {
