@@ -72,7 +72,9 @@ public final class App implements AutoCloseable {
     private void restore() {
         w.trainer.restoreLatest().block(Duration.ofMinutes(2));
         w.modelLoaded.set(true);
-        w.posts.publishedSince(w.pool.oldestAllowed()).doOnNext(w.pool::add).blockLast(Duration.ofMinutes(2));
+        w.posts.publishedSince(w.pool.oldestAllowed()).doOnNext(p -> {
+            if (w.pool.add(p)) w.preferences.facts().add(p);
+        }).blockLast(Duration.ofMinutes(2));
         w.ingest.follow(w.config.channels()).block(Duration.ofMinutes(1));
     }
 
@@ -88,7 +90,7 @@ public final class App implements AutoCloseable {
             running.add(sending);
             running.add(w.feed.start(Duration.ofSeconds(10)));
             running.add(followPostsOfOtherReplicas(Duration.ofSeconds(5)));
-            running.add(w.preferences.start());
+            running.add(w.preferences.start(w.pool::contains));
             if (scale.webhook()) {
                 if (scale.webhookRegister()) UpdateRouter.registerWebhook(w.telegram, scale);
                 intake.add(w.inbox.start(Duration.ofSeconds(5)));
@@ -118,7 +120,7 @@ public final class App implements AutoCloseable {
                 .meters(w.metrics.registry())
                 .start(() -> w.posts.fetchedSince(since.get().minus(Duration.ofSeconds(30)), w.pool.oldestAllowed())
                         .doOnNext(f -> {
-                            w.feed.postArrived(f.post());
+                            w.postArrived(f.post());
                             since.accumulateAndGet(f.fetchedAt(), (a, b) -> b.isAfter(a) ? b : a);
                         }));
     }

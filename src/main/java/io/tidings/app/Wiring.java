@@ -127,7 +127,10 @@ final class Wiring {
                 config.feed().noise(), config.feed().exploreBoost()), CandidateIndex::close);
         var penalties = new PenaltyRepository(db);
         var settings = new ReaderSettingsRepository(db);
-        this.preferences = StoredPreferences.load(penalties, settings, config.bot().lessHalfLife());
+        var control = new io.tidings.store.ReaderControlRepository(db);
+        this.preferences = StoredPreferences.load(penalties, settings, control, new io.tidings.feed.PostFacts(),
+                config.bot().lessHalfLife());
+        preferences.onChanged(candidates::invalidate);
         this.feed = new FeedService(pool, candidates, modelVersion, deliveries, readers, votes, scoring, sender::wake,
                 config.feed(), preferences);
 
@@ -138,16 +141,24 @@ final class Wiring {
         var fetcher = new ChannelPageFetcher(ChannelPageFetcher.newHttpClient(tme), config.tmeBaseUrl(),
                 ingestConfig.requestTimeout(), ingestConfig.maxPageBytes(), Schedulers.boundedElastic());
         var channels = new ChannelRepository(db);
-        this.ingest = new IngestService(fetcher, channels, posts, feed::postArrived, p -> pool.remove(p.id()),
+        this.ingest = new IngestService(fetcher, channels, posts, this::postArrived, p -> pool.remove(p.id()),
                 ingestConfig, metrics.registry(), Clock.systemUTC(), Schedulers.parallel());
         this.catalogue = new Catalogue(channels, ingest::probe, ingestConfig.autoAccept(), ingest::refreshSoon);
         this.trainer = new TrainingService(votes, new ModelRepository(db), models, config.model(),
                 config.training().everyVotes(), config.training().full(), Clock.systemUTC(), training);
         this.broadcasts = new BroadcastLoop(new BroadcastRepository(db), post -> feed.broadcast(post, Instant.now()));
-        this.bot = new BotHandler(new BotHandler.Deps(telegram, readers, settings, votes, penalties, posts, channels,
-                new Reports(db), deliveries, sender::wake, feed, catalogue, broadcasts, callbacks, renderer, messages,
-                config.bot()));
-        this.updates = new UpdateRouter(new ChannelPostUpdates(channels, posts, feed::postArrived,
+        var replies = new io.tidings.bot.Replies(telegram);
+        var settingsMenu = new io.tidings.bot.SettingsMenu(replies, messages, callbacks, settings, control, preferences,
+                config.bot().defaultMailingTimes());
+        var controlCommands = new io.tidings.bot.ControlCommands(replies, messages, callbacks, channels, control, penalties,
+                preferences, new io.tidings.store.PrivacyRepository(db), config.bot().lessHalfLife());
+        this.bot = new BotHandler(replies, messages, config.bot(), settings,
+                new io.tidings.bot.ReaderCommands(replies, messages, config.bot(), readers, settings, new Reports(db), channels,
+                        posts, penalties, deliveries, sender::wake, feed, catalogue, settingsMenu, controlCommands),
+                new io.tidings.bot.OperatorCommands(replies, messages, channels, posts, new Reports(db), catalogue, broadcasts),
+                new io.tidings.bot.VoteButtons(replies, messages, callbacks, renderer, votes, posts, penalties, feed, settingsMenu,
+                        controlCommands));
+        this.updates = new UpdateRouter(new ChannelPostUpdates(channels, posts, this::postArrived,
                 ingestConfig.autoAccept()), bot);
 
         Config.ScaleOut scale = config.scaleOut();
@@ -163,6 +174,12 @@ final class Wiring {
                 });
         ingest.pollOnly(cluster.ownedChannels());
         lifecycle.open("gauges", registerMeters(), Disposable::dispose);
+    }
+
+    /** A new post: its text facts first (filters read them), then the fresh pool and candidate sets. */
+    void postArrived(io.tidings.store.Post post) {
+        preferences.facts().add(post);
+        feed.postArrived(post);
     }
 
     private Disposable registerMeters() {

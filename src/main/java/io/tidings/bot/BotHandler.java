@@ -1,26 +1,13 @@
 package io.tidings.bot;
 
-import io.tidings.feed.Broadcasts;
-import io.tidings.render.CallbackData;
 import io.tidings.render.Messages;
-import io.tidings.render.PostRenderer;
-import io.tidings.telegram.TelegramClient;
 import com.pengrad.telegrambot.model.CallbackQuery;
 import com.pengrad.telegrambot.model.Chat;
 import com.pengrad.telegrambot.model.Message;
 import com.pengrad.telegrambot.model.Update;
 import com.pengrad.telegrambot.model.User;
-import io.tidings.feed.FeedService;
-import io.tidings.ingest.Catalogue;
-import io.tidings.store.ChannelRepository;
-import io.tidings.store.DeliveryRepository;
-import io.tidings.store.PenaltyRepository;
-import io.tidings.store.PostRepository;
-import io.tidings.store.ReaderRepository;
 import io.tidings.store.ReaderSettings;
 import io.tidings.store.ReaderSettingsRepository;
-import io.tidings.store.Reports;
-import io.tidings.store.VoteRepository;
 import java.time.Duration;
 import java.util.Locale;
 import org.slf4j.Logger;
@@ -38,13 +25,6 @@ public final class BotHandler {
     /** Longer messages are not commands anyone typed: only their start is looked at. */
     private static final int MAX_COMMAND_TEXT = 512;
 
-    /** What the handlers need. */
-    public record Deps(TelegramClient telegram, ReaderRepository readers, ReaderSettingsRepository settings,
-                       VoteRepository votes, PenaltyRepository penalties, PostRepository posts, ChannelRepository channels,
-                       Reports reports, DeliveryRepository deliveries, Runnable wakeSender, FeedService feed,
-                       Catalogue catalogue, Broadcasts broadcasts,
-                       CallbackData callbacks, PostRenderer renderer, Messages messages, BotConfig config) {}
-
     /** Who wrote, in which language, and their settings ({@code null} before their first /start). */
     record Ctx(long user, String firstName, String lang, ReaderSettings reader, boolean operator) {
         boolean registered() {
@@ -52,8 +32,10 @@ public final class BotHandler {
         }
     }
 
-    private final Deps deps;
     private final Replies replies;
+    private final Messages messages;
+    private final BotConfig config;
+    private final ReaderSettingsRepository settings;
     private final FloodGuard readerGuard;
     private final FloodGuard pressGuard;
     private final FloodGuard groupGuard;
@@ -61,23 +43,27 @@ public final class BotHandler {
     private final OperatorCommands operatorCommands;
     private final VoteButtons buttons;
 
-    public BotHandler(Deps deps) {
-        this(deps, System::nanoTime);
+    /** Routes updates to the handlers, each built with what it needs (see {@code App}). */
+    public BotHandler(Replies replies, Messages messages, BotConfig config, ReaderSettingsRepository settings,
+                      ReaderCommands commands, OperatorCommands operatorCommands, VoteButtons buttons) {
+        this(replies, messages, config, settings, commands, operatorCommands, buttons, System::nanoTime);
     }
 
-    BotHandler(Deps deps, java.util.function.LongSupplier nanoTime) {
-        this.deps = deps;
-        this.replies = new Replies(deps.telegram());
-        BotConfig c = deps.config();
+    BotHandler(Replies replies, Messages messages, BotConfig config, ReaderSettingsRepository settings, ReaderCommands commands,
+               OperatorCommands operatorCommands, VoteButtons buttons, java.util.function.LongSupplier nanoTime) {
+        this.replies = replies;
+        this.messages = messages;
+        this.config = config;
+        this.settings = settings;
+        this.commands = commands;
+        this.operatorCommands = operatorCommands;
+        this.buttons = buttons;
+        BotConfig c = config;
         this.readerGuard = new FloodGuard(c.commandBurst(), c.commandsPerMinute(), c.floodSilence(), nanoTime);
         // voting quickly through a feed is what the bot is for: buttons get four times the room of typed commands
         this.pressGuard = new FloodGuard(4 * c.commandBurst(), 4 * c.commandsPerMinute(), c.floodSilence(), nanoTime);
         // Telegram allows 20 messages a minute in a group; one "private chats only" every 10 minutes is plenty
         this.groupGuard = new FloodGuard(1, 1, Duration.ofMinutes(10), nanoTime);
-        SettingsMenu settings = new SettingsMenu(deps, replies);
-        this.commands = new ReaderCommands(deps, replies, settings);
-        this.operatorCommands = new OperatorCommands(deps, replies);
-        this.buttons = new VoteButtons(deps, replies, settings);
     }
 
     public Mono<Void> handle(Update update) {
@@ -99,7 +85,7 @@ public final class BotHandler {
             case DROP -> Mono.empty();
             case WARN -> context(from).flatMap(ctx -> {
                 log.info("reader {} is flooding: one warning, then silence", from.id());
-                return replies.text(ctx.user(), deps.messages().get(ctx.lang(), "flood"));
+                return replies.text(ctx.user(), messages.get(ctx.lang(), "flood"));
             });
             case ALLOW -> context(from).flatMap(ctx -> reachable(ctx).then(route(ctx, m, edited)));
         };
@@ -131,7 +117,7 @@ public final class BotHandler {
     private Mono<Void> inGroup(Message m, User from, boolean edited) {
         if (edited || groupGuard.check(m.chat().id()) != FloodGuard.Verdict.ALLOW) return Mono.empty();
         String lang = Messages.languageOf(from.languageCode());
-        return replies.text(m.chat().id(), deps.messages().get(lang, "group")).onErrorResume(e -> Mono.empty());
+        return replies.text(m.chat().id(), messages.get(lang, "group")).onErrorResume(e -> Mono.empty());
     }
 
     private Mono<Void> onCallback(CallbackQuery q) {
@@ -146,9 +132,9 @@ public final class BotHandler {
 
     /** The reader's stored language wins over Telegram's language code once they have one. */
     private Mono<Ctx> context(User from) {
-        boolean operator = deps.config().isOperator(from.id());
+        boolean operator = config.isOperator(from.id());
         String fallback = Messages.languageOf(from.languageCode());
-        return deps.settings().find(from.id())
+        return settings.find(from.id())
                 .map(s -> new Ctx(from.id(), from.firstName(), s.language(), s, operator))
                 .defaultIfEmpty(new Ctx(from.id(), from.firstName(), fallback, null, operator));
     }
@@ -156,11 +142,11 @@ public final class BotHandler {
     /** A reader marked unreachable wrote again: they can be messaged again (a paused one stays paused). */
     private Mono<Void> reachable(Ctx ctx) {
         if (!ctx.registered() || !"unreachable".equals(ctx.reader().status())) return Mono.empty();
-        return deps.settings().reachable(ctx.user()).then();
+        return settings.reachable(ctx.user()).then();
     }
 
     private String msg(Ctx ctx, String key) {
-        return deps.messages().get(ctx.lang(), key);
+        return messages.get(ctx.lang(), key);
     }
 
     private static int indexOfWhitespace(String s) {

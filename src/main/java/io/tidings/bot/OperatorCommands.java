@@ -1,6 +1,11 @@
 package io.tidings.bot;
 
+import io.tidings.feed.Broadcasts;
 import io.tidings.ingest.Catalogue;
+import io.tidings.render.Messages;
+import io.tidings.store.ChannelRepository;
+import io.tidings.store.PostRepository;
+import io.tidings.store.Reports;
 import io.tidings.ingest.ChannelNames;
 import io.tidings.store.Post;
 import io.tidings.bot.BotHandler.Ctx;
@@ -27,19 +32,30 @@ import reactor.core.publisher.Mono;
  * Commands only operators (OPERATORS) have: {@code /broadcast <post link or id> <when>}, {@code /channels add|remove
  * NAME}, {@code /admin stats}. The router asks only for operators, so for everyone else these are unknown commands.
  */
-final class OperatorCommands {
+public final class OperatorCommands {
 
     private static final Logger log = LoggerFactory.getLogger(OperatorCommands.class);
     private static final Pattern LINK = Pattern.compile("(?:https?://)?(?:t\\.me|telegram\\.me)/(?:s/)?([A-Za-z0-9_]{4,32})/(\\d{1,12})/?");
     private static final Pattern RELATIVE = Pattern.compile("\\+?(\\d{1,4})([mhd])");
     private static final DateTimeFormatter SHOWN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
 
-    private final BotHandler.Deps deps;
     private final Replies replies;
+    private final Messages messages;
+    private final ChannelRepository channels;
+    private final PostRepository posts;
+    private final Reports reports;
+    private final Catalogue catalogue;
+    private final Broadcasts broadcasts;
 
-    OperatorCommands(BotHandler.Deps deps, Replies replies) {
-        this.deps = deps;
+    public OperatorCommands(Replies replies, Messages messages, ChannelRepository channels, PostRepository posts,
+                            Reports reports, Catalogue catalogue, Broadcasts broadcasts) {
         this.replies = replies;
+        this.messages = messages;
+        this.channels = channels;
+        this.posts = posts;
+        this.reports = reports;
+        this.catalogue = catalogue;
+        this.broadcasts = broadcasts;
     }
 
     /** The reply to an operator command, or {@code null} when it is not one (a reader command then). */
@@ -60,10 +76,10 @@ final class OperatorCommands {
         Optional<Instant> at = parseTime(when, Instant.now(), zone);
         if (at.isEmpty()) return reply(ctx, msg(ctx, "broadcast.bad_time"));
         return findPost(words[0])
-                .flatMap(post -> deps.broadcasts().schedule(post.id(), at.get(), ctx.user())
+                .flatMap(post -> broadcasts.schedule(post.id(), at.get(), ctx.user())
                         .flatMap(id -> {
                             log.info("operator {} scheduled broadcast {} of post {} at {}", ctx.user(), id, post.id(), at.get());
-                            return reply(ctx, deps.messages().get(ctx.lang(), "broadcast.scheduled", Long.toString(id),
+                            return reply(ctx, messages.get(ctx.lang(), "broadcast.scheduled", Long.toString(id),
                                     Long.toString(post.id()), post.permalink(), SHOWN.format(at.get())));
                         }).thenReturn(true)) // the answer completes empty: only a missing post may reach switchIfEmpty
                 .switchIfEmpty(Mono.defer(() -> reply(ctx, msg(ctx, "broadcast.unknown_post")).thenReturn(false)))
@@ -77,10 +93,10 @@ final class OperatorCommands {
             Optional<String> name = ChannelNames.normalize(link.group(1));
             if (name.isEmpty()) return Mono.empty();
             long messageId = Long.parseLong(link.group(2));
-            return deps.channels().findByUsername(name.get())
-                    .flatMap(c -> deps.posts().between(c.id(), messageId, messageId).next());
+            return channels.findByUsername(name.get())
+                    .flatMap(c -> posts.between(c.id(), messageId, messageId).next());
         }
-        if (ref.matches("#?\\d{1,18}")) return deps.posts().find(Long.parseLong(ref.replace("#", "")));
+        if (ref.matches("#?\\d{1,18}")) return posts.find(Long.parseLong(ref.replace("#", "")));
         return Mono.empty();
     }
 
@@ -127,22 +143,22 @@ final class OperatorCommands {
         if (name == null) return reply(ctx, msg(ctx, "add.invalid"));
         return switch (words[0].toLowerCase(java.util.Locale.ROOT)) {
             // a known channel (held, removed, unavailable) is (re)activated; a new one is probed first
-            case "add" -> deps.channels().findByUsername(name).map(c -> true)
-                    .switchIfEmpty(Mono.defer(() -> deps.catalogue().suggest(name, ctx.user())
+            case "add" -> channels.findByUsername(name).map(c -> true)
+                    .switchIfEmpty(Mono.defer(() -> catalogue.suggest(name, ctx.user())
                             .map(s -> s.outcome() != Catalogue.Outcome.UNAVAILABLE)))
                     .flatMap(readable -> !readable
-                            ? reply(ctx, deps.messages().get(ctx.lang(), "add.unavailable", name))
-                            : deps.catalogue().approve(name)
-                                    .then(reply(ctx, deps.messages().get(ctx.lang(), "operator.channels.added", name))));
-            case "remove" -> deps.catalogue().reject(name)
-                    .flatMap(changed -> reply(ctx, deps.messages().get(ctx.lang(),
+                            ? reply(ctx, messages.get(ctx.lang(), "add.unavailable", name))
+                            : catalogue.approve(name)
+                                    .then(reply(ctx, messages.get(ctx.lang(), "operator.channels.added", name))));
+            case "remove" -> catalogue.reject(name)
+                    .flatMap(changed -> reply(ctx, messages.get(ctx.lang(),
                             changed ? "operator.channels.removed" : "operator.channels.not_found", name)));
             default -> reply(ctx, msg(ctx, "operator.channels.usage"));
         };
     }
 
     private Mono<Void> stats(Ctx ctx) {
-        return deps.reports().service().flatMap(m -> {
+        return reports.service().flatMap(m -> {
             StringBuilder b = new StringBuilder(msg(ctx, "admin.stats"));
             for (Map.Entry<String, Long> e : m.entrySet()) b.append("\n").append(e.getKey()).append(": ").append(e.getValue());
             return reply(ctx, b.toString());
@@ -162,6 +178,6 @@ final class OperatorCommands {
     }
 
     private String msg(Ctx ctx, String key) {
-        return deps.messages().get(ctx.lang(), key);
+        return messages.get(ctx.lang(), key);
     }
 }

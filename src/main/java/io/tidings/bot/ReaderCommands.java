@@ -2,7 +2,16 @@ package io.tidings.bot;
 
 import com.pengrad.telegrambot.model.message.origin.MessageOrigin;
 import com.pengrad.telegrambot.model.message.origin.MessageOriginChannel;
+import io.tidings.feed.FeedService;
+import io.tidings.ingest.Catalogue;
 import io.tidings.ingest.ChannelNames;
+import io.tidings.render.Messages;
+import io.tidings.store.ChannelRepository;
+import io.tidings.store.DeliveryRepository;
+import io.tidings.store.PenaltyRepository;
+import io.tidings.store.PostRepository;
+import io.tidings.store.ReaderRepository;
+import io.tidings.store.ReaderSettingsRepository;
 import io.tidings.store.Channel;
 import io.tidings.store.ChannelStatus;
 import io.tidings.store.Post;
@@ -17,32 +26,62 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /** The commands every reader has: /start, /help, /pause, /resume, /settings, /lang, /stats, /channels, /channel, /add. */
-final class ReaderCommands {
+public final class ReaderCommands {
 
     private static final Logger log = LoggerFactory.getLogger(ReaderCommands.class);
     private static final int CATALOGUE_SHOWN = 30;
     /** How far back from a channel's newest message id /channel looks for its latest stored posts. */
     private static final int CHANNEL_LOOKBACK = 200;
 
-    private final BotHandler.Deps deps;
     private final Replies replies;
+    private final Messages messages;
+    private final BotConfig config;
+    private final ReaderRepository readers;
+    private final ReaderSettingsRepository readerSettings;
+    private final Reports reports;
+    private final ChannelRepository channels;
+    private final PostRepository posts;
+    private final PenaltyRepository penalties;
+    private final DeliveryRepository deliveries;
+    private final Runnable wakeSender;
+    private final FeedService feed;
+    private final Catalogue catalogue;
     private final SettingsMenu settings;
+    private final ControlCommands control;
 
-    ReaderCommands(BotHandler.Deps deps, Replies replies, SettingsMenu settings) {
-        this.deps = deps;
+    /** {@code wakeSender} is told when /channel queued posts. */
+    public ReaderCommands(Replies replies, Messages messages, BotConfig config, ReaderRepository readers,
+                          ReaderSettingsRepository readerSettings, Reports reports, ChannelRepository channels, PostRepository posts,
+                          PenaltyRepository penalties, DeliveryRepository deliveries, Runnable wakeSender, FeedService feed,
+                          Catalogue catalogue, SettingsMenu settings, ControlCommands control) {
+        this.control = control;
         this.replies = replies;
+        this.messages = messages;
+        this.config = config;
+        this.readers = readers;
+        this.readerSettings = readerSettings;
+        this.reports = reports;
+        this.channels = channels;
+        this.posts = posts;
+        this.penalties = penalties;
+        this.deliveries = deliveries;
+        this.wakeSender = wakeSender;
+        this.feed = feed;
+        this.catalogue = catalogue;
         this.settings = settings;
     }
 
     Mono<Void> handle(Ctx ctx, String command, String args) {
         if (command.equals("start")) return start(ctx);
         if (command.equals("help")) return reply(ctx, help(ctx));
-        if (!isReaderCommand(command)) return reply(ctx, msg(ctx, "unknown"));
+        boolean control = ControlCommands.isCommand(command);
+        if (!isReaderCommand(command) && !control) return reply(ctx, msg(ctx, "unknown"));
         if (!ctx.registered()) return reply(ctx, msg(ctx, "hint"));
+        if (control) return this.control.handle(ctx, command, args);
         return switch (command) {
-            case "pause" -> deps.settings().pause(ctx.user())
+            case "pause" -> readerSettings.pause(ctx.user())
                     .flatMap(changed -> reply(ctx, msg(ctx, changed ? "pause.done" : "pause.already")));
-            case "resume" -> deps.settings().resume(ctx.user())
+            case "resume" -> readerSettings.resume(ctx.user())
                     .flatMap(changed -> reply(ctx, msg(ctx, changed ? "resume.done" : "resume.already")));
             case "settings" -> settings.open(ctx);
             case "lang", "language" -> settings.openLanguage(ctx);
@@ -60,14 +99,14 @@ final class ReaderCommands {
 
     private Mono<Void> start(Ctx ctx) {
         String name = ctx.firstName() == null || ctx.firstName().isBlank() ? "" : ", " + ctx.firstName();
-        return deps.readers().start(ctx.user(), ctx.firstName(), ctx.lang())
-                .flatMap(r -> reply(ctx, deps.messages().get(r.language(), "greeting", name)).onErrorResume(e -> {
+        return readers.start(ctx.user(), ctx.firstName(), ctx.lang())
+                .flatMap(r -> reply(ctx, messages.get(r.language(), "greeting", name)).onErrorResume(e -> {
                     // the greeting is nice to have; the first post is what the reader came for
                     log.info("greeting to reader {} not sent: {}", ctx.user(), e.toString());
                     return Mono.empty();
                 }).thenReturn(r.language()))
-                .flatMap(lang -> deps.feed().next(ctx.user(), "start")
-                        .flatMap(queued -> queued ? Mono.empty() : replies.text(ctx.user(), deps.messages().get(lang, "feed.empty"))));
+                .flatMap(lang -> feed.next(ctx.user(), "start")
+                        .flatMap(queued -> queued ? Mono.empty() : replies.text(ctx.user(), messages.get(lang, "feed.empty"))));
     }
 
     private String help(Ctx ctx) {
@@ -76,9 +115,9 @@ final class ReaderCommands {
     }
 
     private Mono<Void> stats(Ctx ctx) {
-        return deps.reports().reader(ctx.user()).flatMap(s -> {
-            if (s.rated() == 0) return reply(ctx, deps.messages().get(ctx.lang(), "stats.none", Long.toString(s.received())));
-            StringBuilder b = new StringBuilder(deps.messages().get(ctx.lang(), "stats",
+        return reports.reader(ctx.user()).flatMap(s -> {
+            if (s.rated() == 0) return reply(ctx, messages.get(ctx.lang(), "stats.none", Long.toString(s.received())));
+            StringBuilder b = new StringBuilder(messages.get(ctx.lang(), "stats",
                     Long.toString(s.received()), Long.toString(s.rated()), Long.toString(s.liked()),
                     Long.toString(s.rated() - s.liked()), Long.toString(Math.round(100 * s.likeRate()))));
             if (!s.favourites().isEmpty()) {
@@ -92,18 +131,18 @@ final class ReaderCommands {
     }
 
     private Mono<Void> channels(Ctx ctx) {
-        Mono<List<Channel>> catalogue = deps.channels().active().take(CATALOGUE_SHOWN + 1).collectList();
-        Mono<Long> total = deps.reports().activeChannels();
-        var muted = deps.penalties().muted(ctx.user(), deps.config().lessHalfLife()).collectList();
+        Mono<List<Channel>> catalogue = channels.active().take(CATALOGUE_SHOWN + 1).collectList();
+        Mono<Long> total = reports.activeChannels();
+        var muted = penalties.muted(ctx.user(), config.lessHalfLife()).collectList();
         return Mono.zip(catalogue, total, muted).flatMap(t -> {
             StringBuilder b = new StringBuilder();
             if (t.getT1().isEmpty()) {
                 b.append(msg(ctx, "channels.empty"));
             } else {
-                b.append(deps.messages().get(ctx.lang(), "channels.title", Long.toString(t.getT2())));
+                b.append(messages.get(ctx.lang(), "channels.title", Long.toString(t.getT2())));
                 t.getT1().stream().limit(CATALOGUE_SHOWN).forEach(c -> b.append("\n• ").append(titled(c.username(), c.title())));
                 if (t.getT2() > CATALOGUE_SHOWN) {
-                    b.append("\n").append(deps.messages().get(ctx.lang(), "channels.more", Long.toString(t.getT2() - CATALOGUE_SHOWN)));
+                    b.append("\n").append(messages.get(ctx.lang(), "channels.more", Long.toString(t.getT2() - CATALOGUE_SHOWN)));
                 }
             }
             b.append("\n\n");
@@ -125,20 +164,20 @@ final class ReaderCommands {
         if (name.isEmpty()) return reply(ctx, msg(ctx, "channel.invalid"));
         String n = name.get();
         // an unknown channel is told apart before the work, whose success is empty (no reply: the posts are the answer)
-        return deps.channels().findByUsername(n)
+        return channels.findByUsername(n)
                 .filter(c -> c.status() == ChannelStatus.ACTIVE)
                 .map(Optional::of)
                 .defaultIfEmpty(Optional.empty())
-                .flatMap(found -> found.isEmpty() ? reply(ctx, deps.messages().get(ctx.lang(), "channel.unknown", n))
+                .flatMap(found -> found.isEmpty() ? reply(ctx, messages.get(ctx.lang(), "channel.unknown", n))
                         : latest(found.get()).collectList().flatMap(posts -> {
-                    if (posts.isEmpty()) return reply(ctx, deps.messages().get(ctx.lang(), "channel.empty", n));
+                    if (posts.isEmpty()) return reply(ctx, messages.get(ctx.lang(), "channel.empty", n));
                     // through the outbox, like every post: sent at the chat's pace and never again by the feed
                     return Flux.fromIterable(posts)
-                            .concatMap(p -> deps.deliveries().enqueue(ctx.user(), p.id(), "channel", 1f))
+                            .concatMap(p -> deliveries.enqueue(ctx.user(), p.id(), "channel", 1f))
                             .count()
                             .flatMap(queued -> {
-                                if (queued == 0) return reply(ctx, deps.messages().get(ctx.lang(), "channel.seen", n));
-                                deps.wakeSender().run();
+                                if (queued == 0) return reply(ctx, messages.get(ctx.lang(), "channel.seen", n));
+                                wakeSender.run();
                                 return Mono.empty();
                             });
                 }));
@@ -147,8 +186,8 @@ final class ReaderCommands {
     /** The channel's newest stored posts, oldest of them first (the order the channel published them). */
     private Flux<Post> latest(Channel c) {
         long to = c.lastMessageId();
-        return deps.posts().between(c.id(), Math.max(1, to - CHANNEL_LOOKBACK), to)
-                .takeLast(deps.config().channelPosts());
+        return posts.between(c.id(), Math.max(1, to - CHANNEL_LOOKBACK), to)
+                .takeLast(config.channelPosts());
     }
 
     private Mono<Void> add(Ctx ctx, String args) {
@@ -166,12 +205,12 @@ final class ReaderCommands {
     }
 
     private Mono<Void> suggest(Ctx ctx, String raw) {
-        return deps.catalogue().suggest(raw, ctx.user())
+        return catalogue.suggest(raw, ctx.user())
                 .map(s -> switch (s.outcome()) {
-                    case ACCEPTED -> deps.messages().get(ctx.lang(), s.isNew() ? "add.accepted_new" : "add.accepted", s.channel());
-                    case HELD -> deps.messages().get(ctx.lang(), "add.held", s.channel());
+                    case ACCEPTED -> messages.get(ctx.lang(), s.isNew() ? "add.accepted_new" : "add.accepted", s.channel());
+                    case HELD -> messages.get(ctx.lang(), "add.held", s.channel());
                     case INVALID -> msg(ctx, "add.invalid");
-                    case UNAVAILABLE -> deps.messages().get(ctx.lang(), "add.unavailable", s.channel());
+                    case UNAVAILABLE -> messages.get(ctx.lang(), "add.unavailable", s.channel());
                 })
                 .onErrorResume(e -> {
                     log.warn("suggestion of reader {} failed: {}", ctx.user(), e.toString());
@@ -189,6 +228,6 @@ final class ReaderCommands {
     }
 
     private String msg(Ctx ctx, String key) {
-        return deps.messages().get(ctx.lang(), key);
+        return messages.get(ctx.lang(), key);
     }
 }

@@ -7,6 +7,7 @@ import com.pengrad.telegrambot.model.CallbackQuery;
 import com.pengrad.telegrambot.model.request.InlineKeyboardMarkup;
 import com.pengrad.telegrambot.request.AnswerCallbackQuery;
 import com.pengrad.telegrambot.request.EditMessageReplyMarkup;
+import com.pengrad.telegrambot.request.SendDocument;
 import com.pengrad.telegrambot.request.SendMessage;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -15,7 +16,7 @@ import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 
 /** How the handlers talk back: plain replies (429 waited out), callback answers and keyboard edits. */
-final class Replies {
+public final class Replies {
 
     private static final Logger log = LoggerFactory.getLogger(Replies.class);
     private static final int REPLY_RETRIES = 3;
@@ -23,7 +24,7 @@ final class Replies {
 
     private final TelegramClient telegram;
 
-    Replies(TelegramClient telegram) {
+    public Replies(TelegramClient telegram) {
         this.telegram = telegram;
     }
 
@@ -38,6 +39,12 @@ final class Replies {
 
     Mono<Void> text(long chat, String text, InlineKeyboardMarkup keyboard) {
         return send(new SendMessage(chat, text).replyMarkup(keyboard));
+    }
+
+    /** A file (up to Telegram's 50 MB for bots) with a caption of at most 1024 characters. */
+    Mono<Void> document(long chat, byte[] content, String fileName, String caption) {
+        return telegram.execute(new SendDocument(chat, content).fileName(fileName).contentType("application/json")
+                .caption(caption)).then().retryWhen(rateLimited());
     }
 
     /** Sends a reply; a 429 is waited out (a few times, if Telegram asks for a short wait), as Telegram requires. */

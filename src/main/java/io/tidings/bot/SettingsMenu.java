@@ -3,7 +3,12 @@ package io.tidings.bot;
 import com.pengrad.telegrambot.model.CallbackQuery;
 import com.pengrad.telegrambot.model.request.InlineKeyboardButton;
 import com.pengrad.telegrambot.model.request.InlineKeyboardMarkup;
+import io.tidings.render.CallbackData;
+import io.tidings.render.Messages;
 import io.tidings.store.ReaderSettings;
+import io.tidings.store.ReaderSettingsRepository;
+import io.tidings.store.ReaderControlRepository;
+import io.tidings.feed.StoredPreferences;
 import io.tidings.bot.BotHandler.Ctx;
 import java.time.LocalTime;
 import java.time.ZoneId;
@@ -19,10 +24,10 @@ import reactor.core.publisher.Mono;
  * edited in place: a main menu whose buttons show the current values, and sub-menus for mailing times (toggles),
  * time zone, posts per mailing and language. Button data (signed like every button): {@code m} main menu,
  * {@code mt mz mn ml} sub-menus, {@code t<HHmm>} toggle a time, {@code td} default times, {@code z<i>} zone,
- * {@code n<k>} posts, {@code i} instant push, {@code p} pause/resume, {@code l:<lang>} language from the menu,
+ * {@code n<k>} posts, {@code i} instant push, {@code a} ad filter, {@code p} pause/resume, {@code l:<lang>} language from the menu,
  * {@code l<lang>} language from /lang, {@code x} close.
  */
-final class SettingsMenu {
+public final class SettingsMenu {
 
     /** Time zones offered, by where most readers live; ids are stable, so their index is the button data. */
     static final List<String> ZONES = List.of("UTC", "Europe/London", "Europe/Berlin", "Europe/Kyiv", "Europe/Moscow",
@@ -33,15 +38,26 @@ final class SettingsMenu {
             LocalTime.of(14, 0), LocalTime.of(16, 20), LocalTime.of(19, 20), LocalTime.of(21, 0), LocalTime.of(23, 0));
     private static final DateTimeFormatter HHMM = DateTimeFormatter.ofPattern("HHmm");
 
-    private final BotHandler.Deps deps;
     private final Replies replies;
+    private final Messages messages;
+    private final CallbackData callbacks;
+    private final ReaderSettingsRepository settings;
+    private final ReaderControlRepository control;
+    private final StoredPreferences preferences;
+    private final List<LocalTime> defaultTimes;
     private final List<LocalTime> slots;
 
-    SettingsMenu(BotHandler.Deps deps, Replies replies) {
-        this.deps = deps;
+    public SettingsMenu(Replies replies, Messages messages, CallbackData callbacks, ReaderSettingsRepository settings,
+                        ReaderControlRepository control, StoredPreferences preferences, List<LocalTime> defaultMailingTimes) {
+        this.control = control;
+        this.preferences = preferences;
         this.replies = replies;
+        this.messages = messages;
+        this.callbacks = callbacks;
+        this.settings = settings;
+        this.defaultTimes = List.copyOf(defaultMailingTimes);
         TreeSet<LocalTime> all = new TreeSet<>(SLOTS);
-        all.addAll(deps.config().defaultMailingTimes());
+        all.addAll(defaultTimes);
         this.slots = List.copyOf(all);
     }
 
@@ -64,34 +80,37 @@ final class SettingsMenu {
         if (arg.equals("mn")) return show(q, messageId, u, posts(u, ctx.lang(), s), null, ctx.lang());
         if (arg.equals("ml")) return show(q, messageId, u, languages(u, ctx.lang(), true), null, ctx.lang());
         if (arg.equals("x")) return replies.answer(q, null).then(replies.editKeyboard(u, messageId, null));
-        if (arg.equals("i")) return save(q, messageId, ctx, deps.settings().setInstantPush(u, !s.instantPush()), false);
-        if (arg.equals("p")) {
-            return save(q, messageId, ctx, (s.paused() ? deps.settings().resume(u) : deps.settings().pause(u)).then(), false);
+        if (arg.equals("a")) {
+            return save(q, messageId, ctx, control.setAdFilter(u, !s.adFilter()).then(preferences.reload(u)), false);
         }
-        if (arg.equals("td")) return save(q, messageId, ctx, deps.settings().setMailingTimes(u, null), true);
+        if (arg.equals("i")) return save(q, messageId, ctx, settings.setInstantPush(u, !s.instantPush()), false);
+        if (arg.equals("p")) {
+            return save(q, messageId, ctx, (s.paused() ? settings.resume(u) : settings.pause(u)).then(), false);
+        }
+        if (arg.equals("td")) return save(q, messageId, ctx, settings.setMailingTimes(u, null), true);
         if (arg.matches("t\\d{4}")) {
             LocalTime t = parseSlot(arg.substring(1));
             if (t == null || !slots.contains(t)) return invalid(ctx, q);
-            TreeSet<LocalTime> chosen = new TreeSet<>(s.mailingTimesOr(deps.config().defaultMailingTimes()));
+            TreeSet<LocalTime> chosen = new TreeSet<>(s.mailingTimesOr(defaultTimes));
             if (!chosen.remove(t)) chosen.add(t);
-            return save(q, messageId, ctx, deps.settings().setMailingTimes(u, List.copyOf(chosen)), true);
+            return save(q, messageId, ctx, settings.setMailingTimes(u, List.copyOf(chosen)), true);
         }
         if (arg.matches("z\\d{1,2}")) {
             int i = Integer.parseInt(arg.substring(1));
             if (i >= ZONES.size()) return invalid(ctx, q);
-            return save(q, messageId, ctx, deps.settings().setTimeZone(u, ZoneId.of(ZONES.get(i))), false);
+            return save(q, messageId, ctx, settings.setTimeZone(u, ZoneId.of(ZONES.get(i))), false);
         }
         if (arg.matches("n\\d{1,2}")) {
             int n = Integer.parseInt(arg.substring(1));
             if (!POSTS.contains(n)) return invalid(ctx, q);
-            return save(q, messageId, ctx, deps.settings().setPostsPerMailing(u, n), false);
+            return save(q, messageId, ctx, settings.setPostsPerMailing(u, n), false);
         }
         if (arg.equals("l:en") || arg.equals("l:ru") || arg.equals("len") || arg.equals("lru")) {
             String lang = arg.substring(arg.length() - 2);
             boolean fromMenu = arg.startsWith("l:");
-            return deps.settings().setLanguage(u, lang)
+            return settings.setLanguage(u, lang)
                     .then(replies.answer(q, msg(lang, "lang.set")))
-                    .then(deps.settings().find(u))
+                    .then(settings.find(u))
                     .flatMap(now -> replies.editKeyboard(u, messageId,
                             fromMenu ? main(u, lang, now) : languages(u, lang, false)));
         }
@@ -106,7 +125,7 @@ final class SettingsMenu {
     private Mono<Void> save(CallbackQuery q, Integer messageId, Ctx ctx, Mono<?> change, boolean stayInTimes) {
         long u = ctx.user();
         return change.then(replies.answer(q, msg(ctx.lang(), "settings.saved")))
-                .then(deps.settings().find(u))
+                .then(settings.find(u))
                 .flatMap(now -> replies.editKeyboard(u, messageId,
                         stayInTimes ? times(u, ctx.lang(), now) : main(u, ctx.lang(), now)));
     }
@@ -116,21 +135,22 @@ final class SettingsMenu {
     }
 
     InlineKeyboardMarkup main(long u, String lang, ReaderSettings s) {
-        List<LocalTime> times = s.mailingTimesOr(deps.config().defaultMailingTimes());
+        List<LocalTime> times = s.mailingTimesOr(defaultTimes);
         String timesText = times.isEmpty() ? msg(lang, "settings.times.off")
                 : times.stream().map(LocalTime::toString).collect(Collectors.joining(", "));
         return new InlineKeyboardMarkup(
-                row(button(deps.messages().get(lang, "settings.times", timesText), u, "mt")),
-                row(button(deps.messages().get(lang, "settings.zone", s.timeZone()), u, "mz")),
-                row(button(deps.messages().get(lang, "settings.posts", Integer.toString(s.postsPerMailing())), u, "mn")),
+                row(button(messages.get(lang, "settings.times", timesText), u, "mt")),
+                row(button(messages.get(lang, "settings.zone", s.timeZone()), u, "mz")),
+                row(button(messages.get(lang, "settings.posts", Integer.toString(s.postsPerMailing())), u, "mn")),
                 row(button(msg(lang, s.instantPush() ? "settings.instant.on" : "settings.instant.off"), u, "i")),
+                row(button(msg(lang, s.adFilter() ? "settings.ads.on" : "settings.ads.off"), u, "a")),
                 row(button(msg(lang, "settings.language"), u, "ml")),
                 row(button(msg(lang, s.paused() ? "settings.resume" : "settings.pause"), u, "p")),
                 row(button(msg(lang, "settings.close"), u, "x")));
     }
 
     private InlineKeyboardMarkup times(long u, String lang, ReaderSettings s) {
-        List<LocalTime> chosen = s.mailingTimesOr(deps.config().defaultMailingTimes());
+        List<LocalTime> chosen = s.mailingTimesOr(defaultTimes);
         List<InlineKeyboardButton[]> rows = new ArrayList<>();
         List<InlineKeyboardButton> row = new ArrayList<>();
         for (LocalTime t : slots) {
@@ -175,7 +195,7 @@ final class SettingsMenu {
     }
 
     private InlineKeyboardButton button(String text, long u, String arg) {
-        return new InlineKeyboardButton(text).callbackData(deps.callbacks().encodeSetting(u, arg));
+        return new InlineKeyboardButton(text).callbackData(callbacks.encodeSetting(u, arg));
     }
 
     private static InlineKeyboardButton[] row(InlineKeyboardButton... buttons) {
@@ -189,6 +209,6 @@ final class SettingsMenu {
     }
 
     private String msg(String lang, String key) {
-        return deps.messages().get(lang, key);
+        return messages.get(lang, key);
     }
 }

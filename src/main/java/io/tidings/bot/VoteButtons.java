@@ -1,6 +1,13 @@
 package io.tidings.bot;
 
 import com.pengrad.telegrambot.model.CallbackQuery;
+import io.tidings.feed.FeedService;
+import io.tidings.render.CallbackData;
+import io.tidings.render.Messages;
+import io.tidings.render.PostRenderer;
+import io.tidings.store.PenaltyRepository;
+import io.tidings.store.PostRepository;
+import io.tidings.store.VoteRepository;
 import io.tidings.store.VoteRepository.Outcome;
 import io.tidings.bot.BotHandler.Ctx;
 import io.tidings.render.CallbackData.Action;
@@ -17,39 +24,61 @@ import reactor.core.publisher.Mono;
  * sends the next post. Data that is forged, another reader's, or for a post that is gone changes nothing and gets a
  * polite answer.
  */
-final class VoteButtons {
+public final class VoteButtons {
 
     private static final Logger log = LoggerFactory.getLogger(VoteButtons.class);
 
-    private final BotHandler.Deps deps;
     private final Replies replies;
+    private final Messages messages;
+    private final CallbackData callbacks;
+    private final PostRenderer renderer;
+    private final VoteRepository votes;
+    private final PostRepository posts;
+    private final PenaltyRepository penalties;
+    private final FeedService feed;
     private final SettingsMenu settings;
+    private final ControlCommands control;
 
-    VoteButtons(BotHandler.Deps deps, Replies replies, SettingsMenu settings) {
-        this.deps = deps;
+    public VoteButtons(Replies replies, Messages messages, CallbackData callbacks, PostRenderer renderer, VoteRepository votes,
+                       PostRepository posts, PenaltyRepository penalties, FeedService feed, SettingsMenu settings,
+                       ControlCommands control) {
+        this.control = control;
         this.replies = replies;
+        this.messages = messages;
+        this.callbacks = callbacks;
+        this.renderer = renderer;
+        this.votes = votes;
+        this.posts = posts;
+        this.penalties = penalties;
+        this.feed = feed;
         this.settings = settings;
     }
 
     Mono<Void> onPress(Ctx ctx, CallbackQuery q) {
-        Optional<Press> press = deps.callbacks().decode(ctx.user(), q.data());
+        Optional<Press> press = callbacks.decode(ctx.user(), q.data());
         if (press.isEmpty()) {
             log.info("rejected callback data from reader {}", ctx.user());
             return replies.answer(q, msg(ctx, "callback.invalid"));
         }
         Press p = press.get();
-        if (p.action() == Action.SETTING) return settings.onPress(ctx, q, p.arg());
+        if (p.action() == Action.SETTING) {
+            if (ControlCommands.isButton(p.arg())) {
+                return ctx.registered() ? control.onPress(ctx, q, p.arg()) : replies.answer(q, msg(ctx, "hint"));
+            }
+            return settings.onPress(ctx, q, p.arg());
+        }
         if (!ctx.registered()) return replies.answer(q, msg(ctx, "callback.unknown_post")); // nothing of ours was sent to them
         return switch (p.action()) {
             case MORE -> replies.answer(q, msg(ctx, "vote.more")).then(next(ctx, "more"));
             case LESS -> less(ctx, q, p);
+            case MUTE -> mute(ctx, q, p);
             default -> vote(ctx, q, p);
         };
     }
 
     private Mono<Void> vote(Ctx ctx, CallbackQuery q, Press p) {
         boolean liked = p.action() == Action.LIKE;
-        return deps.votes().vote(ctx.user(), p.postId(), liked)
+        return votes.vote(ctx.user(), p.postId(), liked)
                 .onErrorResume(e -> {
                     log.info("vote of reader {} for post {} not stored: {}", ctx.user(), p.postId(), e.toString());
                     return Mono.just(Outcome.MISSING);
@@ -70,34 +99,45 @@ final class VoteButtons {
     private Mono<Void> less(Ctx ctx, CallbackQuery q, Press p) {
         // the post is looked up first, so "unknown post" is answered only when it is missing (the work after an
         // answer completes empty, and must not be mistaken for a missing post: that answered twice)
-        return deps.posts().find(p.postId())
+        return posts.find(p.postId())
                 .map(java.util.Optional::of)
                 .defaultIfEmpty(java.util.Optional.empty())
                 .flatMap(found -> found.isEmpty() ? replies.answer(q, msg(ctx, "callback.unknown_post"))
-                        : deps.penalties().addOnce(ctx.user(), found.get().channelId(), found.get().id(), 1.0)
+                        : penalties.addOnce(ctx.user(), found.get().channelId(), found.get().id(), 1.0)
                                 .onErrorResume(e -> {
                                     log.info("'less' of reader {} for post {} not stored: {}", ctx.user(), p.postId(), e.toString());
                                     return replies.answer(q, msg(ctx, "callback.unknown_post")).then(Mono.empty());
                                 })
                                 // only after the answer: a failure from here on must not answer a second time
-                                .flatMap(added -> replies.answer(q, deps.messages().get(ctx.lang(), "vote.less",
+                                .flatMap(added -> replies.answer(q, messages.get(ctx.lang(), "vote.less",
                                                 "@" + found.get().channelUsername()))
                                         .then(markChosen(ctx, q, p))
                                         .then(added ? next(ctx, "next") : Mono.empty())));
     }
 
+    /** "Mute channel": the post's channel is muted, the button marked, and the next post sent. */
+    private Mono<Void> mute(Ctx ctx, CallbackQuery q, Press p) {
+        return posts.find(p.postId())
+                .map(java.util.Optional::of)
+                .defaultIfEmpty(java.util.Optional.empty())
+                .flatMap(found -> found.isEmpty() ? replies.answer(q, msg(ctx, "callback.unknown_post"))
+                        : control.muteFromPost(ctx, q, found.get().channelId(), found.get().channelUsername())
+                                .then(markChosen(ctx, q, p))
+                                .then(next(ctx, "next")));
+    }
+
     private Mono<Void> next(Ctx ctx, String reason) {
-        return deps.feed().next(ctx.user(), reason)
+        return feed.next(ctx.user(), reason)
                 .flatMap(queued -> queued ? Mono.empty() : replies.text(ctx.user(), msg(ctx, "feed.empty")));
     }
 
     private Mono<Void> markChosen(Ctx ctx, CallbackQuery q, Press p) {
         if (q.maybeInaccessibleMessage() == null) return Mono.empty();
         return replies.editKeyboard(ctx.user(), q.maybeInaccessibleMessage().messageId(),
-                deps.renderer().keyboard(ctx.user(), ctx.lang(), p.postId(), p.action()));
+                renderer.keyboard(ctx.user(), ctx.lang(), p.postId(), p.action()));
     }
 
     private String msg(Ctx ctx, String key) {
-        return deps.messages().get(ctx.lang(), key);
+        return messages.get(ctx.lang(), key);
     }
 }

@@ -22,6 +22,9 @@ final class BenchFanoutCommand extends Subcommand {
     @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "5",
             description = "seconds of sending to other readers first (default ${DEFAULT-VALUE}; 0 measures cold)")
     int warmupSeconds;
+    @Option(names = "--controlled", paramLabel = "PERCENT", defaultValue = "0",
+            description = "percent of readers who mute a channel and keep 10 word filters (default ${DEFAULT-VALUE})")
+    int controlled;
 
     @Override
     public Integer call() throws Exception {
@@ -31,6 +34,6 @@ final class BenchFanoutCommand extends Subcommand {
     FanoutBench.Options options() {
         return new FanoutBench.Options(positive(readers, "--readers"), positive(posts, "--posts"),
                 positive(rate, "--rate"), positive(channels, "--channels"), positive(candidates, "--candidates"),
-                atLeast(warmupSeconds, 0, "--warmup-seconds"));
+                atLeast(warmupSeconds, 0, "--warmup-seconds"), atLeast(controlled, 0, "--controlled"));
     }
 }

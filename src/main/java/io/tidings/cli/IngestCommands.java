@@ -146,6 +146,8 @@ final class IngestCommands {
                     }
                 }
                 double parseSeconds = (System.nanoTime() - parseStart) / 1e9;
+                // the same, plus what the service adds per new post: its text facts and near-duplicate group
+                double[] grouped = parseAndGroup(names.subList(0, sample.size()), sample, seconds);
 
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("channels", channels);
@@ -157,11 +159,14 @@ final class IngestCommands {
                 r.put("parse_pages_per_s", round(parsedPages / parseSeconds));
                 r.put("parse_posts_per_s", round(parsedPosts / parseSeconds));
                 r.put("parse_mb_per_s", round(bytes / parseSeconds / 1e6));
+                r.put("group_share_of_parse", round(grouped[1] / grouped[0]));
                 r.put("cpus", Runtime.getRuntime().availableProcessors());
                 out.printf("fetched %d pages (%d posts) of %d channels over HTTP in %.2f s: %.0f pages/s, %.0f posts/s%n",
                         counts[0], counts[1], channels, fetchSeconds, counts[0] / fetchSeconds, counts[1] / fetchSeconds);
                 out.printf("parsed in memory: %.0f pages/s, %.0f posts/s (%.1f MB/s of HTML)%n",
                         parsedPages / parseSeconds, parsedPosts / parseSeconds, bytes / parseSeconds / 1e6);
+                out.printf("grouping each parsed post (near-duplicates, filter terms, ad mark) adds %.1f%% to parsing it "
+                        + "(both timed in one loop)%n", 100 * grouped[1] / grouped[0]);
                 out.println(Json.line(r));
                 return 0;
             } finally {
@@ -172,5 +177,30 @@ final class IngestCommands {
 
     private static double round(double d) {
         return Math.round(d * 10) / 10.0;
+    }
+    /**
+     * Parses the pages and adds every post to fresh {@link io.tidings.feed.PostFacts} (terms, ad mark, near-duplicate
+     * group: the feed's work per new post) for about {@code seconds}; returns the seconds spent parsing and grouping.
+     */
+    private static double[] parseAndGroup(List<String> names, List<String> pages, int seconds) {
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        long parse = 0;
+        long group = 0;
+        long id = 0;
+        while (System.nanoTime() < deadline) {
+            var facts = new io.tidings.feed.PostFacts(); // a fresh pool each round: every post is new
+            for (int i = 0; i < pages.size(); i++) {
+                long t0 = System.nanoTime();
+                var posts = ChannelPageParser.parse(names.get(i), pages.get(i)).posts();
+                long t1 = System.nanoTime();
+                for (var p : posts) {
+                    facts.add(new io.tidings.store.Post(++id, i, names.get(i), "", p.messageId(), p.date(), io.tidings.store.PostKind.TEXT, p.text(),
+                            p.html(), List.of(), p.views(), p.forwardedFrom()));
+                }
+                parse += t1 - t0;
+                group += System.nanoTime() - t1;
+            }
+        }
+        return new double[] {parse / 1e9, group / 1e9};
     }
 }

@@ -5,7 +5,12 @@ import io.tidings.delivery.DeliverySender;
 import io.tidings.feed.FeedConfig;
 import io.tidings.feed.FeedService;
 import io.tidings.feed.FreshPool;
+import io.tidings.feed.PostFacts;
 import io.tidings.feed.ReaderPreferences;
+import io.tidings.feed.StoredPreferences;
+import io.tidings.store.PenaltyRepository;
+import io.tidings.store.ReaderControlRepository;
+import io.tidings.store.ReaderSettingsRepository;
 import io.tidings.model.ModelConfig;
 import io.tidings.model.offline.SyntheticVotes;
 import io.tidings.model.train.Trainer;
@@ -51,8 +56,15 @@ public final class FanoutBench {
 
     private FanoutBench() {}
 
-    /** What to measure: readers, fresh posts, send rate, channels, candidates per reader, warm-up seconds. */
-    public record Options(int readers, int posts, double rate, int channels, int candidates, int warmupSeconds) {}
+    /**
+     * What to measure: readers, fresh posts, send rate, channels, candidates per reader, warm-up seconds, and the
+     * percentage of readers who muted a channel and keep 10 word filters ({@code --controlled}, 0 by default).
+     */
+    public record Options(int readers, int posts, double rate, int channels, int candidates, int warmupSeconds, int controlled) {
+        public Options(int readers, int posts, double rate, int channels, int candidates, int warmupSeconds) {
+            this(readers, posts, rate, channels, candidates, warmupSeconds, 0);
+        }
+    }
 
     public static int run(Options o, PrintStream out) throws Exception {
         int readers = o.readers();
@@ -117,8 +129,9 @@ public final class FanoutBench {
             long warmSent = deliveries.count("sent").block(t);
             server.clearCalls();
             try (CandidateIndex index = new CandidateIndex(pool, () -> version, k, Runtime.getRuntime().availableProcessors())) {
+                ReaderPreferences prefs = o.controlled() > 0 ? controlled(db, o, t, out) : ReaderPreferences.NONE;
                 FeedService feed = new FeedService(pool, index, () -> version, deliveries, readerRepo, scoring, () -> { },
-                        FeedConfig.defaults(), ReaderPreferences.NONE);
+                        FeedConfig.defaults(), prefs);
                 long c0 = System.nanoTime();
                 feed.rebuild().block(Duration.ofHours(1));
                 double candidateSeconds = (System.nanoTime() - c0) / 1e9;
@@ -187,6 +200,29 @@ public final class FanoutBench {
 
     private static double round(double v, int places) {
         return java.math.BigDecimal.valueOf(v).setScale(places, java.math.RoundingMode.HALF_UP).doubleValue();
+    }
+
+    /**
+     * Every {@code 100 / controlled}-th reader mutes one channel and keeps 10 word filters (two-word phrases, most
+     * matching one post each); preferences and post facts loaded as the service does.
+     */
+    private static ReaderPreferences controlled(Database db, Options o, Duration t, PrintStream out) {
+        long t0 = System.nanoTime();
+        int every = Math.max(1, 100 / o.controlled());
+        db.sql().update("INSERT INTO reader_mutes (reader_id, channel_id) SELECT i, 1 + (i % $2) FROM generate_series(1, $1) i "
+                + "WHERE i % $3 = 0", o.readers(), o.channels(), every).block(t);
+        db.sql().update("INSERT INTO reader_filters (reader_id, mode, phrase) SELECT i, 'exclude', 'post ' || ((i * 7 + j) % $2) "
+                + "FROM generate_series(1, $1) i, generate_series(1, 10) j WHERE i % $3 = 0", o.readers(), o.posts(), every).block(t);
+        PostFacts facts = new PostFacts();
+        db.sql().query("SELECT id, channel_id, text, html FROM posts", r -> new io.tidings.store.Post(r.get("id", Long.class),
+                        r.get("channel_id", Long.class), "", "", 0, java.time.Instant.now(), io.tidings.store.PostKind.TEXT, r.get("text", String.class),
+                        r.get("html", String.class), List.of(), 0, null))
+                .doOnNext(facts::add).blockLast(t);
+        StoredPreferences prefs = StoredPreferences.load(new PenaltyRepository(db), new ReaderSettingsRepository(db),
+                new ReaderControlRepository(db), facts, Duration.ofDays(14));
+        out.printf(Locale.ROOT, "controlled: every %d. reader mutes a channel and keeps 10 filters; loaded in %.1f s%n", every,
+                (System.nanoTime() - t0) / 1e9);
+        return prefs;
     }
 
     private static long open(DeliveryRepository deliveries, Duration t) {

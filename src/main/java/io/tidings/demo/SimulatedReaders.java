@@ -179,9 +179,9 @@ final class SimulatedReaders implements AutoCloseable {
                 api.pushCallbackQuery(id, post.message().messageId(), post.message().button(like ? "👍" : "👎").callbackData());
                 // now and then the other buttons too; they never replace a vote, so learning sees the same votes
                 boolean inTaste = taste.contains(world.group(post.channel()));
-                if (!like && !inTaste && rnd.nextDouble() < LESS_AFTER_DISLIKE && post.message().button("🔇") != null) {
+                if (!like && !inTaste && rnd.nextDouble() < LESS_AFTER_DISLIKE && post.message().button("🔉") != null) {
                     lessPresses.incrementAndGet();
-                    api.pushCallbackQuery(id, post.message().messageId(), post.message().button("🔇").callbackData());
+                    api.pushCallbackQuery(id, post.message().messageId(), post.message().button("🔉").callbackData());
                 } else if (rnd.nextDouble() < MORE_AFTER_VOTE) {
                     morePresses.incrementAndGet();
                     api.pushCallbackQuery(id, post.message().messageId(), post.message().button("➡️").callbackData());

@@ -69,6 +69,9 @@ final class ArrivalScoring {
     public void postArrived(Post post) {
         FreshPool.Entry e = new FreshPool.Entry(post.id(), post.channelId(), post.publishedAt());
         if (!pool.contains(e.postId()) && pool.add(e) && index != null) {
+            // a repeat of a fresh post is not offered on arrival: readers who lack the story have the first telling
+            // in their sets, and those who got it must not get it twice; refills and re-ranks consider it like any post
+            if (prefs.group(e.postId()) != e.postId()) return;
             if (arrivalCount.incrementAndGet() > MAX_ARRIVALS) {
                 arrivalCount.decrementAndGet();
                 arrivalsDropped.set(true); // the next re-rank picks it up from the pool
@@ -95,6 +98,7 @@ final class ArrivalScoring {
                 })
                 .subscribeOn(scoring)
                 .flatMap(s -> Flux.fromIterable(s.hits())
+                        .filter(h -> prefs.admits(h.reader(), h.postId(), pool.channelOf(h.postId())))
                         .flatMap(h -> deliveries.enqueueInstant(h.reader(), h.postId(), h.score(), config.instantPerDay())
                                 .publishOn(scoring) // forget takes the candidate lock: not on the driver's thread
                                 .doOnNext(id -> index.forget(h.reader(), h.postId())), 4)

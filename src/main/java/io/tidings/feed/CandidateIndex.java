@@ -645,7 +645,9 @@ public final class CandidateIndex implements AutoCloseable {
             CandidateSets sets = b.sets;
             int base = local * k;
             for (int j = 0; j < sets.count[local]; j++) {
-                if (!pool.contains(CandidateSets.post(sets.posts[base + j]))) sets.removeAt(local, j--);
+                long post = CandidateSets.post(sets.posts[base + j]);
+                // gone from the pool, or muted or filtered out since it entered the set
+                if (!pool.contains(post) || !prefs.admits(reader, post, pool.channelOf(post))) sets.removeAt(local, j--);
             }
             int m = sets.count[local];
             boolean outsideExists = sets.floor[local] > Float.NEGATIVE_INFINITY;
@@ -680,6 +682,23 @@ public final class CandidateIndex implements AutoCloseable {
             }
             for (Pick p : picks) sets.remove(local, p.postId());
             return new Taken(picks, false);
+        } finally {
+            b.lock.unlock();
+        }
+    }
+
+    /**
+     * Empties the reader's set and marks it as needing a refill: their mutes or filters changed, so posts kept out
+     * before may be wanted now (and the set may hold posts kept out now).
+     */
+    public void invalidate(long reader) {
+        int s = slotOf(reader);
+        if (s < 0) return;
+        ReaderBlock b = blocks[s >> ReaderBlock.SHIFT];
+        int local = s & (ReaderBlock.SIZE - 1);
+        b.lock.lock();
+        try {
+            b.sets.reset(local, Float.POSITIVE_INFINITY);
         } finally {
             b.lock.unlock();
         }

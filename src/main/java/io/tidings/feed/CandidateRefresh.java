@@ -44,10 +44,11 @@ final class CandidateRefresh {
     private final VoteRepository votes; // null: exploration without rating counts
     private final Scheduler scoring;
     private final AtomicBoolean arrivalsDropped;
+    private final ReaderPreferences prefs;
     private final java.util.concurrent.atomic.AtomicReference<Mono<Void>> running = new java.util.concurrent.atomic.AtomicReference<>();
 
     CandidateRefresh(FreshPool pool, CandidateIndex index, Supplier<CandidateIndex.ModelVersion> model, DeliveryRepository deliveries,
-                     ReaderRepository readers, VoteRepository votes, Scheduler scoring, AtomicBoolean arrivalsDropped) {
+                     ReaderRepository readers, VoteRepository votes, Scheduler scoring, AtomicBoolean arrivalsDropped, ReaderPreferences prefs) {
         this.pool = pool;
         this.index = index;
         this.model = model;
@@ -56,6 +57,7 @@ final class CandidateRefresh {
         this.votes = votes;
         this.scoring = scoring;
         this.arrivalsDropped = arrivalsDropped;
+        this.prefs = prefs;
     }
 
     /**
@@ -121,9 +123,13 @@ final class CandidateRefresh {
                 .collect(HashMap::new, (m, s) -> m.computeIfAbsent(s.readerId(), k -> new HashSet<>()).add(s.postId()));
     }
 
-    private static List<Set<Long>> seenList(long[] ids, Map<Long, Set<Long>> seen) {
+    /** Per reader, the posts never to offer: those seen, and those their mutes and filters keep out. */
+    private List<Set<Long>> seenList(long[] ids, Map<Long, Set<Long>> seen) {
         List<Set<Long>> out = new ArrayList<>(ids.length);
-        for (long id : ids) out.add(seen.getOrDefault(id, Set.of()));
+        for (long id : ids) {
+            Set<Long> s = seen.getOrDefault(id, Set.of());
+            out.add(prefs == ReaderPreferences.NONE ? s : new Unadmitted(s, id, prefs, pool));
+        }
         return out;
     }
 

@@ -59,7 +59,7 @@ public final class FeedService {
         this.index = index;
         this.model = model;
         this.arrivals = new ArrivalScoring(pool, index, deliveries, scoring, wakeSender, config, prefs);
-        this.refresh = new CandidateRefresh(pool, index, model, deliveries, readers, votes, scoring, arrivals.arrivalsDropped);
+        this.refresh = new CandidateRefresh(pool, index, model, deliveries, readers, votes, scoring, arrivals.arrivalsDropped, prefs);
         this.planner = new Planner(index, refresh, deliveries, scoring, wakeSender, prefs);
         this.mailings = new Mailings(readers, deliveries, planner, wakeSender, config, prefs);
     }

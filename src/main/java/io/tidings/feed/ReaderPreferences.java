@@ -19,6 +19,27 @@ public interface ReaderPreferences {
         return 1f;
     }
 
+    /**
+     * Whether {@code post} of {@code channel} may reach {@code reader} at all (mutes, /only, filters). Called for
+     * candidates under the candidate lock: answer from memory.
+     */
+    default boolean admits(long reader, long post, long channel) {
+        return true;
+    }
+
+    /**
+     * The post's near-duplicate group: the id of the first fresh post telling the same story, else its own id. Planning
+     * offers a reader at most one post of a group, and none of a group they already received.
+     */
+    default long group(long post) {
+        return post;
+    }
+
+    /** Whether any fresh post repeats another one (when none does, groups need no checking). */
+    default boolean anyRepeats() {
+        return false;
+    }
+
     /** Whether a new post scoring above the threshold may reach this reader at once. */
     default boolean instantPush(long reader, boolean byDefault) {
         return byDefault;

@@ -1,16 +1,21 @@
 package io.tidings.feed;
 
 import io.tidings.store.PenaltyRepository;
+import io.tidings.store.ReaderControlRepository;
 import io.tidings.store.ReaderSettings;
 import io.tidings.store.ReaderSettingsRepository;
 import io.tidings.util.Loop;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * {@link ReaderPreferences} kept in memory for the planner, which asks under its candidate lock: the "Less from
@@ -28,22 +33,49 @@ public final class StoredPreferences implements ReaderPreferences {
 
     private final PenaltyRepository penalties;
     private final ReaderSettingsRepository settings;
+    private final ReaderControlRepository control;
+    private final PostFacts facts;
     private final Duration halfLife;
+    private final List<java.util.function.LongConsumer> changed = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile Map<Long, Map<Long, Penalty>> byReader = new ConcurrentHashMap<>();
     private volatile Map<Long, ReaderSettings> nonDefault = Map.of();
+    /** Per reader, only for readers who asked: muted channels, the /only list, compiled filters, the ad filter off. */
+    private volatile Map<Long, Set<Long>> mutes = new ConcurrentHashMap<>();
+    private volatile Map<Long, Set<Long>> follows = new ConcurrentHashMap<>();
+    private volatile Map<Long, ReaderFilters> filters = new ConcurrentHashMap<>();
+    private volatile Set<Long> adFilterOff = ConcurrentHashMap.newKeySet();
 
-    private StoredPreferences(PenaltyRepository penalties, ReaderSettingsRepository settings, Duration halfLife) {
+    private StoredPreferences(PenaltyRepository penalties, ReaderSettingsRepository settings, ReaderControlRepository control,
+                              PostFacts facts, Duration halfLife) {
         this.penalties = penalties;
         this.settings = settings;
+        this.control = control;
+        this.facts = facts;
         this.halfLife = halfLife;
         penalties.onAdded(this::pressed);
     }
 
-    /** Loads the current presses and settings (blocking: call at start-up). */
-    public static StoredPreferences load(PenaltyRepository penalties, ReaderSettingsRepository settings, Duration halfLife) {
-        StoredPreferences p = new StoredPreferences(penalties, settings, halfLife);
+    /** Loads the current presses, settings, mutes and filters (blocking: call at start-up). */
+    public static StoredPreferences load(PenaltyRepository penalties, ReaderSettingsRepository settings,
+                                         ReaderControlRepository control, PostFacts facts, Duration halfLife) {
+        StoredPreferences p = new StoredPreferences(penalties, settings, control, facts, halfLife);
         p.reload().block(Duration.ofMinutes(1));
         return p;
+    }
+
+    @Override
+    public long group(long post) {
+        return facts.group(post);
+    }
+
+    @Override
+    public boolean anyRepeats() {
+        return facts.anyRepeats();
+    }
+
+    /** The facts of fresh posts that filters read. */
+    public PostFacts facts() {
+        return facts;
     }
 
     /** Reloads everything from the database. */
@@ -54,18 +86,94 @@ public final class StoredPreferences implements ReaderPreferences {
                         m.computeIfAbsent(a.reader(), k -> new ConcurrentHashMap<>()).put(a.channel(), new Penalty(a.penalty(), now)));
         Mono<Map<Long, ReaderSettings>> loadedSettings = settings.activeNonDefault()
                 .collectMap(ReaderSettings::readerId);
-        return Mono.zip(loadedPenalties, loadedSettings)
+        Mono<Map<Long, Set<Long>>> loadedMutes = control.allMutes().collect(ConcurrentHashMap::new, StoredPreferences::put);
+        Mono<Map<Long, Set<Long>>> loadedFollows = control.allFollows().collect(ConcurrentHashMap::new, StoredPreferences::put);
+        Mono<Map<Long, ReaderFilters>> loadedFilters = control.allFilters()
+                .collectMultimap(ReaderControlRepository.Filter::readerId)
+                .map(m -> {
+                    Map<Long, ReaderFilters> out = new ConcurrentHashMap<>();
+                    m.forEach((reader, list) -> out.put(reader, ReaderFilters.of(list)));
+                    return out;
+                });
+        Mono<Set<Long>> loadedAdOff = control.adFilterOff().collect(ConcurrentHashMap::newKeySet, Set::add);
+        return Mono.zip(loadedPenalties, loadedSettings, loadedMutes, loadedFollows, loadedFilters, loadedAdOff)
                 .doOnNext(t -> {
                     byReader = t.getT1();
                     nonDefault = t.getT2();
+                    mutes = t.getT3();
+                    follows = t.getT4();
+                    filters = t.getT5();
+                    adFilterOff = t.getT6();
                 })
                 .then();
     }
 
-    /** Reloads every {@link #RELOAD}; dispose to stop. */
-    public Disposable start() {
+    /** Reloads one reader's mutes, /only list, filters and ad-filter switch: call after they changed any. */
+    public Mono<Void> reload(long reader) {
+        Mono<Set<Long>> m = control.muted(reader).map(ReaderControlRepository.ChannelRef::id).collect(HashSet::new, Set::add);
+        Mono<Set<Long>> f = control.followed(reader).map(ReaderControlRepository.ChannelRef::id).collect(HashSet::new, Set::add);
+        Mono<List<ReaderControlRepository.Filter>> fl = control.filters(reader).collectList();
+        return Mono.zip(m, f, fl, control.adFilter(reader)).publishOn(Schedulers.boundedElastic()).doOnNext(t -> {
+            putOrRemove(mutes, reader, t.getT1());
+            putOrRemove(follows, reader, t.getT2());
+            if (t.getT3().isEmpty()) filters.remove(reader);
+            else filters.put(reader, ReaderFilters.of(t.getT3()));
+            if (t.getT4()) adFilterOff.remove(reader);
+            else adFilterOff.add(reader);
+            changed.forEach(l -> l.accept(reader));
+        }).then();
+    }
+
+    /** Told (off the event loop) after a reader's mutes, /only list, filters or ad filter changed. */
+    public void onChanged(java.util.function.LongConsumer listener) {
+        changed.add(listener);
+    }
+
+    /** Drops the reader's "less" penalty for a channel (undone from /less). */
+    public void clearPenalty(long reader, long channel) {
+        Map<Long, Penalty> m = byReader.get(reader);
+        if (m != null) m.remove(channel);
+    }
+
+    /** Forgets everything about a reader (after /forget); call off the event loop (listeners take the candidate lock). */
+    public void forget(long reader) {
+        changed.forEach(l -> l.accept(reader));
+        mutes.remove(reader);
+        follows.remove(reader);
+        filters.remove(reader);
+        adFilterOff.remove(reader);
+        byReader.remove(reader);
+    }
+
+    private static void putOrRemove(Map<Long, Set<Long>> m, long reader, Set<Long> set) {
+        if (set.isEmpty()) m.remove(reader);
+        else m.put(reader, Set.copyOf(set));
+    }
+
+    private static void put(Map<Long, Set<Long>> m, ReaderControlRepository.Pair p) {
+        m.computeIfAbsent(p.readerId(), k -> ConcurrentHashMap.newKeySet()).add(p.channelId());
+    }
+
+    /**
+     * Whether the post may reach the reader: not from a muted channel, from a followed one when the reader keeps an
+     * /only list, not an ad unless they switched the ad filter off, and through their word filters.
+     */
+    @Override
+    public boolean admits(long reader, long post, long channel) {
+        Set<Long> m = mutes.get(reader);
+        if (m != null && m.contains(channel)) return false;
+        Set<Long> f = follows.get(reader);
+        if (f != null && !f.contains(channel)) return false;
+        if (facts.isAd(post) && !adFilterOff.contains(reader)) return false;
+        ReaderFilters rf = filters.get(reader);
+        return rf == null || rf.admits(facts.of(post));
+    }
+
+    /** Reloads every {@link #RELOAD}, then drops the facts of posts {@code keepFacts} rejects; dispose to stop. */
+    public Disposable start(java.util.function.LongPredicate keepFacts) {
         // a failed reload keeps the last preferences
-        return Loop.named("preferences").every(RELOAD).timeout(RELOAD).start(this::reload);
+        return Loop.named("preferences").every(RELOAD).timeout(RELOAD)
+                .start(() -> reload().doOnSuccess(v -> facts.prune(keepFacts)));
     }
 
     private void pressed(long reader, long channel, double weight) {

@@ -22,6 +22,8 @@ public final class CallbackData {
         LIKE('l'), DISLIKE('d'), MORE('m'),
         /** "Less from this channel": the post's channel gets a time-decaying penalty for this reader. */
         LESS('x'),
+        /** "Mute channel": the post's channel never reaches this reader again (until /unmute). */
+        MUTE('u'),
         /** A settings or language button; {@link Press#arg()} says which. */
         SETTING('s');
 

@@ -21,7 +21,7 @@ import java.util.Locale;
 
 /**
  * Turns a stored post into what a reader gets: the channel title linking to the original, the post (Telegram HTML,
- * escaped), date and views, and the buttons 👍 👎 "More" "Less from this channel". Posts cannot be forwarded from
+ * escaped), date and views, and the buttons 👍 👎 "More" "Less from this channel" "Mute channel". Posts cannot be forwarded from
  * channels the bot is not in, so they are re-rendered from the scraped content:
  * <ul>
  * <li>text: one message, within 4096 characters;</li>
@@ -108,13 +108,16 @@ public final class PostRenderer {
     /** The buttons under a post; {@code chosen} marks the one the reader pressed. */
     public InlineKeyboardMarkup keyboard(long chatId, String language, long postId, Action chosen) {
         String less = messages.get(language, "button.less");
+        String mute = messages.get(language, "button.mute");
         return new InlineKeyboardMarkup(
                 new InlineKeyboardButton[] {
                         new InlineKeyboardButton(chosen == Action.LIKE ? "✅ 👍" : "👍").callbackData(callbacks.encode(chatId, Action.LIKE, postId)),
                         new InlineKeyboardButton(chosen == Action.DISLIKE ? "✅ 👎" : "👎").callbackData(callbacks.encode(chatId, Action.DISLIKE, postId))},
                 new InlineKeyboardButton[] {
                         new InlineKeyboardButton(messages.get(language, "button.more")).callbackData(callbacks.encode(chatId, Action.MORE, postId)),
-                        new InlineKeyboardButton(chosen == Action.LESS ? "✅ " + less : less).callbackData(callbacks.encode(chatId, Action.LESS, postId))});
+                        new InlineKeyboardButton(chosen == Action.LESS ? "✅ " + less : less).callbackData(callbacks.encode(chatId, Action.LESS, postId))},
+                new InlineKeyboardButton[] {
+                        new InlineKeyboardButton(chosen == Action.MUTE ? "✅ " + mute : mute).callbackData(callbacks.encode(chatId, Action.MUTE, postId))});
     }
 
     private SendMessage linkPreviewText(long chatId, String language, Post post, InlineKeyboardMarkup keyboard) {

@@ -8,10 +8,12 @@ import java.util.List;
  * default when {@code null}; none when empty) in {@code timeZone}, {@code postsPerMailing} posts each, only while the
  * reader is active; {@code instantPush} allows pushing a very good new post between mailings.
  *
+ * @param adFilter     whether posts marked as advertising are kept from the reader (on by default)
  * @param mailingTimes the reader's own mailing times, sorted; {@code null} means the service default (MAILING_TIMES)
  */
 public record ReaderSettings(long readerId, String language, String status, String timeZone,
-                             List<LocalTime> mailingTimes, int postsPerMailing, boolean instantPush) {
+                             List<LocalTime> mailingTimes, int postsPerMailing, boolean instantPush,
+                             boolean adFilter) {
 
     public boolean paused() {
         return "paused".equals(status);

@@ -12,7 +12,7 @@ import reactor.core.publisher.Mono;
 /** Per-reader settings (columns of {@code readers}): language, pause, time zone, mailing times and size, instant push. */
 public final class ReaderSettingsRepository {
 
-    private static final String COLUMNS = "id, language, status, time_zone, mailing_times, posts_per_mailing, instant_push";
+    private static final String COLUMNS = "id, language, status, time_zone, mailing_times, posts_per_mailing, instant_push, ad_filter";
     private final Sql sql;
 
     public ReaderSettingsRepository(Database db) {
@@ -81,6 +81,6 @@ public final class ReaderSettingsRepository {
                 : Arrays.stream(times.split(",")).map(String::trim).map(LocalTime::parse).sorted().toList();
         return new ReaderSettings(r.get("id", Long.class), r.get("language", String.class), r.get("status", String.class),
                 r.get("time_zone", String.class), parsed, r.get("posts_per_mailing", Integer.class),
-                r.get("instant_push", Boolean.class));
+                r.get("instant_push", Boolean.class), r.get("ad_filter", Boolean.class));
     }
 }

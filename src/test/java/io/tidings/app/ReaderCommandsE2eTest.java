@@ -117,7 +117,7 @@ class ReaderCommandsE2eTest {
         assertThat(ann.press(post.messageId(), less)).isEqualTo("Got it: less from @" + channel
                 + ". It wears off over a few weeks; /channels shows it.");
         e2e.awaitPost(ANN, 2);
-        E2e.await("button marked", () -> ann.labels(post).contains("✅ 🔇 Less from this channel"));
+        E2e.await("button marked", () -> ann.labels(post).contains("✅ 🔉 Less from this channel"));
         ann.press(post.messageId(), less); // pressed again under the same post: no second penalty, no extra post
         E2e.settle(Duration.ofMillis(500));
         assertThat(e2e.posts(ANN)).hasSize(2);
@@ -191,7 +191,7 @@ class ReaderCommandsE2eTest {
         SentMessage menu = ivan.say("/settings");
         assertThat(menu.text()).startsWith("⚙️ Настройки");
         assertThat(ivan.labels(menu)).containsExactly("🕒 Рассылки: 10:20, 12:20, 16:20, 19:20", "🌍 Часовой пояс: UTC",
-                "📬 Постов за рассылку: 1", "⚡ Мгновенные посты: вкл.", "🗣 Язык: русский", "⏸ Приостановить рассылки",
+                "📬 Постов за рассылку: 1", "⚡ Мгновенные посты: вкл.", "🚫 Фильтр рекламы: вкл.", "🗣 Язык: русский", "⏸ Приостановить рассылки",
                 "✖️ Закрыть");
 
         assertThat(ivan.pressSetting(menu, "Рассылки")).startsWith("Нажимайте на время");

@@ -42,7 +42,7 @@ class ReaderJourneyE2eTest {
         List<SentMessage> chat = e2e.telegram.sentTo(ANN);
         assertThat(chat.get(0).text()).startsWith("Hi").contains("👍");
         assertThat(chat.get(0).buttons()).isEmpty();
-        assertThat(first.buttons()).extracting(SentMessage.Button::text).containsExactly("👍", "👎", "More ➡️", "🔇 Less from this channel");
+        assertThat(first.buttons()).extracting(SentMessage.Button::text).containsExactly("👍", "👎", "More ➡️", "🔉 Less from this channel", "🔇 Mute channel");
         assertThat(first.buttons()).allSatisfy(b -> assertThat(b.callbackData()).hasSizeBetween(1, 64));
         assertThat(E2e.permalink(first)).matches("https://t\\.me/(alphanews|betanews)/\\d+");
         e2e.awaitOutboxEmpty(); // outcomes are recorded in batches, a moment after the send

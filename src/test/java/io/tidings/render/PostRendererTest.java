@@ -61,16 +61,17 @@ class PostRendererTest {
     private final PostRenderer renderer = new PostRenderer(new CallbackData("k".getBytes(StandardCharsets.UTF_8)), new Messages());
 
     @Test
-    void everyPostHasFourSignedButtonsWithinTelegramsLimit() {
+    void everyPostHasFiveSignedButtonsWithinTelegramsLimit() {
         var keyboard = renderer.keyboard(Long.MAX_VALUE, "ru", Long.MAX_VALUE, null).inlineKeyboard();
-        assertThat(keyboard).hasNumberOfRows(2);
+        assertThat(keyboard).hasNumberOfRows(3);
+        assertThat(keyboard[2]).extracting(b -> b.text()).containsExactly("🔇 Заглушить канал");
         assertThat(keyboard[0]).extracting(b -> b.text()).containsExactly("👍", "👎");
-        assertThat(keyboard[1]).extracting(b -> b.text()).containsExactly("Ещё ➡️", "🔇 Меньше из этого канала");
+        assertThat(keyboard[1]).extracting(b -> b.text()).containsExactly("Ещё ➡️", "🔉 Меньше из этого канала");
         for (var row : keyboard) {
             for (var b : row) assertThat(b.callbackData().getBytes(StandardCharsets.UTF_8).length).isBetween(1, 64);
         }
         var marked = renderer.keyboard(1, "en", 5, CallbackData.Action.LESS).inlineKeyboard();
-        assertThat(marked[1][1].text()).isEqualTo("✅ 🔇 Less from this channel");
+        assertThat(marked[1][1].text()).isEqualTo("✅ 🔉 Less from this channel");
     }
 
     @Test

@@ -57,7 +57,7 @@ class RenderedPostTest {
         assertThat(m.messageId()).isEqualTo(id);
         assertThat(m.text().length()).isLessThanOrEqualTo(4096);
         assertThat(m.text()).contains("https://t.me/durov/42").contains("Durov &lt;3").contains("👁 1200");
-        assertThat(m.buttons()).hasSize(4);
+        assertThat(m.buttons()).hasSize(5);
     }
 
     @Test

@@ -27,7 +27,10 @@ final class BotMethods {
 
     static final int MAX_TEXT = 4096;
     static final int MAX_CAPTION = 1024;
-    private static final Set<String> SENDS = Set.of("sendmessage", "sendphoto", "sendmediagroup", "copymessage");
+    private static final Set<String> SENDS = Set.of("sendmessage", "sendphoto", "sendmediagroup", "copymessage",
+            "senddocument");
+    /** Bots may upload files up to 50 MB. */
+    static final int MAX_UPLOAD = 50 << 20;
 
     private final Map<String, Function<Map<String, String>, Mono<JsonNode>>> handlers = new HashMap<>();
     private final Object lock = new Object();
@@ -56,6 +59,7 @@ final class BotMethods {
         sync("getWebhookInfo", p -> webhookInfo());
         sync("sendMessage", this::sendMessage);
         sync("sendPhoto", this::sendPhoto);
+        sync("sendDocument", this::sendDocument);
         sync("sendMediaGroup", this::sendMediaGroup);
         sync("copyMessage", this::copyMessage);
         sync("answerCallbackQuery", this::answerCallbackQuery);
@@ -177,6 +181,32 @@ final class BotMethods {
         m.put("text", text);
         int id = m.get("message_id").asInt();
         return store(m, new SentMessage(chatId, id, "sendMessage", text, null, List.of(), buttons, null));
+    }
+
+    /** An uploaded document; the recorded message's text is the file's content (UTF-8), for tests to read. */
+    private JsonNode sendDocument(Map<String, String> p) {
+        long chatId = chatId(p);
+        String document = p.get("document");
+        if (document == null || document.isBlank()) {
+            throw ApiError.badRequest("there is no document in the request");
+        }
+        String content = p.getOrDefault("document.content", "");
+        if (content.length() > MAX_UPLOAD) {
+            throw ApiError.badRequest("file is too big");
+        }
+        String caption = caption(p.get("caption"));
+        List<SentMessage.Button> buttons = new ArrayList<>();
+        ObjectNode markup = TelegramObjects.inlineKeyboard(p.get("reply_markup"), buttons);
+        ObjectNode m = outgoing(chatId, markup);
+        ObjectNode doc = m.putObject("document");
+        doc.put("file_id", "doc" + m.get("message_id").asInt());
+        doc.put("file_unique_id", "udoc" + m.get("message_id").asInt());
+        doc.put("file_name", document.startsWith("attach://") ? document.substring(9) : document);
+        if (caption != null) {
+            m.put("caption", caption);
+        }
+        int id = m.get("message_id").asInt();
+        return store(m, new SentMessage(chatId, id, "sendDocument", content, caption, List.of(), buttons, null));
     }
 
     private JsonNode sendPhoto(Map<String, String> p) {

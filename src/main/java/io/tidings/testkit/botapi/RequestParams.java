@@ -26,7 +26,10 @@ final class RequestParams {
         String type = String.valueOf(request.requestHeaders().get(HttpHeaderNames.CONTENT_TYPE)).toLowerCase(Locale.ROOT);
         if (type.startsWith("multipart/")) {
             return request.receiveForm(form -> form.maxInMemorySize(-1))
-                    .doOnNext(data -> params.put(data.getName(), valueOf(data)))
+                    .doOnNext(data -> {
+                        params.put(data.getName(), valueOf(data));
+                        if (data instanceof FileUpload upload) params.put(data.getName() + ".content", contentOf(upload));
+                    })
                     .then(Mono.fromSupplier(() -> params));
         }
         return request.receive().aggregate().asString(StandardCharsets.UTF_8)
@@ -64,6 +67,15 @@ final class RequestParams {
             return data.getString(StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw ApiError.badRequest("can't read multipart field " + data.getName());
+        }
+    }
+
+    /** An uploaded file's bytes as UTF-8 text (tests read the documents the bot sends). */
+    private static String contentOf(FileUpload upload) {
+        try {
+            return upload.getString(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw ApiError.badRequest("can't read file " + upload.getFilename());
         }
     }
 

@@ -7,8 +7,8 @@ import java.util.List;
  *
  * @param chatId       the chat it went to
  * @param messageId    its id in that chat
- * @param method       sendMessage, sendPhoto, sendMediaGroup or copyMessage
- * @param text         the text of a text message, else null
+ * @param method       sendMessage, sendPhoto, sendMediaGroup, sendDocument or copyMessage
+ * @param text         the text of a text message (for sendDocument: the file's content, UTF-8), else null
  * @param caption      the caption of a photo, else null
  * @param photoUrls    the photo URL(s) sent, empty for text
  * @param buttons      the inline keyboard, row by row flattened

@@ -1,0 +1,129 @@
+package io.tidings.feed;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.LongPredicate;
+
+/**
+ * Groups fresh posts that tell the same story: reposts with an added signature, emoji, link or hashtag, a cut, a
+ * forward. Each post's stemmed words (links and mentions dropped, see {@link Terms}) become word 3-shingles and a
+ * MinHash signature of {@value #HASHES} values; locality-sensitive hashing over its first {@value #BANDS} bands of two
+ * values finds the earlier posts that may match, and the full signatures decide: estimated Jaccard similarity at least
+ * {@value #JACCARD}, or one post's shingles nearly all inside the other's (a cut or an addition). Done once per post when
+ * it arrives, never per reader. Memory: the signature (256 bytes) and {@value #BANDS} index entries per fresh post.
+ * {@link #add} and {@link #prune} are not thread-safe (callers synchronise); {@link #group} may be called from any thread.
+ */
+final class NearDuplicates {
+
+    static final int HASHES = 64;
+    static final int BANDS = 8;
+    static final double JACCARD = 0.5;
+    static final double CONTAINMENT = 0.8;
+    /** Shorter texts ("Photo of the day") say too little to call two posts the same story. */
+    static final int MIN_SHINGLES = 6;
+    private static final int SHINGLE = 3;
+    private static final long[] SEEDS = new long[HASHES];
+
+    static {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(0x5eed_d0b1eL);
+        for (int i = 0; i < HASHES; i++) SEEDS[i] = r.nextLong() | 1;
+    }
+
+    /** A post's signature and its number of distinct shingles. */
+    record Signature(int[] minHash, int shingles) {}
+
+    private final Map<Long, Signature> signatures = new HashMap<>();
+    /** Read without the caller's lock (planning asks from its threads). */
+    private final Map<Long, Long> groups = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Band value → the latest post with it (any member of a group leads to the group). */
+    private final Map<Long, Long> bands = new HashMap<>();
+
+    /** The signature of a text's terms, or null when the text is too short to compare. */
+    static Signature signature(int[] terms) {
+        if (terms.length < SHINGLE) return null;
+        int n = terms.length - SHINGLE + 1;
+        long[] shingles = new long[n];
+        for (int i = 0; i < n; i++) {
+            long h = 0x9E3779B97F4A7C15L;
+            for (int j = 0; j < SHINGLE; j++) h = (h ^ terms[i + j]) * 0xBF58476D1CE4E5B9L;
+            shingles[i] = h;
+        }
+        long[] distinct = Arrays.stream(shingles).sorted().distinct().toArray();
+        if (distinct.length < MIN_SHINGLES) return null;
+        int[] sig = new int[HASHES];
+        Arrays.fill(sig, Integer.MAX_VALUE);
+        for (long s : distinct) {
+            for (int k = 0; k < HASHES; k++) {
+                long x = s * SEEDS[k];
+                x ^= x >>> 31;
+                x *= 0x94D049BB133111EBL;
+                int v = (int) (x >>> 33);
+                if (v < sig[k]) sig[k] = v;
+            }
+        }
+        return new Signature(sig, distinct.length);
+    }
+
+    /** Estimated Jaccard similarity of two signatures. */
+    static double jaccard(Signature a, Signature b) {
+        int same = 0;
+        for (int k = 0; k < HASHES; k++) if (a.minHash()[k] == b.minHash()[k]) same++;
+        return same / (double) HASHES;
+    }
+
+    /** Whether two signatures are of the same story. */
+    static boolean same(Signature a, Signature b) {
+        double j = jaccard(a, b);
+        if (j >= JACCARD) return true;
+        // |A ∩ B| from the Jaccard estimate; a cut or an added paragraph keeps the smaller one almost inside the larger
+        double common = j / (1 + j) * (a.shingles() + b.shingles());
+        int smaller = Math.min(a.shingles(), b.shingles());
+        return smaller >= 2 * MIN_SHINGLES && common / smaller >= CONTAINMENT;
+    }
+
+    /**
+     * Adds a post and returns its group: the group of an earlier post telling the same story, or the post's own id.
+     * A post seen before keeps its group.
+     */
+    long add(long post, int[] terms) {
+        Long known = groups.get(post);
+        if (known != null) return known;
+        Signature sig = signature(terms);
+        if (sig == null) return post;
+        long group = post;
+        double best = -1;
+        long[] keys = new long[BANDS];
+        for (int b = 0; b < BANDS; b++) {
+            keys[b] = ((long) b << 58) ^ ((long) sig.minHash()[2 * b] << 29) ^ sig.minHash()[2 * b + 1];
+            Long other = bands.get(keys[b]);
+            if (other == null || other == post) continue;
+            Signature o = signatures.get(other);
+            if (o == null || !same(sig, o)) continue;
+            double j = jaccard(sig, o);
+            if (j > best) {
+                best = j;
+                group = groups.getOrDefault(other, other);
+            }
+        }
+        signatures.put(post, sig);
+        for (long k : keys) bands.put(k, post);
+        if (group != post) groups.put(post, group);
+        return group;
+    }
+
+    /** The group of a post: its own id unless it repeats an earlier one. */
+    long group(long post) {
+        return groups.getOrDefault(post, post);
+    }
+
+    boolean any() {
+        return !groups.isEmpty();
+    }
+
+    void prune(LongPredicate keep) {
+        signatures.keySet().removeIf(id -> !keep.test(id));
+        groups.keySet().removeIf(id -> !keep.test(id));
+        bands.values().removeIf(id -> !keep.test(id));
+    }
+}
