@@ -41,13 +41,16 @@ final class ModelWatcher {
         this.reload = reload;
     }
 
-    /** Versions announced by NOTIFY, for as long as subscribed; reconnects and re-listens after drops. */
+    /**
+     * Versions announced by NOTIFY, for as long as subscribed; reconnects and re-listens after drops. Each time it
+     * starts listening it first emits 0 ("look now"): a version stored while no one listened was announced to no one.
+     */
     Flux<Long> announced() {
         return Flux.usingWhen(direct.get(),
                         c -> c.createStatement("LISTEN " + CHANNEL).execute()
                                 .flatMap(PostgresqlResult::getRowsUpdated)
-                                .thenMany(c.getNotifications())
-                                .map(n -> parse(n.getParameter())),
+                                .thenMany(Flux.concat(Mono.just(0L),
+                                        c.getNotifications().map(n -> parse(n.getParameter())))),
                         c -> c.close().onErrorResume(e -> Mono.empty()))
                 .repeatWhen(done -> done.delayElements(Duration.ofSeconds(1))) // the connection closed: listen again
                 .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofSeconds(1)).maxBackoff(Duration.ofSeconds(30))
