@@ -1,2 +1,5 @@
-/** Wiring: reads the configuration, builds every part of a replica in data-flow order, starts its loops and stops them. */
+/**
+ * Configuration and running a replica: the declared settings, their binding into the packages' records, the wiring
+ * in data-flow order, the lifecycle that closes what was opened, and the update router.
+ */
 package io.tidings.app;

@@ -1,2 +1,2 @@
-/** The tidings command line: run, demo, scrape, evaluate, tune and the benches. */
+/** The tidings command line on picocli: one class per command (run, demo, scrape, evaluate, tune, bench …). */
 package io.tidings.cli;
