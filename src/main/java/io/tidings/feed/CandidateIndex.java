@@ -644,10 +644,18 @@ public final class CandidateIndex implements AutoCloseable {
         try {
             CandidateSets sets = b.sets;
             int base = local * k;
+            // one pool lookup per candidate: its channel, or -1 when it left the pool
+            long[] channels = new long[k];
             for (int j = 0; j < sets.count[local]; j++) {
                 long post = CandidateSets.post(sets.posts[base + j]);
+                long ch = pool.channelOf(post);
                 // gone from the pool, or muted or filtered out since it entered the set
-                if (!pool.contains(post) || !prefs.admits(reader, post, pool.channelOf(post))) sets.removeAt(local, j--);
+                if (ch < 0 || !prefs.admits(reader, post, ch)) {
+                    channels[j] = channels[sets.count[local] - 1];
+                    sets.removeAt(local, j--);
+                } else {
+                    channels[j] = ch;
+                }
             }
             int m = sets.count[local];
             boolean outsideExists = sets.floor[local] > Float.NEGATIVE_INFINITY;
@@ -655,13 +663,11 @@ public final class CandidateIndex implements AutoCloseable {
             if (m == 0) return new Taken(new Pick[0], false);
             Generation g = b.gen[local] < 0 ? null : gens[b.gen[local]];
             long[] ids = new long[m];
-            long[] channels = new long[m];
             float[] scores = new float[m];
             float[] key = new float[m];
             float bestAdjusted = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < m; j++) {
                 ids[j] = CandidateSets.post(sets.posts[base + j]);
-                channels[j] = pool.channelOf(ids[j]);
                 float k0 = CandidateSets.key(sets.keys[base + j]);
                 scores[j] = g == null ? k0 : k0 - ExplorationNoise.draw(noise.sigma(b.votes(local, channels[j])), reader, ids[j], g.seed);
                 // a penalty factor is at most 1 and scores are not negative, so the adjusted key never rises
