@@ -18,11 +18,22 @@ public final class Terms {
             "ить", "еть", "ах", "ях", "ов", "ев", "ей", "ой", "ий", "ый", "ая", "яя", "ое", "ее", "ие", "ые",
             "ом", "ем", "ам", "ям", "ую", "юю", "ых", "их", "ию", "ия", "ью", "ла", "ло", "ли", "ет", "ит",
             "ут", "ют", "ат", "ят", "а", "я", "о", "е", "и", "ы", "у", "ю", "ь", "й"};
-    static {
-        java.util.Arrays.sort(RU, (a, b) -> b.length() - a.length());
-    }
+    /** The endings by length (index = length), so a word is stemmed with a few set lookups, longest ending first. */
+    private static final java.util.Set<String>[] RU_BY_LENGTH = byLength(RU);
     private static final String[] EN = {"ations", "ation", "ings", "ing", "edly", "ies", "ied", "ers", "er", "ed", "ly", "es", "s"};
     private static final int MIN_STEM = 3;
+    private static final java.util.Set<String>[] EN_BY_LENGTH = byLength(EN);
+
+    @SuppressWarnings("unchecked")
+    private static java.util.Set<String>[] byLength(String[] endings) {
+        int max = Arrays.stream(endings).mapToInt(String::length).max().orElse(0);
+        java.util.Set<String>[] out = new java.util.Set[max + 1];
+        for (int l = 0; l <= max; l++) {
+            int len = l;
+            out[l] = java.util.Set.of(Arrays.stream(endings).filter(e -> e.length() == len).distinct().toArray(String[]::new));
+        }
+        return out;
+    }
 
     private Terms() {}
 
@@ -62,8 +73,9 @@ public final class Terms {
     static String stem(CharSequence lowerWord) {
         String w = lowerWord.toString();
         boolean cyrillic = !w.isEmpty() && Character.UnicodeBlock.of(w.charAt(w.length() - 1)) == Character.UnicodeBlock.CYRILLIC;
-        for (String end : cyrillic ? RU : EN) {
-            if (w.length() - end.length() >= MIN_STEM && w.endsWith(end)) return w.substring(0, w.length() - end.length());
+        java.util.Set<String>[] endings = cyrillic ? RU_BY_LENGTH : EN_BY_LENGTH;
+        for (int l = Math.min(endings.length - 1, w.length() - MIN_STEM); l >= 1; l--) {
+            if (endings[l].contains(w.substring(w.length() - l))) return w.substring(0, w.length() - l);
         }
         return w;
     }
