@@ -96,6 +96,7 @@ public final class App implements AutoCloseable {
     private final WebServer web;
     private final UpdateInbox inbox;
     private final Cluster cluster;
+    private final io.tidings.console.Console console;
     private final Disposable.Swap sending = Disposables.swap();
     private final List<Disposable> intake = new ArrayList<>();
     private final List<Disposable> running = new ArrayList<>();
@@ -164,12 +165,29 @@ public final class App implements AutoCloseable {
         this.cluster = Cluster.join(db, new ClusterConfig(instanceId, config.sendRate(), scale.heartbeat(), scale.replicaTtl(),
                 config.pollInterval(), scale.modelCheck()), sender::setRate);
         ingest.pollOnly(cluster.ownedChannels());
+        this.console = console(config, posts, channelRepository, renderer);
         registerMeters(deliveries);
 
         trainer.restoreLatest().block(Duration.ofMinutes(2));
         modelLoaded = true;
         posts.publishedSince(pool.oldestAllowed()).doOnNext(pool::add).blockLast(Duration.ofMinutes(2));
         ingest.follow(config.channels()).block(Duration.ofMinutes(1));
+    }
+
+    /** The operator's console on this replica's server, and the bot's /console that signs operators in. */
+    private io.tidings.console.Console console(Config config, PostRepository posts, ChannelRepository channels, PostRenderer renderer) {
+        var store = new io.tidings.console.ConsoleStore(db);
+        var signIn = new io.tidings.console.SignIn(config.console().key(config.callbackKey()), Clock.systemUTC(),
+                config.console().linkTtl(), config.console().sessionTtl());
+        var live = new io.tidings.console.ConsoleApi.Live(
+                reader -> java.util.Arrays.stream(candidates.peek(reader))
+                        .map(p -> new io.tidings.console.ConsoleApi.Candidate(p.postId(), p.channelId(), p.score())).toList(),
+                config::sendRate, sender::rateLimitedCount, models::version);
+        var console = new io.tidings.console.Console(config.console(), signIn, store, config.bot()::isOperator,
+                new io.tidings.console.ConsoleApi(store, catalogue, posts, channels, renderer, live));
+        web.routes(console::routes);
+        bot.consoleLinks(user -> console.link(user, web.port()));
+        return console;
     }
 
     private void registerMeters(DeliveryRepository deliveries) {

@@ -39,7 +39,8 @@ public record Config(
         ScaleOut scaleOut,
         io.tidings.bot.BotConfig bot,
         io.tidings.feed.FeedConfig feed,
-        io.tidings.model.train.TrainingService.FullRetraining fullRetraining) {
+        io.tidings.model.train.TrainingService.FullRetraining fullRetraining,
+        io.tidings.console.ConsoleConfig console) {
 
     /**
      * Webhook mode and coordination of several replicas (README, "Deploy on Kubernetes").
@@ -144,7 +145,8 @@ public record Config(
                 ScaleOut.fromEnv(get),
                 io.tidings.bot.BotConfig.fromEnv(get, operators, mailingTimes),
                 feed(get),
-                fullRetraining(get));
+                fullRetraining(get),
+                io.tidings.console.ConsoleConfig.fromEnv(get));
     }
 
     /** Full retraining after this many increments, and every so many hours (0: never by time). */
@@ -190,25 +192,25 @@ public record Config(
     public Config withTelegram(String token, String apiUrl) {
         return new Config(token, apiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret, operators,
                 mailingTimes, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages, retrainEveryVotes,
-                rankingNoise, replicaId, ingest, scaleOut, bot, feed, fullRetraining);
+                rankingNoise, replicaId, ingest, scaleOut, bot, feed, fullRetraining, console);
     }
 
     public Config withChannels(String tmeBaseUrl, List<String> channels) {
         return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret,
                 operators, mailingTimes, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
-                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut, bot, feed, fullRetraining);
+                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut, bot, feed, fullRetraining, console);
     }
 
     public Config withTuning(Path dataDir, int httpPort, double sendRate, int backfillPages, int retrainEveryVotes) {
         return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret,
                 operators, mailingTimes, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
-                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut, bot, feed, fullRetraining);
+                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut, bot, feed, fullRetraining, console);
     }
 
     public Config withScaleOut(ScaleOut scaleOut) {
         return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret,
                 operators, mailingTimes, freshDays, freshPoolMax, sendRate, pollInterval, backfillPages,
-                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut, bot, feed, fullRetraining);
+                retrainEveryVotes, rankingNoise, replicaId, ingest, scaleOut, bot, feed, fullRetraining, console);
     }
 
     @Override
