@@ -159,7 +159,8 @@ public final class Console {
 
     private Publisher<Void> api(HttpServerRequest req, HttpServerResponse res) {
         Session s = session(req);
-        if (s == null) return signedOut(req, res);
+        // a refusal still reads the request body: an unread body leaves the client waiting for the answer
+        if (s == null) return req.receive().then(signedOut(req, res));
         String path = req.uri();
         int q = path.indexOf('?');
         String query = q < 0 ? "" : path.substring(q);
@@ -170,11 +171,13 @@ public final class Console {
                             body == ConsoleApi.NOT_FOUND ? Map.of("error", "not found: " + p) : body))
                     .onErrorResume(ConsoleApi.BadRequest.class, e -> json(res, 400, Map.of("error", e.getMessage())));
         }
-        if (req.method() != HttpMethod.POST) return refusal(res, 405, "Method not allowed", "Only GET and POST are used here.");
+        if (req.method() != HttpMethod.POST) {
+            return req.receive().then(refusal(res, 405, "Method not allowed", "Only GET and POST are used here."));
+        }
         if (!signIn.csrfMatches(s.token(), req.requestHeaders().get("X-CSRF-Token"))) {
             log.info("console POST {} refused: missing or wrong CSRF token (operator {})", path, s.operator());
-            return refusal(res, 403, "Missing CSRF token",
-                    "Changes are accepted only from the console's own pages. Reload the page and try again.");
+            return req.receive().then(refusal(res, 403, "Missing CSRF token",
+                    "Changes are accepted only from the console's own pages. Reload the page and try again."));
         }
         String p = path;
         return body(req).flatMap(body -> {

@@ -34,7 +34,7 @@ public final class SignIn {
     private final Clock clock;
     private final Duration linkTtl;
     private final Duration sessionTtl;
-    private final SecureRandom random = new SecureRandom();
+    private final SecureRandom random;
 
     public SignIn(byte[] key, Clock clock, Duration linkTtl, Duration sessionTtl) {
         if (key.length < 16) throw new IllegalArgumentException("the console key must have at least 16 bytes");
@@ -42,6 +42,13 @@ public final class SignIn {
         this.clock = clock;
         this.linkTtl = linkTtl;
         this.sessionTtl = sessionTtl;
+        // seeded here, at start-up: the default SecureRandom reads /dev/urandom on every call, on an event loop
+        try {
+            this.random = SecureRandom.getInstance("SHA1PRNG");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+        random.setSeed(new SecureRandom().generateSeed(32));
     }
 
     /** A fresh sign-in token for {@code user}, valid for the link lifetime (10 minutes by default). */
