@@ -71,7 +71,16 @@
 
   const COLORS = ['#2f6fde', '#e07b00', '#1e8e3e', '#c0392b', '#7b4fd6'];
 
-  /** A time-series chart: xs in seconds, series as [label, values]. */
+  /** Rows bucketed by a time column, as a full window of buckets ending now (empty buckets are 0). */
+  function buckets(rows, key, field, stepSecs, n) {
+    const end = Math.floor(Date.now() / 1000 / stepSecs) * stepSecs;
+    const xs = [];
+    for (let i = n - 1; i >= 0; i--) xs.push(end - i * stepSecs);
+    const at = new Map(rows.map(r => [Math.floor(secs(r[key]) / stepSecs) * stepSecs, r]));
+    return { xs, values: (f) => xs.map(x => at.has(x) ? f(at.get(x)) : (field === null ? null : 0)) };
+  }
+
+  /** A time-series chart: xs in seconds, series as [label, values, dashed]. */
   function chart(title, id, xs, series, opts) {
     const box = el('div', { class: 'chart', id }, el('h3', {}, title));
     requestAnimationFrame(() => {
@@ -79,7 +88,9 @@
       const u = new uPlot({
         width, height: 220,
         scales: { x: { time: true }, y: (opts && opts.y) || {} },
-        series: [{}].concat(series.map(([label], i) => ({ label, stroke: COLORS[i % COLORS.length], width: 2,
+        axes: [{}, { size: 60 }],
+        series: [{}].concat(series.map(([label, , dashed], i) => ({ label, stroke: COLORS[i % COLORS.length], width: 2,
+          dash: dashed ? [6, 4] : undefined, spanGaps: true,
           fill: i === 0 ? COLORS[0] + '22' : undefined, points: { show: xs.length < 3 } }))),
       }, [xs].concat(series.map(([, values]) => values)), box);
       charts.push(u);
@@ -121,7 +132,8 @@
     const queue = count(d.queue, 'state');
     const hour = count(d.last_hour_by_state, 'state');
     const alive = d.replicas.filter(r => r.alive).length;
-    const sent = d.sent_per_minute;
+    const posts = buckets(d.posts_per_hour, 'hour', 'posts', 3600, 24);
+    const sent = buckets(d.sent_per_minute, 'minute', 'sent', 60, 60);
     const nodes = [
       el('h2', {}, 'Overview'),
       el('div', { class: 'cards', id: 'overview-cards' },
@@ -136,9 +148,9 @@
         card('Replicas alive', alive, d.replicas.map(r => r.id).join(', ')),
         card('Model version', d.model_version, 'serving')),
       el('div', { class: 'charts' },
-        chart('Posts ingested per hour', 'chart-posts', d.posts_per_hour.map(r => secs(r.hour)), [['posts', d.posts_per_hour.map(r => r.posts)]]),
-        chart('Messages sent per minute (limit dashed at ' + fmt(d.send_rate_limit * 60) + ')', 'chart-sent',
-          sent.map(r => secs(r.minute)), [['sent', sent.map(r => r.sent)], ['limit', sent.map(() => d.send_rate_limit * 60)]])),
+        chart('Posts ingested per hour (24 h)', 'chart-posts', posts.xs, [['posts', posts.values(r => r.posts)]]),
+        chart('Send rate, messages/s by minute (limit dashed: ' + fmt(d.send_rate_limit) + '/s)', 'chart-sent', sent.xs,
+          [['sent/s', sent.values(r => r.sent / 60)], ['limit', sent.xs.map(() => d.send_rate_limit), true]])),
       el('p', { class: 'muted' }, 'updated ' + time(d.at) + ' UTC, every 10 s'),
     ];
     show(nodes);
@@ -148,14 +160,15 @@
   async function quality() {
     const d = await get('quality');
     const h = d.like_rate_per_hour;
+    const w = buckets(h, 'hour', null, 3600, 7 * 24);
     show([
       el('h2', {}, 'Quality'),
       el('div', { class: 'cards' },
         card('Channels per reader', d.channels_per_reader_24h, 'distinct channels in the last 24 h')),
       el('div', { class: 'charts' },
-        chart('Like rate per hour', 'chart-like-rate', h.map(r => secs(r.hour)), [['like rate', h.map(r => r.votes ? r.likes / r.votes : null)]],
+        chart('Like rate per hour (7 days)', 'chart-like-rate', w.xs, [['like rate', w.values(r => r.votes ? r.likes / r.votes : null)]],
           { y: { range: [0, 1] } }),
-        chart('Votes per hour', 'chart-votes', h.map(r => secs(r.hour)), [['votes', h.map(r => r.votes)], ['likes', h.map(r => r.likes)]])),
+        chart('Votes per hour (7 days)', 'chart-votes', w.xs, [['votes', w.values(r => r.votes)], ['likes', w.values(r => r.likes)]])),
       el('h2', {}, 'By delivery kind (7 days)'),
       table(d.by_kind, [['kind', 'kind'], ['votes', 'votes'], ['likes', 'likes'], ['like_rate', 'like rate']]),
       el('h2', {}, 'By model version (7 days)'),
