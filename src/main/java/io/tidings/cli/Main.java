@@ -28,6 +28,8 @@ public final class Main {
                                        fetch and parse pages from a local channel server; last line JSON
               bench fanout [--readers N] [--posts N] [--rate R] [--channels N]
                                        plan and send one mailing to every reader (local Bot API); last line JSON
+              bench console [--readers N] [--posts N] [--deliveries N] [--rounds N]
+                                       p50/p95 of every console endpoint over a filled database; last line JSON
               help                     this text
             Configuration comes from environment variables: see README.md.""";
 
@@ -54,6 +56,13 @@ public final class Main {
                         case "score" -> System.exit(ModelCommands.benchScore(options));
                         case "ingest" -> System.exit(IngestCommands.benchIngest(options, System.out));
                         case "fanout" -> System.exit(FanoutBench.run(fanoutOptions(options), System.out));
+                        case "console" -> {
+                            var o = ModelCommands.options(options, java.util.Set.of("readers", "posts", "channels", "deliveries", "rounds"));
+                            System.exit(io.tidings.demo.ConsoleBench.run(new io.tidings.demo.ConsoleBench.Options(
+                                    ModelCommands.intOption(o, "readers", 100_000), ModelCommands.intOption(o, "posts", 50_000),
+                                    ModelCommands.intOption(o, "channels", 500), ModelCommands.intOption(o, "deliveries", 10_000_000),
+                                    ModelCommands.intOption(o, "rounds", 20)), System.out));
+                        }
                         default -> {
                             System.err.println("unknown benchmark: '" + what + "' (score, ingest)");
                             System.err.println(USAGE);

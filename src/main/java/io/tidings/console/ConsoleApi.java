@@ -77,7 +77,7 @@ public final class ConsoleApi {
     }
 
     /** A view, or {@link #NOT_FOUND}. */
-    Mono<Object> get(String path, String query) {
+    public Mono<Object> get(String path, String query) {
         String[] parts = path.split("/");
         Mono<?> view = switch (parts[0]) {
             case "overview" -> store.overview().map(m -> {
