@@ -31,3 +31,10 @@ CREATE INDEX IF NOT EXISTS deliveries_created_at_idx ON deliveries (created_at);
 CREATE INDEX IF NOT EXISTS deliveries_reader_idx ON deliveries (reader_id, id DESC);
 CREATE INDEX IF NOT EXISTS votes_voted_at_idx ON votes (voted_at);
 CREATE INDEX IF NOT EXISTS posts_fetched_at_idx ON posts (fetched_at);
+
+-- Alerts to operators: at most one per kind per hour, across all replicas (the row is claimed atomically).
+CREATE TABLE console_alerts (
+    kind    TEXT        PRIMARY KEY,
+    last_at TIMESTAMPTZ NOT NULL,
+    text    TEXT        NOT NULL
+);

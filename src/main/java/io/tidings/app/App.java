@@ -97,6 +97,7 @@ public final class App implements AutoCloseable {
     private final UpdateInbox inbox;
     private final Cluster cluster;
     private final io.tidings.console.Console console;
+    private final io.tidings.console.Alerts alerts;
     private final Disposable.Swap sending = Disposables.swap();
     private final List<Disposable> intake = new ArrayList<>();
     private final List<Disposable> running = new ArrayList<>();
@@ -166,6 +167,9 @@ public final class App implements AutoCloseable {
                 config.pollInterval(), scale.modelCheck()), sender::setRate);
         ingest.pollOnly(cluster.ownedChannels());
         this.console = console(config, posts, channelRepository, renderer);
+        this.alerts = new io.tidings.console.Alerts(db, config.operators(),
+                (chat, text) -> telegram.execute(new com.pengrad.telegrambot.request.SendMessage(chat, text)).then(),
+                config.console().alertUnknownPerHour(), Clock.systemUTC());
         registerMeters(deliveries);
 
         trainer.restoreLatest().block(Duration.ofMinutes(2));
@@ -238,7 +242,10 @@ public final class App implements AutoCloseable {
                 app.intake.add(app.pollUpdates());
             }
             if (loops.ingest()) app.intake.add(app.ingest.start());
-            if (loops.training()) app.intake.add(app.cluster.runTrainer(app.trainer::trainIfDue, Duration.ofSeconds(30)));
+            if (loops.training()) app.intake.add(app.cluster.runTrainer(() -> app.trainer.trainIfDue()
+                    .onErrorResume(e -> app.alerts.trainingFailed(e).onErrorResume(x -> Mono.empty()).then(Mono.error(e))),
+                    Duration.ofSeconds(30)));
+            app.running.add(app.alerts.start(Duration.ofMinutes(1), Schedulers.parallel()));
             app.intake.add(app.cluster.watchModels(app.models::version, app.trainer::restoreLatest));
             if (loops.mailings()) app.intake.add(MailingSchedule.everyMinute(Clock.systemUTC(), Schedulers.parallel(),
                     minute -> app.feed.mailingAt(minute, app.instanceId)));
@@ -286,6 +293,8 @@ public final class App implements AutoCloseable {
     public ModelRegistry models() { return models; }
     public int httpPort() { return web.port(); }
     public Cluster cluster() { return cluster; }
+    /** Alerts to operators in Telegram (e.g. {@code alerts().sendingPaused(reason)} when a 401/404 stops sending). */
+    public io.tidings.console.Alerts alerts() { return alerts; }
     public String instanceId() { return instanceId; }
     /** Each reader's "less from this channel" penalties, for the ranker. */
     public StoredPreferences preferences() { return preferences; }

@@ -14,11 +14,13 @@ import java.util.function.Function;
  *                   callback key, so replicas agree
  * @param linkTtl    how long a sign-in link is valid, 10 minutes (CONSOLE_LINK_MINUTES)
  * @param sessionTtl how long a session lasts, 12 hours (CONSOLE_SESSION_HOURS)
+ * @param alertUnknownPerHour operators are alerted when more deliveries than this end with an unknown outcome in an
+ *                   hour, 20 (ALERT_UNKNOWN_PER_HOUR)
  */
-public record ConsoleConfig(String url, String secret, Duration linkTtl, Duration sessionTtl) {
+public record ConsoleConfig(String url, String secret, Duration linkTtl, Duration sessionTtl, int alertUnknownPerHour) {
 
     public static ConsoleConfig defaults() {
-        return new ConsoleConfig(null, null, Duration.ofMinutes(10), Duration.ofHours(12));
+        return new ConsoleConfig(null, null, Duration.ofMinutes(10), Duration.ofHours(12), 20);
     }
 
     /** Reads the CONSOLE_* variables; {@code get} returns null for unset ones. */
@@ -41,7 +43,8 @@ public record ConsoleConfig(String url, String secret, Duration linkTtl, Duratio
         if (secret != null && secret.length() < 16) throw new IllegalArgumentException("CONSOLE_SECRET must have at least 16 characters");
         return new ConsoleConfig(url, secret,
                 Duration.ofMinutes(positive(get.apply("CONSOLE_LINK_MINUTES"), 10, "CONSOLE_LINK_MINUTES")),
-                Duration.ofHours(positive(get.apply("CONSOLE_SESSION_HOURS"), 12, "CONSOLE_SESSION_HOURS")));
+                Duration.ofHours(positive(get.apply("CONSOLE_SESSION_HOURS"), 12, "CONSOLE_SESSION_HOURS")),
+                positive(get.apply("ALERT_UNKNOWN_PER_HOUR"), 20, "ALERT_UNKNOWN_PER_HOUR"));
     }
 
     /** The signing key: CONSOLE_SECRET, or one derived from {@code fallback} (the callback key). */
@@ -71,7 +74,7 @@ public record ConsoleConfig(String url, String secret, Duration linkTtl, Duratio
     @Override
     public String toString() {
         return "ConsoleConfig[url=" + url + ", secret=" + (secret == null ? "derived" : "set") + ", linkTtl=" + linkTtl
-                + ", sessionTtl=" + sessionTtl + "]";
+                + ", sessionTtl=" + sessionTtl + ", alertUnknownPerHour=" + alertUnknownPerHour + "]";
     }
 
     private static int positive(String v, int dflt, String name) {
