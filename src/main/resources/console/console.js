@@ -169,9 +169,9 @@
         chart('Like rate per hour (7 days)', 'chart-like-rate', w.xs, [['like rate', w.values(r => r.votes ? r.likes / r.votes : null)]],
           { y: { range: [0, 1] } }),
         chart('Votes per hour (7 days)', 'chart-votes', w.xs, [['votes', w.values(r => r.votes)], ['likes', w.values(r => r.likes)]])),
-      el('h2', {}, 'By delivery kind (7 days)'),
+      el('h2', {}, 'By delivery kind (last 24 hours)'),
       table(d.by_kind, [['kind', 'kind'], ['votes', 'votes'], ['likes', 'likes'], ['like_rate', 'like rate']]),
-      el('h2', {}, 'By model version (7 days)'),
+      el('h2', {}, 'By model version (last 24 hours)'),
       table(d.by_version, [['version', 'version'], ['votes', 'votes'], ['likes', 'likes'], ['like_rate', 'like rate']]),
       el('h2', {}, '"Less from this channel" presses per day'),
       table(d.less_presses_per_day, [['day', 'day', 'time'], ['less', 'presses']]),
@@ -203,9 +203,9 @@
       el('h2', {}, 'Held suggestions'),
       el('div', { id: 'held' }, table(d.held, [['username', 'channel'], ['title', 'title'], ['subscribers', 'subscribers'],
         ['suggested_by', 'suggested by'], ['added_at', 'when', 'time']], decide)),
-      el('h2', {}, 'Channels (7 days)'),
-      table(d.channels, [['username', 'channel'], ['status', 'status'], ['posts_7d', 'posts'], ['deliveries_7d', 'deliveries'],
-        ['votes_7d', 'votes'], ['likes_7d', 'likes'], ['less_7d', 'less'], ['last_polled_at', 'last poll', 'time'], ['last_error', 'last error']]),
+      el('h2', {}, 'Channels (last 24 hours)'),
+      table(d.channels, [['username', 'channel'], ['status', 'status'], ['posts_24h', 'posts'], ['deliveries_24h', 'deliveries'],
+        ['votes_24h', 'votes'], ['likes_24h', 'likes'], ['less_24h', 'less'], ['last_polled_at', 'last poll', 'time'], ['last_error', 'last error']]),
     ]);
   }
 

@@ -88,7 +88,7 @@ public final class ConsoleStore {
                 rows("SELECT d.reason AS kind, (SELECT max(m.id) FROM model_versions m WHERE m.created_at <= d.created_at) AS version, "
                         + "count(*) AS votes, count(*) FILTER (WHERE v.liked) AS likes "
                         + "FROM votes v JOIN deliveries d ON d.reader_id = v.reader_id AND d.post_id = v.post_id "
-                        + "WHERE v.voted_at > now() - interval '7 days' GROUP BY 1, 2 ORDER BY 2, 1"),
+                        + "WHERE v.voted_at > now() - interval '24 hours' GROUP BY 1, 2 ORDER BY 2, 1"),
                 rows("SELECT count(*) AS readers, coalesce(avg(n), 0) AS channels_per_reader FROM ("
                         + "SELECT d.reader_id, count(DISTINCT p.channel_id) AS n FROM deliveries d JOIN posts p ON p.id = d.post_id "
                         + "WHERE d.created_at > now() - interval '24 hours' GROUP BY 1) x"),
@@ -120,14 +120,14 @@ public final class ConsoleStore {
     Mono<Map<String, Object>> channels() {
         return Mono.zip(
                 rows("WITH d AS (SELECT p.channel_id, count(*) AS deliveries FROM deliveries d JOIN posts p ON p.id = d.post_id "
-                        + "  WHERE d.created_at > now() - interval '7 days' GROUP BY 1), "
+                        + "  WHERE d.created_at > now() - interval '24 hours' GROUP BY 1), "
                         + "v AS (SELECT p.channel_id, count(*) AS votes, count(*) FILTER (WHERE v.liked) AS likes "
-                        + "  FROM votes v JOIN posts p ON p.id = v.post_id WHERE v.voted_at > now() - interval '7 days' GROUP BY 1), "
-                        + "f AS (SELECT channel_id, count(*) AS posts FROM posts WHERE fetched_at > now() - interval '7 days' GROUP BY 1), "
-                        + "l AS (SELECT channel_id, count(*) AS less FROM channel_penalties WHERE created_at > now() - interval '7 days' GROUP BY 1) "
+                        + "  FROM votes v JOIN posts p ON p.id = v.post_id WHERE v.voted_at > now() - interval '24 hours' GROUP BY 1), "
+                        + "f AS (SELECT channel_id, count(*) AS posts FROM posts WHERE fetched_at > now() - interval '24 hours' GROUP BY 1), "
+                        + "l AS (SELECT channel_id, count(*) AS less FROM channel_penalties WHERE created_at > now() - interval '24 hours' GROUP BY 1) "
                         + "SELECT c.id, c.username, c.title, c.status, c.subscribers, c.last_polled_at, c.last_success_at, "
-                        + "c.unavailable_reason AS last_error, coalesce(f.posts, 0) AS posts_7d, coalesce(d.deliveries, 0) AS deliveries_7d, "
-                        + "coalesce(v.votes, 0) AS votes_7d, coalesce(v.likes, 0) AS likes_7d, coalesce(l.less, 0) AS less_7d "
+                        + "c.unavailable_reason AS last_error, coalesce(f.posts, 0) AS posts_24h, coalesce(d.deliveries, 0) AS deliveries_24h, "
+                        + "coalesce(v.votes, 0) AS votes_24h, coalesce(v.likes, 0) AS likes_24h, coalesce(l.less, 0) AS less_24h "
                         + "FROM channels c LEFT JOIN d ON d.channel_id = c.id LEFT JOIN v ON v.channel_id = c.id "
                         + "LEFT JOIN f ON f.channel_id = c.id LEFT JOIN l ON l.channel_id = c.id "
                         + "WHERE c.status <> 'held' ORDER BY c.status, c.username LIMIT 2000"),

@@ -66,8 +66,8 @@ class ConsoleApiE2eTest {
         assertThat(channels.get("held").get(0).get("suggested_by").asLong()).isEqualTo(ANN);
         JsonNode alpha = channels.get("channels").get(0);
         assertThat(alpha.get("username").asText()).isEqualTo("alphanews");
-        assertThat(alpha.get("deliveries_7d").asLong()).isEqualTo(2);
-        assertThat(alpha.get("likes_7d").asLong()).isEqualTo(1);
+        assertThat(alpha.get("deliveries_24h").asLong()).isEqualTo(2);
+        assertThat(alpha.get("likes_24h").asLong()).isEqualTo(1);
 
         assertThat(get("readers?q=" + ANN).get("readers").get(0).get("id").asLong()).isEqualTo(ANN);
         JsonNode inspector = get("readers/" + ANN);
