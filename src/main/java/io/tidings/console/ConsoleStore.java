@@ -55,9 +55,9 @@ public final class ConsoleStore {
                 rows("SELECT status, count(*) AS n FROM channels GROUP BY status ORDER BY status"),
                 rows("SELECT date_trunc('hour', fetched_at) AS hour, count(*) AS posts FROM posts "
                         + "WHERE fetched_at > now() - interval '24 hours' GROUP BY 1 ORDER BY 1"),
-                // in flight: the partial indexes on queued and leased deliveries keep this small
-                rows("SELECT state, count(*) AS n FROM deliveries WHERE state IN ('queued', 'claimed', 'sending') "
-                        + "GROUP BY state ORDER BY state"),
+                // in flight, each through its partial index (a predicate that does not imply the index's reads the table)
+                rows("SELECT 'queued' AS state, count(*) AS n FROM deliveries WHERE state = 'queued' "
+                        + "UNION ALL SELECT state, count(*) FROM deliveries WHERE state IN ('claimed', 'sending') GROUP BY state"),
                 rows("SELECT state, count(*) AS n FROM deliveries WHERE created_at > now() - interval '1 hour' "
                         + "GROUP BY state ORDER BY state"),
                 rows("SELECT date_trunc('minute', sent_at) AS minute, count(*) AS sent FROM deliveries "
