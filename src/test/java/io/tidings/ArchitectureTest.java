@@ -39,8 +39,9 @@ class ArchitectureTest {
             Map.entry("bot", List.of("feed", "render", "telegram", "ingest", "store", "util")),
             Map.entry("cluster", List.of("store", "util")),
             Map.entry("web", List.of("store", "util")),
+            Map.entry("console", List.of("ingest", "render", "store", "util")),
             Map.entry("app", List.of("ingest", "feed", "delivery", "render", "telegram", "bot", "model", "model.serve",
-                    "model.train", "cluster", "web", "store", "util")),
+                    "model.train", "cluster", "web", "console", "store", "util")),
             Map.entry("testkit.botapi", List.of()),
             Map.entry("testkit.channels", List.of()));
 

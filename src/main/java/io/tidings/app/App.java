@@ -18,6 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
+import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 /**
@@ -99,7 +100,10 @@ public final class App implements AutoCloseable {
             }
             if (loops.ingest()) intake.add(w.ingest.start());
         }
-        if (role.trains() && loops.training()) intake.add(w.cluster.runTrainer(w.trainer::trainIfDue, Duration.ofSeconds(30)));
+        if (role.trains() && loops.training()) intake.add(w.cluster.runTrainer(() -> w.trainer.trainIfDue()
+                .onErrorResume(e -> w.alerts.trainingFailed(e).onErrorResume(x -> Mono.empty()).then(Mono.error(e))),
+                Duration.ofSeconds(30)));
+        running.add(w.alerts.start(Duration.ofMinutes(1), Schedulers.parallel()));
         intake.add(w.cluster.watchModels(w.models::version, w.trainer::restoreLatest));
         if (role.serves()) {
             if (loops.mailings()) intake.add(MailingSchedule.everyMinute(Clock.systemUTC(), Schedulers.parallel(),
@@ -124,6 +128,9 @@ public final class App implements AutoCloseable {
                             since.accumulateAndGet(f.fetchedAt(), (a, b) -> b.isAfter(a) ? b : a);
                         }));
     }
+
+    /** Alerts to operators in Telegram (e.g. {@code alerts().sendingPaused(reason)} when a 401/404 stops sending). */
+    public io.tidings.console.Alerts alerts() { return w.alerts; }
 
     public Config config() { return w.config; }
     public Database database() { return w.db; }

@@ -42,7 +42,8 @@ public record Config(
         BotConfig bot,
         FeedConfig feed,
         Training training,
-        ModelConfig model) {
+        ModelConfig model,
+        io.tidings.console.ConsoleConfig console) {
 
     /**
      * Webhook mode and coordination of several replicas (README, "Deploy on Kubernetes").
@@ -124,7 +125,9 @@ public record Config(
                 feed(get, mailingTimes),
                 new Training(RETRAIN_EVERY_VOTES.read(get), new TrainingService.FullRetraining(
                         RETRAIN_FULL_AFTER.read(get), RETRAIN_FULL_HOURS.read(get))),
-                Settings.model(get));
+                Settings.model(get),
+                new io.tidings.console.ConsoleConfig(CONSOLE_URL.read(get), CONSOLE_SECRET.read(get),
+                        CONSOLE_LINK_MINUTES.read(get), CONSOLE_SESSION_HOURS.read(get), ALERT_UNKNOWN_PER_HOUR.read(get)));
     }
 
     private static IngestConfig ingest(Function<String, String> get) {
@@ -196,13 +199,13 @@ public record Config(
 
     public Config withTelegram(String token, String apiUrl) {
         return new Config(token, apiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort, callbackSecret, operators,
-                freshDays, freshPoolMax, sendRate, pollInterval, replicaId, ingest, scaleOut, bot, feed, training, model);
+                freshDays, freshPoolMax, sendRate, pollInterval, replicaId, ingest, scaleOut, bot, feed, training, model, console);
     }
 
     public Config withChannels(String tmeBaseUrl, List<String> channels) {
         return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort,
                 callbackSecret, operators, freshDays, freshPoolMax, sendRate, pollInterval, replicaId, ingest, scaleOut,
-                bot, feed, training, model);
+                bot, feed, training, model, console);
     }
 
     /** For the demo and tests: another data folder, port, send rate, backfill depth and retraining step. */
@@ -210,7 +213,7 @@ public record Config(
         return new Config(telegramBotToken, telegramApiUrl, tmeBaseUrl, databaseUrl, dataDir, channels, httpPort,
                 callbackSecret, operators, freshDays, freshPoolMax, sendRate, pollInterval, replicaId,
                 ingest.withBackfillPages(backfillPages), scaleOut, bot, feed,
-                new Training(retrainEveryVotes, training.full()), model);
+                new Training(retrainEveryVotes, training.full()), model, console);
     }
 
     @Override

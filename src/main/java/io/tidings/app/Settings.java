@@ -226,6 +226,22 @@ public final class Settings {
             ChronoUnit.SECONDS, 20, 0, 3600, "On SIGTERM, how long work in hand may finish before it is handed back."));
     public static final Setting<Duration> MODEL_CHECK_SECONDS = add(duration("MODEL_CHECK_SECONDS", ChronoUnit.SECONDS,
             60, 1, 86_400, "Timer check for newer model versions, besides NOTIFY."));
+    // ---- the operator's console and alerts ------------------------------------------------------------------
+
+    public static final Setting<String> CONSOLE_URL = add(text("CONSOLE_URL", null, "`http://127.0.0.1:<HTTP_PORT>/console`",
+            "an http or https URL ending in /console", false, v -> {
+                String u = stripSlash(httpUrl(v));
+                return u != null && URI.create(u).getPath().endsWith("/console") ? u : null;
+            }, "Public URL of the operator's console (ends in `/console`); the bot's sign-in links point there. Session cookies are `Secure` unless it is plain HTTP on loopback."));
+    public static final Setting<String> CONSOLE_SECRET = add(text("CONSOLE_SECRET", null, "derived from the callback key",
+            "at least 16 characters", true, v -> v.length() >= 16 ? v : null,
+            "Key (≥ 16 characters) that signs console links and session cookies; the same on every replica."));
+    public static final Setting<Duration> CONSOLE_LINK_MINUTES = add(duration("CONSOLE_LINK_MINUTES", ChronoUnit.MINUTES,
+            10, 1, 1440, "How long a sign-in link from `/console` is valid (it works once)."));
+    public static final Setting<Duration> CONSOLE_SESSION_HOURS = add(duration("CONSOLE_SESSION_HOURS", ChronoUnit.HOURS,
+            12, 1, 720, "How long a console session lasts."));
+    public static final Setting<Integer> ALERT_UNKNOWN_PER_HOUR = add(integer("ALERT_UNKNOWN_PER_HOUR", 20, 1, MAX,
+            "Operators get a Telegram alert when more deliveries than this end with an unknown outcome within an hour."));
     public static final Setting<String> ROLE = add(choice("ROLE", "all", List.of("serve", "train", "all"),
             "`serve`: updates, candidate sets, planning, sending, loading new model versions, never training; `train`: only trains and stores new versions (no sets, no updates, no sending, no share of `SEND_RATE`); `all`: both in one process."));
     /** Read by logback itself ({@code logback.xml}); declared here so a wrong level stops start-up too. */

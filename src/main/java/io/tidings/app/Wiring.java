@@ -81,6 +81,7 @@ final class Wiring {
     final UpdateRouter updates;
     final UpdateInbox inbox;
     final WebServer web;
+    final io.tidings.console.Alerts alerts;
     final Cluster cluster;
     /** Readiness: false until the newest stored model is loaded. */
     final AtomicBoolean modelLoaded = new AtomicBoolean();
@@ -166,6 +167,10 @@ final class Wiring {
                 metrics.registry()) : null;
         this.web = lifecycle.open("web server", new WebServer(db, metrics, modelLoaded::get,
                 scale.webhook() ? new WebServer.Webhook(scale.webhookPath(), scale.webhookSecret(), 1 << 20) : null, inbox));
+        this.alerts = new io.tidings.console.Alerts(db, config.operators(),
+                (chat, text) -> telegram.execute(new com.pengrad.telegrambot.request.SendMessage(chat, text)).then(),
+                config.console().alertUnknownPerHour(), Clock.systemUTC());
+        console(posts, channels, renderer);
         this.cluster = lifecycle.open("cluster membership", Cluster.join(db, new ClusterConfig(instanceId,
                 config.sendRate(), scale.heartbeat(), scale.replicaTtl(), config.pollInterval(), scale.modelCheck()),
                 sender::setRate), c -> {
@@ -174,6 +179,21 @@ final class Wiring {
                 });
         ingest.pollOnly(cluster.ownedChannels());
         lifecycle.open("gauges", registerMeters(), Disposable::dispose);
+    }
+
+    /** The operator's console on this replica's server, and the bot's /console that signs operators in. */
+    private void console(PostRepository posts, ChannelRepository channels, PostRenderer renderer) {
+        var store = new io.tidings.console.ConsoleStore(db);
+        var signIn = new io.tidings.console.SignIn(config.console().key(config.callbackKey()), Clock.systemUTC(),
+                config.console().linkTtl(), config.console().sessionTtl());
+        var live = new io.tidings.console.ConsoleApi.Live(
+                reader -> java.util.Arrays.stream(candidates.peek(reader))
+                        .map(p -> new io.tidings.console.ConsoleApi.Candidate(p.postId(), p.channelId(), p.score())).toList(),
+                config::sendRate, sender::rateLimitedCount, models::version);
+        var console = new io.tidings.console.Console(config.console(), signIn, store, config.bot()::isOperator,
+                new io.tidings.console.ConsoleApi(store, catalogue, posts, channels, renderer, live));
+        web.routes(console::routes);
+        bot.consoleLinks(user -> console.link(user, web.port()));
     }
 
     /** A new post: its text facts first (filters read them), then the fresh pool and candidate sets. */

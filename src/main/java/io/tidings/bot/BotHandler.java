@@ -66,6 +66,12 @@ public final class BotHandler {
         this.groupGuard = new FloodGuard(1, 1, Duration.ofMinutes(10), nanoTime);
     }
 
+    /** Enables operators' {@code /console}: {@code links} makes a one-time sign-in link for a user id. */
+    public BotHandler consoleLinks(java.util.function.LongFunction<String> links) {
+        operatorCommands.consoleLinks(links);
+        return this;
+    }
+
     public Mono<Void> handle(Update update) {
         if (update.callbackQuery() != null) return onCallback(update.callbackQuery());
         if (update.message() != null) return onMessage(update.message(), false);

@@ -65,6 +65,7 @@ public final class OperatorCommands {
             case "broadcast" -> broadcast(ctx, words);
             case "admin" -> words.length == 1 && words[0].equalsIgnoreCase("stats") ? stats(ctx) : reply(ctx, msg(ctx, "admin.usage"));
             case "channels" -> words.length == 0 ? null : channels(ctx, words);
+            case "console" -> console(ctx);
             default -> null;
         };
     }
@@ -155,6 +156,24 @@ public final class OperatorCommands {
                             changed ? "operator.channels.removed" : "operator.channels.not_found", name)));
             default -> reply(ctx, msg(ctx, "operator.channels.usage"));
         };
+    }
+
+    /** Sign-in links to the web console, one per call (set by the app when the console runs). */
+    private volatile java.util.function.LongFunction<String> consoleLinks;
+
+    void consoleLinks(java.util.function.LongFunction<String> links) {
+        this.consoleLinks = links;
+    }
+
+    /** {@code /console}: a one-time sign-in link, without a link preview (a preview would fetch the page). */
+    private Mono<Void> console(Ctx ctx) {
+        var links = consoleLinks;
+        if (links == null) return reply(ctx, msg(ctx, "console.off"));
+        String link = links.apply(ctx.user());
+        log.info("operator {} asked for a console link", ctx.user());
+        return replies.send(new com.pengrad.telegrambot.request.SendMessage(ctx.user(),
+                        messages.get(ctx.lang(), "console.link", link))
+                .linkPreviewOptions(new com.pengrad.telegrambot.model.LinkPreviewOptions().isDisabled(true)));
     }
 
     private Mono<Void> stats(Ctx ctx) {

@@ -8,6 +8,8 @@ import picocli.CommandLine.Command;
                 BenchScoreCommand.class,
                 BenchIngestCommand.class,
                 BenchFanoutCommand.class,
+                BenchScaleCommand.class,
+                BenchConsoleCommand.class,
         })
 final class BenchCommand extends Subcommand {
 

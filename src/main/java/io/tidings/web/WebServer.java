@@ -29,6 +29,7 @@ public final class WebServer implements AutoCloseable {
     private final String webhookPath;
     private volatile boolean draining;
     private volatile DisposableServer server;
+    private final List<java.util.function.Consumer<reactor.netty.http.server.HttpServerRoutes>> more = new ArrayList<>();
 
     public WebServer(Database db, Metrics metrics, BooleanSupplier modelLoaded, Webhook webhook, UpdateInbox inbox) {
         this.db = db;
@@ -49,8 +50,15 @@ public final class WebServer implements AutoCloseable {
                             .header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
                             .sendString(Mono.just(text)).then()));
                     if (webhook != null) r.post(webhookPath, webhook::handle);
+                    more.forEach(m -> m.accept(r));
                 })
                 .bindNow(Duration.ofSeconds(10));
+        return this;
+    }
+
+    /** More routes (the console's), added before {@link #start}. */
+    public WebServer routes(java.util.function.Consumer<reactor.netty.http.server.HttpServerRoutes> routes) {
+        more.add(routes);
         return this;
     }
 

@@ -1,0 +1,245 @@
+package io.tidings.console;
+
+import io.r2dbc.spi.ColumnMetadata;
+import io.r2dbc.spi.Row;
+import io.tidings.store.Database;
+import io.tidings.store.Sql;
+import java.time.Instant;
+import java.time.temporal.Temporal;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * What the console reads and writes in PostgreSQL. Every view is bounded: by a time window over an indexed column
+ * (the last hours or days), by the in-flight states' partial indexes, or by a row limit, so a page costs the same at
+ * 10 M deliveries as at ten thousand. Delivery states are read as strings. Every action writes an audit row.
+ */
+public final class ConsoleStore {
+
+    private final Sql sql;
+
+    public ConsoleStore(Database db) {
+        this.sql = db.sql();
+    }
+
+    // ---- reads ---------------------------------------------------------------------------------------------
+
+    /** Rows as ordered maps from column name to a JSON-friendly value (times as ISO strings). */
+    Mono<List<Map<String, Object>>> rows(String query, Object... binds) {
+        return sql.query(query, r -> toMap((Row) r), binds).collectList();
+    }
+
+    Mono<Map<String, Object>> row(String query, Object... binds) {
+        return sql.query(query, r -> toMap((Row) r), binds).next();
+    }
+
+    private static Map<String, Object> toMap(Row r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        List<? extends ColumnMetadata> columns = r.getMetadata().getColumnMetadatas();
+        for (int i = 0; i < columns.size(); i++) {
+            Object v = r.get(i);
+            if (v instanceof Temporal t) v = t.toString();
+            if (v instanceof java.math.BigDecimal d) v = d.doubleValue();
+            m.put(columns.get(i).getName(), v);
+        }
+        return m;
+    }
+
+    Mono<Map<String, Object>> overview() {
+        return Mono.zip(List.of(
+                rows("SELECT status, count(*) AS n FROM readers GROUP BY status ORDER BY status"),
+                rows("SELECT count(*) AS n FROM reader_bans"),
+                rows("SELECT status, count(*) AS n FROM channels GROUP BY status ORDER BY status"),
+                rows("SELECT date_trunc('hour', fetched_at) AS hour, count(*) AS posts FROM posts "
+                        + "WHERE fetched_at > now() - interval '24 hours' GROUP BY 1 ORDER BY 1"),
+                // in flight, each through its partial index (a predicate that does not imply the index's reads the table)
+                rows("SELECT 'queued' AS state, count(*) AS n FROM deliveries WHERE state = 'queued' "
+                        + "UNION ALL SELECT state, count(*) FROM deliveries WHERE state IN ('claimed', 'sending') GROUP BY state"),
+                rows("SELECT state, count(*) AS n FROM deliveries WHERE created_at > now() - interval '1 hour' "
+                        + "GROUP BY state ORDER BY state"),
+                rows("SELECT date_trunc('minute', sent_at) AS minute, count(*) AS sent FROM deliveries "
+                        + "WHERE created_at > now() - interval '2 hours' AND sent_at > now() - interval '1 hour' "
+                        + "GROUP BY 1 ORDER BY 1"),
+                rows("SELECT count(*) AS n FROM deliveries WHERE created_at > now() - interval '24 hours' AND state = 'unknown'"),
+                rows("SELECT id, started_at, heartbeat_at, heartbeat_at > now() - interval '30 seconds' AS alive "
+                        + "FROM replicas ORDER BY id")), parts -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("readers", parts[0]);
+            m.put("readers_banned", first(parts[1]));
+            m.put("channels", parts[2]);
+            m.put("posts_per_hour", parts[3]);
+            m.put("queue", parts[4]);
+            m.put("last_hour_by_state", parts[5]);
+            m.put("sent_per_minute", parts[6]);
+            m.put("unknown_24h", first(parts[7]));
+            m.put("replicas", parts[8]);
+            return m;
+        });
+    }
+
+    Mono<Map<String, Object>> quality() {
+        return Mono.zip(List.of(
+                rows("SELECT date_trunc('hour', voted_at) AS hour, count(*) AS votes, count(*) FILTER (WHERE liked) AS likes "
+                        + "FROM votes WHERE voted_at > now() - interval '7 days' GROUP BY 1 ORDER BY 1"),
+                // the version that chose a post is the newest one created before it was queued
+                rows("SELECT d.reason AS kind, (SELECT max(m.id) FROM model_versions m WHERE m.created_at <= d.created_at) AS version, "
+                        + "count(*) AS votes, count(*) FILTER (WHERE v.liked) AS likes "
+                        + "FROM votes v JOIN deliveries d ON d.reader_id = v.reader_id AND d.post_id = v.post_id "
+                        + "WHERE v.voted_at > now() - interval '24 hours' GROUP BY 1, 2 ORDER BY 2, 1"),
+                rows("SELECT count(*) AS readers, coalesce(avg(n), 0) AS channels_per_reader FROM ("
+                        + "SELECT d.reader_id, count(DISTINCT p.channel_id) AS n FROM deliveries d JOIN posts p ON p.id = d.post_id "
+                        + "WHERE d.created_at > now() - interval '24 hours' GROUP BY 1) x"),
+                rows("SELECT date_trunc('day', created_at) AS day, count(*) AS less FROM channel_penalties "
+                        + "WHERE created_at > now() - interval '7 days' GROUP BY 1 ORDER BY 1")), parts -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("like_rate_per_hour", parts[0]);
+            m.put("by_kind_and_version", parts[1]);
+            m.put("channels_per_reader_24h", first(parts[2]));
+            m.put("less_presses_per_day", parts[3]);
+            return m;
+        });
+    }
+
+    /** Model versions (newest first) and the stored scores of the newest voted deliveries, for AUC. */
+    Mono<List<Map<String, Object>>> modelVersions() {
+        return rows("SELECT id, kind, created_at, vote_count, votes_seq, chunks, summary FROM model_versions ORDER BY id DESC LIMIT 50");
+    }
+
+    record Scored(long version, float score, boolean liked) {}
+
+    Flux<Scored> newestScoredVotes(int limit) {
+        return sql.query("SELECT coalesce((SELECT max(m.id) FROM model_versions m WHERE m.created_at <= d.created_at), 0) AS version, "
+                        + "d.score, v.liked FROM (SELECT * FROM votes ORDER BY seq DESC LIMIT $1) v "
+                        + "JOIN deliveries d ON d.reader_id = v.reader_id AND d.post_id = v.post_id WHERE d.score IS NOT NULL",
+                r -> new Scored(r.get("version", Long.class), r.get("score", Float.class), r.get("liked", Boolean.class)), limit);
+    }
+
+    Mono<Map<String, Object>> channels() {
+        return Mono.zip(
+                rows("WITH d AS (SELECT p.channel_id, count(*) AS deliveries FROM deliveries d JOIN posts p ON p.id = d.post_id "
+                        + "  WHERE d.created_at > now() - interval '24 hours' GROUP BY 1), "
+                        + "v AS (SELECT p.channel_id, count(*) AS votes, count(*) FILTER (WHERE v.liked) AS likes "
+                        + "  FROM votes v JOIN posts p ON p.id = v.post_id WHERE v.voted_at > now() - interval '24 hours' GROUP BY 1), "
+                        + "f AS (SELECT channel_id, count(*) AS posts FROM posts WHERE fetched_at > now() - interval '24 hours' GROUP BY 1), "
+                        + "l AS (SELECT channel_id, count(*) AS less FROM channel_penalties WHERE created_at > now() - interval '24 hours' GROUP BY 1) "
+                        + "SELECT c.id, c.username, c.title, c.status, c.subscribers, c.last_polled_at, c.last_success_at, "
+                        + "c.unavailable_reason AS last_error, coalesce(f.posts, 0) AS posts_24h, coalesce(d.deliveries, 0) AS deliveries_24h, "
+                        + "coalesce(v.votes, 0) AS votes_24h, coalesce(v.likes, 0) AS likes_24h, coalesce(l.less, 0) AS less_24h "
+                        + "FROM channels c LEFT JOIN d ON d.channel_id = c.id LEFT JOIN v ON v.channel_id = c.id "
+                        + "LEFT JOIN f ON f.channel_id = c.id LEFT JOIN l ON l.channel_id = c.id "
+                        + "WHERE c.status <> 'held' ORDER BY c.status, c.username LIMIT 2000"),
+                rows("SELECT id, username, title, description, subscribers, suggested_by, added_at FROM channels "
+                        + "WHERE status = 'held' ORDER BY added_at LIMIT 500"),
+                (all, held) -> Map.of("channels", all, "held", held));
+    }
+
+    Mono<List<Map<String, Object>>> findReaders(String q) {
+        long id = parseLongOr(q, Long.MIN_VALUE);
+        return rows("SELECT r.id, r.first_name, r.language, r.status, r.last_seen_at, b.at AS banned_at FROM readers r "
+                + "LEFT JOIN reader_bans b ON b.reader_id = r.id WHERE r.id = $1 OR r.first_name ILIKE $2 "
+                + "ORDER BY r.last_seen_at DESC LIMIT 20", id, q.replace("%", "") + "%");
+    }
+
+    Mono<Map<String, Object>> reader(long id) {
+        return row("SELECT r.id, r.first_name, r.language, r.status, r.time_zone, r.mailing_times, r.posts_per_mailing, "
+                + "r.instant_push, r.created_at, r.last_seen_at, b.at AS banned_at, b.banned_by "
+                + "FROM readers r LEFT JOIN reader_bans b ON b.reader_id = r.id WHERE r.id = $1", id);
+    }
+
+    Mono<List<Map<String, Object>>> recentDeliveries(long reader) {
+        return rows("SELECT d.id, d.post_id, c.username AS channel, left(p.text, 120) AS text, d.reason, d.state, d.score, "
+                + "d.error, d.created_at, d.sent_at, v.liked FROM deliveries d JOIN posts p ON p.id = d.post_id "
+                + "JOIN channels c ON c.id = p.channel_id LEFT JOIN votes v ON v.reader_id = d.reader_id AND v.post_id = d.post_id "
+                + "WHERE d.reader_id = $1 ORDER BY d.id DESC LIMIT 50", reader);
+    }
+
+    Mono<List<Map<String, Object>>> recentVotes(long reader) {
+        return rows("SELECT v.post_id, c.username AS channel, v.liked, v.voted_at FROM votes v JOIN posts p ON p.id = v.post_id "
+                + "JOIN channels c ON c.id = p.channel_id WHERE v.reader_id = $1 ORDER BY v.voted_at DESC LIMIT 50", reader);
+    }
+
+    /** The reader's "less from this channel" presses per channel (the ranker's penalties). */
+    Mono<List<Map<String, Object>>> penalties(long reader) {
+        return rows("SELECT c.id AS channel_id, c.username AS channel, count(*) AS presses, sum(x.weight) AS weight, "
+                + "max(x.created_at) AS last_at FROM channel_penalties x JOIN channels c ON c.id = x.channel_id "
+                + "WHERE x.reader_id = $1 GROUP BY c.id, c.username ORDER BY last_at DESC", reader);
+    }
+
+    /** Posts (with their channel) by id, for the candidates of the inspector. */
+    Mono<List<Map<String, Object>>> postsById(long[] ids) {
+        Long[] boxed = new Long[ids.length];
+        for (int i = 0; i < ids.length; i++) boxed[i] = ids[i];
+        return rows("SELECT p.id, c.username AS channel, left(p.text, 120) AS text, p.published_at FROM posts p "
+                + "JOIN channels c ON c.id = p.channel_id WHERE p.id = ANY($1)", (Object) boxed);
+    }
+
+    Mono<List<Map<String, Object>>> broadcasts() {
+        return rows("SELECT b.id, b.post_id, c.username AS channel, p.message_id, left(p.text, 120) AS text, b.send_at, b.state, "
+                + "b.queued, b.created_by, b.created_at FROM broadcasts b JOIN posts p ON p.id = b.post_id "
+                + "JOIN channels c ON c.id = p.channel_id ORDER BY b.id DESC LIMIT 200");
+    }
+
+    Mono<List<Map<String, Object>>> audit() {
+        return rows("SELECT id, operator_id, action, target, detail, at FROM console_audit ORDER BY at DESC, id DESC LIMIT 500");
+    }
+
+    // ---- sign-in -------------------------------------------------------------------------------------------
+
+    /** Marks a link's nonce used; emits false when it already was (a second click, a replayed link). */
+    Mono<Boolean> redeem(String nonce, long operator, Instant expires) {
+        return sql.update("INSERT INTO console_links (nonce, operator_id, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                nonce, operator, expires.atOffset(java.time.ZoneOffset.UTC)).map(n -> n == 1);
+    }
+
+    // ---- actions -------------------------------------------------------------------------------------------
+
+    Mono<Void> audit(long operator, String action, String target, String detail) {
+        return sql.update("INSERT INTO console_audit (operator_id, action, target, detail) VALUES ($1, $2, $3, $4)",
+                operator, action, target == null ? Sql.nullOf(String.class) : target,
+                detail == null ? Sql.nullOf(String.class) : detail).then();
+    }
+
+    /** Bans a reader: nothing queued for them goes out, they get no mailings (status paused) until unbanned. */
+    Mono<Boolean> ban(long reader, long operator) {
+        return sql.update("INSERT INTO reader_bans (reader_id, banned_by, previous_status) "
+                        + "SELECT id, $2, status FROM readers WHERE id = $1 ON CONFLICT DO NOTHING", reader, operator)
+                .flatMap(n -> n == 0 ? Mono.just(false)
+                        : sql.update("UPDATE readers SET status = 'paused' WHERE id = $1", reader)
+                                .then(sql.update("UPDATE deliveries SET state = 'failed', error = 'banned', lease_owner = NULL, "
+                                        + "lease_until = NULL WHERE reader_id = $1 AND state = 'queued'", reader))
+                                .thenReturn(true));
+    }
+
+    Mono<Boolean> unban(long reader) {
+        return sql.query("DELETE FROM reader_bans WHERE reader_id = $1 RETURNING previous_status",
+                        r -> r.get("previous_status", String.class), reader).next()
+                .flatMap(previous -> sql.update("UPDATE readers SET status = $2 WHERE id = $1", reader, previous).thenReturn(true))
+                .defaultIfEmpty(false);
+    }
+
+    Mono<Boolean> cancelBroadcast(long id) {
+        return sql.update("UPDATE broadcasts SET state = 'cancelled' WHERE id = $1 AND state = 'scheduled'", id).map(n -> n > 0);
+    }
+
+    Mono<Long> scheduleBroadcast(long postId, Instant at, long operator) {
+        return sql.one("INSERT INTO broadcasts (post_id, send_at, created_by) VALUES ($1, $2, $3) RETURNING id",
+                r -> r.get("id", Long.class), postId, at.atOffset(java.time.ZoneOffset.UTC), operator);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Object first(Object rows) {
+        List<Map<String, Object>> list = (List<Map<String, Object>>) rows;
+        return list.isEmpty() ? 0 : list.get(0).values().iterator().next();
+    }
+
+    static long parseLongOr(String s, long dflt) {
+        try {
+            return Long.parseLong(s.trim());
+        } catch (NumberFormatException | NullPointerException e) {
+            return dflt;
+        }
+    }
+}

@@ -1,0 +1,194 @@
+package io.tidings.app;
+
+import static io.tidings.app.ConsoleFixture.ANN;
+import static io.tidings.app.ConsoleFixture.OPERATOR;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The console's JSON endpoints end to end: sign-in through the bot's link, every view, every action, every refusal. */
+class ConsoleApiE2eTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private ConsoleFixture f;
+    private ConsoleFixture.Browser browser;
+
+    @BeforeEach
+    void setUp() {
+        f = new ConsoleFixture();
+        browser = new ConsoleFixture.Browser(f.base());
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (f != null) f.close();
+    }
+
+    @Test
+    void anOperatorSignsInThroughTheBotsLinkAndSeesEveryView() {
+        HttpResponse<String> signIn = browser.signIn(f.link());
+        assertThat(signIn.statusCode()).isEqualTo(303);
+        assertThat(signIn.headers().firstValue("Location")).contains("/console/");
+        String cookie = signIn.headers().firstValue("Set-Cookie").orElseThrow();
+        assertThat(cookie).containsIgnoringCase("HttpOnly").contains("SameSite=Strict").contains("Path=/console")
+                .as("plain HTTP on loopback: a Secure cookie would be dropped").doesNotContain("Secure;");
+        assertThat(browser.csrf).isNotBlank();
+
+        JsonNode overview = get("overview");
+        assertThat(count(overview.get("readers"), "status", "active")).as("ann; the operator never sent /start").isEqualTo(1);
+        assertThat(count(overview.get("channels"), "status", "held")).isEqualTo(1);
+        assertThat(count(overview.get("channels"), "status", "active")).isEqualTo(1);
+        assertThat(sum(overview.get("posts_per_hour"), "posts")).as("alphanews' 4 (held gammanews is not read)").isEqualTo(4);
+        assertThat(sum(overview.get("sent_per_minute"), "sent")).isEqualTo(2);
+        assertThat(overview.get("replicas").get(0).get("alive").asBoolean()).isTrue();
+        assertThat(overview.get("send_rate_limit").asDouble()).isEqualTo(200);
+
+        JsonNode quality = get("quality");
+        assertThat(sum(quality.get("like_rate_per_hour"), "likes")).isEqualTo(1);
+        assertThat(quality.get("by_kind").get(0).get("kind").asText()).isEqualTo("start");
+        assertThat(quality.get("by_kind").get(0).get("like_rate").asDouble()).isEqualTo(1.0);
+
+        JsonNode model = get("model");
+        assertThat(model.has("versions")).isTrue();
+        assertThat(model.get("serving").asLong()).isEqualTo(f.app.models().version());
+
+        JsonNode channels = get("channels");
+        assertThat(channels.get("held").get(0).get("username").asText()).isEqualTo("gammanews");
+        assertThat(channels.get("held").get(0).get("suggested_by").asLong()).isEqualTo(ANN);
+        JsonNode alpha = channels.get("channels").get(0);
+        assertThat(alpha.get("username").asText()).isEqualTo("alphanews");
+        assertThat(alpha.get("deliveries_24h").asLong()).isEqualTo(2);
+        assertThat(alpha.get("likes_24h").asLong()).isEqualTo(1);
+
+        assertThat(get("readers?q=" + ANN).get("readers").get(0).get("id").asLong()).isEqualTo(ANN);
+        JsonNode inspector = get("readers/" + ANN);
+        assertThat(inspector.get("reader").get("status").asText()).isEqualTo("active");
+        assertThat(inspector.get("deliveries")).hasSize(2);
+        assertThat(inspector.get("votes").get(0).get("liked").asBoolean()).isTrue();
+        assertThat(inspector.get("candidates")).as("the two posts ann has not seen").hasSize(2);
+        assertThat(inspector.get("candidates").get(0).get("channel").asText()).isEqualTo("alphanews");
+
+        JsonNode preview = get("preview?post=https://t.me/alphanews/3");
+        assertThat(preview.get("messages").get(0).get("html").asText()).contains("alphanews post 3").contains("https://t.me/alphanews/3");
+        assertThat(preview.get("messages").get(0).get("buttons").toString()).contains("👍").contains("👎");
+
+        assertThat(get("audit").get("audit").get(0).get("action").asText()).isEqualTo("sign_in");
+        assertThat(get("audit").get("audit").get(0).get("operator_id").asLong()).isEqualTo(OPERATOR);
+        assertThat(browser.get("/api/nothing").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void actionsChangeTheServiceAndAreAudited() {
+        browser.signIn(f.link());
+
+        assertThat(post("channels/gammanews/approve", "{}").get("changed").asBoolean()).isTrue();
+        assertThat(f.e2e.count("SELECT count(*) FROM channels WHERE username = 'gammanews' AND status = 'active'")).isEqualTo(1);
+
+        JsonNode scheduled = post("broadcasts", "{\"post\":\"https://t.me/alphanews/3\",\"at\":\"" + Instant.now().plus(Duration.ofHours(2)) + "\"}");
+        long id = scheduled.get("id").asLong();
+        assertThat(scheduled.get("post_id").asLong()).isEqualTo(f.postId("alphanews", 3));
+        assertThat(get("broadcasts").get("broadcasts").get(0).get("state").asText()).isEqualTo("scheduled");
+        assertThat(post("broadcasts/" + id + "/cancel", "{}").get("changed").asBoolean()).isTrue();
+        assertThat(post("broadcasts/" + id + "/cancel", "{}").get("changed").asBoolean()).as("once").isFalse();
+        assertThat(f.e2e.count("SELECT count(*) FROM broadcasts WHERE state = 'cancelled'")).isEqualTo(1);
+        assertThat(browser.postJson("/api/broadcasts", "{\"post\":\"999999\"}").statusCode()).isEqualTo(400);
+        assertThat(browser.postJson("/api/broadcasts", "{\"post\":\"1\",\"at\":\"2001-01-01T00:00:00Z\"}").statusCode()).isEqualTo(400);
+
+        assertThat(post("readers/" + ANN + "/ban", "{}").get("changed").asBoolean()).isTrue();
+        assertThat(f.e2e.count("SELECT count(*) FROM readers WHERE id = $1 AND status = 'paused'", ANN)).isEqualTo(1);
+        assertThat(get("readers/" + ANN).get("reader").get("banned_by").asLong()).isEqualTo(OPERATOR);
+        assertThat(post("readers/" + ANN + "/unban", "{}").get("changed").asBoolean()).isTrue();
+        assertThat(f.e2e.count("SELECT count(*) FROM readers WHERE id = $1 AND status = 'active'", ANN)).isEqualTo(1);
+
+        assertThat(get("audit").get("audit").findValuesAsText("action"))
+                .containsExactly("unban_reader", "ban_reader", "cancel_broadcast", "schedule_broadcast", "approve_channel", "sign_in");
+    }
+
+    @Test
+    void reusedExpiredAndForeignLinksAreRefused() {
+        String link = f.link();
+        assertThat(browser.signIn(link).statusCode()).isEqualTo(303);
+
+        ConsoleFixture.Browser again = new ConsoleFixture.Browser(f.base());
+        HttpResponse<String> reused = again.signIn(link);
+        assertThat(reused.statusCode()).isEqualTo(403);
+        assertThat(reused.body()).contains("Link already used");
+        assertThat(again.cookie).isNull();
+
+        HttpResponse<String> expired = again.signIn(f.forgedLinkFor(OPERATOR, Duration.ofMinutes(11)));
+        assertThat(expired.statusCode()).isEqualTo(403);
+        assertThat(expired.body()).contains("Link expired");
+
+        HttpResponse<String> stranger = again.signIn(f.forgedLinkFor(ANN, Duration.ZERO));
+        assertThat(stranger.statusCode()).isEqualTo(403);
+        assertThat(stranger.body()).contains("Not an operator");
+
+        HttpResponse<String> tampered = again.signIn(link.replace("?t=", "?t=x"));
+        assertThat(tampered.statusCode()).isEqualTo(403);
+        assertThat(tampered.body()).contains("Invalid link");
+
+        assertThat(f.e2e.count("SELECT count(*) FROM console_audit WHERE action = 'sign_in'")).isEqualTo(1);
+        assertThat(again.get("/api/overview").statusCode()).as("no session").isEqualTo(401);
+        assertThat(again.get("/").body()).contains("Sign in through the bot");
+        again.cookie = browser.cookie.replace("=", "=x");
+        assertThat(again.get("/api/overview").statusCode()).as("a forged cookie").isEqualTo(401);
+    }
+
+    @Test
+    void aChangeWithoutTheCsrfTokenIsRefusedAndChangesNothing() {
+        browser.signIn(f.link());
+        HttpResponse<String> none = browser.post("/api/channels/gammanews/approve", "application/json", "{}", null);
+        assertThat(none.statusCode()).isEqualTo(403);
+        assertThat(none.body()).contains("Missing CSRF token");
+        HttpResponse<String> wrong = browser.post("/api/readers/" + ANN + "/ban", "application/json", "{}", "forged");
+        assertThat(wrong.statusCode()).isEqualTo(403);
+        assertThat(f.e2e.count("SELECT count(*) FROM channels WHERE status = 'held'")).isEqualTo(1);
+        assertThat(f.e2e.count("SELECT count(*) FROM reader_bans")).isZero();
+        assertThat(f.e2e.count("SELECT count(*) FROM console_audit WHERE action <> 'sign_in'")).isZero();
+    }
+
+    @Test
+    void onlyOperatorsGetALink() {
+        assertThat(f.ann.say("/console").text()).doesNotContain("/console/login");
+    }
+
+    private JsonNode get(String path) {
+        HttpResponse<String> res = browser.get("/api/" + path);
+        assertThat(res.statusCode()).as("GET %s: %s", path, res.body()).isEqualTo(200);
+        return parse(res.body());
+    }
+
+    private JsonNode post(String path, String json) {
+        HttpResponse<String> res = browser.postJson("/api/" + path, json);
+        assertThat(res.statusCode()).as("POST %s: %s", path, res.body()).isEqualTo(200);
+        return parse(res.body());
+    }
+
+    private static long count(JsonNode rows, String key, String value) {
+        for (JsonNode r : rows) if (r.get(key).asText().equals(value)) return r.get("n").asLong();
+        return 0;
+    }
+
+    private static long sum(JsonNode rows, String key) {
+        long n = 0;
+        for (JsonNode r : rows) n += r.get(key).asLong();
+        return n;
+    }
+
+    private static JsonNode parse(String body) {
+        try {
+            return JSON.readTree(body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
