@@ -178,6 +178,8 @@ public final class App implements AutoCloseable {
                 .description("Messages delivered to readers").register(m);
         FunctionCounter.builder("tidings_deliveries_failed", sender, DeliverySender::failedCount)
                 .description("Deliveries given up").register(m);
+        FunctionCounter.builder("tidings_deliveries_unknown", sender, DeliverySender::unknownCount)
+                .description("Sends that may or may not have reached the reader (5xx, timeout, reset): never repeated").register(m);
         FunctionCounter.builder("tidings_telegram_rate_limited", sender, DeliverySender::rateLimitedCount)
                 .description("429 Too Many Requests answers from Telegram").register(m);
         Gauge.builder("tidings_replicas_live", cluster, Cluster::liveReplicas).description("Live replicas seen by this one").register(m);

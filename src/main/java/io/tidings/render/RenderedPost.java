@@ -30,6 +30,21 @@ public final class RenderedPost {
         this.fallback = fallback;
     }
 
+    /**
+     * Continues a delivery of which {@code parts} requests already reached Telegram on an earlier attempt (stored
+     * with the delivery), so a retry on any replica never sends an album twice. Returns this.
+     */
+    public RenderedPost resumeAfter(int parts) {
+        if (parts < 0 || parts > lead.size()) throw new IllegalArgumentException("parts sent out of range: " + parts);
+        done.set(parts);
+        return this;
+    }
+
+    /** Requests of {@link #lead()} that reached Telegram so far. */
+    public int partsSent() {
+        return fellBack ? 0 : done.get();
+    }
+
     /** Requests to send first, in order (responses carry no message id worth keeping). */
     public List<BaseRequest<?, ?>> lead() {
         return lead;
