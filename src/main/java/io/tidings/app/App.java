@@ -207,7 +207,9 @@ public final class App implements AutoCloseable {
         log.info("starting tidings: {}", config);
         App app = new App(config);
         try {
-            app.web.start("0.0.0.0", config.httpPort());
+            app.web.require("telegram refuses the bot token or API URL (401/404)", app.telegram::accessible)
+                    .require("long polling meets 409 Conflict", app.telegram::polling)
+                    .start("0.0.0.0", config.httpPort());
             app.cluster.start();
             // send only once the other replicas have seen this one and lowered their share of the budget
             app.running.add(app.cluster.ready().subscribe(null, null, () -> app.sending.update(app.sender.start())));
@@ -216,7 +218,7 @@ public final class App implements AutoCloseable {
             app.running.add(app.preferences.start());
             Config.ScaleOut scale = config.scaleOut();
             if (scale.webhook()) {
-                if (scale.webhookRegister()) app.registerWebhook();
+                if (scale.webhookRegister()) app.intake.add(app.registerWebhook());
                 app.intake.add(app.inbox.start(Duration.ofSeconds(5)));
             } else {
                 app.intake.add(app.pollUpdates());
@@ -234,13 +236,21 @@ public final class App implements AutoCloseable {
         }
     }
 
-    /** setWebhook with our URL, secret, update kinds and connection cap; the same call from every replica is harmless. */
-    private void registerWebhook() {
+    /**
+     * setWebhook with our URL, secret, update kinds and connection cap; the same call from every replica is harmless.
+     * In the background, retried until it works: start-up never depends on Telegram being up.
+     */
+    private Disposable registerWebhook() {
         Config.ScaleOut scale = config.scaleOut();
-        telegram.execute(new SetWebhook().url(scale.webhookUrl()).secretToken(scale.webhookSecret())
-                        .allowedUpdates("message", "edited_message", "callback_query", "channel_post", "edited_channel_post").maxConnections(scale.webhookMaxConnections()))
-                .block(Duration.ofSeconds(30));
-        log.info("webhook registered on {} (max {} connections)", scale.webhookPath(), scale.webhookMaxConnections());
+        return Mono.defer(() -> telegram.whenAccessible().then(telegram.execute(new SetWebhook().url(scale.webhookUrl())
+                        .secretToken(scale.webhookSecret())
+                        .allowedUpdates("message", "edited_message", "callback_query", "channel_post", "edited_channel_post")
+                        .maxConnections(scale.webhookMaxConnections()))))
+                .timeout(Duration.ofSeconds(30))
+                .retryWhen(reactor.util.retry.Retry.backoff(Long.MAX_VALUE, Duration.ofSeconds(1)).maxBackoff(Duration.ofMinutes(1))
+                        .doBeforeRetry(r -> log.warn("webhook not registered yet, retrying: {}", r.failure().toString())))
+                .subscribe(ok -> log.info("webhook registered on {} (max {} connections)", scale.webhookPath(),
+                        scale.webhookMaxConnections()));
     }
 
     private Disposable pollUpdates() {

@@ -115,6 +115,18 @@ class TelegramFaultsTest {
     }
 
     @Test
+    void longPollingWaitsOutARevokedTokenAndResumesByItself() {
+        server.faults().unauthorizedFor(Duration.ofMillis(800));
+        server.pushMessage(5L, "hello", "en");
+        StepVerifier.create(client.updates(Duration.ofSeconds(1)))
+                .assertNext(u -> assertThat(u.message().text()).isEqualTo("hello"))
+                .thenCancel()
+                .verify(WAIT);
+        assertThat(server.calls("getUpdates")).extracting(RecordedCall::status).startsWith(401).endsWith(200);
+        assertThat(client.accessible()).isTrue();
+    }
+
+    @Test
     void aNotFoundApiUrlIsTreatedLikeARevokedToken() {
         try (TelegramClient wrongUrl = TelegramClient.create(TelegramClientConfig.custom(TOKEN)
                 .apiUrl("http://127.0.0.1:" + server.port() + "/nobot").backoff(Duration.ofMillis(50), Duration.ofMillis(100)).build())) {
