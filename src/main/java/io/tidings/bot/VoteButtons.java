@@ -31,6 +31,10 @@ final class VoteButtons {
         this.settings = settings;
     }
 
+    /** Deliveries a reader may have queued or on the way before "More" is asked to wait. */
+    static final long MAX_OPEN_PER_READER = 5;
+    private static final int VOTE_RETRIES = 4;
+
     Mono<Void> onPress(Ctx ctx, CallbackQuery q) {
         Optional<Press> press = deps.callbacks().decode(ctx.user(), q.data());
         if (press.isEmpty()) {
@@ -41,7 +45,7 @@ final class VoteButtons {
         if (p.action() == Action.SETTING) return settings.onPress(ctx, q, p.arg());
         if (!ctx.registered()) return replies.answer(q, msg(ctx, "callback.unknown_post")); // nothing of ours was sent to them
         return switch (p.action()) {
-            case MORE -> replies.answer(q, msg(ctx, "vote.more")).then(next(ctx, "more"));
+            case MORE -> more(ctx, q);
             case LESS -> less(ctx, q, p);
             default -> vote(ctx, q, p);
         };
@@ -50,11 +54,17 @@ final class VoteButtons {
     private Mono<Void> vote(Ctx ctx, CallbackQuery q, Press p) {
         boolean liked = p.action() == Action.LIKE;
         return deps.votes().vote(ctx.user(), p.postId(), liked)
+                // a database blip must not lose the vote: retried (an upsert, safe to repeat), and if it finally
+                // fails the reader is told so, not that the post is gone
+                .retryWhen(reactor.util.retry.Retry.backoff(VOTE_RETRIES, java.time.Duration.ofMillis(200))
+                        .maxBackoff(java.time.Duration.ofSeconds(2)))
+                .map(Optional::of)
                 .onErrorResume(e -> {
-                    log.info("vote of reader {} for post {} not stored: {}", ctx.user(), p.postId(), e.toString());
-                    return Mono.just(Outcome.MISSING);
+                    log.warn("vote of reader {} for post {} not stored after {} retries: {}", ctx.user(), p.postId(),
+                            VOTE_RETRIES, e.toString());
+                    return Mono.just(Optional.empty());
                 })
-                .flatMap(outcome -> switch (outcome) {
+                .flatMap(stored -> stored.isEmpty() ? replies.answer(q, msg(ctx, "vote.not_saved")) : switch (stored.get()) {
                     case MISSING -> replies.answer(q, msg(ctx, "callback.unknown_post"));
                     case DELETED -> replies.answer(q, msg(ctx, "callback.deleted_post"));
                     case SAME -> replies.answer(q, msg(ctx, liked ? "vote.liked" : "vote.disliked"))
@@ -84,6 +94,15 @@ final class VoteButtons {
                                                 "@" + found.get().channelUsername()))
                                         .then(markChosen(ctx, q, p))
                                         .then(added ? next(ctx, "next") : Mono.empty())));
+    }
+
+    /** "More", unless enough is already on its way to this reader: one reader must not flood the outbox. */
+    private Mono<Void> more(Ctx ctx, CallbackQuery q) {
+        return deps.deliveries().openFor(ctx.user())
+                .onErrorReturn(0L)
+                .flatMap(open -> open >= MAX_OPEN_PER_READER
+                        ? replies.answer(q, msg(ctx, "vote.more_wait"))
+                        : replies.answer(q, msg(ctx, "vote.more")).then(next(ctx, "more")));
     }
 
     private Mono<Void> next(Ctx ctx, String reason) {

@@ -152,6 +152,12 @@ public final class DeliveryRepository {
         return sql.one("SELECT count(*) AS n FROM deliveries WHERE state = $1", r -> r.get("n", Long.class), state.sql());
     }
 
+    /** A reader's deliveries not finished yet: queued, claimed or being sent (for the per-reader cap). */
+    public Mono<Long> openFor(long reader) {
+        return sql.one("SELECT count(*) AS n FROM deliveries WHERE reader_id = $1 AND state IN ('queued', 'claimed', 'sending')",
+                r -> r.get("n", Long.class), reader);
+    }
+
     /** Deliveries not finished yet: queued, claimed or being sent. */
     public Mono<Long> open() {
         return sql.one("SELECT count(*) AS n FROM deliveries WHERE state IN ('queued', 'claimed', 'sending')",
