@@ -254,11 +254,12 @@ public final class App implements AutoCloseable {
     }
 
     private Disposable pollUpdates() {
-        return telegram.updates(Duration.ofSeconds(25))
-                .flatMap(u -> handleUpdate(u).onErrorResume(e -> {
+        // a batch is handled before the next getUpdates confirms its offset: a crash mid-batch loses no update
+        return telegram.updateBatches(Duration.ofSeconds(25))
+                .concatMap(batch -> reactor.core.publisher.Flux.fromIterable(batch).flatMap(u -> handleUpdate(u).timeout(Duration.ofSeconds(60)).onErrorResume(e -> {
                     log.warn("update {} not handled: {}", u.updateId(), e.toString());
                     return Mono.empty();
-                }), 64)
+                }), 64).then(), 0)
                 .subscribe(null, e -> {
                     if (e instanceof TelegramException.Conflict) {
                         log.error("long polling stopped: another instance polls this bot token, or a webhook is set. "

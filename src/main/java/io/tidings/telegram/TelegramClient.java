@@ -149,6 +149,23 @@ public final class TelegramClient implements AutoCloseable {
         return p.updates(longPollTimeout);
     }
 
+    /**
+     * As {@link #updates}, one list per getUpdates answer: the next getUpdates (which confirms this batch's offset to
+     * Telegram) is made only when the next list is requested, so a consumer that requests it once the batch is
+     * handled confirms nothing it has not handled.
+     */
+    public Flux<java.util.List<Update>> updateBatches(Duration longPollTimeout) {
+        if (longPollTimeout.isNegative()) {
+            throw new IllegalArgumentException("longPollTimeout must not be negative");
+        }
+        OkHttpClient pollHttp = http.newBuilder()
+                .readTimeout(longPollTimeout.plus(config.readTimeout()).toMillis(), TimeUnit.MILLISECONDS)
+                .build();
+        UpdatePoller p = new UpdatePoller(pollHttp, config, redactor, calls, this);
+        poller = p;
+        return p.batches(longPollTimeout);
+    }
+
     private volatile UpdatePoller poller;
 
     /** False while long polling meets 409 Conflict (another consumer of this token, or a webhook is set). */

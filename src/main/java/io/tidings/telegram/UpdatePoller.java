@@ -50,6 +50,15 @@ final class UpdatePoller {
     }
 
     Flux<Update> updates(Duration longPoll) {
+        return batches(longPoll).flatMapIterable(b -> b, 1);
+    }
+
+    /**
+     * One list per getUpdates answer (empty lists are skipped). The offset that confirms a batch to Telegram goes
+     * with the next getUpdates, which starts only when downstream asks for the next batch: a consumer that asks
+     * once it has stored (or handled) a batch never loses one to a crash.
+     */
+    Flux<List<Update>> batches(Duration longPoll) {
         return Flux.defer(() -> {
             AtomicLong offset = new AtomicLong();
             // one tick per batch; prefetch 0 so the next getUpdates starts only once downstream wants more
@@ -60,7 +69,8 @@ final class UpdatePoller {
                                 conflicted = false;
                                 offset.accumulateAndGet(batch.nextOffset(), Math::max);
                             })
-                            .flatMapIterable(Batch::updates), 0);
+                            .map(Batch::updates), 0)
+                    .filter(list -> !list.isEmpty());
         }).checkpoint("telegram " + METHOD);
     }
 
