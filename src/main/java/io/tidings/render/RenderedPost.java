@@ -4,6 +4,7 @@ import io.tidings.telegram.TelegramClient;
 import io.tidings.telegram.TelegramException;
 import com.pengrad.telegrambot.request.AbstractSendRequest;
 import com.pengrad.telegrambot.request.BaseRequest;
+import com.pengrad.telegrambot.request.SendMessage;
 import com.pengrad.telegrambot.response.BaseResponse;
 import com.pengrad.telegrambot.response.SendResponse;
 import java.util.List;
@@ -77,8 +78,22 @@ public final class RenderedPost {
                         .onErrorResume(TelegramException.BadRequest.class, e -> useFallback(telegram, e));
             }
             return execute(telegram, last).cast(SendResponse.class)
-                    .onErrorResume(TelegramException.BadRequest.class, e -> useFallback(telegram, e));
+                    .onErrorResume(TelegramException.BadRequest.class, e -> entitiesRefused(e) && last instanceof SendMessage
+                            ? execute(telegram, plain((SendMessage) last)).cast(SendResponse.class)
+                            : useFallback(telegram, e));
         });
+    }
+
+    /** 400 "can't parse entities": the markup we built is refused (an edge of Telegram's parser); send it once as plain text. */
+    private static boolean entitiesRefused(TelegramException.BadRequest e) {
+        return e.description() != null && e.description().toLowerCase(java.util.Locale.ROOT).contains("can't parse entities");
+    }
+
+    private static SendMessage plain(SendMessage html) {
+        java.util.Map<String, Object> p = html.getParameters();
+        SendMessage m = new SendMessage(p.get("chat_id"), Html.toPlain(String.valueOf(p.get("text"))));
+        if (p.get("reply_markup") instanceof com.pengrad.telegrambot.model.request.Keyboard k) m.replyMarkup(k);
+        return m;
     }
 
     private Mono<SendResponse> useFallback(TelegramClient telegram, TelegramException.BadRequest e) {
