@@ -99,8 +99,8 @@ public final class DeliveryRepository {
     }
 
     /**
-     * Records many outcomes in one statement; only rows still "sending" under {@code owner}'s lease change (a row
-     * whose lease ran out was already given up as unknown, and stays so).
+     * Records many outcomes in one statement; only rows still "sending" under {@code owner}'s lease change, or rows of
+     * {@code owner} given up as unknown when the lease ran out (a database outage): the outcome learnt late is truer.
      */
     public Mono<Long> recordOutcomes(java.util.List<Outcome> outcomes, String owner) {
         if (outcomes.isEmpty()) return Mono.just(0L);
@@ -121,7 +121,7 @@ public final class DeliveryRepository {
                         + "telegram_message_id = CASE WHEN t.s = 'sent' THEN t.m ELSE d.telegram_message_id END, "
                         + "error = NULLIF(t.e, ''), lease_owner = NULL, lease_until = NULL "
                         + "FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[]) AS t(id, s, m, e) "
-                        + "WHERE d.id = t.id AND d.state = 'sending' AND d.lease_owner = $5",
+                        + "WHERE d.id = t.id AND d.lease_owner = $5 AND (d.state = 'sending' OR d.state = 'unknown' AND d.error = 'lease expired')",
                 ids, states, messages, errors, owner);
     }
 
@@ -202,7 +202,8 @@ public final class DeliveryRepository {
     public Mono<Expired> expireLeases() {
         return sql.update("UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_until = NULL "
                         + "WHERE state = 'claimed' AND lease_until < now()")
-                .zipWith(sql.update("UPDATE deliveries SET state = 'unknown', error = 'lease expired', lease_owner = NULL, "
+                // the owner is kept: should its sender learn the outcome after all, it may still record it
+                .zipWith(sql.update("UPDATE deliveries SET state = 'unknown', error = 'lease expired', "
                         + "lease_until = NULL WHERE state = 'sending' AND lease_until < now()"), Expired::new);
     }
 

@@ -231,8 +231,13 @@ class SendFaultsTest {
         deliveries.markSending(new Long[] {id}, "slow", Duration.ofMillis(1)).blockLast(T);
         Await.until("the lease ran out", () -> deliveries.expireLeases().block(T).unknown() == 1
                 || count("state = 'unknown'") == 1, T);
-        assertThat(deliveries.requeue(id, "slow", Duration.ZERO, 0).block(T)).isZero();
-        assertThat(deliveries.recordOutcomes(List.of(DeliveryRepository.Outcome.sent(id, 5)), "slow").block(T)).isZero();
+        assertThat(deliveries.requeue(id, "slow", Duration.ZERO, 0).block(T)).as("never sent again").isZero();
         assertThat(count("state = 'unknown' AND error = 'lease expired'")).isEqualTo(1);
+        assertThat(deliveries.recordOutcomes(List.of(DeliveryRepository.Outcome.sent(id, 5)), "other").block(T))
+                .as("not someone else's to record").isZero();
+        assertThat(deliveries.recordOutcomes(List.of(DeliveryRepository.Outcome.sent(id, 5)), "slow").block(T))
+                .as("its own sender learnt the outcome late").isEqualTo(1);
+        assertThat(deliveries.requeue(id, "slow", Duration.ZERO, 0).block(T)).isZero();
+        assertThat(count("state = 'sent'")).isEqualTo(1);
     }
 }

@@ -127,21 +127,6 @@ class TelegramFaultsTest {
     }
 
     @Test
-    void aBatchOfUpdatesIsConfirmedOnlyWhenTheNextIsAskedFor() {
-        server.pushMessage(5L, "one", "en");
-        server.pushMessage(6L, "two", "en");
-        StepVerifier.create(client.updateBatches(Duration.ofSeconds(1)), 1)
-                .assertNext(batch -> assertThat(batch).hasSize(2))
-                .then(() -> assertThat(server.pendingUpdates()).as("not confirmed while being handled").isEqualTo(2))
-                .then(() -> server.pushMessage(7L, "three", "en"))
-                .thenRequest(1)
-                .assertNext(batch -> assertThat(batch).singleElement().satisfies(u -> assertThat(u.message().text()).isEqualTo("three")))
-                .then(() -> assertThat(server.pendingUpdates()).isEqualTo(1))
-                .thenCancel()
-                .verify(WAIT);
-    }
-
-    @Test
     void aNotFoundApiUrlIsTreatedLikeARevokedToken() {
         try (TelegramClient wrongUrl = TelegramClient.create(TelegramClientConfig.custom(TOKEN)
                 .apiUrl("http://127.0.0.1:" + server.port() + "/nobot").backoff(Duration.ofMillis(50), Duration.ofMillis(100)).build())) {
