@@ -80,7 +80,9 @@ public final class App implements AutoCloseable {
     }
 
     private void startLoops(Loops loops) {
-        w.web.start("0.0.0.0", w.config.httpPort());
+        w.web.require("telegram refuses the bot token or API URL (401/404)", w.telegram::accessible)
+                .require("long polling meets 409 Conflict", w.telegram::polling)
+                .start("0.0.0.0", w.config.httpPort());
         Config.ScaleOut scale = w.config.scaleOut();
         Role role = scale.role();
         if (role.serves()) {
@@ -93,7 +95,7 @@ public final class App implements AutoCloseable {
             running.add(followPostsOfOtherReplicas(Duration.ofSeconds(5)));
             running.add(w.preferences.start(w.pool::contains));
             if (scale.webhook()) {
-                if (scale.webhookRegister()) UpdateRouter.registerWebhook(w.telegram, scale);
+                if (scale.webhookRegister()) intake.add(UpdateRouter.registerWebhook(w.telegram, scale));
                 intake.add(w.inbox.start(Duration.ofSeconds(5)));
             } else {
                 intake.add(w.updates.poll(w.telegram));

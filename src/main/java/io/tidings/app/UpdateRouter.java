@@ -36,11 +36,13 @@ final class UpdateRouter {
 
     /** Long polling (one replica): each update handled, a failure logged and skipped. */
     Disposable poll(TelegramClient telegram) {
-        return telegram.updates(Duration.ofSeconds(25))
-                .flatMap(u -> handle(u).onErrorResume(e -> {
-                    log.warn("update {} not handled: {}", u.updateId(), e.toString());
-                    return Mono.empty();
-                }), 64)
+        // a batch is handled before the next getUpdates confirms its offset: a crash mid-batch loses no update
+        return telegram.updateBatches(Duration.ofSeconds(25))
+                .concatMap(batch -> reactor.core.publisher.Flux.fromIterable(batch)
+                        .flatMap(u -> handle(u).timeout(Duration.ofSeconds(60)).onErrorResume(e -> {
+                            log.warn("update {} not handled: {}", u.updateId(), e.toString());
+                            return Mono.empty();
+                        }), 64).then(), 0)
                 .subscribe(null, e -> {
                     if (e instanceof TelegramException.Conflict) {
                         log.error("long polling stopped: another instance polls this bot token, or a webhook is set. "
@@ -51,12 +53,19 @@ final class UpdateRouter {
                 });
     }
 
-    /** setWebhook with our URL, secret, update kinds and connection cap; the same call from every replica is harmless. */
-    static void registerWebhook(TelegramClient telegram, Config.ScaleOut scale) {
-        telegram.execute(new SetWebhook().url(scale.webhookUrl()).secretToken(scale.webhookSecret())
+    /**
+     * setWebhook with our URL, secret, update kinds and connection cap; the same call from every replica is harmless.
+     * In the background, retried until it works: start-up never depends on Telegram being up.
+     */
+    static Disposable registerWebhook(TelegramClient telegram, Config.ScaleOut scale) {
+        return Mono.defer(() -> telegram.whenAccessible().then(telegram.execute(new SetWebhook().url(scale.webhookUrl())
+                        .secretToken(scale.webhookSecret())
                         .allowedUpdates("message", "edited_message", "callback_query", "channel_post", "edited_channel_post")
-                        .maxConnections(scale.webhookMaxConnections()))
-                .block(Duration.ofSeconds(30));
-        log.info("webhook registered on {} (max {} connections)", scale.webhookPath(), scale.webhookMaxConnections());
+                        .maxConnections(scale.webhookMaxConnections()))))
+                .timeout(Duration.ofSeconds(30))
+                .retryWhen(reactor.util.retry.Retry.backoff(Long.MAX_VALUE, Duration.ofSeconds(1)).maxBackoff(Duration.ofMinutes(1))
+                        .doBeforeRetry(r -> log.warn("webhook not registered yet, retrying: {}", r.failure().toString())))
+                .subscribe(ok -> log.info("webhook registered on {} (max {} connections)", scale.webhookPath(),
+                        scale.webhookMaxConnections()));
     }
 }

@@ -158,7 +158,7 @@ final class Wiring {
                         posts, penalties, deliveries, sender::wake, feed, catalogue, settingsMenu, controlCommands),
                 new io.tidings.bot.OperatorCommands(replies, messages, channels, posts, new Reports(db), catalogue, broadcasts),
                 new io.tidings.bot.VoteButtons(replies, messages, callbacks, renderer, votes, posts, penalties, feed, settingsMenu,
-                        controlCommands));
+                        controlCommands, deliveries));
         this.updates = new UpdateRouter(new ChannelPostUpdates(channels, posts, this::postArrived,
                 ingestConfig.autoAccept()), bot);
 
@@ -208,6 +208,8 @@ final class Wiring {
                 .description("Messages delivered to readers").register(m);
         FunctionCounter.builder("tidings.deliveries.failed", sender, DeliverySender::failedCount)
                 .description("Deliveries given up").register(m);
+        FunctionCounter.builder("tidings.deliveries.unknown", sender, DeliverySender::unknownCount)
+                .description("Sends that may or may not have reached the reader (5xx, timeout, reset): never repeated").register(m);
         FunctionCounter.builder("tidings.telegram.rate.limited", sender, DeliverySender::rateLimitedCount)
                 .description("429 Too Many Requests answers from Telegram").register(m);
         Gauge.builder("tidings.replicas.live", cluster, Cluster::liveReplicas).description("Live replicas seen by this one").register(m);

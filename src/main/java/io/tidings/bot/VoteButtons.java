@@ -38,11 +38,13 @@ public final class VoteButtons {
     private final FeedService feed;
     private final SettingsMenu settings;
     private final ControlCommands control;
+    private final io.tidings.store.DeliveryRepository deliveries;
 
     public VoteButtons(Replies replies, Messages messages, CallbackData callbacks, PostRenderer renderer, VoteRepository votes,
                        PostRepository posts, PenaltyRepository penalties, FeedService feed, SettingsMenu settings,
-                       ControlCommands control) {
+                       ControlCommands control, io.tidings.store.DeliveryRepository deliveries) {
         this.control = control;
+        this.deliveries = deliveries;
         this.replies = replies;
         this.messages = messages;
         this.callbacks = callbacks;
@@ -53,6 +55,10 @@ public final class VoteButtons {
         this.feed = feed;
         this.settings = settings;
     }
+
+    /** Deliveries a reader may have queued or on the way before "More" is asked to wait. */
+    static final long MAX_OPEN_PER_READER = 5;
+    private static final int VOTE_RETRIES = 4;
 
     Mono<Void> onPress(Ctx ctx, CallbackQuery q) {
         Optional<Press> press = callbacks.decode(ctx.user(), q.data());
@@ -69,7 +75,7 @@ public final class VoteButtons {
         }
         if (!ctx.registered()) return replies.answer(q, msg(ctx, "callback.unknown_post")); // nothing of ours was sent to them
         return switch (p.action()) {
-            case MORE -> replies.answer(q, msg(ctx, "vote.more")).then(next(ctx, "more"));
+            case MORE -> more(ctx, q);
             case LESS -> less(ctx, q, p);
             case MUTE -> mute(ctx, q, p);
             default -> vote(ctx, q, p);
@@ -79,11 +85,17 @@ public final class VoteButtons {
     private Mono<Void> vote(Ctx ctx, CallbackQuery q, Press p) {
         boolean liked = p.action() == Action.LIKE;
         return votes.vote(ctx.user(), p.postId(), liked)
+                // a database blip must not lose the vote: retried (an upsert, safe to repeat), and if it finally
+                // fails the reader is told so, not that the post is gone
+                .retryWhen(reactor.util.retry.Retry.backoff(VOTE_RETRIES, java.time.Duration.ofMillis(200))
+                        .maxBackoff(java.time.Duration.ofSeconds(2)))
+                .map(Optional::of)
                 .onErrorResume(e -> {
-                    log.info("vote of reader {} for post {} not stored: {}", ctx.user(), p.postId(), e.toString());
-                    return Mono.just(Outcome.MISSING);
+                    log.warn("vote of reader {} for post {} not stored after {} retries: {}", ctx.user(), p.postId(),
+                            VOTE_RETRIES, e.toString());
+                    return Mono.just(Optional.empty());
                 })
-                .flatMap(outcome -> switch (outcome) {
+                .flatMap(stored -> stored.isEmpty() ? replies.answer(q, msg(ctx, "vote.not_saved")) : switch (stored.get()) {
                     case MISSING -> replies.answer(q, msg(ctx, "callback.unknown_post"));
                     case DELETED -> replies.answer(q, msg(ctx, "callback.deleted_post"));
                     case SAME -> replies.answer(q, msg(ctx, liked ? "vote.liked" : "vote.disliked"))
@@ -124,6 +136,15 @@ public final class VoteButtons {
                         : control.muteFromPost(ctx, q, found.get().channelId(), found.get().channelUsername())
                                 .then(markChosen(ctx, q, p))
                                 .then(next(ctx, "next")));
+    }
+
+    /** "More", unless enough is already on its way to this reader: one reader must not flood the outbox. */
+    private Mono<Void> more(Ctx ctx, CallbackQuery q) {
+        return deliveries.openFor(ctx.user())
+                .onErrorReturn(0L)
+                .flatMap(open -> open >= MAX_OPEN_PER_READER
+                        ? replies.answer(q, msg(ctx, "vote.more_wait"))
+                        : replies.answer(q, msg(ctx, "vote.more")).then(next(ctx, "more")));
     }
 
     private Mono<Void> next(Ctx ctx, String reason) {

@@ -47,7 +47,7 @@ public final class Cluster implements AutoCloseable {
         this.db = db;
         this.config = config;
         this.registry = new ReplicaRegistry(db.sql(), config, sendRate);
-        this.reaper = new OutboxReaper(db.sql(), config.instanceId(), config.replicaTtl());
+        this.reaper = new OutboxReaper(db.sql(), new io.tidings.store.DeliveryRepository(db), config.instanceId(), config.replicaTtl());
         this.channels = new ChannelLeases(db.sql(), config.instanceId(), config.channelLease());
     }
 

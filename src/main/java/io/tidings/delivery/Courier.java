@@ -1,25 +1,52 @@
 package io.tidings.delivery;
 
-import io.tidings.store.DeliveryRepository.Outgoing;
 import io.tidings.render.PostRenderer;
 import io.tidings.render.RenderedPost;
+import io.tidings.store.DeliveryRepository.Outgoing;
 import io.tidings.telegram.TelegramClient;
 import reactor.core.publisher.Mono;
 
 /** Hands one delivery to Telegram. A test may give its own to run the sender on virtual time. */
 interface Courier {
 
-    /**
-     * The call that delivers {@code o}: emits the Telegram message id of its last part. Subscribing again (a
-     * retry) resumes after the parts already sent, so an album is never sent twice.
-     */
-    Mono<Integer> prepare(Outgoing o);
+    /** One delivery's call, resuming after the parts an earlier attempt already sent ({@link Outgoing#partsSent()}). */
+    interface Attempt {
+        /** Sends the parts not sent yet; emits the Telegram message id of the last. Resubscribing resumes. */
+        Mono<Integer> send();
+
+        /** Parts that reached Telegram so far (stored with the row when it goes back to the queue). */
+        int partsSent();
+    }
+
+    Attempt prepare(Outgoing o);
+
+    /** Completes when Telegram accepts the bot token (at once, normally). */
+    default Mono<Void> whenAccessible() {
+        return Mono.empty();
+    }
 
     static Courier of(TelegramClient telegram, PostRenderer renderer) {
-        return o -> {
-            RenderedPost parts = renderer.renderPost(o.readerId(), o.language(), o.post());
-            return Mono.defer(() -> parts.send(telegram))
-                    .map(r -> r.message() == null ? 0 : r.message().messageId());
+        return new Courier() {
+            @Override
+            public Attempt prepare(Outgoing o) {
+                RenderedPost parts = renderer.renderPost(o.readerId(), o.language(), o.post()).resumeAfter(o.partsSent());
+                return new Attempt() {
+                    @Override
+                    public Mono<Integer> send() {
+                        return Mono.defer(() -> parts.send(telegram)).map(r -> r.message() == null ? 0 : r.message().messageId());
+                    }
+
+                    @Override
+                    public int partsSent() {
+                        return parts.partsSent();
+                    }
+                };
+            }
+
+            @Override
+            public Mono<Void> whenAccessible() {
+                return telegram.whenAccessible();
+            }
         };
     }
 }

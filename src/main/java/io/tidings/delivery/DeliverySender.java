@@ -1,7 +1,9 @@
 package io.tidings.delivery;
 
 import io.tidings.store.DeliveryRepository;
+import io.tidings.store.DeliveryRepository.Outcome;
 import io.tidings.store.DeliveryRepository.Outgoing;
+import io.tidings.store.DeliveryState;
 import io.tidings.store.ReaderRepository;
 import io.tidings.render.PostRenderer;
 import io.tidings.telegram.TelegramClient;
@@ -37,11 +39,13 @@ import reactor.util.retry.Retry;
  * {@link SendPace} allows and its chat had nothing for a second, and records outcomes in batches. A few
  * statements a second, whatever the rate.
  *
- * <p>A 429 pauses all sending for {@code retry_after} and the message is retried; a reader who blocked the bot
- * gets nothing more; 5xx and timeouts are retried with backoff and pause everything when they keep coming (a
- * circuit breaker). A delivery whose outcome was never recorded after it became "sending" (a crash) is not sent
- * again: a duplicate message annoys a reader more than a missed one. {@link #stop(Duration)} hands back what
- * was never given to Telegram.
+ * <p>What a failure means is {@link FailurePolicy}'s: a 429 pauses all sending for {@code retry_after} and the
+ * message goes first after it; a send that provably did not leave is retried, then re-queued with the parts already
+ * sent; a send that may have reached Telegram (5xx, timeout, reset after writing) is recorded {@code unknown} and
+ * never repeated; a reader who blocked the bot gets nothing more; a refused token (401/404) pauses all sending until
+ * Telegram accepts it again. 5xx and timeouts in a row pause everything (a circuit breaker). A delivery whose outcome
+ * was never recorded after it became "sending" (a crash) becomes unknown, never sent again. Outcomes are written in
+ * batches ({@link OutcomeBatch}); {@link #stop(Duration)} hands back what was never given to Telegram.
  */
 public final class DeliverySender {
 
@@ -54,7 +58,6 @@ public final class DeliverySender {
     private static final long CHAT_GAP = Duration.ofMillis(1005).toNanos();
     /** A claimed delivery is marked "sending" when its chat is free within this. */
     private static final long MARK_LEAD = Duration.ofMillis(300).toNanos();
-    private static final long FLUSH_EVERY = Duration.ofMillis(200).toNanos();
     /** After a stop's deadline, how long the last outcome writes and hand-backs may take. */
     private static final long FINAL_WRITES = Duration.ofSeconds(5).toNanos();
     private static final Duration UNREACHABLE_MEMORY = Duration.ofMinutes(30);
@@ -62,33 +65,11 @@ public final class DeliverySender {
     private static final int BREAKER_FAILURES = 5;
     private static final Duration BREAKER_MIN = Duration.ofSeconds(5);
     private static final Duration BREAKER_MAX = Duration.ofMinutes(2);
-    /** Attempts (claims) of a delivery that keeps meeting 5xx before it is given up. */
-    private static final int MAX_ATTEMPTS = 5;
     private static final long NEVER = Long.MAX_VALUE;
     /** At most this many claim batches in hand when the claimed deliveries are all for busy chats. */
     private static final int CLAIM_AHEAD_MAX = 10;
 
     private enum State { NEW, RUNNING, STOPPING, STOPPED }
-
-    /** A delivery in hand: claimed, then "sending" with its prepared call. */
-    private static final class Entry {
-        final Outgoing o;
-        final long claimedAt;
-        Mono<Integer> call;
-        long notBefore;
-        int transientRetries;
-        int rateLimitedRetries;
-        boolean maybeDelivered; // a call timed out or broke: it may have reached the reader
-
-        Entry(Outgoing o, long claimedAt) {
-            this.o = o;
-            this.claimedAt = claimedAt;
-        }
-
-        long chat() {
-            return o.readerId();
-        }
-    }
 
     private final Outbox outbox;
     private final Courier courier;
@@ -110,11 +91,9 @@ public final class DeliverySender {
     private final Set<Long> inHand = new HashSet<>();
     private final Map<Long, Long> chatFreeAt = new HashMap<>();
     private final Map<Long, Long> unreachableAt = new HashMap<>(); // claims older than this are not sent
-    private final List<Long> outIds = new ArrayList<>();
-    private final List<Long> outMessages = new ArrayList<>();
-    private final List<String> outErrors = new ArrayList<>();
-    private long outcomesSince;
-    private boolean claiming, marking, writing, releasing;
+    private final OutcomeBatch outcomes = new OutcomeBatch();
+    private boolean claiming, marking, releasing;
+    private boolean accessRefused; // Telegram refuses the token: nothing is sent until it accepts it again
     private boolean starved; // every claimed delivery is for a chat that is busy: claim further ahead
     private long nextClaimAt, nextMarkAt, lastEviction;
     private int inFlight;
@@ -128,6 +107,7 @@ public final class DeliverySender {
 
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong unknown = new AtomicLong();
     private final AtomicLong rateLimited = new AtomicLong();
 
     public DeliverySender(DeliveryRepository deliveries, ReaderRepository readers, TelegramClient telegram,
@@ -219,11 +199,12 @@ public final class DeliverySender {
         });
     }
 
-    /** Re-queues expired claims and fails expired sends (see the class comment); wakes the sender if any came back. */
+    /** Re-queues expired claims and gives expired sends up as unknown; wakes the sender if any came back. */
     public Mono<DeliveryRepository.Expired> expireLeases() {
         return outbox.expireLeases().doOnNext(x -> {
-            if (x.requeued() > 0 || x.failed() > 0) {
-                log.info("leases expired: {} claimed deliveries re-queued, {} in-flight sends given up", x.requeued(), x.failed());
+            if (x.requeued() > 0 || x.unknown() > 0) {
+                log.info("leases expired: {} claimed deliveries re-queued, {} in-flight sends given up as unknown",
+                        x.requeued(), x.unknown());
             }
             if (x.requeued() > 0) wake();
         });
@@ -272,6 +253,7 @@ public final class DeliverySender {
         }
         next = Math.min(next, sendDue(now));
         next = Math.min(next, flushIfDue(now));
+        if (accessRefused) next = NEVER; // woken when Telegram accepts the token again
         if (state == State.STOPPING && finished(now)) {
             halt();
             return;
@@ -361,13 +343,13 @@ public final class DeliverySender {
             ready.add(e);
         } catch (RuntimeException x) { // a bug in rendering: give this one up, not the loop
             log.warn("delivery {} could not be rendered", e.o.id(), x);
-            finish(e, 0, abbreviate(x.toString()));
+            record(e, Outcome.failed(e.id(), FailurePolicy.abbreviate(x.toString())));
         }
     }
 
     /** Hands ready deliveries to Telegram while the pace allows; returns when to look again. */
     private long sendDue(long now) {
-        while (!ready.isEmpty()) {
+        while (!ready.isEmpty() && !accessRefused) {
             long allowed = pace.nextAllowed(now);
             if (allowed == SendPace.NEVER) return NEVER; // woken by the next answer
             if (allowed - now > 0) return allowed;
@@ -384,7 +366,7 @@ public final class DeliverySender {
             if (pick == null) return earliest;
             ready.remove(pick);
             if (unreachableSince(pick)) { // marked before its reader was found gone: another 403 is all it would earn
-                finish(pick, 0, "unreachable");
+                record(pick, Outcome.failed(pick.id(), "unreachable"));
                 continue;
             }
             pace.sent(now);
@@ -395,12 +377,12 @@ public final class DeliverySender {
 
     private void fire(Entry e) {
         inFlight++;
-        e.call.defaultIfEmpty(0).subscribe(
+        e.call.send().defaultIfEmpty(0).subscribe(
                 id -> hop(() -> {
                     answered(e);
                     sent.incrementAndGet();
                     failuresInARow = 0;
-                    finish(e, id, "");
+                    record(e, Outcome.sent(e.id(), id));
                 }),
                 err -> hop(() -> {
                     answered(e);
@@ -415,74 +397,86 @@ public final class DeliverySender {
         chatFreeAt.put(e.chat(), now + CHAT_GAP);
     }
 
+    /** Carries out {@link FailurePolicy}'s decision for a failed send. */
     private void refused(Entry e, Throwable err) {
         long now = now();
-        if (err instanceof TelegramException.RetryAfter ra && e.rateLimitedRetries < 10) {
-            e.rateLimitedRetries++;
-            rateLimited.incrementAndGet();
-            pauseFor(ra.retryAfter(), "Telegram asked to slow down");
-            ready.add(0, e); // first after the pause
-        } else if (err instanceof TelegramException.Transient t && e.transientRetries < 3) {
-            breakerFailure();
-            e.maybeDelivered |= t.errorCode() == 0;
-            e.notBefore = now + Duration.ofMillis(500L << e.transientRetries).toNanos();
-            e.transientRetries++;
-            ready.add(e);
-        } else if (err instanceof TelegramException.Transient && e.o.attempts() < MAX_ATTEMPTS) {
-            // Telegram answered 5xx (nothing was sent) or did not answer: try again later, behind the others
-            breakerFailure();
-            chatsInHand.remove(e.chat());
-            inHand.remove(e.o.id());
-            db(outbox.requeue(e.o.id(), Duration.ofSeconds(30L * e.o.attempts()))).subscribe(x -> { },
-                    x -> log.warn("delivery {} left to its lease: {}", e.o.id(), x.toString()));
-        } else if (err instanceof TelegramException.Unreachable) {
-            failed.incrementAndGet();
-            unreachableAt.merge(e.chat(), now, Math::max);
-            log.info("reader {} cannot be reached ({}): stopping deliveries to them", e.chat(), err.getMessage());
-            record(e, 0, "unreachable");
-            db(outbox.readerUnreachable(e.chat())).subscribe(x -> { },
-                    x -> log.warn("reader {} not marked unreachable: {}", e.chat(), x.toString()));
-        } else {
-            failed.incrementAndGet();
-            if (err instanceof TelegramException) log.warn("delivery {} failed: {}", e.o.id(), err.toString());
-            else log.warn("delivery {} failed unexpectedly", e.o.id(), err); // a bug: show where
-            record(e, 0, abbreviate(err.toString()));
+        FailurePolicy.Decision d = FailurePolicy.decide(err, e);
+        switch (d.kind()) {
+            case RATE_LIMITED -> {
+                e.rateLimitedRetries++;
+                rateLimited.incrementAndGet();
+                pauseFor(d.delay(), "Telegram asked to slow down");
+                ready.add(0, e); // first after the pause
+            }
+            case ACCESS_REFUSED -> {
+                ready.add(0, e); // nothing was sent
+                refuseAccess();
+            }
+            case RETRY_SOON -> {
+                breakerFailure();
+                e.notBefore = now + d.delay().toNanos();
+                e.transientRetries++;
+                ready.add(e);
+            }
+            case REQUEUE -> {
+                breakerFailure();
+                chatsInHand.remove(e.chat());
+                inHand.remove(e.id());
+                int parts = e.partsSent();
+                db(outbox.requeue(e.id(), owner, d.delay(), parts)).subscribe(
+                        n -> { if (n == 0) log.info("delivery {} was no longer ours to re-queue", e.id()); },
+                        x -> log.warn("delivery {} left to its lease: {}", e.id(), x.toString()));
+            }
+            case UNKNOWN -> {
+                breakerFailure();
+                unknown.incrementAndGet();
+                log.warn("delivery {} to reader {} may or may not have arrived ({}): recorded unknown, not sent again",
+                        e.id(), e.chat(), d.reason());
+                record(e, Outcome.unknown(e.id(), d.reason()));
+            }
+            case UNREACHABLE -> {
+                unreachableAt.merge(e.chat(), now, Math::max);
+                log.info("reader {} cannot be reached ({}): stopping deliveries to them", e.chat(), err.getMessage());
+                record(e, Outcome.failed(e.id(), "unreachable"));
+                db(outbox.readerUnreachable(e.chat())).subscribe(x -> { },
+                        x -> log.warn("reader {} not marked unreachable: {}", e.chat(), x.toString()));
+            }
+            case FAILED -> {
+                if (err instanceof io.tidings.telegram.TelegramException) log.warn("delivery {} failed: {}", e.id(), d.reason());
+                else log.warn("delivery {} failed unexpectedly", e.id(), err);
+                record(e, Outcome.failed(e.id(), d.reason()));
+            }
         }
     }
 
-    private void finish(Entry e, long messageId, String error) {
-        if (!error.isEmpty()) failed.incrementAndGet();
-        record(e, messageId, error);
+    /** Telegram refuses the token: send nothing until it accepts it again (the client probes getMe meanwhile). */
+    private void refuseAccess() {
+        if (accessRefused) return;
+        accessRefused = true;
+        background.add(courier.whenAccessible().subscribe(null,
+                x -> hop(() -> accessRefused = false),
+                () -> hop(() -> accessRefused = false)));
     }
 
-    private void record(Entry e, long messageId, String error) {
+    private void record(Entry e, Outcome outcome) {
         chatsInHand.remove(e.chat());
-        inHand.remove(e.o.id());
-        if (outIds.isEmpty()) outcomesSince = now();
-        outIds.add(e.o.id());
-        outMessages.add(messageId);
-        outErrors.add(error);
+        inHand.remove(e.id());
+        if (outcome.state() == DeliveryState.FAILED) failed.incrementAndGet();
+        outcomes.add(outcome, now());
     }
 
     /** Writes the recorded outcomes in one statement when enough piled up, or a little while after the first. */
     private long flushIfDue(long now) {
-        if (writing || outIds.isEmpty()) return NEVER;
-        if (state == State.RUNNING && outIds.size() < flushRows() && now - outcomesSince < FLUSH_EVERY) {
-            return outcomesSince + FLUSH_EVERY;
-        }
-        writing = true;
-        Long[] ids = outIds.toArray(Long[]::new);
-        Long[] messages = outMessages.toArray(Long[]::new);
-        String[] errors = outErrors.toArray(String[]::new);
-        outIds.clear();
-        outMessages.clear();
-        outErrors.clear();
-        db(outbox.record(ids, messages, errors)).subscribe(
-                n -> hop(() -> writing = false),
+        long at = outcomes.dueAt(now, flushRows(), state != State.RUNNING);
+        if (at - now > 0) return at;
+        outcomes.writing = true;
+        List<Outcome> batch = outcomes.take();
+        db(outbox.record(batch, owner)).subscribe(
+                n -> hop(() -> outcomes.writing = false),
                 e -> hop(() -> {
                     // the rows stay "sending" under a lease: never re-sent, whatever happens to this process
-                    writing = false;
-                    log.warn("outcomes of {} deliveries not recorded: {}", ids.length, e.toString());
+                    outcomes.writing = false;
+                    log.warn("outcomes of {} deliveries not recorded: {}", batch.size(), e.toString());
                 }));
         return NEVER;
     }
@@ -496,23 +490,21 @@ public final class DeliverySender {
         List<Entry> marked = new ArrayList<>();
         claimed.clear();
         boolean late = now - stopDeadline >= 0 || pace.pausedUntil() - stopDeadline >= 0;
-        if (late) {
-            for (Entry e : ready) {
-                if (e.maybeDelivered) record(e, 0, "send unfinished at shutdown");
-                else marked.add(e);
-            }
+        if (late) { // everything ready never left (a send that may have is recorded at once): hand it back
+            marked.addAll(ready);
             ready.clear();
         }
         if (!back.isEmpty() || !marked.isEmpty()) {
             releasing = true;
             Long[] ids = back.stream().map(e -> e.o.id()).toArray(Long[]::new);
             Long[] sending = marked.stream().map(e -> e.o.id()).toArray(Long[]::new);
+            Integer[] parts = marked.stream().map(Entry::partsSent).toArray(Integer[]::new);
             back.addAll(marked);
             back.forEach(e -> {
                 chatsInHand.remove(e.chat());
                 inHand.remove(e.o.id());
             });
-            outbox.release(ids, sending, owner).timeout(Duration.ofSeconds(10), timer).subscribe(
+            outbox.release(ids, sending, parts, owner).timeout(Duration.ofSeconds(10), timer).subscribe(
                     n -> hop(() -> {
                         releasing = false;
                         log.info("stopping: {} deliveries handed back to the queue", n);
@@ -530,7 +522,7 @@ public final class DeliverySender {
      * back, calls on the wire left alone; the last writes get a few seconds more.
      */
     private boolean finished(long now) {
-        boolean written = claimed.isEmpty() && ready.isEmpty() && !releasing && !writing && outIds.isEmpty();
+        boolean written = claimed.isEmpty() && ready.isEmpty() && !releasing && !outcomes.writing && outcomes.isEmpty();
         if (now - stopDeadline < 0) return written && !claiming && !marking && inFlight == 0;
         return written || now - stopDeadline >= FINAL_WRITES;
     }
@@ -602,11 +594,9 @@ public final class DeliverySender {
         return clock.getAsLong();
     }
 
-    private static String abbreviate(String s) {
-        return s.length() > 300 ? s.substring(0, 300) : s;
-    }
-
     public long sentCount() { return sent.get(); }
     public long failedCount() { return failed.get(); }
+    /** Sends that may or may not have reached Telegram, recorded unknown and never repeated (by this replica). */
+    public long unknownCount() { return unknown.get(); }
     public long rateLimitedCount() { return rateLimited.get(); }
 }

@@ -2,7 +2,9 @@ package io.tidings.delivery;
 
 import io.tidings.store.DeliveryRepository;
 import io.tidings.store.DeliveryRepository.Expired;
+import io.tidings.store.DeliveryRepository.Outcome;
 import io.tidings.store.DeliveryRepository.Outgoing;
+import java.util.List;
 import io.tidings.store.ReaderRepository;
 import java.time.Duration;
 import reactor.core.publisher.Flux;
@@ -20,14 +22,14 @@ interface Outbox {
     /** Marks claimed deliveries "sending"; emits those still this owner's. */
     Flux<Long> markSending(Long[] ids, String owner, Duration lease);
 
-    /** Records outcomes: an empty error means sent with that message id. */
-    Mono<Long> record(Long[] ids, Long[] messageIds, String[] errors);
+    /** Records outcomes of rows this owner is sending. */
+    Mono<Long> record(List<Outcome> outcomes, String owner);
 
-    /** Back to the queue, due after {@code delay} (a 5xx: nothing was sent). */
-    Mono<Long> requeue(long id, Duration delay);
+    /** Back to the queue, due after {@code delay}, with the parts already sent: only what provably did not leave. */
+    Mono<Long> requeue(long id, String owner, Duration delay, int partsSent);
 
-    /** Back to the queue at once: claimed ones not marked, and marked ones never handed to Telegram. */
-    Mono<Long> release(Long[] claimed, Long[] sending, String owner);
+    /** Back to the queue at once: claimed ones not marked, and marked ones never handed to Telegram (with their parts sent). */
+    Mono<Long> release(Long[] claimed, Long[] sending, Integer[] partsSent, String owner);
 
     /** The reader blocked the bot (or is gone): mark them and drop their queued deliveries. */
     Mono<Long> readerUnreachable(long reader);
@@ -42,14 +44,14 @@ interface Outbox {
             @Override public Flux<Long> markSending(Long[] ids, String owner, Duration lease) {
                 return deliveries.markSending(ids, owner, lease);
             }
-            @Override public Mono<Long> record(Long[] ids, Long[] messageIds, String[] errors) {
-                return deliveries.recordOutcomes(ids, messageIds, errors);
+            @Override public Mono<Long> record(List<Outcome> outcomes, String owner) {
+                return deliveries.recordOutcomes(outcomes, owner);
             }
-            @Override public Mono<Long> requeue(long id, Duration delay) {
-                return deliveries.requeue(id, delay);
+            @Override public Mono<Long> requeue(long id, String owner, Duration delay, int partsSent) {
+                return deliveries.requeue(id, owner, delay, partsSent);
             }
-            @Override public Mono<Long> release(Long[] claimed, Long[] sending, String owner) {
-                return deliveries.release(claimed, sending, owner);
+            @Override public Mono<Long> release(Long[] claimed, Long[] sending, Integer[] partsSent, String owner) {
+                return deliveries.release(claimed, sending, partsSent, owner);
             }
             @Override public Mono<Long> readerUnreachable(long reader) {
                 return readers.markUnreachable(reader).then(deliveries.dropQueued(reader, "unreachable"));

@@ -42,4 +42,11 @@ final class Html {
         if (space > end - 40 && space > 0) end = space;
         return text.substring(0, end).stripTrailing();
     }
+
+    /** Telegram HTML as the plain text it shows: tags dropped, the four escapes undone (for a message sent without entities). */
+    static String toPlain(String html) {
+        if (html == null) return "";
+        String text = html.replaceAll("<[^>]*>", "");
+        return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&amp;", "&");
+    }
 }

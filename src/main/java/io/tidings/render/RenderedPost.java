@@ -4,6 +4,7 @@ import io.tidings.telegram.TelegramClient;
 import io.tidings.telegram.TelegramException;
 import com.pengrad.telegrambot.request.AbstractSendRequest;
 import com.pengrad.telegrambot.request.BaseRequest;
+import com.pengrad.telegrambot.request.SendMessage;
 import com.pengrad.telegrambot.response.BaseResponse;
 import com.pengrad.telegrambot.response.SendResponse;
 import java.util.List;
@@ -28,6 +29,21 @@ public final class RenderedPost {
         this.lead = List.copyOf(lead);
         this.last = last;
         this.fallback = fallback;
+    }
+
+    /**
+     * Continues a delivery of which {@code parts} requests already reached Telegram on an earlier attempt (stored
+     * with the delivery), so a retry on any replica never sends an album twice. Returns this.
+     */
+    public RenderedPost resumeAfter(int parts) {
+        if (parts < 0 || parts > lead.size()) throw new IllegalArgumentException("parts sent out of range: " + parts);
+        done.set(parts);
+        return this;
+    }
+
+    /** Requests of {@link #lead()} that reached Telegram so far. */
+    public int partsSent() {
+        return fellBack ? 0 : done.get();
     }
 
     /** Requests to send first, in order (responses carry no message id worth keeping). */
@@ -62,8 +78,22 @@ public final class RenderedPost {
                         .onErrorResume(TelegramException.BadRequest.class, e -> useFallback(telegram, e));
             }
             return execute(telegram, last).cast(SendResponse.class)
-                    .onErrorResume(TelegramException.BadRequest.class, e -> useFallback(telegram, e));
+                    .onErrorResume(TelegramException.BadRequest.class, e -> entitiesRefused(e) && last instanceof SendMessage
+                            ? execute(telegram, plain((SendMessage) last)).cast(SendResponse.class)
+                            : useFallback(telegram, e));
         });
+    }
+
+    /** 400 "can't parse entities": the markup we built is refused (an edge of Telegram's parser); send it once as plain text. */
+    private static boolean entitiesRefused(TelegramException.BadRequest e) {
+        return e.description() != null && e.description().toLowerCase(java.util.Locale.ROOT).contains("can't parse entities");
+    }
+
+    private static SendMessage plain(SendMessage html) {
+        java.util.Map<String, Object> p = html.getParameters();
+        SendMessage m = new SendMessage(p.get("chat_id"), Html.toPlain(String.valueOf(p.get("text"))));
+        if (p.get("reply_markup") instanceof com.pengrad.telegrambot.model.request.Keyboard k) m.replyMarkup(k);
+        return m;
     }
 
     private Mono<SendResponse> useFallback(TelegramClient telegram, TelegramException.BadRequest e) {

@@ -7,10 +7,11 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * The delivery outbox. A (reader, post) pair can be queued only once, ever, so a post never reaches a
- * reader twice. Workers claim queued rows with {@code FOR UPDATE SKIP LOCKED} under a lease: claimed
- * rows become 'sending' just before the Telegram call; an expired claim is re-queued, an expired 'sending'
- * row fails ('lease expired') and is never sent again.
+ * The delivery outbox, and every transition of its rows ({@link DeliveryState} draws them). A (reader, post) pair
+ * can be queued only once, ever, so a post never reaches a reader twice. Workers claim queued rows with
+ * {@code FOR UPDATE SKIP LOCKED} under a lease: claimed rows become 'sending' just before the Telegram call; an
+ * expired claim is re-queued, an expired 'sending' row becomes 'unknown' and is never sent again. Each statement
+ * names the state it leaves and, where a lease exists, its owner, so a late or repeated write changes nothing.
  */
 public final class DeliveryRepository {
 
@@ -20,8 +21,15 @@ public final class DeliveryRepository {
         this.sql = db.sql();
     }
 
-    /** A claimed delivery with everything needed to render and send it. */
-    public record Outgoing(long id, long readerId, String language, Post post, int attempts) {}
+    /**
+     * A claimed delivery with everything needed to render and send it; {@code partsSent} parts of it (an album before
+     * the message with the buttons) already reached Telegram on an earlier attempt.
+     */
+    public record Outgoing(long id, long readerId, String language, Post post, int attempts, int partsSent) {
+        public Outgoing(long id, long readerId, String language, Post post, int attempts) {
+            this(id, readerId, language, post, attempts, 0);
+        }
+    }
 
     /** A (reader, post) pair already queued or sent. */
     public record Seen(long readerId, long postId) {}
@@ -46,17 +54,24 @@ public final class DeliveryRepository {
     }
 
     /**
-     * Claims up to {@code limit} due deliveries for {@code owner}: they move to "claimed" with a lease.
-     * Rows locked by another worker are skipped, so no two workers claim one delivery.
+     * Claims up to {@code limit} due deliveries for {@code owner}: they move to "claimed" with a lease. Rows locked by
+     * another worker are skipped, so no two workers claim one delivery. Fair: at most one delivery per reader per
+     * claim, and none for a reader who has one claimed or being sent (a chat takes one message a second: a busy
+     * reader must not fill the window while others wait).
      */
     public Flux<Outgoing> claim(String owner, Duration lease, int limit) {
-        return sql.query("WITH claimed AS ("
+        return sql.query("WITH due AS ("
+                        + "  SELECT id, reader_id, not_before FROM deliveries WHERE state = 'queued' AND not_before <= now()"
+                        + "  ORDER BY not_before, id LIMIT $3 * 8),"
+                        + " firsts AS (SELECT DISTINCT ON (reader_id) id, not_before FROM due ORDER BY reader_id, not_before, id),"
+                        + " pick AS (SELECT d.id FROM deliveries d JOIN firsts f ON f.id = d.id WHERE d.state = 'queued'"
+                        + "  AND NOT EXISTS (SELECT 1 FROM deliveries x WHERE x.reader_id = d.reader_id AND x.state IN ('claimed', 'sending'))"
+                        + "  ORDER BY f.not_before, d.id LIMIT $3 FOR UPDATE OF d SKIP LOCKED),"
+                        + " claimed AS ("
                         + " UPDATE deliveries d SET state = 'claimed', lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond',"
-                        + " attempts = attempts + 1 WHERE d.id IN ("
-                        + "  SELECT id FROM deliveries WHERE state = 'queued' AND not_before <= now()"
-                        + "  ORDER BY not_before, id LIMIT $3 FOR UPDATE SKIP LOCKED)"
-                        + " RETURNING d.id AS delivery_id, d.reader_id, d.post_id, d.attempts)"
-                        + " SELECT claimed.delivery_id, claimed.reader_id, claimed.attempts, r.language,"
+                        + " attempts = attempts + 1 WHERE d.id IN (SELECT id FROM pick) AND d.state = 'queued'"
+                        + " RETURNING d.id AS delivery_id, d.reader_id, d.post_id, d.attempts, d.parts_sent)"
+                        + " SELECT claimed.delivery_id, claimed.reader_id, claimed.attempts, claimed.parts_sent, r.language,"
                         + " p.id, p.channel_id, c.username, c.title, p.message_id, p.published_at, p.kind,"
                         + " p.text, p.html, p.media_urls, p.views, p.forwarded_from"
                         + " FROM claimed JOIN readers r ON r.id = claimed.reader_id JOIN posts p ON p.id = claimed.post_id"
@@ -64,28 +79,60 @@ public final class DeliveryRepository {
                 DeliveryRepository::mapOutgoing, owner, lease.toMillis(), limit);
     }
 
-    public Mono<Long> markSent(long id, long telegramMessageId) {
-        return recordOutcomes(new Long[] {id}, new Long[] {telegramMessageId}, new String[] {""});
+    /** How a send ended, for {@link #recordOutcomes}. */
+    public record Outcome(long id, DeliveryState state, long messageId, String error) {
+        public Outcome {
+            if (!state.finished()) throw new IllegalArgumentException("not an end state: " + state);
+        }
+
+        public static Outcome sent(long id, long messageId) {
+            return new Outcome(id, DeliveryState.SENT, messageId, null);
+        }
+
+        public static Outcome unknown(long id, String why) {
+            return new Outcome(id, DeliveryState.UNKNOWN, 0, why);
+        }
+
+        public static Outcome failed(long id, String why) {
+            return new Outcome(id, DeliveryState.FAILED, 0, why);
+        }
     }
 
     /**
-     * Records many outcomes in one statement: an empty {@code errors[i]} means sent with message id
-     * {@code messageIds[i]}, anything else failed with that reason.
+     * Records many outcomes in one statement; only rows still "sending" under {@code owner}'s lease change, or rows of
+     * {@code owner} given up as unknown when the lease ran out (a database outage): the outcome learnt late is truer.
      */
-    public Mono<Long> recordOutcomes(Long[] ids, Long[] messageIds, String[] errors) {
-        if (ids.length == 0) return Mono.just(0L);
-        return sql.update("UPDATE deliveries d SET state = CASE WHEN t.e = '' THEN 'sent' ELSE 'failed' END, "
-                        + "sent_at = CASE WHEN t.e = '' THEN now() ELSE d.sent_at END, "
-                        + "telegram_message_id = CASE WHEN t.e = '' THEN t.m ELSE d.telegram_message_id END, "
+    public Mono<Long> recordOutcomes(java.util.List<Outcome> outcomes, String owner) {
+        if (outcomes.isEmpty()) return Mono.just(0L);
+        int n = outcomes.size();
+        Long[] ids = new Long[n];
+        String[] states = new String[n];
+        Long[] messages = new Long[n];
+        String[] errors = new String[n];
+        for (int i = 0; i < n; i++) {
+            Outcome o = outcomes.get(i);
+            ids[i] = o.id();
+            states[i] = o.state().sql();
+            messages[i] = o.messageId();
+            errors[i] = o.error() == null ? "" : o.error();
+        }
+        return sql.update("UPDATE deliveries d SET state = t.s, "
+                        + "sent_at = CASE WHEN t.s = 'sent' THEN now() ELSE d.sent_at END, "
+                        + "telegram_message_id = CASE WHEN t.s = 'sent' THEN t.m ELSE d.telegram_message_id END, "
                         + "error = NULLIF(t.e, ''), lease_owner = NULL, lease_until = NULL "
-                        + "FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS t(id, m, e) WHERE d.id = t.id",
-                ids, messageIds, errors);
+                        + "FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[]) AS t(id, s, m, e) "
+                        + "WHERE d.id = t.id AND d.lease_owner = $5 AND (d.state = 'sending' OR d.state = 'unknown' AND d.error = 'lease expired')",
+                ids, states, messages, errors, owner);
     }
 
-    /** Puts a claimed delivery back in the queue, due after {@code delay}. */
-    public Mono<Long> requeue(long id, Duration delay) {
+    /**
+     * Puts a delivery this owner is sending back in the queue, due after {@code delay}, remembering that
+     * {@code partsSent} of its parts reached Telegram. Only for a send that provably did not reach Telegram.
+     */
+    public Mono<Long> requeue(long id, String owner, Duration delay, int partsSent) {
         return sql.update("UPDATE deliveries SET state = 'queued', not_before = now() + $2 * interval '1 millisecond', "
-                + "lease_owner = NULL, lease_until = NULL WHERE id = $1", id, delay.toMillis());
+                + "lease_owner = NULL, lease_until = NULL, parts_sent = $4 WHERE id = $1 AND state = 'sending' AND lease_owner = $3",
+                id, delay.toMillis(), owner, partsSent);
     }
 
     /** Drops every queued (or claimed, not yet sending) delivery of a reader who cannot be reached. */
@@ -95,9 +142,20 @@ public final class DeliveryRepository {
                 reader, error);
     }
 
-    /** Counts deliveries by state, for reports and tests. */
+    /** Counts deliveries by state name ('sent', 'unknown'…), for reports and tests. */
     public Mono<Long> count(String state) {
-        return sql.one("SELECT count(*) AS n FROM deliveries WHERE state = $1", r -> r.get("n", Long.class), state);
+        return count(DeliveryState.of(state));
+    }
+
+    /** Counts deliveries by state, for reports and tests. */
+    public Mono<Long> count(DeliveryState state) {
+        return sql.one("SELECT count(*) AS n FROM deliveries WHERE state = $1", r -> r.get("n", Long.class), state.sql());
+    }
+
+    /** A reader's deliveries not finished yet: queued, claimed or being sent (for the per-reader cap). */
+    public Mono<Long> openFor(long reader) {
+        return sql.one("SELECT count(*) AS n FROM deliveries WHERE reader_id = $1 AND state IN ('queued', 'claimed', 'sending')",
+                r -> r.get("n", Long.class), reader);
     }
 
     /** Deliveries not finished yet: queued, claimed or being sent. */
@@ -121,27 +179,59 @@ public final class DeliveryRepository {
 
     /**
      * Hands deliveries back to the queue (a stopping sender): {@code claimed} rows it has not marked, and
-     * {@code sending} rows it marked but never gave to Telegram, which the caller vouches for.
+     * {@code sending} rows it marked but never gave to Telegram, which the caller vouches for, with the parts of
+     * each already sent ({@code partsSent[i]} for {@code sending[i]}).
      */
-    public Mono<Long> release(Long[] claimed, Long[] sending, String owner) {
+    public Mono<Long> release(Long[] claimed, Long[] sending, Integer[] partsSent, String owner) {
         if (claimed.length + sending.length == 0) return Mono.just(0L);
-        return sql.update("UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_until = NULL "
-                + "WHERE lease_owner = $3 AND (id = ANY($1) AND state = 'claimed' OR id = ANY($2) AND state = 'sending')",
-                claimed, sending, owner);
+        return sql.update("UPDATE deliveries d SET state = 'queued', lease_owner = NULL, lease_until = NULL, "
+                + "parts_sent = COALESCE(t.p, d.parts_sent) "
+                + "FROM (SELECT * FROM unnest($2::bigint[], $3::int[]) AS s(id, p) UNION ALL "
+                + "SELECT id, NULL::int FROM unnest($1::bigint[]) AS c(id)) AS t "
+                + "WHERE d.id = t.id AND d.lease_owner = $4 AND (t.p IS NULL AND d.state = 'claimed' OR t.p IS NOT NULL AND d.state = 'sending')",
+                claimed, sending, partsSent, owner);
     }
 
     /** What {@link #expireLeases()} did. */
-    public record Expired(long requeued, long failed) {}
+    public record Expired(long requeued, long unknown) {}
 
     /**
      * Takes over the claims of dead workers: claimed rows whose lease expired go back to the queue; rows
-     * whose lease expired while "sending" fail with 'lease expired' and are never sent again.
+     * whose lease expired while "sending" become unknown ('lease expired') and are never sent again.
      */
     public Mono<Expired> expireLeases() {
         return sql.update("UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_until = NULL "
                         + "WHERE state = 'claimed' AND lease_until < now()")
-                .zipWith(sql.update("UPDATE deliveries SET state = 'failed', error = 'lease expired', lease_owner = NULL, "
+                // the owner is kept: should its sender learn the outcome after all, it may still record it
+                .zipWith(sql.update("UPDATE deliveries SET state = 'unknown', error = 'lease expired', "
                         + "lease_until = NULL WHERE state = 'sending' AND lease_until < now()"), Expired::new);
+    }
+
+    /**
+     * Takes over the deliveries of replicas missing from the registry (no heartbeat within {@code ttl}), never
+     * {@code self}'s: claimed rows go back to the queue; rows they were sending become unknown ('sender gone
+     * mid-send'). Emits how many were re-queued.
+     */
+    public Mono<Long> takeOverGone(String self, Duration ttl) {
+        String gone = " AND lease_owner IS NOT NULL AND lease_owner <> $1 AND lease_owner NOT IN"
+                + " (SELECT id FROM replicas WHERE heartbeat_at > now() - $2 * interval '1 millisecond')";
+        return sql.update("UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_until = NULL, not_before = now()"
+                        + " WHERE state = 'claimed'" + gone, self, ttl.toMillis())
+                .flatMap(requeued -> sql.update("UPDATE deliveries SET state = 'unknown', error = 'sender gone mid-send',"
+                        + " lease_owner = NULL, lease_until = NULL WHERE state = 'sending'" + gone, self, ttl.toMillis())
+                        .thenReturn(requeued));
+    }
+
+    /**
+     * Shutdown, after the sender stopped: puts {@code self}'s claimed, unstarted deliveries back; one whose send was
+     * still in flight at the deadline becomes unknown ('send unfinished at shutdown'). Emits how many were re-queued.
+     */
+    public Mono<Long> releaseAllOf(String self) {
+        return sql.update("UPDATE deliveries SET state = 'queued', lease_owner = NULL, lease_until = NULL"
+                        + " WHERE state = 'claimed' AND lease_owner = $1", self)
+                .flatMap(n -> sql.update("UPDATE deliveries SET state = 'unknown', error = 'send unfinished at shutdown',"
+                        + " lease_owner = NULL, lease_until = NULL WHERE state = 'sending' AND lease_owner = $1", self)
+                        .thenReturn(n));
     }
 
     /**
@@ -194,6 +284,6 @@ public final class DeliveryRepository {
 
     private static Outgoing mapOutgoing(Readable r) {
         return new Outgoing(r.get("delivery_id", Long.class), r.get("reader_id", Long.class), r.get("language", String.class),
-                PostRepository.map(r), r.get("attempts", Integer.class));
+                PostRepository.map(r), r.get("attempts", Integer.class), r.get("parts_sent", Integer.class));
     }
 }

@@ -12,6 +12,10 @@ import java.util.concurrent.TimeUnit;
 import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
+import reactor.util.retry.Retry;
+import java.util.List;
+import com.pengrad.telegrambot.request.GetMe;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -28,6 +32,8 @@ public final class TelegramClient implements AutoCloseable {
     private final Redactor redactor;
     private final OkHttpClient http;
     private final TelegramBot bot;
+    private final TelegramBot sendBot;
+    private final AccessGuard access;
     // OkHttp's enqueue takes locks (its dispatcher's and its executor's): never on a Reactor non-blocking thread
     private final Scheduler calls = Schedulers.newBoundedElastic(4, 100_000, "telegram-calls");
 
@@ -37,17 +43,27 @@ public final class TelegramClient implements AutoCloseable {
         Dispatcher dispatcher = new Dispatcher();
         dispatcher.setMaxRequests(config.maxRequests());
         dispatcher.setMaxRequestsPerHost(config.maxRequestsPerHost());
+        // idempotent calls (reads, callback answers, webhook calls): OkHttp may repeat them on a stale connection
         this.http = new OkHttpClient.Builder()
                 .dispatcher(dispatcher)
-                // OkHttp keeps 5 idle connections by default: at hundreds of sends a second the rest would be
-                // opened and closed again for every call, and a fresh connection arrives late (then early ones bunch)
-                .connectionPool(new ConnectionPool(config.maxRequestsPerHost(), 5, TimeUnit.MINUTES))
+                // OkHttp keeps 5 idle connections by default: at hundreds of sends a second the rest would be opened
+                // and closed again for every call. A short idle life: servers close idle keep-alive connections too.
+                .connectionPool(new ConnectionPool(config.maxRequestsPerHost(), config.idleConnectionLifetime().toMillis(),
+                        TimeUnit.MILLISECONDS))
                 .connectTimeout(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .readTimeout(config.readTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .writeTimeout(config.writeTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .retryOnConnectionFailure(false) // retries are ours: a resent sendMessage would duplicate a message
+                .retryOnConnectionFailure(true)
+                .build();
+        // sends: never repeated by OkHttp (it would repeat a POST whose first copy reached Telegram); see WireCheck
+        OkHttpClient sendHttp = http.newBuilder()
+                .retryOnConnectionFailure(false)
+                .protocols(List.of(Protocol.HTTP_1_1))
+                .addNetworkInterceptor(new WireCheck())
                 .build();
         this.bot = new TelegramBot.Builder(config.token()).apiUrl(config.apiUrl()).okHttpClient(http).build();
+        this.sendBot = new TelegramBot.Builder(config.token()).apiUrl(config.apiUrl()).okHttpClient(sendHttp).build();
+        this.access = new AccessGuard(() -> call(new GetMe()), config.minBackoff(), config.maxBackoff(), config.timer());
     }
 
     public static TelegramClient create(TelegramClientConfig config) {
@@ -56,14 +72,30 @@ public final class TelegramClient implements AutoCloseable {
 
     /**
      * Sends one request. Emits the response when Telegram answers {@code ok: true}; otherwise fails with a
-     * {@link TelegramException} subclass. Cancelling the Mono cancels the HTTP call.
+     * {@link TelegramException} subclass: a send that may have reached Telegram fails with
+     * {@link TelegramException.OutcomeUnknown} and must not be repeated. A request found to ride a connection the
+     * server had closed is repeated here (it never left). While Telegram refuses the token (401/404) every call
+     * fails at once with {@link TelegramException.Unauthorized}, without a request. Cancelling cancels the HTTP call.
      */
     public <T extends BaseRequest<T, R>, R extends BaseResponse> Mono<R> execute(BaseRequest<T, R> request) {
         String method = request.getMethod();
+        return Mono.defer(() -> {
+            if (!access.open()) {
+                return Mono.error(TelegramException.of(method, 401, "Unauthorized (paused until getMe works again)", null));
+            }
+            return call(request)
+                    .retryWhen(Retry.max(2).filter(TelegramClient::neverLeft))
+                    .doOnError(TelegramException.Unauthorized.class, access::refused);
+        });
+    }
+
+    private <T extends BaseRequest<T, R>, R extends BaseResponse> Mono<R> call(BaseRequest<T, R> request) {
+        String method = request.getMethod();
+        TelegramBot via = TelegramException.idempotent(method) ? bot : sendBot;
         return Mono.<R>create(sink -> {
             @SuppressWarnings("unchecked")
             T typed = (T) request;
-            Cancellable call = bot.execute(typed, new Callback<T, R>() {
+            Cancellable call = via.execute(typed, new Callback<T, R>() {
                 @Override
                 public void onResponse(T req, R response) {
                     if (response.isOk()) {
@@ -84,11 +116,26 @@ public final class TelegramClient implements AutoCloseable {
         }).subscribeOn(calls).checkpoint("telegram " + method);
     }
 
+    /** True while Telegram accepts the token: false from a 401/404 until a {@code getMe} probe succeeds. */
+    public boolean accessible() {
+        return access.open();
+    }
+
+    /** Completes at once while Telegram accepts the token, else when it does again. */
+    public Mono<Void> whenAccessible() {
+        return access.whenOpen();
+    }
+
+    /** Reports a 401/404 met outside {@link #execute} (long polling): pauses everything until a probe succeeds. */
+    void refused(TelegramException.Unauthorized e) {
+        access.refused(e);
+    }
+
     /**
      * Long polling: getUpdates in a loop with confirmed offsets, each batch fetched only when downstream
-     * asked for more. Waits out 429s and backs off on transient failures; fails with
-     * {@link TelegramException.Conflict} (logged as an ERROR) when another instance polls or a webhook is set,
-     * and with {@link TelegramException.Unauthorized} on a wrong token. Malformed updates are logged and skipped.
+     * asked for more. Waits out 429s, backs off on transient failures and on 409 Conflict (another poller or a
+     * webhook; {@link #polling()} is false meanwhile), and waits while Telegram refuses the token. Malformed updates
+     * are logged and skipped.
      */
     public Flux<Update> updates(Duration longPollTimeout) {
         if (longPollTimeout.isNegative()) {
@@ -97,18 +144,57 @@ public final class TelegramClient implements AutoCloseable {
         OkHttpClient pollHttp = http.newBuilder()
                 .readTimeout(longPollTimeout.plus(config.readTimeout()).toMillis(), TimeUnit.MILLISECONDS)
                 .build();
-        return new UpdatePoller(pollHttp, config, redactor, calls).updates(longPollTimeout);
+        UpdatePoller p = new UpdatePoller(pollHttp, config, redactor, calls, this);
+        poller = p;
+        return p.updates(longPollTimeout);
+    }
+
+    /**
+     * As {@link #updates}, one list per getUpdates answer: the next getUpdates (which confirms this batch's offset to
+     * Telegram) is made only when the next list is requested, so a consumer that requests it once the batch is
+     * handled confirms nothing it has not handled.
+     */
+    public Flux<java.util.List<Update>> updateBatches(Duration longPollTimeout) {
+        if (longPollTimeout.isNegative()) {
+            throw new IllegalArgumentException("longPollTimeout must not be negative");
+        }
+        OkHttpClient pollHttp = http.newBuilder()
+                .readTimeout(longPollTimeout.plus(config.readTimeout()).toMillis(), TimeUnit.MILLISECONDS)
+                .build();
+        UpdatePoller p = new UpdatePoller(pollHttp, config, redactor, calls, this);
+        poller = p;
+        return p.batches(longPollTimeout);
+    }
+
+    private volatile UpdatePoller poller;
+
+    /** False while long polling meets 409 Conflict (another consumer of this token, or a webhook is set). */
+    public boolean polling() {
+        UpdatePoller p = poller;
+        return p == null || !p.conflicted();
     }
 
     /** Stops OkHttp's threads and connections; calls in flight fail. */
     @Override
     public void close() {
+        access.close();
         bot.shutdown();
+        sendBot.shutdown();
         http.connectionPool().evictAll();
         calls.dispose();
     }
 
     TelegramException ioFailure(String method, IOException e) {
-        return new TelegramException.Transient(method, 0, redactor.redact(e.toString()), redactor.redact(e));
+        if (e instanceof WireCheck.MaybeSent && !TelegramException.idempotent(method)) {
+            IOException cause = e.getCause() instanceof IOException io ? io : e;
+            return new TelegramException.OutcomeUnknown(method, 0, redactor.redact(cause.toString()), redactor.redact(cause));
+        }
+        return new TelegramException.Transient(method, 0, redactor.redact(e.toString()),
+                e instanceof WireCheck.StaleConnection ? e : redactor.redact(e));
+    }
+
+    /** A request refused before it was written, because its pooled connection had been closed by the server. */
+    private static boolean neverLeft(Throwable e) {
+        return e instanceof TelegramException.Transient && e.getCause() instanceof WireCheck.StaleConnection;
     }
 }

@@ -20,10 +20,12 @@ import reactor.core.scheduler.Schedulers;
  * @param minBackoff         first wait after a failed getUpdates, default 1 s
  * @param maxBackoff         longest wait between failed getUpdates, default 60 s
  * @param timer              scheduler for backoff waits (inject a virtual one in tests), default parallel
+ * @param idleConnectionLifetime how long an idle keep-alive connection is kept for reuse, default 20 s
  */
 public record TelegramClientConfig(String token, String apiUrl, int maxRequests, int maxRequestsPerHost,
                                    Duration connectTimeout, Duration readTimeout, Duration writeTimeout,
-                                   int updatesLimit, Duration minBackoff, Duration maxBackoff, Scheduler timer) {
+                                   int updatesLimit, Duration minBackoff, Duration maxBackoff, Scheduler timer,
+                                   Duration idleConnectionLifetime) {
 
     public static final String TELEGRAM_API_URL = "https://api.telegram.org/bot";
 
@@ -42,6 +44,9 @@ public record TelegramClientConfig(String token, String apiUrl, int maxRequests,
         Objects.requireNonNull(minBackoff, "minBackoff");
         Objects.requireNonNull(maxBackoff, "maxBackoff");
         Objects.requireNonNull(timer, "timer");
+        if (idleConnectionLifetime == null || idleConnectionLifetime.isNegative() || idleConnectionLifetime.isZero()) {
+            throw new IllegalArgumentException("idleConnectionLifetime must be positive");
+        }
     }
 
     public static Builder custom(String token) {
@@ -68,6 +73,7 @@ public record TelegramClientConfig(String token, String apiUrl, int maxRequests,
         private Duration minBackoff = Duration.ofSeconds(1);
         private Duration maxBackoff = Duration.ofSeconds(60);
         private Scheduler timer = Schedulers.parallel();
+        private Duration idleConnectionLifetime = Duration.ofSeconds(20);
 
         private Builder(String token) {
             this.token = token;
@@ -82,10 +88,11 @@ public record TelegramClientConfig(String token, String apiUrl, int maxRequests,
         public Builder updatesLimit(int v) { updatesLimit = v; return this; }
         public Builder backoff(Duration min, Duration max) { minBackoff = min; maxBackoff = max; return this; }
         public Builder timer(Scheduler v) { timer = v; return this; }
+        public Builder idleConnectionLifetime(Duration v) { idleConnectionLifetime = v; return this; }
 
         public TelegramClientConfig build() {
             return new TelegramClientConfig(token, apiUrl, maxRequests, maxRequestsPerHost, connectTimeout,
-                    readTimeout, writeTimeout, updatesLimit, minBackoff, maxBackoff, timer);
+                    readTimeout, writeTimeout, updatesLimit, minBackoff, maxBackoff, timer, idleConnectionLifetime);
         }
     }
 }

@@ -7,7 +7,9 @@ import java.util.Locale;
 /**
  * A failed Telegram call, classified by what the caller should do: wait ({@link RetryAfter}), stop
  * messaging the chat ({@link Unreachable}), fix the request ({@link BadRequest}), fix the configuration
- * ({@link Unauthorized}, {@link Conflict}) or retry later ({@link Transient}). Messages never contain the token.
+ * ({@link Unauthorized}, {@link Conflict}), retry later ({@link Transient}: the request provably did not reach
+ * Telegram, or repeating it is harmless) or never repeat it ({@link OutcomeUnknown}: a send that may have reached
+ * Telegram, since it has no idempotency key). Messages never contain the token.
  */
 public abstract sealed class TelegramException extends RuntimeException {
 
@@ -37,9 +39,21 @@ public abstract sealed class TelegramException extends RuntimeException {
         return description;
     }
 
-    /** True when the same request may succeed later (after {@link RetryAfter#retryAfter()} for a 429). */
+    /** True when the same request may be sent again (after {@link RetryAfter#retryAfter()} for a 429). */
     public boolean isRetryable() {
         return this instanceof RetryAfter || this instanceof Transient;
+    }
+
+    /**
+     * Methods that may be repeated whatever happened to an earlier attempt: reads, answers to a callback query,
+     * webhook registration, and edits (a repeated edit is refused as "not modified", it changes nothing).
+     */
+    private static final java.util.Set<String> IDEMPOTENT = java.util.Set.of("getupdates", "answercallbackquery", "getme",
+            "setwebhook", "deletewebhook", "getwebhookinfo", "editmessagereplymarkup", "getchat");
+
+    /** True when {@code method} may be repeated after a failure whose outcome is unknown. */
+    public static boolean idempotent(String method) {
+        return IDEMPOTENT.contains(method.toLowerCase(Locale.ROOT));
     }
 
     /** Classifies a Telegram error answer; {@code description} must already be free of secrets. */
@@ -53,7 +67,7 @@ public abstract sealed class TelegramException extends RuntimeException {
                 || lower.contains("peer_id_invalid"))) {
             return new Unreachable(method, errorCode, d);
         }
-        if (errorCode == 401) {
+        if (errorCode == 401 || errorCode == 404) { // a revoked token, or an API URL that is not the Bot API
             return new Unauthorized(method, errorCode, d);
         }
         if (errorCode == 409) {
@@ -62,7 +76,7 @@ public abstract sealed class TelegramException extends RuntimeException {
         if (errorCode >= 400 && errorCode < 500) {
             return new BadRequest(method, errorCode, d);
         }
-        return new Transient(method, errorCode, d, null);
+        return idempotent(method) ? new Transient(method, errorCode, d, null) : new OutcomeUnknown(method, errorCode, d, null);
     }
 
     /** 429 Too Many Requests: wait {@link #retryAfter()} before sending anything to this bucket again. */
@@ -93,7 +107,7 @@ public abstract sealed class TelegramException extends RuntimeException {
         }
     }
 
-    /** 401 Unauthorized: the token is wrong or revoked. */
+    /** 401 Unauthorized or 404 Not Found: the token is wrong or revoked, or the API URL is wrong. Nothing was done. */
     public static final class Unauthorized extends TelegramException {
         Unauthorized(String method, int errorCode, String description) {
             super(method, errorCode, description, null);
@@ -107,9 +121,23 @@ public abstract sealed class TelegramException extends RuntimeException {
         }
     }
 
-    /** 5xx, I/O error or timeout: may succeed later. */
+    /**
+     * The request did not reach Telegram (connection refused, DNS, TLS handshake, a pooled connection found closed
+     * before the request was written), or it is {@linkplain #idempotent idempotent} and met a 5xx or an I/O error:
+     * may be sent again.
+     */
     public static final class Transient extends TelegramException {
         Transient(String method, int errorCode, String description, Throwable cause) {
+            super(method, errorCode, description, cause);
+        }
+    }
+
+    /**
+     * A request that is not idempotent (a send) may have reached Telegram: a 5xx answer, a read timeout, or a reset or
+     * end of stream after it was written. Never send it again: that could deliver the message twice.
+     */
+    public static final class OutcomeUnknown extends TelegramException {
+        OutcomeUnknown(String method, int errorCode, String description, Throwable cause) {
             super(method, errorCode, description, cause);
         }
     }

@@ -37,9 +37,12 @@ final class UpdatePoller {
     private final Redactor redactor;
     private final String url;
     private final Scheduler calls;
+    private final TelegramClient client;
+    private volatile boolean conflicted;
 
-    UpdatePoller(OkHttpClient http, TelegramClientConfig config, Redactor redactor, Scheduler calls) {
+    UpdatePoller(OkHttpClient http, TelegramClientConfig config, Redactor redactor, Scheduler calls, TelegramClient client) {
         this.http = http;
+        this.client = client;
         this.calls = calls;
         this.config = config;
         this.redactor = redactor;
@@ -47,14 +50,27 @@ final class UpdatePoller {
     }
 
     Flux<Update> updates(Duration longPoll) {
+        return batches(longPoll).flatMapIterable(b -> b, 1);
+    }
+
+    /**
+     * One list per getUpdates answer (empty lists are skipped). The offset that confirms a batch to Telegram goes
+     * with the next getUpdates, which starts only when downstream asks for the next batch: a consumer that asks
+     * once it has stored (or handled) a batch never loses one to a crash.
+     */
+    Flux<List<Update>> batches(Duration longPoll) {
         return Flux.defer(() -> {
             AtomicLong offset = new AtomicLong();
             // one tick per batch; prefetch 0 so the next getUpdates starts only once downstream wants more
             return Flux.<Long>generate(s -> s.next(0L))
-                    .concatMap(tick -> fetch(offset.get(), longPoll)
+                    .concatMap(tick -> client.whenAccessible().then(fetch(offset.get(), longPoll))
                             .retryWhen(retry())
-                            .doOnNext(batch -> offset.accumulateAndGet(batch.nextOffset(), Math::max))
-                            .flatMapIterable(Batch::updates), 0);
+                            .doOnNext(batch -> {
+                                conflicted = false;
+                                offset.accumulateAndGet(batch.nextOffset(), Math::max);
+                            })
+                            .map(Batch::updates), 0)
+                    .filter(list -> !list.isEmpty());
         }).checkpoint("telegram " + METHOD);
     }
 
@@ -126,10 +142,17 @@ final class UpdatePoller {
         return Retry.from(signals -> signals.concatMap(signal -> {
             Throwable e = signal.failure();
             if (e instanceof TelegramException.Conflict) {
-                log.error("getUpdates answered 409 Conflict ({}): another instance is polling with this bot token, "
-                        + "or a webhook is set. Stop the other instance or use webhook mode (deleteWebhook to poll). "
-                        + "Long polling stops.", ((TelegramException) e).description());
-                return Mono.error(e);
+                if (!conflicted) {
+                    log.error("getUpdates answered 409 Conflict ({}): another instance is polling with this bot token, "
+                            + "or a webhook is set. Stop the other instance or use webhook mode (deleteWebhook to poll). "
+                            + "Not ready; retrying every {}.", ((TelegramException) e).description(), config.maxBackoff());
+                }
+                conflicted = true;
+                return Mono.delay(config.maxBackoff(), config.timer());
+            }
+            if (e instanceof TelegramException.Unauthorized u) {
+                client.refused(u); // one clear line, then getMe is probed; polling waits for it
+                return client.whenAccessible().thenReturn(0L);
             }
             if (e instanceof TelegramException.RetryAfter r) {
                 log.warn("getUpdates rate limited, waiting {}", r.retryAfter());
@@ -144,6 +167,11 @@ final class UpdatePoller {
             }
             return Mono.error(e);
         }));
+    }
+
+    /** True while getUpdates keeps meeting 409 Conflict. */
+    boolean conflicted() {
+        return conflicted;
     }
 
     private record Batch(List<Update> updates, long nextOffset) {

@@ -62,6 +62,14 @@ public final class WebServer implements AutoCloseable {
         return this;
     }
 
+    private final List<java.util.Map.Entry<String, BooleanSupplier>> requirements = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Not ready, saying {@code problem}, while {@code ok} is false (e.g. Telegram refuses the bot token). */
+    public WebServer require(String problem, BooleanSupplier ok) {
+        requirements.add(java.util.Map.entry(problem, ok));
+        return this;
+    }
+
     /** From now on: not ready, and webhook requests answered 503 so Telegram sends them to another replica. */
     public void drain() {
         draining = true;
@@ -83,6 +91,7 @@ public final class WebServer implements AutoCloseable {
                     List<String> all = new ArrayList<>(list);
                     if (!modelLoaded.getAsBoolean()) all.add("model not loaded");
                     if (draining) all.add("shutting down");
+                    for (var r : requirements) if (!r.getValue().getAsBoolean()) all.add(r.getKey());
                     return all;
                 });
         return problems.flatMap(p -> p.isEmpty() ? WebhookHandler.plain(res, 200, "ready\n")

@@ -169,12 +169,12 @@ class DeliveryE2eTest {
         DeliveryRepository.Expired expired = e2e.app().sender().expireLeases().block(T);
 
         assertThat(expired.requeued()).isEqualTo(1);
-        assertThat(expired.failed()).isEqualTo(1);
+        assertThat(expired.unknown()).isEqualTo(1);
         e2e.awaitPost(readers.get(0), 2);
         e2e.awaitOutboxEmpty();
         E2e.settle(Duration.ofMillis(300));
         assertThat(e2e.posts(readers.get(1))).as("a send whose outcome is unknown is not repeated").hasSize(1);
-        assertThat(e2e.count("SELECT count(*) FROM deliveries WHERE state = 'failed' AND error = 'lease expired'")).isEqualTo(1);
+        assertThat(e2e.count("SELECT count(*) FROM deliveries WHERE state = 'unknown' AND error = 'lease expired'")).isEqualTo(1);
     }
 
     @Test

@@ -114,7 +114,9 @@ class OperatorAndAbuseE2eTest {
         E2e.await("presses answered", () -> e2e.telegram.calls("answerCallbackQuery").size() == answers + 14);
         var toasts = e2e.telegram.calls("answerCallbackQuery").subList(answers, answers + 14).stream()
                 .map(c -> String.valueOf(c.param("text"))).toList();
-        assertThat(toasts).filteredOn(t -> t.equals("Here is another one")).hasSize(8);
+        // past the per-reader cap of deliveries on their way, More is asked to wait
+        assertThat(toasts).filteredOn(t -> t.equals("Here is another one") || t.startsWith("A few posts are still on their way"))
+                .hasSize(8);
         assertThat(toasts).filteredOn(t -> t.startsWith("You are sending commands too fast")).hasSize(1);
         assertThat(toasts).filteredOn(t -> t.equals("null")).as("silently answered").hasSize(5);
 

@@ -123,11 +123,12 @@ class ThreeReplicaMailingTest {
         }
 
         // what the victim had claimed but not started is sent by the others; what it had started to send (it
-        // may have reached the reader) is marked failed and never repeated: nobody gets the post twice
-        long failed = count("SELECT count(*) AS n FROM deliveries WHERE state = 'failed' AND error = 'sender gone mid-send'");
-        assertThat(failed).isEqualTo(midSend);
+        // may have reached the reader) is marked unknown and never repeated: nobody gets the post twice
+        long failed = count("SELECT count(*) AS n FROM deliveries WHERE state = 'unknown' AND error = 'sender gone mid-send'");
+        // a marking the victim had issued before it was killed may land after the snapshot: more, never fewer
+        assertThat(failed).isGreaterThanOrEqualTo(midSend);
         assertThat(count("SELECT count(*) AS n FROM deliveries WHERE state = 'sent'")).isEqualTo(READERS - failed);
-        Set<Long> notSent = Set.copyOf(db.sql().query("SELECT reader_id FROM deliveries WHERE state = 'failed'",
+        Set<Long> notSent = Set.copyOf(db.sql().query("SELECT reader_id FROM deliveries WHERE state = 'unknown'",
                 r -> r.get("reader_id", Long.class)).collectList().block(T));
         for (long reader = 1; reader <= READERS; reader++) {
             assertThat(telegram.sentTo(reader)).as("messages to reader %d", reader).hasSize(notSent.contains(reader) ? 0 : 1);

@@ -43,10 +43,20 @@ class DeliverySenderVirtualTimeTest {
 
     /** Telegram on virtual time: a call arrives {@code latency} after it leaves and is answered at once. */
     private Courier telegram(LongFunction<Duration> latencyOfDelivery) {
-        return o -> Mono.delay(latencyOfDelivery.apply(o.id()), time).map(x -> {
-            arrivals.add(new long[] {now(), o.readerId(), o.id()});
-            return (int) o.id();
-        });
+        return o -> new Courier.Attempt() {
+            @Override
+            public Mono<Integer> send() {
+                return Mono.delay(latencyOfDelivery.apply(o.id()), time).map(x -> {
+                    arrivals.add(new long[] {now(), o.readerId(), o.id()});
+                    return (int) o.id();
+                });
+            }
+
+            @Override
+            public int partsSent() {
+                return 0;
+            }
+        };
     }
 
     private DeliverySender sender(String owner, double rate, Courier courier) {

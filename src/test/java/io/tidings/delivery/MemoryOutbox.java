@@ -1,6 +1,7 @@
 package io.tidings.delivery;
 
 import io.tidings.store.DeliveryRepository.Expired;
+import io.tidings.store.DeliveryRepository.Outcome;
 import io.tidings.store.DeliveryRepository.Outgoing;
 import io.tidings.store.Post;
 import io.tidings.store.PostKind;
@@ -27,6 +28,7 @@ final class MemoryOutbox implements Outbox {
         String owner;
         String error;
         int attempts;
+        int partsSent;
 
         Row(long id, long reader) {
             this.id = id;
@@ -60,7 +62,7 @@ final class MemoryOutbox implements Outbox {
             r.state = "claimed";
             r.owner = owner;
             r.attempts++;
-            out.add(new Outgoing(r.id, r.reader, "en", post(r.id), r.attempts));
+            out.add(new Outgoing(r.id, r.reader, "en", post(r.id), r.attempts, r.partsSent));
         }
         return Flux.fromIterable(out);
     }
@@ -79,26 +81,31 @@ final class MemoryOutbox implements Outbox {
     }
 
     @Override
-    public synchronized Mono<Long> record(Long[] ids, Long[] messageIds, String[] errors) {
-        for (int i = 0; i < ids.length; i++) {
-            Row r = rows.get(ids[i]);
-            r.state = errors[i].isEmpty() ? "sent" : "failed";
-            r.error = errors[i].isEmpty() ? null : errors[i];
+    public synchronized Mono<Long> record(List<Outcome> outcomes, String owner) {
+        long n = 0;
+        for (Outcome o : outcomes) {
+            Row r = rows.get(o.id());
+            if (r == null || !owner.equals(r.owner) || !r.state.equals("sending")) continue;
+            r.state = o.state().sql();
+            r.error = o.error();
             r.owner = null;
+            n++;
         }
-        return Mono.just((long) ids.length);
+        return Mono.just(n);
     }
 
     @Override
-    public synchronized Mono<Long> requeue(long id, Duration delay) {
+    public synchronized Mono<Long> requeue(long id, String owner, Duration delay, int partsSent) {
         Row r = rows.get(id);
+        if (r == null || !owner.equals(r.owner) || !r.state.equals("sending")) return Mono.just(0L);
         r.state = "queued";
         r.owner = null;
+        r.partsSent = partsSent;
         return Mono.just(1L);
     }
 
     @Override
-    public synchronized Mono<Long> release(Long[] claimed, Long[] sending, String owner) {
+    public synchronized Mono<Long> release(Long[] claimed, Long[] sending, Integer[] partsSent, String owner) {
         return Mono.just(release(claimed, "claimed", owner) + release(sending, "sending", owner));
     }
 

@@ -61,6 +61,20 @@ class RenderedPostTest {
     }
 
     @Test
+    void aTextTelegramCannotParseIsSentOnceMoreAsPlainText() {
+        server.faults().next("sendMessage", Fault.error(400, "Bad Request: can't parse entities: Unsupported start tag"), 1);
+        int id = send(post("text", "fish & <chips>", List.of()));
+        List<SentMessage> chat = server.sentTo(CHAT);
+        assertThat(chat).singleElement().satisfies(m -> {
+            assertThat(m.messageId()).isEqualTo(id);
+            assertThat(m.text()).contains("fish & <chips>").contains("Durov <3").doesNotContain("&amp;").doesNotContain("<a ");
+            assertThat(m.button("👍")).isNotNull();
+        });
+        assertThat(server.calls("sendMessage")).hasSize(2);
+        assertThat(server.calls("sendMessage").get(1).param("parse_mode")).isNull();
+    }
+
+    @Test
     void aPhotoWithALongTextArrivesAsThePhotoThenTheTextWithButtons() {
         int id = send(post("photo", "long words ".repeat(300), List.of("http://img/p.jpg")));
         List<SentMessage> chat = server.sentTo(CHAT);

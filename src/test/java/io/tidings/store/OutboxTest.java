@@ -92,7 +92,8 @@ class OutboxTest {
         long a = post(1), b = post(2);
         long sent = deliveries.enqueue(9, a, "mailing", 0f).block(T);
         deliveries.claim("w", Duration.ofMinutes(1), 1).blockLast(T);
-        deliveries.markSent(sent, 100).block(T);
+        deliveries.markSending(new Long[] {sent}, "w", Duration.ofMinutes(1)).blockLast(T);
+        deliveries.recordOutcomes(List.of(DeliveryRepository.Outcome.sent(sent, 100)), "w").block(T);
         deliveries.enqueue(9, b, "mailing", 0f).block(T);
         readers.markUnreachable(9).block(T);
         assertThat(deliveries.dropQueued(9, "blocked").block(T)).isEqualTo(1);

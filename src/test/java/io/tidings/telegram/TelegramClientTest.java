@@ -84,11 +84,15 @@ class TelegramClientTest {
     }
 
     @Test
-    void serverErrorIsTransient() {
+    void serverErrorOnASendIsAnUnknownOutcomeAndOnAReadIsTransient() {
         server.faults().next("sendMessage", Fault.serverError(), 1);
         StepVerifier.create(client.execute(new SendMessage(1L, "x")))
-                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(TelegramException.Transient.class)
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(TelegramException.OutcomeUnknown.class)
                         .extracting(t -> ((TelegramException) t).errorCode()).isEqualTo(500))
+                .verify(WAIT);
+        server.faults().next("getMe", Fault.serverError(), 1);
+        StepVerifier.create(client.execute(new com.pengrad.telegrambot.request.GetMe()))
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(TelegramException.Transient.class))
                 .verify(WAIT);
     }
 
@@ -172,12 +176,32 @@ class TelegramClientTest {
     }
 
     @Test
-    void longPollingStopsWithConflictWhileAWebhookIsSet() {
+    void longPollingBacksOffOnConflictIsNotReadyMeanwhileAndResumesWhenItEnds() {
         client.execute(new SetWebhook().url("https://example.org/hook")).block(WAIT);
-        StepVerifier.create(client.updates(Duration.ofSeconds(5)))
-                .expectError(TelegramException.Conflict.class)
+        int id = server.pushMessage(5L, "hello", "en"); // POSTed to the (unreachable) webhook, not polled
+        StepVerifier.create(client.updates(Duration.ofSeconds(1)))
+                .then(() -> awaitTrue(() -> server.calls("getUpdates").size() >= 2))
+                .then(() -> assertThat(client.polling()).isFalse())
+                .then(() -> client.execute(new com.pengrad.telegrambot.request.DeleteWebhook()).block(WAIT))
+                .then(() -> server.pushMessage(5L, "again", "en"))
+                .assertNext(u -> assertThat(u.message().text()).isEqualTo("again"))
+                .thenCancel()
                 .verify(WAIT);
-        assertThat(server.calls("getUpdates")).hasSize(1);
+        assertThat(client.polling()).isTrue();
+        assertThat(server.calls("getUpdates")).extracting(RecordedCall::status).startsWith(409, 409).endsWith(200);
+        assertThat(id).isPositive();
+    }
+
+    static void awaitTrue(java.util.function.BooleanSupplier condition) {
+        long end = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) throw new AssertionError("condition not met in " + WAIT);
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
     }
 
     @Test

@@ -13,7 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import reactor.netty.http.client.HttpClient;
 
-/** The whole app in webhook mode: it registers the webhook at start-up and answers a reader who writes /start. */
+/** The whole app in webhook mode: it registers the webhook (retrying while Telegram is down) and answers a reader who writes /start. */
 class AppWebhookTest {
 
     private static final String TOKEN = "222222:app-webhook";
@@ -30,9 +30,14 @@ class AppWebhookTest {
                     "DATA_DIR", dir.toString(), "HTTP_PORT", Integer.toString(port),
                     "WEBHOOK_URL", "http://127.0.0.1:" + port + "/hook/tidings", "WEBHOOK_SECRET", "app-secret",
                     "WEBHOOK_MAX_CONNECTIONS", "7", "HEARTBEAT_SECONDS", "1", "REPLICA_TTL_SECONDS", "3"));
+            // Telegram is down at start-up: the app starts anyway and registers the webhook when it can
+            telegram.faults().next("setWebhook", io.tidings.testkit.botapi.Fault.serverError(), 2);
             App app = App.start(config, App.Loops.NO_INGEST_MAILINGS_TRAINING);
             try {
-                var set = telegram.calls("setWebhook");
+                long registered = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (telegram.calls("setWebhook").stream().noneMatch(c -> c.ok()) && System.nanoTime() < registered) Thread.sleep(50);
+                var set = telegram.calls("setWebhook").stream().filter(c -> c.ok()).toList();
+                assertThat(telegram.calls("setWebhook")).hasSize(3);
                 assertThat(set).hasSize(1);
                 assertThat(set.get(0).param("url")).isEqualTo("http://127.0.0.1:" + port + "/hook/tidings");
                 assertThat(set.get(0).param("secret_token")).isEqualTo("app-secret");

@@ -257,8 +257,8 @@ final class BotMethods {
                 m.put("caption", caption);
             }
             int id = m.get("message_id").asInt();
+            result.add(m.deepCopy()); // before it is published: a stored node is never touched again
             remember(m);
-            result.add(m.deepCopy());
             sent.add(new SentMessage(chatId, id, "sendMediaGroup", null, caption, List.of(url), List.of(), group));
         }
         onSent.accept(sent);
@@ -314,23 +314,29 @@ final class BotMethods {
         int messageId = (int) longParam(p, "message_id", -1);
         List<SentMessage.Button> buttons = new ArrayList<>();
         ObjectNode markup = TelegramObjects.inlineKeyboard(p.get("reply_markup"), buttons);
-        synchronized (lock) {
-            ObjectNode m = chat(chatId).messages.get(messageId);
-            if (m == null) {
+        synchronized (lock) { // stored nodes are never mutated: readers copy them outside the lock
+            Chat chat = chat(chatId);
+            ObjectNode stored = chat.messages.get(messageId);
+            if (stored == null) {
                 throw ApiError.badRequest("message to edit not found");
             }
-            JsonNode old = m.get("reply_markup");
+            JsonNode old = stored.get("reply_markup");
             if (old == null ? markup == null : old.equals(markup)) {
                 throw ApiError.badRequest("message is not modified: specified new message content and reply markup "
                         + "are exactly the same as a current content and reply markup of the message");
             }
+            ObjectNode m = stored.deepCopy();
             if (markup == null) {
                 m.remove("reply_markup");
             } else {
                 m.set("reply_markup", markup);
             }
             m.put("edit_date", now());
-            return m.deepCopy();
+            ObjectNode answer = m.deepCopy();
+            if (keep) {
+                chat.messages.put(messageId, m);
+            }
+            return answer;
         }
     }
 
@@ -344,10 +350,12 @@ final class BotMethods {
         return m;
     }
 
+    /** Copies the answer, then publishes the node (never to be mutated again), then tells the watchers. */
     private JsonNode store(ObjectNode m, SentMessage sent) {
+        JsonNode answer = m.deepCopy();
         remember(m);
         onSent.accept(List.of(sent));
-        return m.deepCopy();
+        return answer;
     }
 
     /** Off: sent messages are not kept (a benchmark sends more than a test heap would hold). */

@@ -1,5 +1,6 @@
 package io.tidings.testkit.botapi;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Locale;
@@ -18,6 +19,8 @@ public final class FaultInjector {
     private final Object lock = new Object();
     private final Map<String, ArrayDeque<Pending>> byMethod = new HashMap<>();
     private final Map<Long, Fault> byChat = new HashMap<>();
+    private long unauthorizedUntil;
+    private boolean unauthorized;
 
     FaultInjector() {
     }
@@ -51,17 +54,33 @@ public final class FaultInjector {
         return this;
     }
 
+    /**
+     * Answers every call (every method, getMe included) 401 "Unauthorized" for {@code period} from now, as
+     * Telegram does while a token is revoked, then works again by itself.
+     */
+    public FaultInjector unauthorizedFor(Duration period) {
+        synchronized (lock) {
+            unauthorized = true;
+            unauthorizedUntil = System.nanoTime() + period.toNanos();
+        }
+        return this;
+    }
+
     /** Removes every fault. */
     public void clear() {
         synchronized (lock) {
             byMethod.clear();
             byChat.clear();
+            unauthorized = false;
         }
     }
 
     /** The fault for this call, consuming one use of a method-scoped fault; null when none applies. */
     Fault take(String method, Long chatId) {
         synchronized (lock) {
+            if (unauthorized && System.nanoTime() - unauthorizedUntil < 0) {
+                return Fault.unauthorized();
+            }
             Fault f = takeFrom(byMethod.get(key(method)));
             if (f == null) {
                 f = takeFrom(byMethod.get(ANY_METHOD));

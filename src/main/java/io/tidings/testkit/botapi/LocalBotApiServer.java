@@ -2,8 +2,10 @@ package io.tidings.testkit.botapi;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.AttributeKey;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,6 +13,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,7 +60,10 @@ public final class LocalBotApiServer implements AutoCloseable {
     private final Map<Long, List<SentMessage>> sentByChat = new HashMap<>();
     private final Sinks.Many<SentMessage> sentSink = Sinks.many().multicast().directBestEffort();
     private final Scheduler timer;
+    private static final AttributeKey<AtomicLong> REQUESTS = AttributeKey.valueOf("tidings.requests");
     private volatile boolean keepMessages = true;
+    private volatile boolean closeAfterEveryResponse;
+    private volatile Duration idleClose;
     private final WebhookDelivery webhook;
     private final DisposableServer server;
 
@@ -247,11 +254,16 @@ public final class LocalBotApiServer implements AutoCloseable {
 
     private Publisher<Void> handle(HttpServerRequest request, HttpServerResponse response) {
         long arrived = System.nanoTime();
+        response.withConnection(c -> {
+            AtomicLong fresh = new AtomicLong();
+            AtomicLong requests = c.channel().attr(REQUESTS).setIfAbsent(fresh);
+            (requests == null ? fresh : requests).incrementAndGet();
+        });
         String path = request.fullPath();
         path = path.startsWith("/") ? path.substring(1) : path;
         int slash = path.indexOf('/');
         if (!path.startsWith("bot") || slash < 0) {
-            return send(response, 404, TelegramObjects.error(404, "Not Found", null));
+            return send(response, new Reply(404, TelegramObjects.error(404, "Not Found", null)));
         }
         String method = path.substring(slash + 1);
         boolean authorized = path.substring(3, slash).equals(token);
@@ -274,7 +286,7 @@ public final class LocalBotApiServer implements AutoCloseable {
                 .flatMap(r -> params.onErrorReturn(Map.of())
                         .doOnNext(p -> record(new RecordedCall(method, p, BotMethods.numericChatId(p), arrived, r.status)))
                         .thenReturn(r))
-                .flatMapMany(r -> send(response, r.status, r.body));
+                .flatMapMany(r -> send(response, r));
     }
 
     private Mono<Reply> answer(String method, Map<String, String> params) {
@@ -284,17 +296,68 @@ public final class LocalBotApiServer implements AutoCloseable {
         if (fault == null) {
             return normal;
         }
-        if (fault.isDelay()) {
-            return Mono.delay(fault.delay(), timer).then(normal);
-        }
-        return Mono.error(ApiError.of(fault));
+        return switch (fault.mode()) {
+            case ANSWER -> fault.isDelay() ? Mono.delay(fault.delay(), timer).then(normal) : Mono.error(ApiError.of(fault));
+            // a handling error (a 400) is answered as it is: Telegram sent nothing then
+            case HANDLE_THEN_ERROR -> normal.then(Mono.error(ApiError.of(fault)));
+            case HANDLE_THEN_DROP -> normal.map(r -> Reply.lost(Duration.ZERO));
+            case HANDLE_THEN_SILENCE -> normal.map(r -> Reply.lost(fault.delay()));
+            case DROP -> Mono.just(Reply.lost(Duration.ZERO));
+        };
     }
 
-    private static Mono<Void> send(HttpServerResponse response, int status, JsonNode body) {
-        return response.status(HttpResponseStatus.valueOf(status))
-                .header(HttpHeaderNames.CONTENT_TYPE, "application/json")
-                .sendString(Mono.just(TelegramObjects.write(body)))
-                .then();
+    private Mono<Void> send(HttpServerResponse response, Reply r) {
+        if (r.lost != null) { // no answer: the connection closes (after a silence), as a broken network does
+            return Mono.delay(r.lost, timer)
+                    .then(Mono.fromRunnable(() -> response.withConnection(c -> c.channel().close())))
+                    .then(Mono.never());
+        }
+        boolean close = closeAfterEveryResponse;
+        HttpServerResponse out = response.status(HttpResponseStatus.valueOf(r.status))
+                .header(HttpHeaderNames.CONTENT_TYPE, "application/json");
+        if (close) {
+            out.header(HttpHeaderNames.CONNECTION, "close");
+        }
+        return out.sendString(Mono.just(TelegramObjects.write(r.body)))
+                .then()
+                .doOnSuccess(v -> response.withConnection(c -> {
+                    if (close) {
+                        c.channel().close();
+                    } else {
+                        closeWhenIdle(c.channel());
+                    }
+                }));
+    }
+
+    /** Closes a keep-alive connection (without a word, as servers and proxies do) once idle for the configured time. */
+    private void closeWhenIdle(Channel channel) {
+        Duration idle = idleClose;
+        if (idle == null) {
+            return;
+        }
+        AtomicLong requests = channel.attr(REQUESTS).get();
+        long seen = requests == null ? 0 : requests.get();
+        timer.schedule(() -> {
+            if (requests == null || requests.get() == seen) {
+                channel.close();
+            }
+        }, idle.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Answers every call with {@code Connection: close} and closes the connection after it (an HTTP/1.0 server or
+     * proxy), or stops doing so.
+     */
+    public void closeAfterEveryResponse(boolean on) {
+        closeAfterEveryResponse = on;
+    }
+
+    /**
+     * Closes a keep-alive connection that stayed idle for {@code idle} without telling the client (as Telegram's
+     * front ends and proxies do); null stops it. A client that reuses such a connection finds it dead.
+     */
+    public void closeIdleConnectionsAfter(Duration idle) {
+        idleClose = idle;
     }
 
     private void record(RecordedCall call) {
@@ -325,6 +388,14 @@ public final class LocalBotApiServer implements AutoCloseable {
         }
     }
 
-    private record Reply(int status, JsonNode body) {
+    /** An answer, or ({@code lost} not null) none: the connection is closed after that silence. */
+    private record Reply(int status, JsonNode body, Duration lost) {
+        Reply(int status, JsonNode body) {
+            this(status, body, null);
+        }
+
+        static Reply lost(Duration silence) {
+            return new Reply(0, null, silence);
+        }
     }
 }
