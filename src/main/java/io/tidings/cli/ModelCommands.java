@@ -3,6 +3,7 @@ package io.tidings.cli;
 import io.tidings.model.offline.Evaluation;
 import io.tidings.model.ModelConfig;
 import io.tidings.model.offline.ScoringBench;
+import io.tidings.model.offline.Study;
 import io.tidings.model.offline.SyntheticVotes;
 import io.tidings.model.offline.Tuner;
 import io.tidings.model.train.VoteLog;
@@ -21,24 +22,38 @@ public final class ModelCommands {
     }
 
     /**
-     * {@code evaluate --votes FILE.csv | --synthetic N [--seed S] [--save FILE.csv] [--model-seed S]}: temporal
-     * 80/20 evaluation of the model and the baselines; the last line is the JSON report. {@code --model-seed}
-     * seeds the model's initial weights and shuffling (default 42), to see how much AUC moves between seeds.
+     * {@code evaluate --votes FILE.csv | --synthetic N [--seed S] [--save FILE.csv] [--model-seed S]
+     * [--split global|reader|both] [--sets N] [--model-seeds N]}: evaluation of the model and the baselines on
+     * each split (see {@link Evaluation}); the last line is the JSON report. With {@code --sets} or
+     * {@code --model-seeds} above 1, every generated set × model seed is evaluated and the mean ± spread printed.
      */
     public static int evaluate(List<String> args) {
         return evaluate(args, System.out);
     }
 
     static int evaluate(List<String> args, PrintStream out) {
-        Map<String, String> o = options(args, Set.of("votes", "synthetic", "seed", "save", "model-seed"));
-        VoteLog log = votes(o, out);
+        Map<String, String> o = options(args, Set.of("votes", "synthetic", "seed", "save", "model-seed", "split",
+                "sets", "model-seeds", "shape"));
+        List<Evaluation.Split> splits = Evaluation.Split.parse(o.getOrDefault("split", "both"));
         ModelConfig config = ModelConfig.custom().seed(longOption(o, "model-seed", ModelConfig.defaults().seed())).build();
-        Evaluation.Report r = Evaluation.run(log, config, out::println);
-        out.printf(Locale.ROOT, "train %d votes, validate %d (newest 20%%); cold in validation: %.1f%% of votes "
-                        + "by new readers, %.1f%% on new posts%n", r.trainVotes(), r.validationVotes(),
-                100 * r.coldReaderShare(), 100 * r.coldPostShare());
-        Evaluation.table(r).forEach(out::println);
-        out.println(r.json());
+        int sets = intOption(o, "sets", 1);
+        int modelSeeds = intOption(o, "model-seeds", 1);
+        if (sets > 1 || modelSeeds > 1) {
+            return Study.run(o.containsKey("votes") ? Path.of(o.get("votes")) : null, intOption(o, "synthetic", 100_000),
+                    o.getOrDefault("shape", SyntheticVotes.REALISTIC), longOption(o, "seed", 1), sets, modelSeeds,
+                    splits, config, out);
+        }
+        VoteLog log = votes(o, out);
+        List<Evaluation.Report> reports = new java.util.ArrayList<>();
+        for (Evaluation.Split split : splits) {
+            Evaluation.Report r = Evaluation.run(log, config, split, out::println);
+            out.printf(Locale.ROOT, "%s split: train %d votes, test %d; of the test votes %.1f%% by readers unseen "
+                            + "in training, %.1f%% on posts unseen in training%n", split.key(), r.trainVotes(),
+                    r.validationVotes(), 100 * r.coldReaderShare(), 100 * r.coldPostShare());
+            Evaluation.table(r).forEach(out::println);
+            reports.add(r);
+        }
+        out.println(Evaluation.json(reports));
         return 0;
     }
 
@@ -52,7 +67,7 @@ public final class ModelCommands {
     }
 
     static int tune(List<String> args, PrintStream out) {
-        Map<String, String> o = options(args, Set.of("votes", "synthetic", "seed", "save", "seconds", "trials"));
+        Map<String, String> o = options(args, Set.of("votes", "synthetic", "seed", "save", "seconds", "trials", "shape"));
         VoteLog log = votes(o, out);
         double seconds = doubleOption(o, "seconds", 300);
         int trials = intOption(o, "trials", 1000);
@@ -110,7 +125,7 @@ public final class ModelCommands {
             log = VoteLog.read(Path.of(o.get("votes")));
         } else {
             int n = intOption(o, "synthetic", 100_000);
-            log = SyntheticVotes.generate(n, longOption(o, "seed", 1));
+            log = SyntheticVotes.generate(o.getOrDefault("shape", SyntheticVotes.REALISTIC), n, longOption(o, "seed", 1));
             if (o.containsKey("save")) {
                 log.write(Path.of(o.get("save")));
                 out.println("wrote " + log.size() + " votes to " + o.get("save"));
