@@ -17,8 +17,13 @@ public final class Main {
                                        replica), or a webhook shared by several replicas when WEBHOOK_URL is set
               demo [--rounds N] [--readers N] [--seed S] [--votes N] [--posts N]
                                        the whole system on local stand-ins with simulated readers
-              evaluate --votes FILE.csv | --synthetic N [--seed S] [--save FILE.csv]
-                                       offline evaluation (temporal 80/20) of the model and baselines
+              evaluate --votes FILE.csv | --synthetic N [--seed S] [--save FILE.csv] [--split global|reader|both]
+                       [--sets N] [--model-seeds N] [--shape realistic|simple]
+                                       offline evaluation (global and per-reader temporal splits) of the model
+                                       and baselines; several sets/seeds print mean ± spread
+              model export FILE.onnx | model import FILE.onnx | model score FILE.onnx --pairs PAIRS.csv
+                                       the whole model as one ONNX file (onnx/README.md): write the newest
+                                       version, check and store a file as a new version, score raw id pairs
               tune --votes FILE.csv | --synthetic N [--seconds S] [--seed S]
                                        random search of model sizes, learning rate and L2
               scrape NAME [--pages N]  print a channel's posts (read through TME_BASE_URL) as JSON lines
@@ -46,6 +51,7 @@ public final class Main {
                 }
                 case "evaluate" -> System.exit(ModelCommands.evaluate(rest));
                 case "tune" -> System.exit(ModelCommands.tune(rest));
+                case "model" -> System.exit(ModelCommands.model(rest, Config.fromEnv()));
                 case "scrape" -> System.exit(IngestCommands.scrape(rest, Config.fromEnv(), System.out, System.err));
                 case "bench" -> {
                     String what = rest.isEmpty() ? "" : rest.get(0);

@@ -2,6 +2,7 @@ package io.tidings.cli;
 
 import io.tidings.model.offline.Evaluation;
 import io.tidings.model.ModelConfig;
+import io.tidings.model.offline.ModelFiles;
 import io.tidings.model.offline.ScoringBench;
 import io.tidings.model.offline.Study;
 import io.tidings.model.offline.SyntheticVotes;
@@ -87,6 +88,45 @@ public final class ModelCommands {
                 c.hidden(), Float.toString(c.learningRate()), Float.toString(c.l2()), best.bestEpoch(),
                 best.score().auc(), best.score().logloss(),
                 result.stream().filter(t -> t.number() == 1).findFirst().orElseThrow().score().auc(), result.size());
+        return 0;
+    }
+
+    /**
+     * {@code model export FILE.onnx | model import FILE.onnx | model score FILE.onnx --pairs PAIRS.csv}: the whole
+     * model as one ONNX file (contract: onnx/README.md); export and import use the configured database.
+     */
+    public static int model(List<String> args, io.tidings.app.Config config) {
+        if (args.size() < 2) {
+            throw new IllegalArgumentException("usage: model export|import FILE.onnx, model score FILE.onnx --pairs PAIRS.csv");
+        }
+        Path file = Path.of(args.get(1));
+        String what = args.get(0);
+        if (what.equals("score")) {
+            Map<String, String> o = options(args.subList(2, args.size()), Set.of("pairs"));
+            if (!o.containsKey("pairs")) {
+                throw new IllegalArgumentException("model score needs --pairs PAIRS.csv");
+            }
+            return ModelFiles.score(file, Path.of(o.get("pairs")), System.out);
+        }
+        if (!what.equals("export") && !what.equals("import") || args.size() != 2) {
+            throw new IllegalArgumentException("usage: model export|import FILE.onnx, model score FILE.onnx --pairs PAIRS.csv");
+        }
+        try (io.tidings.store.Database db = io.tidings.store.Database.start(config.database())) {
+            io.tidings.store.ModelRepository models = new io.tidings.store.ModelRepository(db);
+            io.tidings.model.ModelStore store = new io.tidings.model.ModelStore(models,
+                    io.tidings.model.ModelCodec.DEFAULT_CHUNK_BYTES, reactor.core.scheduler.Schedulers.boundedElastic());
+            if (what.equals("export")) {
+                Long id = ModelFiles.exportLatest(store, models, file).block(java.time.Duration.ofMinutes(30));
+                if (id == null) {
+                    System.err.println("tidings: no model version stored yet");
+                    return 1;
+                }
+                System.out.println("wrote model version " + id + " to " + file);
+            } else {
+                Long id = ModelFiles.importFile(file, store, models).block(java.time.Duration.ofMinutes(30));
+                System.out.println("stored " + file + " as model version " + id + "; replicas swap it in");
+            }
+        }
         return 0;
     }
 

@@ -23,6 +23,8 @@ public final class ModelConfig {
     private final float validationFraction;
     private final float initStd;
     private final long seed;
+    private final boolean biasTerms;
+    private final float coldDropout;
 
     private ModelConfig(Builder b) {
         this.readerDim = positive(b.readerDim, "readerDim");
@@ -54,6 +56,14 @@ public final class ModelConfig {
         }
         this.initStd = b.initStd;
         this.seed = b.seed;
+        this.biasTerms = b.biasTerms;
+        if (!(b.coldDropout >= 0 && b.coldDropout < 1)) {
+            throw new IllegalArgumentException("coldDropout must be in [0, 1): " + b.coldDropout);
+        }
+        this.coldDropout = b.coldDropout;
+        if (biasTerms && (readerDim < 2 || channelDim < 2 || postDim < 2 || hidden < 2)) {
+            throw new IllegalArgumentException("biasTerms need every size >= 2");
+        }
     }
 
     private static int positive(int v, String name) {
@@ -80,7 +90,7 @@ public final class ModelConfig {
                 .optimizer(optimizer).learningRate(learningRate).l2(l2).batchSize(batchSize)
                 .maxEpochs(maxEpochs).patience(patience).minEpochSteps(minEpochSteps)
                 .validationFraction(validationFraction)
-                .initStd(initStd).seed(seed);
+                .initStd(initStd).seed(seed).biasTerms(biasTerms).coldDropout(coldDropout);
     }
 
     public int readerDim() { return readerDim; }
@@ -107,6 +117,20 @@ public final class ModelConfig {
     /** Standard deviation of fresh embedding rows (weights use He/Xavier scaling). */
     public float initStd() { return initStd; }
     public long seed() { return seed; }
+    /**
+     * Reader, channel and post bias terms inside the seed shape: the last column of each table is a bias, and
+     * the last hidden unit is held at {@code relu(b_reader + b_channel + b_post + }{@link Network#BIAS_OFFSET}{@code )}
+     * with output weight 1 (the offset keeps it in ReLU's linear part and comes off b2), so the logit gains the
+     * three biases while the model stays a plain network that the fast path, ONNX and the codec serve as is.
+     */
+    public boolean biasTerms() { return biasTerms; }
+    /**
+     * Fraction of training examples whose reader row, and (drawn apart) whose post row, is replaced by the
+     * table's learned unknown row ({@link EmbeddingTable#UNKNOWN_ID}), which then becomes the prior that ids
+     * without a row read: so new readers and fresh posts are scored by a row trained for them rather than by
+     * the mean row. 0 keeps the mean row as the prior.
+     */
+    public float coldDropout() { return coldDropout; }
 
     @Override
     public String toString() {
@@ -114,7 +138,8 @@ public final class ModelConfig {
                 + ", " + optimizer + " lr=" + learningRate + " l2=" + l2 + " batch=" + batchSize
                 + " maxEpochs=" + maxEpochs + " patience=" + patience + " minEpochSteps=" + minEpochSteps
                 + " val=" + validationFraction
-                + " initStd=" + initStd + " seed=" + seed + '}';
+                + " initStd=" + initStd + " seed=" + seed + (biasTerms ? " biasTerms" : "")
+                + (coldDropout > 0 ? " coldDropout=" + coldDropout : "") + '}';
     }
 
     /** Mutable builder; {@link #build()} validates. */
@@ -133,6 +158,8 @@ public final class ModelConfig {
         private float validationFraction = 0.1f;
         private float initStd = 0.1f;
         private long seed = 42;
+        private boolean biasTerms;
+        private float coldDropout;
 
         private Builder() {
         }
@@ -151,6 +178,8 @@ public final class ModelConfig {
         public Builder validationFraction(float v) { validationFraction = v; return this; }
         public Builder initStd(float v) { initStd = v; return this; }
         public Builder seed(long v) { seed = v; return this; }
+        public Builder biasTerms(boolean v) { biasTerms = v; return this; }
+        public Builder coldDropout(float v) { coldDropout = v; return this; }
 
         public ModelConfig build() {
             return new ModelConfig(this);

@@ -15,6 +15,7 @@ final class Step {
     private final int[] dims;
     private final int[] offsets;
     private final Updater updater;
+    private final boolean biasTerms;
 
     private final float[] x;
     private final float[] act;
@@ -28,12 +29,22 @@ final class Step {
     private final float[][] denseV;
     private final SparseGrad[] sparse;
 
-    Step(ModelConfig config, Network net, EmbeddingTable readers, EmbeddingTable channels, EmbeddingTable posts) {
+    private final int[] unknown;
+    private final float coldDropout;
+    private final java.util.SplittableRandom rng;
+
+    Step(ModelConfig config, Network net, EmbeddingTable readers, EmbeddingTable channels, EmbeddingTable posts,
+         int[] unknown, java.util.SplittableRandom rng) {
+        this.unknown = unknown;
+        this.coldDropout = config.coldDropout();
+        this.rng = rng;
         this.net = net;
         this.tables = new EmbeddingTable[] {readers, channels, posts};
         this.dims = new int[] {net.readerDim, net.channelDim, net.postDim};
         this.offsets = new int[] {0, net.readerDim, net.readerDim + net.channelDim};
         this.updater = new Updater(config);
+        // a previous version without the bias unit is trained as it is (holding a unit would break it)
+        this.biasTerms = config.biasTerms() && net.hasBiasUnit();
         this.x = new float[net.in];
         this.act = new float[net.hidden];
         this.dz1 = new float[net.hidden];
@@ -68,6 +79,14 @@ final class Step {
         for (int b = from; b < to; b++) {
             int k = perm[b];
             int[] rows = {ex.reader[k], ex.channel[k], ex.post[k]};
+            if (coldDropout > 0) {
+                // as if this reader (post) were new: trains the unknown row that new ids read
+                for (int t = 0; t < 3; t += 2) {
+                    if (unknown[t] >= 0 && rng.nextDouble() < coldDropout) {
+                        rows[t] = unknown[t];
+                    }
+                }
+            }
             for (int t = 0; t < 3; t++) {
                 tables[t].copyRowInto(rows[t], x, offsets[t]);
             }
@@ -104,6 +123,9 @@ final class Step {
         updater.apply(net.b2, 0, gb2, 0, scale, denseM[3], denseV[3], 0, 1);
         for (int t = 0; t < 3; t++) {
             sparse[t].apply(updater, tables[t], scale);
+        }
+        if (biasTerms) {
+            net.holdBiasUnit();
         }
         return loss;
     }
