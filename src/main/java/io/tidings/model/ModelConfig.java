@@ -25,6 +25,7 @@ public final class ModelConfig {
     private final long seed;
     private final boolean biasTerms;
     private final float coldDropout;
+    private final float rowLearningRateScale;
 
     private ModelConfig(Builder b) {
         this.readerDim = positive(b.readerDim, "readerDim");
@@ -61,6 +62,10 @@ public final class ModelConfig {
             throw new IllegalArgumentException("coldDropout must be in [0, 1): " + b.coldDropout);
         }
         this.coldDropout = b.coldDropout;
+        if (!(b.rowLearningRateScale > 0)) {
+            throw new IllegalArgumentException("rowLearningRateScale must be > 0: " + b.rowLearningRateScale);
+        }
+        this.rowLearningRateScale = b.rowLearningRateScale;
         if (biasTerms && (readerDim < 2 || channelDim < 2 || postDim < 2 || hidden < 2)) {
             throw new IllegalArgumentException("biasTerms need every size >= 2");
         }
@@ -90,7 +95,8 @@ public final class ModelConfig {
                 .optimizer(optimizer).learningRate(learningRate).l2(l2).batchSize(batchSize)
                 .maxEpochs(maxEpochs).patience(patience).minEpochSteps(minEpochSteps)
                 .validationFraction(validationFraction)
-                .initStd(initStd).seed(seed).biasTerms(biasTerms).coldDropout(coldDropout);
+                .initStd(initStd).seed(seed).biasTerms(biasTerms).coldDropout(coldDropout)
+                .rowLearningRateScale(rowLearningRateScale);
     }
 
     public int readerDim() { return readerDim; }
@@ -131,6 +137,11 @@ public final class ModelConfig {
      * the mean row. 0 keeps the mean row as the prior.
      */
     public float coldDropout() { return coldDropout; }
+    /**
+     * Learning rate of the embedding rows relative to {@link #learningRate()}: a row is updated only in the
+     * batches that hold its id (lazy Adam), so rare rows move little; a larger rate lets them catch up.
+     */
+    public float rowLearningRateScale() { return rowLearningRateScale; }
 
     @Override
     public String toString() {
@@ -139,7 +150,8 @@ public final class ModelConfig {
                 + " maxEpochs=" + maxEpochs + " patience=" + patience + " minEpochSteps=" + minEpochSteps
                 + " val=" + validationFraction
                 + " initStd=" + initStd + " seed=" + seed + (biasTerms ? " biasTerms" : "")
-                + (coldDropout > 0 ? " coldDropout=" + coldDropout : "") + '}';
+                + (coldDropout > 0 ? " coldDropout=" + coldDropout : "")
+                + (rowLearningRateScale != 1 ? " rowLrScale=" + rowLearningRateScale : "") + '}';
     }
 
     /** Mutable builder; {@link #build()} validates. */
@@ -160,6 +172,7 @@ public final class ModelConfig {
         private long seed = 42;
         private boolean biasTerms;
         private float coldDropout;
+        private float rowLearningRateScale = 1f;
 
         private Builder() {
         }
@@ -180,6 +193,7 @@ public final class ModelConfig {
         public Builder seed(long v) { seed = v; return this; }
         public Builder biasTerms(boolean v) { biasTerms = v; return this; }
         public Builder coldDropout(float v) { coldDropout = v; return this; }
+        public Builder rowLearningRateScale(float v) { rowLearningRateScale = v; return this; }
 
         public ModelConfig build() {
             return new ModelConfig(this);
