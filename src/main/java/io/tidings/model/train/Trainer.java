@@ -145,9 +145,6 @@ public final class Trainer {
             val.set(k, readers.rowOf(v.reader()), channels.rowOf(v.channel()), posts.rowOf(v.post()), v.like());
         }
 
-        if (previous == null && config.biasTerms()) {
-            initBiases(trainVotes, readers, channels, posts);
-        }
         Step step = new Step(config, net, readers, channels, posts, unknown, rng.split());
         // the best epoch: a copy of the (small) network, and of the rows only as they are written after it
         Network bestNet = null;
@@ -210,45 +207,6 @@ public final class Trainer {
         TrainingSummary summary = new TrainingSummary(epochsRun, bestEpoch, (float) bestTrain,
                 nVal == 0 ? Float.NaN : (float) bestVal, nTrain, nVal, stoppedEarly, previous != null);
         return new Result(model, summary);
-    }
-
-    /**
-     * Starts each bias column at the smoothed like rate of its reader, channel or post, as log-odds against the
-     * global rate, each a third (the three add up in the logit). Sparse rows move about one learning rate per
-     * vote under Adam, so a post with seven votes would otherwise end its few epochs with its bias near zero.
-     */
-    private static void initBiases(List<Vote> votes, EmbeddingTable readers, EmbeddingTable channels,
-                                   EmbeddingTable posts) {
-        EmbeddingTable[] tables = {readers, channels, posts};
-        double[][] likes = new double[3][];
-        double[][] counts = new double[3][];
-        for (int t = 0; t < 3; t++) {
-            likes[t] = new double[tables[t].size()];
-            counts[t] = new double[tables[t].size()];
-        }
-        double total = 0;
-        for (Vote v : votes) {
-            int[] rows = {readers.rowOf(v.reader()), channels.rowOf(v.channel()), posts.rowOf(v.post())};
-            for (int t = 0; t < 3; t++) {
-                likes[t][rows[t]] += v.like() ? 1 : 0;
-                counts[t][rows[t]]++;
-            }
-            total += v.like() ? 1 : 0;
-        }
-        double g = (total + 1) / (votes.size() + 2.0);
-        double smoothing = 10;
-        for (int t = 0; t < 3; t++) {
-            EmbeddingTable table = tables[t];
-            int dim = table.dim();
-            for (int row = 0; row < table.size(); row++) {
-                if (counts[t][row] == 0) {
-                    continue; // a learned unknown row
-                }
-                double rate = (likes[t][row] + smoothing * g) / (counts[t][row] + smoothing);
-                table.block(row)[table.offset(row) + dim - 1] =
-                        (float) ((Math.log(rate / (1 - rate)) - Math.log(g / (1 - g))) / 3);
-            }
-        }
     }
 
     /** Priors: the learned unknown rows where there are, else the mean rows. */
