@@ -59,6 +59,9 @@ public final class Study {
         for (Map.Entry<String, List<double[]>> e : results.entrySet()) {
             String group = e.getKey().substring(0, e.getKey().lastIndexOf('/'));
             String name = e.getKey().substring(e.getKey().lastIndexOf('/') + 1);
+            if (e.getValue().stream().allMatch(x -> Double.isNaN(x[0]) && Double.isNaN(x[1]))) {
+                continue;
+            }
             if (!group.equals(last)) {
                 int[] w = wins.get(group);
                 out.printf(Locale.ROOT, "%s (model beats every baseline: AUC in %d of %d runs, log loss in %d)%n",
@@ -69,6 +72,9 @@ public final class Study {
             double[] ll = e.getValue().stream().mapToDouble(x -> x[1]).toArray();
             out.printf(Locale.ROOT, "  %-14s AUC %.4f ± %.4f   log loss %.4f ± %.4f%n", name, mean(auc), sd(auc),
                     mean(ll), sd(ll));
+            if (Double.isNaN(mean(auc)) && Double.isNaN(mean(ll))) {
+                continue; // an empty segment (no cold readers in the reader split)
+            }
             json.append(sep).append(String.format(Locale.ROOT,
                     "\"%s\":{\"auc\":%.5f,\"auc_sd\":%.5f,\"logloss\":%.5f,\"logloss_sd\":%.5f}", e.getKey(),
                     mean(auc), sd(auc), mean(ll), sd(ll)));
