@@ -19,16 +19,22 @@ class ModelCommandsTest {
                 new PrintStream(bytes, true, StandardCharsets.UTF_8));
         assertThat(code).isZero();
         String[] lines = bytes.toString(StandardCharsets.UTF_8).strip().split("\n");
-        JsonNode json = new ObjectMapper().readTree(lines[lines.length - 1]);
-        assertThat(json.fieldNames()).toIterable()
-                .containsExactly("model", "baselines", "epochs", "train_seconds");
-        assertThat(json.get("baselines").fieldNames()).toIterable()
-                .containsExactly("global", "channel_mean", "reader_mean", "post_mean", "dot_mf");
-        for (JsonNode score : List.of(json.get("model"), json.get("baselines").get("dot_mf"))) {
-            assertThat(score.get("auc").asDouble()).isBetween(0.0, 1.0);
-            assertThat(score.get("logloss").asDouble()).isPositive();
+        JsonNode report = new ObjectMapper().readTree(lines[lines.length - 1]);
+        assertThat(report.fieldNames()).toIterable().containsExactly("global", "reader");
+        for (String split : List.of("global", "reader")) {
+            JsonNode json = report.get(split);
+            assertThat(json.fieldNames()).toIterable().startsWith("model", "baselines", "epochs", "train_seconds")
+                    .contains("segments");
+            assertThat(json.get("baselines").fieldNames()).toIterable()
+                    .containsExactly("global", "channel_mean", "reader_mean", "post_mean", "dot_mf");
+            for (JsonNode score : List.of(json.get("model"), json.get("baselines").get("dot_mf"))) {
+                assertThat(score.get("auc").asDouble()).isBetween(0.0, 1.0);
+                assertThat(score.get("logloss").asDouble()).isPositive();
+            }
+            assertThat(json.get("epochs").asInt()).isPositive();
+            assertThat(json.get("segments").fieldNames()).toIterable()
+                    .containsExactly("warm_readers", "cold_readers", "cold_posts");
         }
-        assertThat(json.get("epochs").asInt()).isPositive();
     }
 
     @Test
