@@ -10,8 +10,7 @@ network with the embedding tables as initializers read by Gather; the onnx packa
 LabelEncoder in front of each Gather (raw id -> row; unknown ids -> the appended mean row), so the file scores
 raw (reader, channel, post) ids. Telegram ids must be integers: the CSV's ids are used as they are when they
 parse as integers, otherwise they are numbered in order of appearance (and printed to OUT.onnx.ids.json).
-Not run on the build machine (no PyTorch there): the test resource is made in Java in the same shape
-(ModelFileTest.writePytorchShaped).
+src/test/resources/onnx/pytorch-small.onnx was made by this script (PyTorch 1.13, onnx 1.12).
 """
 import json
 import sys

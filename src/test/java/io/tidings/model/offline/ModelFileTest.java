@@ -114,6 +114,25 @@ class ModelFileTest {
     }
 
     @Test
+    void aFileExportedByPytorchPassesTheContractAndItsComparison(@TempDir Path dir) throws Exception {
+        // made by onnx/pytorch_export.py (Debian's PyTorch 1.13, onnx 1.12) from 5,000 generated votes
+        Path file = dir.resolve("pytorch-small.onnx");
+        try (var in = ModelFileTest.class.getResourceAsStream("/onnx/pytorch-small.onnx")) {
+            Files.copy(in, file);
+        }
+        ModelFiles.Checked c = ModelFiles.check(file);
+        assertThat(c.maxDifference()).isLessThanOrEqualTo(ModelFiles.TOLERANCE);
+        assertThat(c.model().readers().size()).isEqualTo(87);
+        assertThat(c.model().config().hidden()).isEqualTo(70);
+        long[][] pairs = pairs(c.model(), 200);
+        float[] ort = ModelFiles.runtime(file, pairs[0], pairs[1], pairs[2]);
+        for (int i = 0; i < 200; i++) {
+            assertThat((double) c.model().score(pairs[0][i], pairs[1][i], pairs[2][i]))
+                    .isCloseTo(ort[i], org.assertj.core.data.Offset.offset(1e-5));
+        }
+    }
+
+    @Test
     void aFileThatBreaksTheContractIsRefusedWithTheReason(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("model.onnx");
         OnnxModelFile.write(trained, file);
@@ -173,7 +192,7 @@ class ModelFileTest {
     }
 
     /**
-     * The file onnx/pytorch_export.py makes, built without PyTorch (not installed here): what torch.onnx.export
+     * A file in the other shape torch.onnx.export can write (built in Java): what torch.onnx.export
      * writes for the script's module (producer "pytorch", opset 18, float_data-free raw initializers named after
      * the module's parameters, nn.Linear as MatMul with a transposed weight and Add, the unknown row first,
      * node names like /l1/MatMul), plus the LabelEncoder nodes the script adds with the onnx package.
