@@ -6,12 +6,14 @@ equal times), same network (reader 100 ++ channel 80 ++ post 20 -> 70 -> ReLU ->
 (Adam lr 0.003, L2 1e-5 on the rows and weights a batch uses, batches of 128, embeddings N(0, 0.1), He-initialised
 layers; lazy Adam on the embedding rows, as ours), same epoch choice (train on the oldest 90% of the training votes, stop when the loss on the newest 10%
 has not improved for 3 epochs, then train afresh on all training votes for the best epoch count), and the same
-cold start (ids never seen in training read the mean row of their table). Prints one JSON line:
-{"model":{"auc":..,"logloss":..},"epochs":..,"train_seconds":..,"torch":"1.13..."}.
+cold start (ids never seen in training read the mean row of their table), the same two splits (global
+temporal 80/20, and per reader: each reader with at least 5 votes gives their newest 20% to the test set) and
+segments (warm readers with at least 5 training votes, cold readers, cold posts). Prints one JSON line:
+{"global":{"model":{"auc":..,"logloss":..},"epochs":..,"train_seconds":..,"segments":{..}},"reader":{..},"torch":".."}.
 
 Runs on Debian's PyTorch (`apt-get install python3-torch`; PyPI is not reachable here):
     ./tidings evaluate --synthetic 100000 --save /tmp/votes.csv
-    /usr/bin/python3 onnx/pytorch_reference.py /tmp/votes.csv [SEED]
+    /usr/bin/python3 onnx/pytorch_reference.py /tmp/votes.csv [SEED] [--split global|reader|both]
 """
 import csv
 import json
@@ -145,11 +147,34 @@ def auc(scores, labels):
     return (sum(r for r, l in zip(ranks, labels) if l > 0.5) - pos * (pos + 1) / 2.0) / (pos * neg)
 
 
-def main(path, seed):
-    torch.set_num_threads(os.cpu_count() or 1)  # Debian's build starts with one thread
-    rows = read(path)
-    split = round(len(rows) * 0.8)
-    train, val = rows[:split], rows[split:]
+def split_rows(rows, how):
+    """The splits of `./tidings evaluate`: global (oldest 80% train) or reader (each reader with at least 5 votes
+    gives their own newest 20%, at least one vote, to the test set; by time, ties in file order)."""
+    if how == "global":
+        split = round(len(rows) * 0.8)
+        return rows[:split], rows[split:]
+    by_reader = {}
+    for i, r in enumerate(rows):
+        by_reader.setdefault(r[2], []).append(i)
+    test = set()
+    for idx in by_reader.values():
+        if len(idx) >= 5:
+            k = max(1, int(math.floor(len(idx) * 0.2 + 0.5)))  # Java's Math.round for positives
+            test.update(idx[-k:])
+    return [r for i, r in enumerate(rows) if i not in test], [r for i, r in enumerate(rows) if i in test]
+
+
+def scores(ps, ys):
+    if not ys:
+        return {"auc": None, "logloss": None}
+    ps = [min(1 - 1e-7, max(1e-7, p)) for p in ps]
+    logloss = -sum(y * math.log(p) + (1 - y) * math.log(1 - p) for y, p in zip(ys, ps)) / len(ys)
+    a = auc(ps, ys)
+    return {"auc": None if a != a else round(a, 5), "logloss": round(logloss, 5)}
+
+
+def evaluate(rows, how, seed):
+    train, val = split_rows(rows, how)
     start = time.time()
     stop_n = max(1, int(len(train) * 0.1))
     _, _, epochs = fit(train[:-stop_n], train[-stop_n:], MAX_EPOCHS, seed)
@@ -157,15 +182,40 @@ def main(path, seed):
     seconds = time.time() - start
     (vu, vc, vp), vy, _ = index(val, maps)
     with torch.no_grad():
-        prob = torch.sigmoid(model(vu, vc, vp)).clamp(1e-7, 1 - 1e-7)
+        prob = torch.sigmoid(model(vu, vc, vp))
     ys = vy.tolist()
     ps = prob.tolist()
-    logloss = -sum(y * math.log(p) + (1 - y) * math.log(1 - p) for y, p in zip(ys, ps)) / len(ys)
-    print(json.dumps({"model": {"auc": round(auc(ps, ys), 4), "logloss": round(logloss, 4)}, "epochs": epochs,
-                      "train_seconds": round(seconds, 1), "torch": torch.__version__}))
+    reader_votes, post_votes = {}, {}
+    for r in train:
+        reader_votes[r[2]] = reader_votes.get(r[2], 0) + 1
+        post_votes[r[4]] = post_votes.get(r[4], 0) + 1
+    segments = {
+        "warm_readers": lambda r: reader_votes.get(r[2], 0) >= 5,
+        "cold_readers": lambda r: r[2] not in reader_votes,
+        "cold_posts": lambda r: r[4] not in post_votes,
+    }
+    out = {"model": scores(ps, ys), "epochs": epochs, "train_seconds": round(seconds, 1), "segments": {}}
+    for name, rule in segments.items():
+        keep = [i for i, r in enumerate(val) if rule(r)]
+        out["segments"][name] = {"votes": len(keep), "model": scores([ps[i] for i in keep], [ys[i] for i in keep])}
+    return out
+
+
+def main(path, seed, how):
+    torch.set_num_threads(os.cpu_count() or 1)  # Debian's build starts with one thread
+    rows = read(path)
+    report = {s: evaluate(rows, s, seed) for s in (("global", "reader") if how == "both" else (how,))}
+    report["torch"] = torch.__version__
+    print(json.dumps(report))
 
 
 if __name__ == "__main__":
-    if len(sys.argv) not in (2, 3):
-        sys.exit("usage: pytorch_reference.py VOTES.csv [SEED]")
-    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) == 3 else 42)
+    args = sys.argv[1:]
+    how = "both"
+    if "--split" in args:
+        i = args.index("--split")
+        how = args[i + 1]
+        del args[i:i + 2]
+    if len(args) not in (1, 2) or how not in ("global", "reader", "both"):
+        sys.exit("usage: pytorch_reference.py VOTES.csv [SEED] [--split global|reader|both]")
+    main(args[0], int(args[1]) if len(args) == 2 else 42, how)

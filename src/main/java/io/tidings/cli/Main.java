@@ -26,6 +26,7 @@ import picocli.CommandLine.ScopeType;
                 TuneCommand.class,
                 BenchCommand.class,
                 StandInsCommand.class,
+                ModelCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

@@ -4,6 +4,8 @@ import io.tidings.app.Settings;
 import io.tidings.model.ModelConfig;
 import io.tidings.model.offline.Evaluation;
 import io.tidings.model.offline.ScoringBench;
+import io.tidings.model.offline.ModelFiles;
+import io.tidings.model.offline.Study;
 import io.tidings.model.offline.Tuner;
 import io.tidings.model.train.VoteLog;
 import java.io.PrintStream;
@@ -19,23 +21,21 @@ final class ModelCommands {
     }
 
     /**
-     * Temporal 80/20 evaluation of the model and the baselines; the last line is the JSON report. The model's seed
-     * ({@code --model-seed}) moves AUC a little between runs: compare seeds before trusting a small difference.
+     * Evaluation of the model and the baselines on each split (see {@link Evaluation}): global temporal and
+     * per-reader temporal, with segments; the last line is the JSON report. The model's seed moves AUC a little
+     * between runs: compare seeds (evaluate --model-seeds N) before trusting a small difference.
      */
-    static int evaluate(VoteLog log, ModelConfig config, PrintStream out) {
-        Evaluation.Report r = Evaluation.run(log, config, out::println);
-        out.printf(Locale.ROOT, "train %d votes, validate %d (newest 20%%); cold in validation: %.1f%% of votes "
-                        + "by new readers, %.1f%% on new posts%n", r.trainVotes(), r.validationVotes(),
-                100 * r.coldReaderShare(), 100 * r.coldPostShare());
-        Evaluation.table(r).forEach(out::println);
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("model", score(r.model()));
-        Map<String, Object> baselines = new LinkedHashMap<>();
-        r.baselines().forEach((name, s) -> baselines.put(name, score(s)));
-        json.put("baselines", baselines);
-        json.put("epochs", r.epochs());
-        json.put("train_seconds", Json.round(r.trainSeconds(), 2));
-        out.println(Json.line(json));
+    static int evaluate(VoteLog log, ModelConfig config, List<Evaluation.Split> splits, PrintStream out) {
+        List<Evaluation.Report> reports = new java.util.ArrayList<>();
+        for (Evaluation.Split split : splits) {
+            Evaluation.Report r = Evaluation.run(log, config, split, out::println);
+            out.printf(Locale.ROOT, "%s split: train %d votes, test %d; of the test votes %.1f%% by readers unseen "
+                            + "in training, %.1f%% on posts unseen in training%n", split.key(), r.trainVotes(),
+                    r.validationVotes(), 100 * r.coldReaderShare(), 100 * r.coldPostShare());
+            Evaluation.table(r).forEach(out::println);
+            reports.add(r);
+        }
+        out.println(Evaluation.json(reports));
         return 0;
     }
 

@@ -20,6 +20,11 @@ final class VoteSource {
     @Option(names = "--save", paramLabel = "FILE.csv", description = "write the synthetic votes to this file")
     Path save;
 
+    @Option(names = "--shape", paramLabel = "realistic|simple", defaultValue = "realistic",
+            description = "synthetic votes shaped like real ones (heavy tails, strong mean baselines) or the simple "
+                    + "topic model (default ${DEFAULT-VALUE})")
+    String shape;
+
     static final class Source {
         @Option(names = "--votes", paramLabel = "FILE.csv", required = true,
                 description = "votes as user,channel,post,vote,ts lines")
@@ -37,7 +42,10 @@ final class VoteSource {
             if (save != null) throw command.usage("--save goes with --synthetic");
             log = VoteLog.read(source.votes);
         } else {
-            log = SyntheticVotes.generate(command.positive(source.synthetic, "--synthetic"), seed);
+            if (!shape.equals(SyntheticVotes.REALISTIC) && !shape.equals(SyntheticVotes.SIMPLE)) {
+                throw command.usage("--shape must be realistic or simple, not " + shape);
+            }
+            log = SyntheticVotes.generate(shape, command.positive(source.synthetic, "--synthetic"), seed);
             if (save != null) {
                 log.write(save);
                 out.println("wrote " + log.size() + " votes to " + save);

@@ -12,6 +12,8 @@ import java.util.List;
  */
 public final class EmbeddingTable {
     static final int BLOCK_ROWS = 1024;
+    /** Id of the learned unknown row (see {@link ModelConfig#coldDropout()}); no Telegram id is this small. */
+    public static final long UNKNOWN_ID = Long.MIN_VALUE;
 
     private final int dim;
     private final LongIntMap index;
@@ -52,6 +54,15 @@ public final class EmbeddingTable {
     /** The id stored at {@code row}. */
     long idAt(int row) {
         return idBlocks.get(row / BLOCK_ROWS)[row % BLOCK_ROWS];
+    }
+
+    /** The ids with rows, in row order (a copy). */
+    public long[] ids() {
+        long[] out = new long[size];
+        for (int row = 0; row < size; row++) {
+            out[row] = idAt(row);
+        }
+        return out;
     }
 
     /** Copies the row of {@code id}, or the prior when it has no row, into {@code dst} at {@code off}. */
@@ -121,6 +132,11 @@ public final class EmbeddingTable {
         for (int j = 0; j < dim; j++) {
             prior[j] = size == 0 ? 0f : (float) (sum[j] / size);
         }
+    }
+
+    /** Sets the prior to the values of {@code row} (the learned unknown row). */
+    public void priorFromRow(int row) {
+        copyRowInto(row, prior, 0);
     }
 
     void setPrior(float[] values) {

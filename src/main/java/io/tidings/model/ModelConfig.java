@@ -2,7 +2,8 @@ package io.tidings.model;
 
 /**
  * Immutable sizes and training settings of the model. Build with {@link #custom()} or take {@link #defaults()}
- * (the seed architecture: reader 100 ++ channel 80 ++ post 20 → 70 → 1).
+ * (the seed architecture: reader 100 ++ channel 80 ++ post 20 → 70 → 1, with reader, channel and post bias
+ * terms inside that shape, Adam at learning rate 1e-3: the recipe that won on realistic votes, README "Model").
  */
 public final class ModelConfig {
 
@@ -23,6 +24,9 @@ public final class ModelConfig {
     private final float validationFraction;
     private final float initStd;
     private final long seed;
+    private final boolean biasTerms;
+    private final float coldDropout;
+    private final float rowLearningRateScale;
 
     private ModelConfig(Builder b) {
         this.readerDim = positive(b.readerDim, "readerDim");
@@ -54,6 +58,18 @@ public final class ModelConfig {
         }
         this.initStd = b.initStd;
         this.seed = b.seed;
+        this.biasTerms = b.biasTerms;
+        if (!(b.coldDropout >= 0 && b.coldDropout < 1)) {
+            throw new IllegalArgumentException("coldDropout must be in [0, 1): " + b.coldDropout);
+        }
+        this.coldDropout = b.coldDropout;
+        if (!(b.rowLearningRateScale > 0)) {
+            throw new IllegalArgumentException("rowLearningRateScale must be > 0: " + b.rowLearningRateScale);
+        }
+        this.rowLearningRateScale = b.rowLearningRateScale;
+        if (biasTerms && (readerDim < 2 || channelDim < 2 || postDim < 2 || hidden < 2)) {
+            throw new IllegalArgumentException("biasTerms need every size >= 2");
+        }
     }
 
     private static int positive(int v, String name) {
@@ -80,7 +96,8 @@ public final class ModelConfig {
                 .optimizer(optimizer).learningRate(learningRate).l2(l2).batchSize(batchSize)
                 .maxEpochs(maxEpochs).patience(patience).minEpochSteps(minEpochSteps)
                 .validationFraction(validationFraction)
-                .initStd(initStd).seed(seed);
+                .initStd(initStd).seed(seed).biasTerms(biasTerms).coldDropout(coldDropout)
+                .rowLearningRateScale(rowLearningRateScale);
     }
 
     public int readerDim() { return readerDim; }
@@ -107,6 +124,25 @@ public final class ModelConfig {
     /** Standard deviation of fresh embedding rows (weights use He/Xavier scaling). */
     public float initStd() { return initStd; }
     public long seed() { return seed; }
+    /**
+     * Reader, channel and post bias terms inside the seed shape: the last column of each table is a bias, and
+     * the last hidden unit is held at {@code relu(b_reader + b_channel + b_post + }{@link Network#BIAS_OFFSET}{@code )}
+     * with output weight 1 (the offset keeps it in ReLU's linear part and comes off b2), so the logit gains the
+     * three biases while the model stays a plain network that the fast path, ONNX and the codec serve as is.
+     */
+    public boolean biasTerms() { return biasTerms; }
+    /**
+     * Fraction of training examples whose reader row, and (drawn apart) whose post row, is replaced by the
+     * table's learned unknown row ({@link EmbeddingTable#UNKNOWN_ID}), which then becomes the prior that ids
+     * without a row read: so new readers and fresh posts are scored by a row trained for them rather than by
+     * the mean row. 0 keeps the mean row as the prior.
+     */
+    public float coldDropout() { return coldDropout; }
+    /**
+     * Learning rate of the embedding rows relative to {@link #learningRate()}: a row is updated only in the
+     * batches that hold its id (lazy Adam), so rare rows move little; a larger rate lets them catch up.
+     */
+    public float rowLearningRateScale() { return rowLearningRateScale; }
 
     @Override
     public String toString() {
@@ -114,7 +150,9 @@ public final class ModelConfig {
                 + ", " + optimizer + " lr=" + learningRate + " l2=" + l2 + " batch=" + batchSize
                 + " maxEpochs=" + maxEpochs + " patience=" + patience + " minEpochSteps=" + minEpochSteps
                 + " val=" + validationFraction
-                + " initStd=" + initStd + " seed=" + seed + '}';
+                + " initStd=" + initStd + " seed=" + seed + (biasTerms ? " biasTerms" : "")
+                + (coldDropout > 0 ? " coldDropout=" + coldDropout : "")
+                + (rowLearningRateScale != 1 ? " rowLrScale=" + rowLearningRateScale : "") + '}';
     }
 
     /** Mutable builder; {@link #build()} validates. */
@@ -124,7 +162,7 @@ public final class ModelConfig {
         private int postDim = 20;
         private int hidden = 70;
         private Optimizer optimizer = Optimizer.ADAM;
-        private float learningRate = 0.003f;
+        private float learningRate = 0.001f;
         private float l2 = 1e-5f;
         private int batchSize = 128;
         private int maxEpochs = 30;
@@ -133,6 +171,9 @@ public final class ModelConfig {
         private float validationFraction = 0.1f;
         private float initStd = 0.1f;
         private long seed = 42;
+        private boolean biasTerms = true;
+        private float coldDropout;
+        private float rowLearningRateScale = 1f;
 
         private Builder() {
         }
@@ -151,6 +192,9 @@ public final class ModelConfig {
         public Builder validationFraction(float v) { validationFraction = v; return this; }
         public Builder initStd(float v) { initStd = v; return this; }
         public Builder seed(long v) { seed = v; return this; }
+        public Builder biasTerms(boolean v) { biasTerms = v; return this; }
+        public Builder coldDropout(float v) { coldDropout = v; return this; }
+        public Builder rowLearningRateScale(float v) { rowLearningRateScale = v; return this; }
 
         public ModelConfig build() {
             return new ModelConfig(this);

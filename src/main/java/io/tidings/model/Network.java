@@ -33,6 +33,38 @@ public final class Network {
         return new Network(config.readerDim(), config.channelDim(), config.postDim(), config.hidden());
     }
 
+    /** Pre-activation offset of the bias unit (see {@link ModelConfig#biasTerms()}): far above any bias sum. */
+    public static final float BIAS_OFFSET = 32f;
+
+    /**
+     * Holds the last hidden unit as the bias unit: input weight 1 from the last column of each table and 0
+     * elsewhere, bias {@link #BIAS_OFFSET}, output weight 1. Call after every update of a bias-terms network
+     * (b2, which carries {@code -BIAS_OFFSET}, is trained as usual).
+     */
+    public void holdBiasUnit() {
+        int h = hidden - 1;
+        int row = h * in;
+        java.util.Arrays.fill(w1, row, row + in, 0f);
+        w1[row + readerDim - 1] = 1f;
+        w1[row + readerDim + channelDim - 1] = 1f;
+        w1[row + in - 1] = 1f;
+        b1[h] = BIAS_OFFSET;
+        w2[h] = 1f;
+    }
+
+    /** Whether the last hidden unit is the bias unit {@link #holdBiasUnit()} holds. */
+    public boolean hasBiasUnit() {
+        int h = hidden - 1;
+        int row = h * in;
+        for (int j = 0; j < in; j++) {
+            boolean biasColumn = j == readerDim - 1 || j == readerDim + channelDim - 1 || j == in - 1;
+            if (w1[row + j] != (biasColumn ? 1f : 0f)) {
+                return false;
+            }
+        }
+        return b1[h] == BIAS_OFFSET && w2[h] == 1f;
+    }
+
     /** He initialisation for the ReLU layer, Xavier for the output; biases zero. */
     public static Network random(ModelConfig config, RandomGenerator rng) {
         Network n = of(config);
@@ -43,6 +75,10 @@ public final class Network {
         double s2 = Math.sqrt(1.0 / n.hidden);
         for (int i = 0; i < n.w2.length; i++) {
             n.w2[i] = (float) (rng.nextGaussian() * s2);
+        }
+        if (config.biasTerms()) {
+            n.holdBiasUnit();
+            n.b2[0] = -BIAS_OFFSET;
         }
         return n;
     }

@@ -15,16 +15,22 @@ class ModelCommandsTest {
     void evaluatePrintsTheReportAsTheLastLine() throws Exception {
         var run = Cli.run(Map.of(), "evaluate", "--synthetic", "6000", "--seed", "2");
         assertThat(run.code()).isZero();
-        JsonNode json = new ObjectMapper().readTree(run.lastLine());
-        assertThat(json.fieldNames()).toIterable()
-                .containsExactly("model", "baselines", "epochs", "train_seconds");
-        assertThat(json.get("baselines").fieldNames()).toIterable()
-                .containsExactly("global", "channel_mean", "reader_mean", "post_mean", "dot_mf");
-        for (JsonNode score : List.of(json.get("model"), json.get("baselines").get("dot_mf"))) {
-            assertThat(score.get("auc").asDouble()).isBetween(0.0, 1.0);
-            assertThat(score.get("logloss").asDouble()).isPositive();
+        JsonNode report = new ObjectMapper().readTree(run.lastLine());
+        assertThat(report.fieldNames()).toIterable().containsExactly("global", "reader");
+        for (String split : List.of("global", "reader")) {
+            JsonNode json = report.get(split);
+            assertThat(json.fieldNames()).toIterable().startsWith("model", "baselines", "epochs", "train_seconds")
+                    .contains("segments");
+            assertThat(json.get("baselines").fieldNames()).toIterable()
+                    .containsExactly("global", "channel_mean", "reader_mean", "post_mean", "dot_mf");
+            for (JsonNode score : List.of(json.get("model"), json.get("baselines").get("dot_mf"))) {
+                assertThat(score.get("auc").asDouble()).isBetween(0.0, 1.0);
+                assertThat(score.get("logloss").asDouble()).isPositive();
+            }
+            assertThat(json.get("epochs").asInt()).isPositive();
+            assertThat(json.get("segments").fieldNames()).toIterable()
+                    .containsExactly("warm_readers", "cold_readers", "cold_posts");
         }
-        assertThat(json.get("epochs").asInt()).isPositive();
     }
 
     @Test

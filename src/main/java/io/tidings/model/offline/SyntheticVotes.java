@@ -28,7 +28,28 @@ public final class SyntheticVotes {
     private static final long DAY = 86_400L;
     private static final int K = 6;
 
+    /** Name of the realistic generator ({@link #realistic(int, long)}), the default of the commands. */
+    public static final String REALISTIC = "realistic";
+    /** Name of the first, simpler generator ({@link #generate(int, long)}). */
+    public static final String SIMPLE = "simple";
+
     private SyntheticVotes() {
+    }
+
+    /** {@code realistic} or {@code simple} votes of the default shape. */
+    public static VoteLog generate(String shape, int votes, long seed) {
+        return switch (shape) {
+            case REALISTIC -> realistic(votes, seed);
+            case SIMPLE -> generate(votes, seed);
+            default -> throw new IllegalArgumentException("--shape must be realistic or simple: " + shape);
+        };
+    }
+
+    /** Realistic votes of the shape of the real log: 600 readers, 170 channels, 10,000 posts per 100 k votes. */
+    public static VoteLog realistic(int votes, long seed) {
+        double scale = Math.max(0.05, votes / 100_000.0);
+        return RealisticVotes.generate((int) Math.max(20, 600 * Math.sqrt(scale)), 170,
+                (int) Math.max(200, 10_000 * Math.sqrt(scale)), votes, 180, seed);
     }
 
     /** The default shape with {@code votes} votes: 400 readers, 170 channels, 10,000 posts, 120 days. */

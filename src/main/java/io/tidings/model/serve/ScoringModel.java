@@ -2,11 +2,15 @@ package io.tidings.model.serve;
 
 import io.tidings.model.TrainedModel;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One servable model version: a {@link TrainedModel} (embeddings, gathered in Java) plus an
- * {@link OnnxScorer} over its network. Scoring methods block (ONNX Runtime): call them off event loops.
- * Usually reached through {@link ModelRegistry}, which keeps it open while leased.
+ * One servable model version: a {@link TrainedModel} (served by the Java fast path) and, only once something
+ * scores through ONNX Runtime ({@link #scorePairs}, {@link #scorer()}: benches, tests), an {@link OnnxScorer}
+ * over its network. So production, which scores through the fast path, keeps no ONNX Runtime session per
+ * version. Reference-counted: usually reached through {@link ModelRegistry}, which keeps it open while leased;
+ * the session, if any, closes after the last reference and the last run. ONNX scoring blocks: off event loops.
  */
 public final class ScoringModel implements AutoCloseable {
     /** Most pairs sent to ONNX Runtime in one run. */
@@ -16,9 +20,13 @@ public final class ScoringModel implements AutoCloseable {
 
     private final long version;
     private final TrainedModel model;
-    private final OnnxScorer scorer;
+    private final int intraOpThreads;
+    private final AtomicInteger refs = new AtomicInteger(1);
+    private final AtomicBoolean closeCalled = new AtomicBoolean();
+    private OnnxScorer scorer; // guarded by this; made on first ONNX use
+    private boolean closed; // guarded by this
 
-    /** Exports {@code model} to ONNX and opens a single-threaded session for it. */
+    /** A version whose ONNX session, if ever needed, is single-threaded. */
     public ScoringModel(long version, TrainedModel model) {
         this(version, model, 1);
     }
@@ -26,7 +34,10 @@ public final class ScoringModel implements AutoCloseable {
     public ScoringModel(long version, TrainedModel model, int intraOpThreads) {
         this.version = version;
         this.model = Objects.requireNonNull(model, "model");
-        this.scorer = new OnnxScorer(model.toOnnx(), intraOpThreads);
+        if (intraOpThreads <= 0) {
+            throw new IllegalArgumentException("intraOpThreads must be > 0");
+        }
+        this.intraOpThreads = intraOpThreads;
     }
 
     public long version() {
@@ -37,8 +48,30 @@ public final class ScoringModel implements AutoCloseable {
         return model;
     }
 
-    public OnnxScorer scorer() {
+    /** The ONNX Runtime session over the network, opened on first use; fails once this version is closed. */
+    public synchronized OnnxScorer scorer() {
+        if (closed) {
+            throw new IllegalStateException("model version " + version + " is closed");
+        }
+        if (scorer == null) {
+            scorer = new OnnxScorer(model.toOnnx(), intraOpThreads);
+        }
         return scorer;
+    }
+
+    /** Whether an ONNX Runtime session was ever opened for this version. */
+    public synchronized boolean hasSession() {
+        return scorer != null;
+    }
+
+    /** Whether the last reference was released (and the session, if any, closed or closing). */
+    public boolean isClosed() {
+        return refs.get() == 0;
+    }
+
+    /** How often this version's session was closed: 0 without a session, else 0 or 1 (more would be a bug). */
+    synchronized int sessionCloses() {
+        return scorer == null ? 0 : scorer.sessionCloses();
     }
 
     /**
@@ -61,7 +94,8 @@ public final class ScoringModel implements AutoCloseable {
         }
         int n = readers.length;
         float[] out = new float[n];
-        Scratch s = scratch(Math.min(n, MAX_BATCH));
+        OnnxScorer scorer = scorer();
+        Scratch s = scratch(scorer, Math.min(n, MAX_BATCH));
         for (int from = 0; from < n; from += MAX_BATCH) {
             int m = Math.min(MAX_BATCH, n - from);
             model.gather(readers, channels, posts, from, m, s.readers, s.channels, s.posts);
@@ -70,24 +104,46 @@ public final class ScoringModel implements AutoCloseable {
         return out;
     }
 
-    private Scratch scratch(int rows) {
+    private static Scratch scratch(OnnxScorer scorer, int rows) {
         Scratch s = SCRATCH.get();
         s.ensure(rows * scorer.readerDim(), rows * scorer.channelDim(), rows * scorer.postDim());
         return s;
     }
 
     boolean tryAcquire() {
-        return scorer.tryAcquire();
+        while (true) {
+            int r = refs.get();
+            if (r <= 0) {
+                return false;
+            }
+            if (refs.compareAndSet(r, r + 1)) {
+                return true;
+            }
+        }
     }
 
     void release() {
-        scorer.release();
+        int r = refs.decrementAndGet();
+        if (r == 0) {
+            OnnxScorer s;
+            synchronized (this) {
+                closed = true;
+                s = scorer;
+            }
+            if (s != null) {
+                s.close(); // the session itself closes after runs still in flight
+            }
+        } else if (r < 0) {
+            throw new IllegalStateException("released more often than acquired");
+        }
     }
 
-    /** Drops the owner's reference; the session closes after the last lease is released. */
+    /** Drops the owner's reference (once); the session, if any, closes after the last lease is released. */
     @Override
     public void close() {
-        scorer.close();
+        if (closeCalled.compareAndSet(false, true)) {
+            release();
+        }
     }
 
     @Override

@@ -15,6 +15,8 @@ final class Step {
     private final int[] dims;
     private final int[] offsets;
     private final Updater updater;
+    private final Updater rowUpdater;
+    private final boolean biasTerms;
 
     private final float[] x;
     private final float[] act;
@@ -27,13 +29,25 @@ final class Step {
     private final float[][] denseM;
     private final float[][] denseV;
     private final SparseGrad[] sparse;
+    private final RowUndo[] undo;
 
-    Step(ModelConfig config, Network net, EmbeddingTable readers, EmbeddingTable channels, EmbeddingTable posts) {
+    private final int[] unknown;
+    private final float coldDropout;
+    private final java.util.SplittableRandom rng;
+
+    Step(ModelConfig config, Network net, EmbeddingTable readers, EmbeddingTable channels, EmbeddingTable posts,
+         int[] unknown, java.util.SplittableRandom rng) {
+        this.unknown = unknown;
+        this.coldDropout = config.coldDropout();
+        this.rng = rng;
         this.net = net;
         this.tables = new EmbeddingTable[] {readers, channels, posts};
         this.dims = new int[] {net.readerDim, net.channelDim, net.postDim};
         this.offsets = new int[] {0, net.readerDim, net.readerDim + net.channelDim};
         this.updater = new Updater(config);
+        this.rowUpdater = new Updater(config, config.rowLearningRateScale());
+        // a previous version without the bias unit is trained as it is (holding a unit would break it)
+        this.biasTerms = config.biasTerms() && net.hasBiasUnit();
         this.x = new float[net.in];
         this.act = new float[net.hidden];
         this.dz1 = new float[net.hidden];
@@ -50,8 +64,10 @@ final class Step {
             denseV[i] = adam ? new float[params[i].length] : null;
         }
         this.sparse = new SparseGrad[3];
+        this.undo = new RowUndo[3];
         for (int t = 0; t < 3; t++) {
-            sparse[t] = new SparseGrad(tables[t].size(), dims[t], config.batchSize(), adam);
+            undo[t] = new RowUndo(tables[t]);
+            sparse[t] = new SparseGrad(tables[t].size(), dims[t], config.batchSize(), adam, undo[t]);
         }
     }
 
@@ -68,6 +84,14 @@ final class Step {
         for (int b = from; b < to; b++) {
             int k = perm[b];
             int[] rows = {ex.reader[k], ex.channel[k], ex.post[k]};
+            if (coldDropout > 0) {
+                // as if this reader (post) were new: trains the unknown row that new ids read
+                for (int t = 0; t < 3; t += 2) {
+                    if (unknown[t] >= 0 && rng.nextDouble() < coldDropout) {
+                        rows[t] = unknown[t];
+                    }
+                }
+            }
             for (int t = 0; t < 3; t++) {
                 tables[t].copyRowInto(rows[t], x, offsets[t]);
             }
@@ -98,14 +122,23 @@ final class Step {
         }
         float scale = 1f / (to - from);
         updater.nextStep();
+        rowUpdater.nextStep();
         updater.apply(net.w1, 0, gw1, 0, scale, denseM[0], denseV[0], 0, net.w1.length);
         updater.apply(net.b1, 0, gb1, 0, scale, denseM[1], denseV[1], 0, net.b1.length);
         updater.apply(net.w2, 0, gw2, 0, scale, denseM[2], denseV[2], 0, net.w2.length);
         updater.apply(net.b2, 0, gb2, 0, scale, denseM[3], denseV[3], 0, 1);
         for (int t = 0; t < 3; t++) {
-            sparse[t].apply(updater, tables[t], scale);
+            sparse[t].apply(rowUpdater, tables[t], scale);
+        }
+        if (biasTerms) {
+            net.holdBiasUnit();
         }
         return loss;
+    }
+
+    /** The undo logs of the three tables (readers, channels, posts). */
+    RowUndo[] undo() {
+        return undo;
     }
 
     /** Mean loss over {@code ex} with the current weights (rows -1 read the prior). */
@@ -130,7 +163,10 @@ final class Step {
         private final float[] v;
         private int used;
 
-        SparseGrad(int rows, int dim, int batch, boolean adam) {
+        private final RowUndo undo;
+
+        SparseGrad(int rows, int dim, int batch, boolean adam, RowUndo undo) {
+            this.undo = undo;
             this.dim = dim;
             this.slotOf = new int[rows];
             Arrays.fill(slotOf, -1);
@@ -157,6 +193,7 @@ final class Step {
         void apply(Updater updater, EmbeddingTable table, float scale) {
             for (int s = 0; s < used; s++) {
                 int row = rowOfSlot[s];
+                undo.beforeWrite(row);
                 updater.apply(table.block(row), table.offset(row), grad, s * dim, scale, m, v, row * dim, dim);
                 slotOf[row] = -1;
             }

@@ -123,9 +123,15 @@ public final class Trainer {
             readers = new EmbeddingTable(config.readerDim(), nTrain);
             channels = new EmbeddingTable(config.channelDim(), 64);
             posts = new EmbeddingTable(config.postDim(), nTrain);
-            readerInit = channelInit = postInit = gaussian(rng, config.initStd());
+            readerInit = channelInit = postInit = gaussian(rng, config.initStd(), config.biasTerms());
         }
 
+        int[] unknown = {-1, -1, -1};
+        if (config.coldDropout() > 0) {
+            // the learned unknown rows start as the prior (the mean row, or the previous unknown row)
+            unknown[0] = readers.addIfAbsent(EmbeddingTable.UNKNOWN_ID, fromPrior(readers.prior()));
+            unknown[2] = posts.addIfAbsent(EmbeddingTable.UNKNOWN_ID, fromPrior(posts.prior()));
+        }
         Examples train = new Examples(nTrain);
         for (int k = 0; k < nTrain; k++) {
             Vote v = trainVotes.get(k);
@@ -139,9 +145,10 @@ public final class Trainer {
             val.set(k, readers.rowOf(v.reader()), channels.rowOf(v.channel()), posts.rowOf(v.post()), v.like());
         }
 
-        Step step = new Step(config, net, readers, channels, posts);
+        Step step = new Step(config, net, readers, channels, posts, unknown, rng.split());
+        // the best epoch: a copy of the (small) network, and of the rows only as they are written after it
         Network bestNet = null;
-        EmbeddingTable[] best = null;
+        RowUndo[] undo = step.undo();
         double bestVal = Double.POSITIVE_INFINITY;
         double bestTrain = Double.NaN;
         int bestEpoch = 0;
@@ -168,9 +175,7 @@ public final class Trainer {
                 bestEpoch = epoch;
                 continue;
             }
-            readers.updatePrior();
-            channels.updatePrior();
-            posts.updatePrior();
+            updatePriors(readers, channels, posts, unknown);
             double valLoss = step.loss(val);
             if (valLoss < bestVal - MIN_IMPROVEMENT) {
                 bestVal = valLoss;
@@ -179,12 +184,12 @@ public final class Trainer {
                 bad = 0;
                 if (bestNet == null) {
                     bestNet = net.copy();
-                    best = new EmbeddingTable[] {readers.copy(), channels.copy(), posts.copy()};
                 } else {
                     bestNet.copyFrom(net);
-                    best[0].copyValuesFrom(readers);
-                    best[1].copyValuesFrom(channels);
-                    best[2].copyValuesFrom(posts);
+                }
+                for (RowUndo u : undo) {
+                    u.commit();
+                    u.arm();
                 }
             } else if (++bad >= config.patience()) {
                 stoppedEarly = epoch < maxEpochs;
@@ -192,18 +197,29 @@ public final class Trainer {
             }
         }
         if (bestNet != null) {
-            net = bestNet;
-            readers = best[0];
-            channels = best[1];
-            posts = best[2];
+            net.copyFrom(bestNet);
+            for (RowUndo u : undo) {
+                u.rollback();
+            }
         }
-        readers.updatePrior();
-        channels.updatePrior();
-        posts.updatePrior();
+        updatePriors(readers, channels, posts, unknown);
         TrainedModel model = new TrainedModel(config, net, readers, channels, posts);
         TrainingSummary summary = new TrainingSummary(epochsRun, bestEpoch, (float) bestTrain,
                 nVal == 0 ? Float.NaN : (float) bestVal, nTrain, nVal, stoppedEarly, previous != null);
         return new Result(model, summary);
+    }
+
+    /** Priors: the learned unknown rows where there are, else the mean rows. */
+    private static void updatePriors(EmbeddingTable readers, EmbeddingTable channels, EmbeddingTable posts,
+                                     int[] unknown) {
+        EmbeddingTable[] tables = {readers, channels, posts};
+        for (int t = 0; t < 3; t++) {
+            if (unknown[t] >= 0) {
+                tables[t].priorFromRow(unknown[t]);
+            } else {
+                tables[t].updatePrior();
+            }
+        }
     }
 
     /** Passes over {@code nTrain} votes that make an epoch of at least {@link ModelConfig#minEpochSteps()} steps. */
@@ -225,10 +241,14 @@ public final class Trainer {
         return (block, off, dim) -> System.arraycopy(prior, 0, block, off, dim);
     }
 
-    private static EmbeddingTable.RowInit gaussian(SplittableRandom rng, float std) {
+    /** Gaussian rows; with bias terms the last column (the bias) starts at 0. */
+    private static EmbeddingTable.RowInit gaussian(SplittableRandom rng, float std, boolean biasColumn) {
         return (block, off, dim) -> {
             for (int j = 0; j < dim; j++) {
                 block[off + j] = (float) (rng.nextGaussian() * std);
+            }
+            if (biasColumn) {
+                block[off + dim - 1] = 0f;
             }
         };
     }

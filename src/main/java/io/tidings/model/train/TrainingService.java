@@ -132,7 +132,7 @@ public final class TrainingService {
 
     private Mono<Boolean> trainHolding(ModelRepository.FullTraining last) {
         boolean isFull = registry.version() == 0 || last.at() == null
-                || last.incrementsSince() >= full.afterIncrements() || fullDueByTime(last);
+                || last.incrementsSince() >= full.afterIncrements() || fullDueByTime(last) || otherShapeServed();
         // streamed into primitive columns: no list of row objects, however many votes there are
         long trained = trainedSeq.get();
         Flux<VoteRepository.VoteRow> rows = isFull || trained == 0 ? votes.all()
@@ -167,6 +167,15 @@ public final class TrainingService {
                                 return true;
                             });
                 });
+    }
+
+    /** An imported model of other sizes cannot be trained on incrementally: the next training is full. */
+    private boolean otherShapeServed() {
+        try (ModelRegistry.Lease lease = registry.current()) {
+            ModelConfig served = lease.model().model().config();
+            return served.readerDim() != config.readerDim() || served.channelDim() != config.channelDim()
+                    || served.postDim() != config.postDim() || served.hidden() != config.hidden();
+        }
     }
 
     public TrainingSummary lastSummary() {

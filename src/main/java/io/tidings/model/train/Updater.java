@@ -18,8 +18,13 @@ final class Updater {
     private float corr2;
 
     Updater(ModelConfig config) {
+        this(config, 1f);
+    }
+
+    /** An updater whose learning rate is {@code scale} times the configured one (for embedding rows). */
+    Updater(ModelConfig config, float scale) {
         this.adam = config.optimizer() == ModelConfig.Optimizer.ADAM;
-        this.lr = config.learningRate();
+        this.lr = config.learningRate() * scale;
         this.l2 = config.l2();
     }
 

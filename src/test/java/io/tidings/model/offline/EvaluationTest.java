@@ -35,6 +35,74 @@ class EvaluationTest {
     }
 
     @Test
+    void theReaderSplitTestsEachReadersNewestFifthAndKeepsTheRestForTraining() {
+        VoteLog log = SyntheticVotes.realistic(8000, 4);
+        Evaluation.Partition part = Evaluation.Split.READER.apply(log);
+        assertThat(part.train().size() + part.test().size()).isEqualTo(log.size());
+        java.util.Map<Long, java.util.List<VoteLog.Timed>> byReader = new java.util.HashMap<>();
+        log.timed().forEach(t -> byReader.computeIfAbsent(t.vote().reader(), k -> new java.util.ArrayList<>()).add(t));
+        java.util.Map<Long, Long> tested = new java.util.HashMap<>();
+        part.test().forEach(v -> tested.merge(v.reader(), 1L, Long::sum));
+        int readersWithHistory = 0;
+        for (var e : byReader.entrySet()) {
+            int n = e.getValue().size();
+            long expected = n < Evaluation.READER_MIN_VOTES ? 0 : Math.max(1, Math.round(n * 0.2));
+            assertThat(tested.getOrDefault(e.getKey(), 0L)).as("reader %d with %d votes", e.getKey(), n)
+                    .isEqualTo(expected);
+            readersWithHistory += n >= Evaluation.READER_MIN_VOTES ? 1 : 0;
+            // the tested votes are that reader's newest
+            java.util.List<VoteLog.Timed> votes = e.getValue();
+            for (int i = 0; i < votes.size(); i++) {
+                boolean newest = i >= votes.size() - expected;
+                assertThat(part.test().contains(votes.get(i).vote()) || !newest).isTrue();
+            }
+        }
+        assertThat(readersWithHistory).isGreaterThan(10);
+    }
+
+    @Test
+    void bothSplitsReportTheModelAndBaselinesOnEverySegment() {
+        VoteLog log = SyntheticVotes.generate(60, 20, 800, 5000, 30, 2);
+        ModelConfig fast = ModelConfig.custom().maxEpochs(3).build();
+        Evaluation.Report global = Evaluation.run(log, fast, Evaluation.Split.GLOBAL, line -> { });
+        Evaluation.Report reader = Evaluation.run(log, fast, Evaluation.Split.READER, line -> { });
+        assertThat(global.segments().keySet()).containsExactly("warm_readers", "cold_readers", "cold_posts");
+        assertThat(reader.segments().get("cold_readers").votes()).as("every tested reader has training votes").isZero();
+        assertThat(reader.segments().get("warm_readers").votes()).isEqualTo(reader.validationVotes());
+        assertThat(global.segments().get("cold_posts").votes()).isEqualTo(
+                Math.round(global.coldPostShare() * global.validationVotes()));
+        assertThat(global.segments().get("cold_posts").baselines().get("post_mean").auc())
+                .as("a post without training votes has only the prior").isEqualTo(0.5);
+        String json = Evaluation.json(List.of(global, reader));
+        assertThat(json).startsWith("{\"global\":{\"model\":{\"auc\":").contains(",\"reader\":{\"model\":")
+                .contains("\"segments\":{\"warm_readers\":{\"votes\":").contains("\"cold_readers\":{\"votes\":0,")
+                .contains("\"train_seconds\":").contains("\"epochs\":");
+    }
+
+    @Test
+    void realisticVotesMakeReaderAndPostMeansStrongBaselines() {
+        VoteLog log = SyntheticVotes.realistic(30_000, 1);
+        Evaluation.Partition part = Evaluation.Split.READER.apply(log);
+        double readerMean = Evaluation.score(part.test(), Baselines.readerMean(part.train())).auc();
+        double postMean = Evaluation.score(part.test(), Baselines.postMean(part.train())).auc();
+        double channelMean = Evaluation.score(part.test(), Baselines.channelMean(part.train())).auc();
+        assertThat(readerMean).isGreaterThan(0.64);
+        assertThat(postMean).isGreaterThan(0.58).isGreaterThan(channelMean);
+        // activity is heavy-tailed: the most active tenth of readers casts far more than a tenth of the votes
+        java.util.Map<Long, Integer> perReader = new java.util.HashMap<>();
+        log.timed().forEach(t -> perReader.merge(t.vote().reader(), 1, Integer::sum));
+        java.util.List<Integer> counts = perReader.values().stream().sorted(java.util.Comparator.reverseOrder()).toList();
+        int top = counts.subList(0, counts.size() / 10).stream().mapToInt(Integer::intValue).sum();
+        assertThat(top).as("three times their share").isGreaterThan(log.size() * 3 / 10);
+        // readers arrive over time: most of the newest fifth comes from readers unseen before
+        Evaluation.Partition global = Evaluation.Split.GLOBAL.apply(log);
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        global.train().forEach(v -> seen.add(v.reader()));
+        long cold = global.test().stream().filter(v -> !seen.contains(v.reader())).count();
+        assertThat(cold).isGreaterThan(global.test().size() / 2);
+    }
+
+    @Test
     void trainingIsOnOlderVotesThanValidation() {
         List<VoteLog.Timed> t = LOG.timed();
         int split = LOG.splitIndex(Evaluation.TRAIN_FRACTION);

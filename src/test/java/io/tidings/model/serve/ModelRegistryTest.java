@@ -43,16 +43,19 @@ class ModelRegistryTest {
             ModelRegistry.Lease lease = registry.current();
             registry.swap(second);
             assertThat(registry.version()).isEqualTo(2);
-            assertThat(first.scorer().isClosed()).isFalse();
+            assertThat(first.isClosed()).isFalse();
+            assertThat(first.hasSession()).as("no session until something scores through ONNX").isFalse();
             float[] old = lease.model().scorePosts(1, CHANNELS, POSTS); // still runs on the old session
             assertThat(old[0]).isCloseTo(first.model().score(1, CHANNELS[0], POSTS[0]), within(1e-5f));
             lease.close();
             lease.close(); // twice is harmless
-            assertThat(first.scorer().isClosed()).isTrue();
-            assertThat(first.scorer().sessionCloses()).isEqualTo(1);
-            assertThat(second.scorer().isClosed()).isFalse();
+            assertThat(first.isClosed()).isTrue();
+            assertThat(first.sessionCloses()).isEqualTo(1);
+            assertThat(second.isClosed()).isFalse();
+            assertThat(second.hasSession()).isFalse();
         }
-        assertThat(second.scorer().isClosed()).isTrue();
+        assertThat(second.isClosed()).isTrue();
+        assertThatThrownBy(second::scorer).as("a closed version opens no session").isInstanceOf(IllegalStateException.class);
     }
 
     @Test
@@ -111,12 +114,14 @@ class ModelRegistryTest {
         }
         assertThat(errors).isEmpty();
         for (int v = 0; v < versions - 1; v++) {
-            assertThat(models.get(v).scorer().isClosed()).as("version %d closed", v).isTrue();
-            assertThat(models.get(v).scorer().sessionCloses()).isEqualTo(1);
+            assertThat(models.get(v).isClosed()).as("version %d closed", v).isTrue();
+            assertThat(models.get(v).sessionCloses()).isEqualTo(models.get(v).hasSession() ? 1 : 0);
         }
-        assertThat(models.get(versions - 1).scorer().isClosed()).isFalse();
+        assertThat(models.get(versions - 1).isClosed()).isFalse();
         registry.close();
-        assertThat(models.get(versions - 1).scorer().sessionCloses()).isEqualTo(1);
+        assertThat(models.get(versions - 1).sessionCloses()).isEqualTo(models.get(versions - 1).hasSession() ? 1 : 0);
+        assertThat(models.stream().filter(ScoringModel::hasSession).count()).as("scored versions had sessions")
+                .isGreaterThan(0);
         assertThatThrownBy(registry::current).isInstanceOf(IllegalStateException.class);
     }
 
@@ -126,7 +131,8 @@ class ModelRegistryTest {
         registry.close();
         ScoringModel next = new ScoringModel(1, TrainedModel.untrained(SMALL, 3));
         assertThatThrownBy(() -> registry.swap(next)).isInstanceOf(IllegalStateException.class);
-        assertThat(next.scorer().isClosed()).isTrue();
+        assertThat(next.isClosed()).isTrue();
+        assertThat(next.hasSession()).isFalse();
     }
 
     @Test
