@@ -183,6 +183,8 @@ public final class Settings {
             true, 1, "Standard deviation of fresh embedding rows."));
     public static final Setting<Long> MODEL_SEED = add(whole("MODEL_SEED", MODEL.seed(), Long.MIN_VALUE,
             Long.MAX_VALUE, "Seed of initial weights and shuffling."));
+    public static final Setting<Boolean> MODEL_BIAS_TERMS = add(flag("MODEL_BIAS_TERMS", MODEL.biasTerms(),
+            "Reader, channel and post bias terms inside the seed shape (a bias column in each table and one held hidden unit)."));
 
     // ---- readers ----------------------------------------------------------------------------------------------
 
@@ -280,6 +282,7 @@ public final class Settings {
                 .validationFraction(MODEL_VALIDATION_FRACTION.read(env).floatValue())
                 .initStd(MODEL_INIT_STD.read(env).floatValue())
                 .seed(MODEL_SEED.read(env))
+                .biasTerms(MODEL_BIAS_TERMS.read(env))
                 .build();
     }
 
