@@ -248,12 +248,24 @@ class ManifestsTest {
             try (com.fasterxml.jackson.databind.MappingIterator<JsonNode> docs = YAML.readerFor(JsonNode.class).readValues(out)) {
                 while (docs.hasNext()) {
                     JsonNode doc = docs.next();
-                    assertThat(byKind.put(doc.path("kind").asText(), doc)).as("one %s", doc.path("kind").asText()).isNull();
+                    // the service's objects are named tidings; others (the prod trainer) are keyed kind/name
+                    String name = doc.path("metadata").path("name").asText();
+                    String key = name.equals("tidings") ? doc.path("kind").asText() : doc.path("kind").asText() + "/" + name;
+                    assertThat(byKind.put(key, doc)).as("one %s", key).isNull();
                     namespaces.add(doc.path("metadata").path("namespace").asText());
                 }
             }
             assertThat(namespaces).as(overlay + " namespaces").hasSize(1).doesNotContain("");
             Deployment d = YAML.treeToValue(byKind.get("Deployment"), Deployment.class);
+            if (overlay.equals("prod")) {
+                // serving and training apart: one trainer replica with ROLE=train, the served pods ROLE=serve
+                Deployment trainer = YAML.treeToValue(byKind.get("Deployment/tidings-trainer"), Deployment.class);
+                assertThat(trainer.getSpec().getReplicas()).isEqualTo(1);
+                assertThat(trainer.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
+                        .anySatisfy(e -> assertThat(e.getName() + "=" + e.getValue()).isEqualTo("ROLE=train"));
+                assertThat(d.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
+                        .anySatisfy(e -> assertThat(e.getName() + "=" + e.getValue()).isEqualTo("ROLE=serve"));
+            }
             HorizontalPodAutoscaler hpa = YAML.treeToValue(byKind.get("HorizontalPodAutoscaler"), HorizontalPodAutoscaler.class);
             PodDisruptionBudget pdb = YAML.treeToValue(byKind.get("PodDisruptionBudget"), PodDisruptionBudget.class);
             ConfigMap cm = YAML.treeToValue(byKind.get("ConfigMap"), ConfigMap.class);
