@@ -22,6 +22,16 @@ final class ModelCommand extends Subcommand {
         throw usage("name what to do: export, import or score");
     }
 
+    /** Runs {@code work} against the configured database's model store (blocking: a command, not the service). */
+    static Long withStore(io.tidings.app.Config config,
+                          java.util.function.BiFunction<ModelStore, ModelRepository, reactor.core.publisher.Mono<Long>> work) {
+        try (Database db = Database.start(config.database())) {
+            ModelRepository models = new ModelRepository(db);
+            ModelStore store = new ModelStore(models, ModelCodec.DEFAULT_CHUNK_BYTES, Schedulers.boundedElastic());
+            return work.apply(store, models).block(Duration.ofMinutes(30));
+        }
+    }
+
     /** Writes the newest stored version (from the configured database) as one ONNX file. */
     @Command(name = "export", description = "Writes the newest stored model version as one ONNX file: embedding "
             + "tables, network and the id → row map, so ONNX Runtime alone scores raw ids.")
@@ -31,17 +41,13 @@ final class ModelCommand extends Subcommand {
 
         @Override
         public Integer call() {
-            try (Database db = Database.start(config().database())) {
-                ModelRepository models = new ModelRepository(db);
-                ModelStore store = new ModelStore(models, ModelCodec.DEFAULT_CHUNK_BYTES, Schedulers.boundedElastic());
-                Long id = ModelFiles.exportLatest(store, models, file).block(Duration.ofMinutes(30));
-                if (id == null) {
-                    err().println("tidings: no model version stored yet");
-                    return 1;
-                }
-                out().println("wrote model version " + id + " to " + file);
-                return 0;
+            Long id = withStore(config(), (store, models) -> ModelFiles.exportLatest(store, models, file));
+            if (id == null) {
+                err().println("tidings: no model version stored yet");
+                return 1;
             }
+            out().println("wrote model version " + id + " to " + file);
+            return 0;
         }
     }
 
@@ -55,13 +61,9 @@ final class ModelCommand extends Subcommand {
 
         @Override
         public Integer call() {
-            try (Database db = Database.start(config().database())) {
-                ModelRepository models = new ModelRepository(db);
-                ModelStore store = new ModelStore(models, ModelCodec.DEFAULT_CHUNK_BYTES, Schedulers.boundedElastic());
-                Long id = ModelFiles.importFile(file, store, models).block(Duration.ofMinutes(30));
-                out().println("stored " + file + " as model version " + id + "; replicas swap it in");
-                return 0;
-            }
+            Long id = withStore(config(), (store, models) -> ModelFiles.importFile(file, store, models));
+            out().println("stored " + file + " as model version " + id + "; replicas swap it in");
+            return 0;
         }
     }
 

@@ -70,4 +70,22 @@ class ModelCommandsTest {
         assertThat(both.code()).isEqualTo(2);
         assertThat(both.err()).contains("mutually exclusive");
     }
+
+    @Test
+    void modelScorePrintsOneProbabilityPerPairOfAFileMadeByPyTorch(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path pairs = dir.resolve("pairs.csv");
+        java.nio.file.Files.writeString(pairs, "reader,channel,post\n1,2,3\n999999,888888,777777\n");
+        String onnx = java.nio.file.Path.of("src/test/resources/onnx/pytorch-small.onnx").toString();
+        var run = Cli.run(Map.of(), "model", "score", onnx, "--pairs", pairs.toString());
+        assertThat(run.code()).as(run.err()).isZero();
+        List<String> lines = run.out().strip().lines().toList();
+        assertThat(lines).hasSize(2);
+        for (String line : lines) assertThat(Double.parseDouble(line.strip())).isBetween(0.0, 1.0);
+
+        var noPairs = Cli.run(Map.of(), "model", "score", onnx);
+        assertThat(noPairs.code()).isEqualTo(2);
+        assertThat(noPairs.err()).contains("--pairs");
+        assertThat(Cli.run(Map.of(), "model").code()).isEqualTo(2);
+    }
 }

@@ -58,7 +58,7 @@ final class RealisticVotes {
                 topic[c][j] = rng.nextGaussian();
             }
         }
-        double[] cumChannel = cumulative(channelPop);
+        double[] cumChannel = SyntheticVotes.cumulative(channelPop);
 
         // posts: channel by popularity, publication time uniform; per channel sorted by time
         int[] postChannel = new int[posts];
@@ -68,7 +68,7 @@ final class RealisticVotes {
         double[][] twist = new double[posts][K];
         int[] perChannel = new int[channels];
         for (int p = 0; p < posts; p++) {
-            postChannel[p] = p < channels ? p : pick(cumChannel, rng.nextDouble());
+            postChannel[p] = p < channels ? p : SyntheticVotes.pick(cumChannel, rng.nextDouble());
             perChannel[postChannel[p]]++;
             published[p] = start + (long) (rng.nextDouble() * (days - 1) * DAY);
             quality[p] = rng.nextGaussian() * 1.1;
@@ -116,10 +116,10 @@ final class RealisticVotes {
             int nFav = 1 + rng.nextInt(5);
             favourites[r] = new int[nFav];
             for (int f = 0; f < nFav; f++) {
-                favourites[r][f] = pick(cumChannel, rng.nextDouble());
+                favourites[r][f] = SyntheticVotes.pick(cumChannel, rng.nextDouble());
             }
         }
-        double[] cumActivity = cumulative(activity);
+        double[] cumActivity = SyntheticVotes.cumulative(activity);
 
         List<VoteLog.Timed> out = new ArrayList<>(votes);
         Set<Long> seen = new HashSet<>(votes * 2);
@@ -130,12 +130,12 @@ final class RealisticVotes {
             if (++attempts > (long) votes * 200 + 10_000) {
                 throw new IllegalStateException("cannot place " + votes + " votes in this shape");
             }
-            int r = pick(cumActivity, rng.nextDouble());
+            int r = SyntheticVotes.pick(cumActivity, rng.nextDouble());
             long t = arrive[r] + (long) (rng.nextDouble() * (leave[r] - arrive[r]));
             boolean fav = rng.nextDouble() < 0.7;
-            int c = fav ? favourites[r][rng.nextInt(favourites[r].length)] : pick(cumChannel, rng.nextDouble());
+            int c = fav ? favourites[r][rng.nextInt(favourites[r].length)] : SyntheticVotes.pick(cumChannel, rng.nextDouble());
             long[] times = channelTimes[c];
-            int available = upperBound(times, t);
+            int available = SyntheticVotes.upperBound(times, t);
             if (available == 0) {
                 continue;
             }
@@ -143,7 +143,7 @@ final class RealisticVotes {
             double sum = 0;
             for (int i = 0; i < cand.length; i++) {
                 double age = 3 * DAY * (Math.pow(1 - rng.nextDouble(), -1 / 1.0) - 1);
-                int idx = upperBound(times, t - (long) age) - 1;
+                int idx = SyntheticVotes.upperBound(times, t - (long) age) - 1;
                 idx = Math.max(0, Math.min(available - 1, idx + rng.nextInt(3) - 1));
                 cand[i] = channelPosts[c][idx];
                 w[i] = postPop[cand[i]];
@@ -180,36 +180,4 @@ final class RealisticVotes {
         return VoteLog.of(out);
     }
 
-    private static double[] cumulative(double[] w) {
-        double[] c = new double[w.length];
-        double s = 0;
-        for (int i = 0; i < w.length; i++) {
-            s += w[i];
-            c[i] = s;
-        }
-        for (int i = 0; i < w.length; i++) {
-            c[i] /= s;
-        }
-        return c;
-    }
-
-    private static int pick(double[] cumulative, double u) {
-        int i = Arrays.binarySearch(cumulative, u);
-        i = i >= 0 ? i : -i - 1;
-        return Math.min(i, cumulative.length - 1);
-    }
-
-    private static int upperBound(long[] sorted, long t) {
-        int lo = 0;
-        int hi = sorted.length;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (sorted[mid] <= t) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        return lo;
-    }
 }

@@ -158,7 +158,8 @@ public final class SyntheticVotes {
         return v;
     }
 
-    private static double[] cumulative(double[] w) {
+    /** Cumulative weights scaled to end at 1 (shared with {@link RealisticVotes}). */
+    static double[] cumulative(double[] w) {
         double[] c = new double[w.length];
         double s = 0;
         for (int i = 0; i < w.length; i++) {
@@ -171,14 +172,14 @@ public final class SyntheticVotes {
         return c;
     }
 
-    private static int pick(double[] cumulative, double u) {
+    static int pick(double[] cumulative, double u) {
         int i = Arrays.binarySearch(cumulative, u);
         i = i >= 0 ? i : -i - 1;
         return Math.min(i, cumulative.length - 1);
     }
 
     /** First index whose value is greater than {@code t}. */
-    private static int upperBound(long[] sorted, long t) {
+    static int upperBound(long[] sorted, long t) {
         int lo = 0;
         int hi = sorted.length;
         while (lo < hi) {
