@@ -162,7 +162,7 @@ public final class ModelConfig {
         private int postDim = 20;
         private int hidden = 70;
         private Optimizer optimizer = Optimizer.ADAM;
-        private float learningRate = 0.001f;
+        private float learningRate = 0.003f;
         private float l2 = 1e-5f;
         private int batchSize = 128;
         private int maxEpochs = 30;
@@ -171,7 +171,7 @@ public final class ModelConfig {
         private float validationFraction = 0.1f;
         private float initStd = 0.1f;
         private long seed = 42;
-        private boolean biasTerms = true;
+        private boolean biasTerms = false;
         private float coldDropout;
         private float rowLearningRateScale = 1f;
 
