@@ -179,7 +179,7 @@ public record Config(
         return new FeedConfig(CANDIDATES_PER_READER.read(get), RANKING_NOISE.read(get), EXPLORATION_BOOST.read(get),
                 mailingTimes, POSTS_PER_MAILING.read(get), MAILING_SKIP_INACTIVE_DAYS.read(get), INSTANT_PUSH.read(get),
                 INSTANT_PUSH_THRESHOLD.read(get).floatValue(), INSTANT_PUSH_PER_DAY.read(get), d.page(),
-                DELIVERY_LEASE_SECONDS.read(get));
+                DELIVERY_LEASE_SECONDS.read(get), SEND_CHAT_GAP_MS.read(get));
     }
 
     /** Local times of the scheduled mailings in each reader's zone (MAILING_TIMES). */

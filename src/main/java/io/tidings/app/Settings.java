@@ -104,6 +104,9 @@ public final class Settings {
     public static final Setting<Duration> DELIVERY_LEASE_SECONDS = add(duration("DELIVERY_LEASE_SECONDS",
             ChronoUnit.SECONDS, FEED.lease().toSeconds(), 5, 86_400,
             "How long a sender's claim on a delivery lasts before another sender takes it over."));
+    public static final Setting<Duration> SEND_CHAT_GAP_MS = add(duration("SEND_CHAT_GAP_MS",
+            ChronoUnit.MILLIS, FEED.chatGap().toMillis(), 0, 60_000,
+            "Least time from Telegram's answer to one message to a chat until the next to that chat leaves (Telegram takes about one a second per chat; tests lower it)."));
     public static final Setting<Integer> FRESH_DAYS = add(integer("FRESH_DAYS", 3, 1, 365,
             "Posts younger than this are candidates."));
     public static final Setting<Integer> FRESH_POOL_MAX = add(integer("FRESH_POOL_MAX", 100_000, 1, 100_000_000,

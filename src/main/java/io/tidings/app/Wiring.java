@@ -117,7 +117,7 @@ final class Wiring {
         var callbacks = new CallbackData(config.callbackKey());
         var renderer = new PostRenderer(callbacks, messages);
         this.sender = new DeliverySender(deliveries, readers, telegram, renderer, instanceId, config.sendRate(),
-                Duration.ofSeconds(1), config.feed().lease(), Schedulers.parallel());
+                Duration.ofSeconds(1), config.feed().lease(), config.feed().chatGap(), Schedulers.parallel());
         Supplier<CandidateIndex.ModelVersion> modelVersion = () -> {
             try (var lease = models.current()) {
                 return new CandidateIndex.ModelVersion(lease.model().version(), lease.model().model());

@@ -55,7 +55,7 @@ public final class DeliverySender {
      * From the answer of one call to a chat until the next may leave: Telegram took the first somewhere before
      * its answer, so a second from then is a second as Telegram counts it (plus a little for the two ends' timers).
      */
-    private static final long CHAT_GAP = Duration.ofMillis(1005).toNanos();
+    public static final Duration CHAT_GAP = Duration.ofMillis(1005);
     /** A claimed delivery is marked "sending" when its chat is free within this. */
     private static final long MARK_LEAD = Duration.ofMillis(300).toNanos();
     /** After a stop's deadline, how long the last outcome writes and hand-backs may take. */
@@ -79,6 +79,7 @@ public final class DeliverySender {
     private final Scheduler timer;
     private final Scheduler.Worker loop;
     private final LongSupplier clock;
+    private final long chatGap;
     private volatile double rate;
 
     // ---- touched only on the loop ----
@@ -120,13 +121,25 @@ public final class DeliverySender {
     public DeliverySender(DeliveryRepository deliveries, ReaderRepository readers, TelegramClient telegram,
                           PostRenderer renderer, String owner, double messagesPerSecond, Duration idlePoll,
                           Duration lease, Scheduler timer) {
+        this(deliveries, readers, telegram, renderer, owner, messagesPerSecond, idlePoll, lease, CHAT_GAP, timer);
+    }
+
+    /** As above, with the least time between two messages to one chat ({@link #CHAT_GAP} unless a test lowers it). */
+    public DeliverySender(DeliveryRepository deliveries, ReaderRepository readers, TelegramClient telegram,
+                          PostRenderer renderer, String owner, double messagesPerSecond, Duration idlePoll,
+                          Duration lease, Duration chatGap, Scheduler timer) {
         this(Outbox.of(deliveries, readers), Courier.of(telegram, renderer), owner, messagesPerSecond, idlePoll, lease,
-                timer, System::nanoTime);
+                chatGap, timer, System::nanoTime);
     }
 
     /** Any outbox and courier, timed by {@code timer} and {@code clock} (a virtual scheduler and its clock in tests). */
     DeliverySender(Outbox outbox, Courier courier, String owner, double messagesPerSecond, Duration idlePoll,
                    Duration lease, Scheduler timer, LongSupplier clock) {
+        this(outbox, courier, owner, messagesPerSecond, idlePoll, lease, CHAT_GAP, timer, clock);
+    }
+
+    private DeliverySender(Outbox outbox, Courier courier, String owner, double messagesPerSecond, Duration idlePoll,
+                           Duration lease, Duration chatGap, Scheduler timer, LongSupplier clock) {
         this.outbox = outbox;
         this.courier = courier;
         this.owner = owner;
@@ -135,6 +148,7 @@ public final class DeliverySender {
         this.timer = timer;
         this.loop = timer.createWorker();
         this.clock = clock;
+        this.chatGap = chatGap.toNanos();
         checkRate(messagesPerSecond);
         this.rate = messagesPerSecond;
         this.pace = new SendPace(messagesPerSecond, clock.getAsLong());
@@ -394,7 +408,7 @@ public final class DeliverySender {
         long now = now();
         inFlight--;
         pace.answered(now);
-        chatFreeAt.put(e.chat(), now + CHAT_GAP);
+        chatFreeAt.put(e.chat(), now + chatGap);
     }
 
     /** Carries out {@link FailurePolicy}'s decision for a failed send. */

@@ -19,10 +19,12 @@ import java.util.List;
  * @param instantPerDay       most instant pushes per reader in 24 hours (INSTANT_PUSH_PER_DAY, 3)
  * @param page                readers planned together (read, ranked and queued in one batch)
  * @param lease               how long a sender's claim on a delivery lasts (DELIVERY_LEASE_SECONDS, 120)
+ * @param chatGap             least time from Telegram's answer to one message to a chat until the next to that chat
+ *                            leaves (SEND_CHAT_GAP_MS, 1005: Telegram takes about one message a second per chat)
  */
 public record FeedConfig(int candidatesPerReader, double noise, double exploreBoost, List<LocalTime> mailingTimes, int postsPerMailing,
                          Duration skipInactiveAfter, boolean instantPush, float instantThreshold, int instantPerDay,
-                         int page, Duration lease) {
+                         int page, Duration lease, Duration chatGap) {
 
     public FeedConfig {
         if (postsPerMailing < 1 || postsPerMailing > 20) throw new IllegalArgumentException("POSTS_PER_MAILING must be 1..20");
@@ -31,6 +33,7 @@ public record FeedConfig(int candidatesPerReader, double noise, double exploreBo
         if (candidatesPerReader < 1 || candidatesPerReader > 127) {
             throw new IllegalArgumentException("CANDIDATES_PER_READER must be 1..127");
         }
+        if (chatGap.isNegative() || chatGap.toSeconds() > 60) throw new IllegalArgumentException("SEND_CHAT_GAP_MS must be 0..60000");
         if (page < 1) throw new IllegalArgumentException("page must be positive");
         if (!(noise >= 0) || noise > 1) throw new IllegalArgumentException("RANKING_NOISE must be in 0..1");
         if (!(exploreBoost >= 0) || exploreBoost > 100) throw new IllegalArgumentException("EXPLORATION_BOOST must be in 0..100");
@@ -39,6 +42,7 @@ public record FeedConfig(int candidatesPerReader, double noise, double exploreBo
 
     public static FeedConfig defaults() {
         return new FeedConfig(32, 0.03, 1.0, List.of(LocalTime.of(10, 20), LocalTime.of(12, 20), LocalTime.of(16, 20),
-                LocalTime.of(19, 20)), 1, Duration.ofDays(30), false, 0.9f, 3, 500, Duration.ofMinutes(2));
+                LocalTime.of(19, 20)), 1, Duration.ofDays(30), false, 0.9f, 3, 500, Duration.ofMinutes(2),
+                Duration.ofMillis(1005));
     }
 }

@@ -69,7 +69,10 @@ final class E2e implements AutoCloseable {
     }
 
     App start(List<String> names, Map<String, String> env) {
-        Map<String, String> all = new HashMap<>(Map.of("DATABASE_URL", TestDatabase.url(), "RANKING_NOISE", "0"));
+        // a chat takes a message every 50 ms here instead of Telegram's second: the pacing itself is tested in
+        // DeliverySenderVirtualTimeTest and ThreeReplicaMailingTest, and readers here need not wait out real seconds
+        Map<String, String> all = new HashMap<>(Map.of("DATABASE_URL", TestDatabase.url(), "RANKING_NOISE", "0",
+                "SEND_CHAT_GAP_MS", "50"));
         all.putAll(env);
         Config config = Config.fromEnv(all)
                 .withTelegram(TOKEN, telegram.apiUrl())

@@ -17,7 +17,7 @@ class LearningE2eTest {
     @Test
     void learnedRankingIsLikedMoreOftenThanRandomPosts() throws Exception {
         TestDatabase.reset();
-        Config base = Config.fromEnv(Map.of("DATABASE_URL", TestDatabase.url()));
+        Config base = Config.fromEnv(Map.of("DATABASE_URL", TestDatabase.url(), "SEND_CHAT_GAP_MS", "50"));
         var options = new Demo.Options(ROUNDS, READERS, 7, VOTES, POSTS);
 
         Map<String, Object> report = Demo.run(options, base);
