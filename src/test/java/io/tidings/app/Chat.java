@@ -36,7 +36,7 @@ final class Chat {
     SentMessage sayOnce(String text) {
         int before = replies().size();
         SentMessage reply = say(text);
-        E2e.settle(java.time.Duration.ofMillis(500));
+        e2e.awaitUpdatesHandled();
         List<SentMessage> after = replies();
         if (after.size() != before + 1) {
             fail("one reply to " + abbreviate(text) + " expected, got: " + after.subList(before, after.size()).stream()

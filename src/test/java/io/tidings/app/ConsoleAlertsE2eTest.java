@@ -39,7 +39,6 @@ class ConsoleAlertsE2eTest {
         for (long op : List.of(OPERATOR, OTHER_OPERATOR)) {
             E2e.await("two alerts to " + op, () -> texts(op).size() == 2);
         }
-        E2e.settle(Duration.ofMillis(500));
         assertThat(texts(OPERATOR)).hasSize(2);
         assertThat(texts(OPERATOR).get(0)).contains("training failed").contains("out of memory");
         assertThat(texts(OPERATOR).get(1)).contains("Sending is paused: 401 Unauthorized");
@@ -56,7 +55,6 @@ class ConsoleAlertsE2eTest {
         e2e.app().alerts().check().block(E2e.T);
 
         E2e.await("an alert", () -> texts(OPERATOR).size() == 1);
-        E2e.settle(Duration.ofMillis(500));
         assertThat(texts(OPERATOR)).singleElement().asString().contains("betanews (not found)").doesNotContain("alphanews");
     }
 

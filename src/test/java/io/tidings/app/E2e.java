@@ -145,18 +145,28 @@ final class E2e implements AutoCloseable {
         io.tidings.Await.until(what, condition, limit);
     }
 
-    /** Gives the system time to do something it must not do (a duplicate, a late message). */
-    static void settle(Duration d) {
-        sleep(d.toMillis());
+    // Positive sentinels: a test that checks something did NOT happen first waits for proof that it had its chance.
+
+    /**
+     * Every update pushed so far has been handled: the bot confirmed it with the offset of its next getUpdates,
+     * which it asks for only once the batch before is handled (replies sent, votes stored, deliveries queued).
+     */
+    void awaitUpdatesHandled() {
+        await("every update handled", () -> telegram.pendingUpdates() == 0);
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+    /**
+     * Background loop {@code loop} (a {@link io.tidings.util.Loop} name) began {@code n} more ticks: with {@code n = 2}
+     * a tick that began after this call has ended, so whatever was there for the loop to do is done.
+     */
+    static void awaitTicks(String loop, int n) {
+        double before = ticks(loop);
+        await(n + " more ticks of loop " + loop, () -> ticks(loop) >= before + n);
+    }
+
+    private static double ticks(String loop) {
+        var counter = io.micrometer.core.instrument.Metrics.globalRegistry.find("tidings.loop.ticks").tag("loop", loop).counter();
+        return counter == null ? 0 : counter.count();
     }
 
     static <T> List<T> concat(List<T> a, List<T> b) {

@@ -64,7 +64,8 @@ class ForgedCallbackE2eTest {
                     assertThat(c.ok()).isTrue();
                     assertThat(c.param("text")).isEqualTo(INVALID);
                 });
-        E2e.settle(Duration.ofMillis(500));
+        e2e.awaitUpdatesHandled();
+        e2e.awaitOutboxEmpty();
         assertThat(votes.count().block(T)).isZero();
         assertThat(e2e.telegram.calls("editMessageReplyMarkup")).isEmpty();
         assertThat(e2e.posts(ANN)).hasSize(1);
@@ -92,7 +93,8 @@ class ForgedCallbackE2eTest {
             assertThat(c.ok()).isTrue();
             assertThat(c.param("text")).isEqualTo("That post is no longer available.");
         });
-        E2e.settle(Duration.ofMillis(500));
+        e2e.awaitUpdatesHandled();
+        e2e.awaitOutboxEmpty();
         assertThat(votes.count().block(T)).isZero();
         assertThat(e2e.count("SELECT count(*) FROM readers WHERE id = $1", 7777L)).isZero();
         assertThat(e2e.telegram.sentTo(7777)).isEmpty();

@@ -52,7 +52,9 @@ class InstantPushE2eTest {
         assertThat(e2e.ingest()).isEqualTo(2);
         e2e.awaitPost(EAGER, 3);
         e2e.awaitOutboxEmpty();
-        E2e.settle(Duration.ofSeconds(2)); // time for a third push, which must not come
+        // a positive sentinel: two more ticks of the arrival loop began, so the posts above were all scored
+        E2e.awaitTicks("new-posts", 2);
+        e2e.awaitOutboxEmpty();
 
         assertThat(e2e.deliveries(EAGER)).filteredOn(d -> d.reason().equals("instant")).hasSize(2)
                 .allSatisfy(d -> assertThat(d.state()).isEqualTo("sent"));

@@ -100,7 +100,7 @@ class OperatorAndAbuseE2eTest {
         int repliesBefore = ann.replies().size(); // the greeting: 1 of the 2 allowed
         for (int i = 0; i < 30; i++) e2e.telegram.pushMessage(ANN, "/help", "en");
         E2e.await("the warning", () -> ann.replies().stream().anyMatch(m -> m.text().startsWith("You are sending commands too fast")));
-        E2e.settle(Duration.ofMillis(700));
+        e2e.awaitUpdatesHandled();
         List<SentMessage> replies = ann.replies().subList(repliesBefore, ann.replies().size());
         assertThat(replies).extracting(m -> m.text().substring(0, 20)).hasSize(2);
         // updates are handled concurrently: the replies' order is not the messages' order
@@ -132,7 +132,7 @@ class OperatorAndAbuseE2eTest {
         String group = "{\"message\": {\"message_id\": 7, \"date\": 0, \"text\": \"/start\", \"chat\": {\"id\": -500, \"type\": \"group\", \"title\": \"G\"}, " + from + "}}";
         for (int i = 0; i < 3; i++) e2e.telegram.pushUpdate(group);
         E2e.await("group answered", () -> !e2e.telegram.sentTo(-500).isEmpty());
-        E2e.settle(Duration.ofMillis(500));
+        e2e.awaitUpdatesHandled();
         assertThat(e2e.telegram.sentTo(-500)).as("one answer, not one per message").singleElement()
                 .satisfies(m -> assertThat(m.text()).startsWith("Я работаю только в личных чатах"));
 

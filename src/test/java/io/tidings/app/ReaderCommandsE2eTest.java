@@ -119,7 +119,8 @@ class ReaderCommandsE2eTest {
         e2e.awaitPost(ANN, 2);
         E2e.await("button marked", () -> ann.labels(post).contains("✅ 🔉 Less from this channel"));
         ann.press(post.messageId(), less); // pressed again under the same post: no second penalty, no extra post
-        E2e.settle(Duration.ofMillis(500));
+        e2e.awaitUpdatesHandled();
+        e2e.awaitOutboxEmpty();
         assertThat(e2e.posts(ANN)).hasSize(2);
         assertThat(e2e.count("SELECT count(*) FROM channel_penalties WHERE reader_id = $1", ANN)).isEqualTo(1);
         assertThat(e2e.count("SELECT count(*) FROM votes")).as("not a vote").isZero();
@@ -144,7 +145,8 @@ class ReaderCommandsE2eTest {
         e2e.db.sql().update("UPDATE posts SET deleted = true WHERE id = $1", e2e.postOf(post)).block(T);
         assertThat(ann.press(post.messageId(), post.button("👍").callbackData()))
                 .isEqualTo("That post was deleted from its channel, so the vote is not counted.");
-        E2e.settle(Duration.ofMillis(300));
+        e2e.awaitUpdatesHandled();
+        e2e.awaitOutboxEmpty();
         assertThat(e2e.count("SELECT count(*) FROM votes")).isZero();
         assertThat(e2e.posts(ANN)).hasSize(1);
     }

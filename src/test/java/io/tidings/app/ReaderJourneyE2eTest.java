@@ -82,7 +82,6 @@ class ReaderJourneyE2eTest {
         assertThat(e2e.app().feed().mailing(1).block(T)).isEqualTo(1);
         e2e.awaitPost(ANN, presses + 2);
         e2e.awaitOutboxEmpty();
-        E2e.settle(Duration.ofMillis(500));
 
         List<SentMessage> posts = e2e.posts(ANN);
         assertThat(posts).hasSize(presses + 2);
