@@ -2,7 +2,6 @@ package io.tidings.delivery;
 
 import io.tidings.store.DeliveryRepository;
 import io.tidings.store.DeliveryRepository.Outcome;
-import io.tidings.store.DeliveryRepository.Outgoing;
 import io.tidings.store.DeliveryState;
 import io.tidings.store.ReaderRepository;
 import io.tidings.render.PostRenderer;
@@ -10,13 +9,8 @@ import io.tidings.telegram.TelegramClient;
 import io.tidings.telegram.TelegramException;
 import io.tidings.util.Loop;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -60,12 +54,11 @@ public final class DeliverySender {
     private static final long MARK_LEAD = Duration.ofMillis(300).toNanos();
     /** After a stop's deadline, how long the last outcome writes and hand-backs may take. */
     private static final long FINAL_WRITES = Duration.ofSeconds(5).toNanos();
-    private static final Duration UNREACHABLE_MEMORY = Duration.ofMinutes(30);
     /** 5xx or timeouts in a row that open the breaker. */
     private static final int BREAKER_FAILURES = 5;
     private static final Duration BREAKER_MIN = Duration.ofSeconds(5);
     private static final Duration BREAKER_MAX = Duration.ofMinutes(2);
-    private static final long NEVER = Long.MAX_VALUE;
+    private static final long NEVER = ClaimWindow.NEVER;
     /** At most this many claim batches in hand when the claimed deliveries are all for busy chats. */
     private static final int CLAIM_AHEAD_MAX = 10;
 
@@ -79,24 +72,17 @@ public final class DeliverySender {
     private final Scheduler timer;
     private final Scheduler.Worker loop;
     private final LongSupplier clock;
-    private final long chatGap;
     private volatile double rate;
 
     // ---- touched only on the loop ----
     private State state = State.NEW;
     private final SendPace pace;
-    private final LinkedHashMap<Long, Entry> claimed = new LinkedHashMap<>();
-    private final List<Entry> ready = new ArrayList<>();
-    private final Set<Long> chatsInHand = new HashSet<>(); // chats with a delivery ready or in flight
-    // every delivery in hand, wherever it is: an expired claim re-claimed after an outage is not taken twice
-    private final Set<Long> inHand = new HashSet<>();
-    private final Map<Long, Long> chatFreeAt = new HashMap<>();
-    private final Map<Long, Long> unreachableAt = new HashMap<>(); // claims older than this are not sent
+    private final ClaimWindow window;
     private final OutcomeBatch outcomes = new OutcomeBatch();
     private boolean claiming, marking, releasing;
     private boolean accessRefused; // Telegram refuses the token: nothing is sent until it accepts it again
     private boolean starved; // every claimed delivery is for a chat that is busy: claim further ahead
-    private long nextClaimAt, nextMarkAt, lastEviction;
+    private long nextClaimAt, nextMarkAt;
     private int inFlight;
     private int failuresInARow;
     private Disposable wakeTimer = Disposables.disposed();
@@ -148,7 +134,7 @@ public final class DeliverySender {
         this.timer = timer;
         this.loop = timer.createWorker();
         this.clock = clock;
-        this.chatGap = chatGap.toNanos();
+        this.window = new ClaimWindow(chatGap.toNanos());
         checkRate(messagesPerSecond);
         this.rate = messagesPerSecond;
         this.pace = new SendPace(messagesPerSecond, clock.getAsLong());
@@ -257,7 +243,7 @@ public final class DeliverySender {
     private void pump() {
         if (state == State.STOPPED || state == State.NEW) return;
         long now = now();
-        if (now - lastEviction > 1_000_000_000L) evictIdleChats(now);
+        window.evictIdle(now);
         long next = NEVER;
         if (state == State.RUNNING) {
             next = Math.min(next, claimIfLow(now));
@@ -279,15 +265,13 @@ public final class DeliverySender {
         int batch = claimBatch();
         // a mailing of several posts per reader is claimed reader by reader: look further for free chats
         int target = starved ? batch * CLAIM_AHEAD_MAX : batch;
-        if (claiming || claimed.size() >= target) return NEVER;
+        if (claiming || window.claimed() >= target) return NEVER;
         if (now - nextClaimAt < 0) return nextClaimAt;
         claiming = true;
         db(outbox.claim(owner, lease, batch).collectList()).subscribe(
                 list -> hop(() -> {
                     claiming = false;
-                    for (Outgoing o : list) {
-                        if (inHand.add(o.id())) claimed.put(o.id(), new Entry(o, now));
-                    }
+                    window.claimedNow(list, now);
                     if (list.size() < batch) nextClaimAt = now() + idlePoll; // the outbox is empty for now
                 }),
                 e -> hop(() -> {
@@ -300,28 +284,12 @@ public final class DeliverySender {
 
     /** Marks the next group of claimed deliveries "sending" when few are ready; returns when a busy chat frees. */
     private long markIfLow(long now) {
-        if (marking || ready.size() >= readyLow()) return NEVER; // woken when it changes
+        if (marking || window.ready() >= readyLow()) return NEVER; // woken when it changes
         if (now - nextMarkAt < 0) return nextMarkAt;
-        List<Entry> group = new ArrayList<>();
-        long blockedUntil = NEVER;
         int size = groupSize();
-        for (Iterator<Entry> it = claimed.values().iterator(); it.hasNext() && group.size() < size; ) {
-            Entry e = it.next();
-            if (unreachableSince(e)) { // its row was dropped with the reader's others
-                it.remove();
-                inHand.remove(e.o.id());
-                continue;
-            }
-            if (chatsInHand.contains(e.chat())) continue;
-            long free = chatFreeAt.getOrDefault(e.chat(), now);
-            if (free - now > MARK_LEAD) {
-                blockedUntil = Math.min(blockedUntil, free - MARK_LEAD);
-                continue;
-            }
-            it.remove();
-            chatsInHand.add(e.chat());
-            group.add(e);
-        }
+        ClaimWindow.Group next = window.nextGroup(size, now, MARK_LEAD);
+        List<Entry> group = next.entries();
+        long blockedUntil = next.blockedUntil();
         starved = group.size() < size;
         if (group.isEmpty()) return blockedUntil;
         marking = true;
@@ -334,8 +302,7 @@ public final class DeliverySender {
                         if (ours.contains(e.o.id())) {
                             prepare(e);
                         } else { // taken over or dropped meanwhile: not ours to send
-                            chatsInHand.remove(e.chat());
-                            inHand.remove(e.o.id());
+                            window.done(e);
                         }
                     }
                 }),
@@ -343,10 +310,7 @@ public final class DeliverySender {
                     marking = false;
                     nextMarkAt = now() + idlePoll;
                     log.warn("marking deliveries as sending failed, will retry: {}", err.toString());
-                    for (Entry e : group) {
-                        chatsInHand.remove(e.chat());
-                        claimed.putIfAbsent(e.o.id(), e);
-                    }
+                    window.unmarked(group);
                 }));
         return blockedUntil;
     }
@@ -354,7 +318,7 @@ public final class DeliverySender {
     private void prepare(Entry e) {
         try {
             e.call = courier.prepare(e.o);
-            ready.add(e);
+            window.ready(e);
         } catch (RuntimeException x) { // a bug in rendering: give this one up, not the loop
             log.warn("delivery {} could not be rendered", e.o.id(), x);
             record(e, Outcome.failed(e.id(), FailurePolicy.abbreviate(x.toString())));
@@ -363,23 +327,13 @@ public final class DeliverySender {
 
     /** Hands ready deliveries to Telegram while the pace allows; returns when to look again. */
     private long sendDue(long now) {
-        while (!ready.isEmpty() && !accessRefused) {
+        while (window.ready() > 0 && !accessRefused) {
             long allowed = pace.nextAllowed(now);
             if (allowed == SendPace.NEVER) return NEVER; // woken by the next answer
             if (allowed - now > 0) return allowed;
-            long earliest = NEVER;
-            Entry pick = null;
-            for (Entry e : ready) {
-                long at = Math.max(e.notBefore, chatFreeAt.getOrDefault(e.chat(), now));
-                if (at - now <= 0) {
-                    pick = e;
-                    break;
-                }
-                earliest = Math.min(earliest, at);
-            }
-            if (pick == null) return earliest;
-            ready.remove(pick);
-            if (unreachableSince(pick)) { // marked before its reader was found gone: another 403 is all it would earn
+            Entry pick = window.takeDue(now);
+            if (pick == null) return window.nextDueAt(now);
+            if (window.unreachableSince(pick)) { // marked before its reader was found gone: another 403 is all it would earn
                 record(pick, Outcome.failed(pick.id(), "unreachable"));
                 continue;
             }
@@ -408,7 +362,7 @@ public final class DeliverySender {
         long now = now();
         inFlight--;
         pace.answered(now);
-        chatFreeAt.put(e.chat(), now + chatGap);
+        window.answered(e, now);
     }
 
     /** Carries out {@link FailurePolicy}'s decision for a failed send. */
@@ -420,22 +374,21 @@ public final class DeliverySender {
                 e.rateLimitedRetries++;
                 rateLimited.incrementAndGet();
                 pauseFor(d.delay(), "Telegram asked to slow down");
-                ready.add(0, e); // first after the pause
+                window.readyFirst(e); // first after the pause
             }
             case ACCESS_REFUSED -> {
-                ready.add(0, e); // nothing was sent
+                window.readyFirst(e); // nothing was sent
                 refuseAccess();
             }
             case RETRY_SOON -> {
                 breakerFailure();
                 e.notBefore = now + d.delay().toNanos();
                 e.transientRetries++;
-                ready.add(e);
+                window.ready(e);
             }
             case REQUEUE -> {
                 breakerFailure();
-                chatsInHand.remove(e.chat());
-                inHand.remove(e.id());
+                window.done(e);
                 int parts = e.partsSent();
                 db(outbox.requeue(e.id(), owner, d.delay(), parts)).subscribe(
                         n -> { if (n == 0) log.info("delivery {} was no longer ours to re-queue", e.id()); },
@@ -449,7 +402,7 @@ public final class DeliverySender {
                 record(e, Outcome.unknown(e.id(), d.reason()));
             }
             case UNREACHABLE -> {
-                unreachableAt.merge(e.chat(), now, Math::max);
+                window.unreachable(e.chat(), now);
                 log.info("reader {} cannot be reached ({}): stopping deliveries to them", e.chat(), err.getMessage());
                 record(e, Outcome.failed(e.id(), "unreachable"));
                 db(outbox.readerUnreachable(e.chat())).subscribe(x -> { },
@@ -473,8 +426,7 @@ public final class DeliverySender {
     }
 
     private void record(Entry e, Outcome outcome) {
-        chatsInHand.remove(e.chat());
-        inHand.remove(e.id());
+        window.done(e);
         if (outcome.state() == DeliveryState.FAILED) failed.incrementAndGet();
         outcomes.add(outcome, now());
     }
@@ -500,24 +452,15 @@ public final class DeliverySender {
     /** While stopping: hand back what was claimed, and at the deadline what is ready but never sent. */
     private long winding(long now) {
         if (releasing) return NEVER;
-        List<Entry> back = new ArrayList<>(claimed.values());
-        List<Entry> marked = new ArrayList<>();
-        claimed.clear();
+        List<Entry> back = window.releaseClaimed();
         boolean late = now - stopDeadline >= 0 || pace.pausedUntil() - stopDeadline >= 0;
-        if (late) { // everything ready never left (a send that may have is recorded at once): hand it back
-            marked.addAll(ready);
-            ready.clear();
-        }
+        // when late, everything ready never left (a send that may have is recorded at once): hand it back
+        List<Entry> marked = late ? window.releaseReady() : List.of();
         if (!back.isEmpty() || !marked.isEmpty()) {
             releasing = true;
             Long[] ids = back.stream().map(e -> e.o.id()).toArray(Long[]::new);
             Long[] sending = marked.stream().map(e -> e.o.id()).toArray(Long[]::new);
             Integer[] parts = marked.stream().map(Entry::partsSent).toArray(Integer[]::new);
-            back.addAll(marked);
-            back.forEach(e -> {
-                chatsInHand.remove(e.chat());
-                inHand.remove(e.o.id());
-            });
             outbox.release(ids, sending, parts, owner).timeout(Duration.ofSeconds(10), timer).subscribe(
                     n -> hop(() -> {
                         releasing = false;
@@ -536,7 +479,7 @@ public final class DeliverySender {
      * back, calls on the wire left alone; the last writes get a few seconds more.
      */
     private boolean finished(long now) {
-        boolean written = claimed.isEmpty() && ready.isEmpty() && !releasing && !outcomes.writing && outcomes.isEmpty();
+        boolean written = window.isEmpty() && !releasing && !outcomes.writing && outcomes.isEmpty();
         if (now - stopDeadline < 0) return written && !claiming && !marking && inFlight == 0;
         return written || now - stopDeadline >= FINAL_WRITES;
     }
@@ -591,17 +534,6 @@ public final class DeliverySender {
         long until = now() + d.toNanos();
         if (until - pace.pausedUntil() > 0) log.warn("{}: all sending paused for {} ms", why, d.toMillis());
         pace.pauseUntil(until);
-    }
-
-    private void evictIdleChats(long now) {
-        lastEviction = now;
-        chatFreeAt.values().removeIf(free -> free - now < 0);
-        unreachableAt.values().removeIf(at -> now - at > UNREACHABLE_MEMORY.toNanos());
-    }
-
-    private boolean unreachableSince(Entry e) {
-        Long at = unreachableAt.get(e.chat());
-        return at != null && at - e.claimedAt > 0;
     }
 
     private long now() {
