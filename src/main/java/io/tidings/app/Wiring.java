@@ -82,6 +82,7 @@ final class Wiring {
     final UpdateInbox inbox;
     final WebServer web;
     final io.tidings.console.Alerts alerts;
+    final io.tidings.console.ConsoleRollups rollups;
     final Cluster cluster;
     /** Readiness: false until the newest stored model is loaded. */
     final AtomicBoolean modelLoaded = new AtomicBoolean();
@@ -170,6 +171,7 @@ final class Wiring {
         this.alerts = new io.tidings.console.Alerts(db, config.operators(),
                 (chat, text) -> telegram.execute(new com.pengrad.telegrambot.request.SendMessage(chat, text)).then(),
                 config.console().alertUnknownPerHour(), Clock.systemUTC());
+        this.rollups = new io.tidings.console.ConsoleRollups(db);
         console(posts, channels, renderer);
         this.cluster = lifecycle.open("cluster membership", Cluster.join(db, new ClusterConfig(instanceId,
                 config.sendRate(), scale.heartbeat(), scale.replicaTtl(), config.pollInterval(), scale.modelCheck()),
