@@ -189,9 +189,10 @@ final class Wiring {
         var signIn = new io.tidings.console.SignIn(config.console().key(config.callbackKey()), Clock.systemUTC(),
                 config.console().linkTtl(), config.console().sessionTtl());
         var live = new io.tidings.console.ConsoleApi.Live(
-                reader -> java.util.Arrays.stream(candidates.peek(reader))
-                        .map(p -> new io.tidings.console.ConsoleApi.Candidate(p.postId(), p.channelId(), p.score())).toList(),
-                config::sendRate, sender::rateLimitedCount, models::version);
+                reader -> java.util.Arrays.stream(candidates.inspect(reader, preferences))
+                        .map(p -> new io.tidings.console.ConsoleApi.Candidate(p.postId(), p.channelId(), p.score(), p.noise(),
+                                p.penaltyFactor(), p.key())).toList(),
+                config::sendRate, sender::rateLimitedCount, models::version, candidates::picks);
         var console = new io.tidings.console.Console(config.console(), signIn, store, config.bot()::isOperator,
                 new io.tidings.console.ConsoleApi(store, catalogue, posts, channels, renderer, live));
         web.routes(console::routes);

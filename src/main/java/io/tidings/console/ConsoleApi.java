@@ -25,6 +25,7 @@ import java.util.TreeMap;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongFunction;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import reactor.core.publisher.Mono;
@@ -42,17 +43,21 @@ public final class ConsoleApi {
         }
     }
 
-    /** One post in a reader's candidate set, as the ranker holds it. */
-    public record Candidate(long postId, long channelId, float score) {}
+    /**
+     * One post in a reader's candidate set, as the ranker holds it: the model's score, the exploration noise, the
+     * reader's penalty factor for the channel ("less" presses) and the key it is ranked by
+     * ({@code score · penaltyFactor + noise}).
+     */
+    public record Candidate(long postId, long channelId, float score, float noise, float penaltyFactor, float key) {}
 
     /**
      * What only the running replica knows: a reader's candidates, the configured send rate, the 429s it saw, the model
-     * version it serves.
+     * version it serves, posts it took from candidate sets and how many of them were exploration picks.
      */
     public record Live(LongFunction<List<Candidate>> candidates, DoubleSupplier sendRate, LongSupplier rateLimited,
-                       LongSupplier modelVersion) {
+                       LongSupplier modelVersion, Supplier<long[]> picks) {
         public static Live none() {
-            return new Live(r -> List.of(), () -> 0, () -> 0, () -> 0);
+            return new Live(r -> List.of(), () -> 0, () -> 0, () -> 0, () -> new long[2]);
         }
     }
 
@@ -87,7 +92,15 @@ public final class ConsoleApi {
                 m.put("at", Instant.now().toString());
                 return m;
             });
-            case "quality" -> store.quality().map(ConsoleApi::qualityByKindAndVersion);
+            case "quality" -> store.quality().map(ConsoleApi::qualityByKindAndVersion).map(m -> {
+                long[] picks = live.picks().get();
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("picks", picks[0]);
+                e.put("exploration", picks[1]);
+                e.put("share", picks[0] == 0 ? null : (double) picks[1] / picks[0]);
+                m.put("exploration_picks", e);
+                return m;
+            });
             case "model" -> model();
             case "channels" -> store.channels().map(m -> m);
             case "readers" -> parts.length == 1
@@ -207,7 +220,10 @@ public final class ConsoleApi {
                             m.put("channel", p.get("channel"));
                             m.put("text", p.get("text"));
                             m.put("score", c.score());
-                            m.put("penalty", penalty.getOrDefault(c.channelId(), 0));
+                            m.put("noise", c.noise());
+                            m.put("penalty_factor", c.penaltyFactor());
+                            m.put("key", c.key());
+                            m.put("less_weight", penalty.getOrDefault(c.channelId(), 0));
                             list.add(m);
                         }
                         Map<String, Object> out = new LinkedHashMap<>();
@@ -313,6 +329,8 @@ public final class ConsoleApi {
     }
 
     private static Object number(String s) {
+        if (s.equals("-")) return List.of();
+        if (s.contains(" ")) return Arrays.stream(s.trim().split(" +")).map(ConsoleApi::number).toList();
         try {
             return s.contains(".") || s.contains("NaN") ? (Object) Double.parseDouble(s) : (Object) Long.parseLong(s);
         } catch (NumberFormatException e) {
