@@ -282,19 +282,23 @@
   async function broadcasts() {
     const d = await get('broadcasts');
     const ref = el('input', { id: 'broadcast-post', placeholder: 'post id or https://t.me/channel/123', size: 34 });
+    const text = el('textarea', { id: 'broadcast-text', rows: 3, cols: 60, maxlength: 3000,
+      placeholder: '…or write a text (plain, up to 3,000 characters)' });
     const when = el('input', { id: 'broadcast-at', type: 'datetime-local' });
     const previewBox = el('div', { class: 'preview', id: 'preview' });
     const at = () => when.value ? new Date(when.value).toISOString() : 'now';
     const preview = async () => {
-      const p = await run(() => get('preview?post=' + encodeURIComponent(ref.value)));
+      const p = await run(() => get(text.value.trim() ? 'preview?text=' + encodeURIComponent(text.value)
+        : 'preview?post=' + encodeURIComponent(ref.value)));
       previewBox.replaceChildren(...p.messages.map(m => el('div', { class: 'bubble' },
         m.photo ? el('img', { src: m.photo, alt: '' }) : null,
         (m.photos || []).map(src => el('img', { src, alt: '' })),
         m.html ? frame(m.html) : null,
         m.buttons ? m.buttons.map(row => el('div', { class: 'buttons' }, row.map(b => el('span', {}, b)))) : null)));
     };
-    const form = el('form', { class: 'inline', onsubmit: async (e) => { e.preventDefault(); await act('broadcasts', { post: ref.value, at: at() }); } },
-      ref, when, el('span', { class: 'muted' }, '(empty: now; your local time)'),
+    const form = el('form', { class: 'inline', onsubmit: async (e) => { e.preventDefault();
+      await act('broadcasts', text.value.trim() ? { text: text.value, at: at() } : { post: ref.value, at: at() }); } },
+      ref, text, when, el('span', { class: 'muted' }, '(empty: now; your local time)'),
       el('button', { type: 'button', id: 'preview-button', onclick: preview }, 'Preview'),
       el('button', { type: 'submit', class: 'primary' }, 'Schedule'));
     show([el('h2', {}, 'New broadcast'), form, previewBox,

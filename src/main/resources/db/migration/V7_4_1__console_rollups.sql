@@ -58,3 +58,28 @@ CREATE TABLE console_snapshots (
 -- the rollups read presses by the hour they were made
 CREATE INDEX IF NOT EXISTS channel_penalties_created_at_idx ON channel_penalties (created_at);
 CREATE INDEX IF NOT EXISTS reader_mutes_created_at_idx ON reader_mutes (created_at);
+
+-- A ban holds on every path (issue 14): a banned reader's status never becomes 'active' (/resume, /start, the settings
+-- menu, a blocked reader writing again all leave them paused), and no delivery is queued for them (a mailing, a
+-- broadcast, "More", an instant push: the row is skipped, as if it were already there).
+CREATE FUNCTION tidings_ban_keeps_paused() RETURNS trigger AS $$
+BEGIN
+    IF NEW.status = 'active' AND EXISTS (SELECT 1 FROM reader_bans WHERE reader_id = NEW.id) THEN
+        NEW.status := 'paused';
+    END IF;
+    RETURN NEW;
+END
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER readers_ban_keeps_paused BEFORE UPDATE OF status ON readers
+    FOR EACH ROW WHEN (NEW.status = 'active') EXECUTE FUNCTION tidings_ban_keeps_paused();
+
+CREATE FUNCTION tidings_ban_skips_deliveries() RETURNS trigger AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM reader_bans WHERE reader_id = NEW.reader_id) THEN
+        RETURN NULL;
+    END IF;
+    RETURN NEW;
+END
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER deliveries_ban_skips BEFORE INSERT ON deliveries
+    FOR EACH ROW EXECUTE FUNCTION tidings_ban_skips_deliveries();

@@ -169,8 +169,14 @@ final class Wiring {
         this.web = lifecycle.open("web server", new WebServer(db, metrics, modelLoaded::get,
                 scale.webhook() ? new WebServer.Webhook(scale.webhookPath(), scale.webhookSecret(), 1 << 20) : null, inbox));
         this.alerts = new io.tidings.console.Alerts(db, config.operators(),
-                (chat, text) -> telegram.execute(new com.pengrad.telegrambot.request.SendMessage(chat, text)).then(),
+                // while a 401/404 pauses every call the alert waits (it is the news that sending was paused)
+                (chat, text) -> telegram.whenAccessible()
+                        .then(telegram.execute(new com.pengrad.telegrambot.request.SendMessage(chat, text)))
+                        .timeout(Duration.ofHours(1)).then(),
                 config.console().alertUnknownPerHour(), Clock.systemUTC());
+        // a 401/404 pauses all sending: operators hear of it (at most once an hour, across replicas)
+        telegram.onPaused(reason -> alerts.sendingPaused(reason).subscribe(null,
+                e -> org.slf4j.LoggerFactory.getLogger(Wiring.class).warn("sending-paused alert failed: {}", e.toString())));
         this.rollups = new io.tidings.console.ConsoleRollups(db);
         console(posts, channels, renderer);
         this.cluster = lifecycle.open("cluster membership", Cluster.join(db, new ClusterConfig(instanceId,

@@ -127,7 +127,8 @@ public final class ConsoleStore {
                         + "coalesce(r.votes, 0) AS votes_24h, coalesce(r.likes, 0) AS likes_24h, coalesce(r.less, 0) AS less_24h, "
                         + "coalesce(r.mutes, 0) AS mutes_24h "
                         + "FROM channels c LEFT JOIN r ON r.channel_id = c.id "
-                        + "WHERE c.status <> 'held' ORDER BY c.status, c.username LIMIT 2000"),
+                        + "WHERE c.status <> 'held' AND c.username <> $1 ORDER BY c.status, c.username LIMIT 2000",
+                        io.tidings.render.PostRenderer.ANNOUNCEMENTS),
                 rows("SELECT id, username, title, description, subscribers, suggested_by, added_at FROM channels "
                         + "WHERE status = 'held' ORDER BY added_at LIMIT 500"),
                 (all, held) -> Map.of("channels", all, "held", held));
@@ -219,6 +220,20 @@ public final class ConsoleStore {
 
     Mono<Boolean> cancelBroadcast(long id) {
         return sql.update("UPDATE broadcasts SET state = 'cancelled' WHERE id = $1 AND state = 'scheduled'", id).map(n -> n > 0);
+    }
+
+    /**
+     * Stores an operator's text as a post of the reserved announcements channel, for a broadcast: the channel is
+     * 'removed' (never polled or listed) and the post marked deleted, so the fresh pool and the ranker never see it;
+     * only its broadcast sends it. Emits the post's id.
+     */
+    Mono<Long> storeAnnouncement(String text, String html) {
+        return sql.one("WITH ch AS (INSERT INTO channels (username, title, status) VALUES ($3, '📢', 'removed') "
+                        + "ON CONFLICT (username) DO UPDATE SET status = 'removed' RETURNING id) "
+                        + "INSERT INTO posts (channel_id, message_id, published_at, kind, text, html, deleted) "
+                        + "SELECT ch.id, coalesce((SELECT max(message_id) FROM posts WHERE channel_id = ch.id), 0) + 1, now(), 'text', $1, $2, true "
+                        + "FROM ch RETURNING id",
+                r -> r.get("id", Long.class), text, html, io.tidings.render.PostRenderer.ANNOUNCEMENTS);
     }
 
     Mono<Long> scheduleBroadcast(long postId, Instant at, long operator) {
