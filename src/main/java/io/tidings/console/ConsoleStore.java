@@ -91,7 +91,8 @@ public final class ConsoleStore {
                         + "GROUP BY 1, 2 ORDER BY 2, 1"),
                 rows("SELECT n AS readers, value AS channels_per_reader, at FROM console_snapshots WHERE name = 'channels_per_reader_24h'"),
                 rows("SELECT date_trunc('day', hour) AS day, sum(less) AS less, sum(mutes) AS mutes FROM console_rollup_hours "
-                        + "WHERE hour > date_trunc('hour', now()) - interval '7 days' GROUP BY 1 ORDER BY 1")), parts -> {
+                        + "WHERE hour > date_trunc('hour', now()) - interval '7 days' GROUP BY 1 HAVING sum(less) + sum(mutes) > 0 ORDER BY 1")),
+                parts -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("like_rate_per_hour", parts[0]);
             m.put("by_kind_and_version", parts[1]);
