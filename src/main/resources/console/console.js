@@ -161,10 +161,17 @@
     const d = await get('quality');
     const h = d.like_rate_per_hour;
     const w = buckets(h, 'hour', null, 3600, 7 * 24);
+    const presses = (d.presses_per_day || []).reduce((a, r) => ({ less: a.less + r.less, mutes: a.mutes + r.mutes }), { less: 0, mutes: 0 });
     show([
       el('h2', {}, 'Quality'),
-      el('div', { class: 'cards' },
-        card('Channels per reader', d.channels_per_reader_24h, 'distinct channels in the last 24 h')),
+      el('div', { class: 'cards', id: 'quality-cards' },
+        card('Channels per reader', d.channels_per_reader_24h.channels_per_reader,
+          `distinct channels in the last 24 h, ${fmt(d.channels_per_reader_24h.readers)} readers` +
+          (d.channels_per_reader_24h.at ? ` (as of ${time(d.channels_per_reader_24h.at)})` : '')),
+        card('Exploration picks', d.exploration_picks.share === null ? '—' : (100 * d.exploration_picks.share).toFixed(1) + ' %',
+          `${fmt(d.exploration_picks.exploration)} of ${fmt(d.exploration_picks.picks)} posts taken since this replica started came only by the noise`),
+        card('"Less" presses', presses.less, 'last 7 days'),
+        card('Mutes', presses.mutes, 'channels muted in the last 7 days (still muted)')),
       el('div', { class: 'charts' },
         chart('Like rate per hour (7 days)', 'chart-like-rate', w.xs, [['like rate', w.values(r => r.votes ? r.likes / r.votes : null)]],
           { y: { range: [0, 1] } }),
@@ -173,25 +180,47 @@
       table(d.by_kind, [['kind', 'kind'], ['votes', 'votes'], ['likes', 'likes'], ['like_rate', 'like rate']]),
       el('h2', {}, 'By model version (last 24 hours)'),
       table(d.by_version, [['version', 'version'], ['votes', 'votes'], ['likes', 'likes'], ['like_rate', 'like rate']]),
-      el('h2', {}, '"Less from this channel" presses per day'),
-      table(d.less_presses_per_day, [['day', 'day', 'time'], ['less', 'presses']]),
+      el('h2', {}, '"Less from this channel" and mute presses per day'),
+      table(d.presses_per_day, [['day', 'day', 'time'], ['less', '"less"'], ['mutes', 'mutes']]),
     ]);
     timer = setInterval(() => { if (location.hash === '#quality') route(true); }, REFRESH_MS);
   }
 
-  async function model() {
+  async function model(id) {
     const d = await get('model');
     const v = d.versions.slice().reverse();
+    // the chosen training's epochs, else the newest training that has them
+    const epochs = d.versions.find(r => (id ? String(r.id) === id : true) && Array.isArray(r.train_loss_per_epoch)
+      && r.train_loss_per_epoch.length > 0);
     show([
       el('h2', {}, 'Model'),
       el('div', { class: 'cards' }, card('Serving', d.serving), card('AUC on the newest votes', d.auc_newest_votes, d.auc_sample + ' voted deliveries, scores as planned')),
       el('div', { class: 'charts' },
         chart('Loss per version (train, validation)', 'chart-loss', v.map(r => secs(r.created_at)),
-          [['train', v.map(r => r.train_loss ?? null)], ['validation', v.map(r => typeof r.validation_loss === 'number' ? r.validation_loss : null)]])),
-      table(d.versions, [['id', 'version'], ['kind', 'kind'], ['created_at', 'swapped in', 'time'], ['vote_count', 'votes'],
+          [['train', v.map(r => r.train_loss ?? null)], ['validation', v.map(r => typeof r.validation_loss === 'number' ? r.validation_loss : null)]]),
+        epochs && epochChart(epochs)),
+      table(d.versions.map(r => Object.assign({}, r, { seconds: typeof r.millis === 'number' ? r.millis / 1000 : null })),
+        [['id', 'version'], ['kind', 'kind'], ['created_at', 'swapped in', 'time'], ['vote_count', 'votes'],
         ['epochs_run', 'epochs'], ['best_epoch', 'best'], ['train_loss', 'train loss'], ['validation_loss', 'validation loss'],
-        ['stopped_early', 'early stop'], ['auc', 'AUC'], ['auc_votes', 'AUC votes']]),
+        ['stopped_early', 'early stop'], ['seconds', 'time to train (s)'], ['auc', 'AUC'], ['auc_votes', 'AUC votes']],
+        (r) => Array.isArray(r.train_loss_per_epoch) && r.train_loss_per_epoch.length
+          ? el('a', { href: '#model/' + r.id, 'data-epochs': r.id }, 'epochs') : null),
     ]);
+  }
+
+  /** Train and validation loss per epoch of one training (x: the epoch). */
+  function epochChart(r) {
+    const n = r.train_loss_per_epoch.length;
+    const xs = Array.from({ length: n }, (_, i) => i + 1);
+    const val = Array.isArray(r.validation_loss_per_epoch) ? r.validation_loss_per_epoch : [];
+    const box = el('div', { class: 'chart', id: 'chart-epochs' }, el('h3', {}, `Version ${r.id}: loss per epoch (train, validation)`));
+    requestAnimationFrame(() => {
+      charts.push(new uPlot({
+        width: Math.max(300, box.clientWidth - 16), height: 220, scales: { x: { time: false } }, axes: [{}, { size: 60 }],
+        series: [{ label: 'epoch' }, { label: 'train', stroke: COLORS[0], width: 2 }, { label: 'validation', stroke: COLORS[1], width: 2 }],
+      }, [xs, r.train_loss_per_epoch, xs.map((_, i) => val[i] ?? null)], box));
+    });
+    return box;
   }
 
   async function channels() {
@@ -205,7 +234,8 @@
         ['suggested_by', 'suggested by'], ['added_at', 'when', 'time']], decide)),
       el('h2', {}, 'Channels (last 24 hours)'),
       table(d.channels, [['username', 'channel'], ['status', 'status'], ['posts_24h', 'posts'], ['deliveries_24h', 'deliveries'],
-        ['votes_24h', 'votes'], ['likes_24h', 'likes'], ['less_24h', 'less'], ['last_polled_at', 'last poll', 'time'], ['last_error', 'last error']]),
+        ['votes_24h', 'votes'], ['likes_24h', 'likes'], ['less_24h', 'less'], ['mutes_24h', 'mutes'], ['last_polled_at', 'last poll', 'time'],
+        ['last_error', 'last error']]),
     ]);
   }
 
@@ -236,9 +266,9 @@
         banned ? ` · banned ${time(r.banned_at)} by ${r.banned_by}` : '', ' ',
         el('button', { class: banned ? '' : 'danger', id: 'ban', onclick: () => act(`readers/${r.id}/${banned ? 'unban' : 'ban'}`) },
           banned ? 'Unban' : 'Ban')),
-      el('h2', {}, 'Candidates (best first: score plus exploration noise)'),
+      el('h2', {}, 'Candidates (best first by key = score × penalty + noise)'),
       el('div', { id: 'candidates' }, table(d.candidates, [['rank', '#'], ['post_id', 'post'], ['channel', 'channel'], ['score', 'score'],
-        ['penalty', '"less" weight'], ['text', 'text']])),
+        ['noise', 'noise'], ['penalty_factor', 'penalty ×'], ['key', 'key'], ['less_weight', '"less" weight'], ['text', 'text']])),
       el('h2', {}, '"Less from this channel"'),
       table(d.penalties, [['channel', 'channel'], ['presses', 'presses'], ['weight', 'weight'], ['last_at', 'last', 'time']]),
       el('h2', {}, 'Recent deliveries'),
@@ -252,19 +282,23 @@
   async function broadcasts() {
     const d = await get('broadcasts');
     const ref = el('input', { id: 'broadcast-post', placeholder: 'post id or https://t.me/channel/123', size: 34 });
+    const text = el('textarea', { id: 'broadcast-text', rows: 3, cols: 60, maxlength: 3000,
+      placeholder: '…or write a text (plain, up to 3,000 characters)' });
     const when = el('input', { id: 'broadcast-at', type: 'datetime-local' });
     const previewBox = el('div', { class: 'preview', id: 'preview' });
     const at = () => when.value ? new Date(when.value).toISOString() : 'now';
     const preview = async () => {
-      const p = await run(() => get('preview?post=' + encodeURIComponent(ref.value)));
+      const p = await run(() => get(text.value.trim() ? 'preview?text=' + encodeURIComponent(text.value)
+        : 'preview?post=' + encodeURIComponent(ref.value)));
       previewBox.replaceChildren(...p.messages.map(m => el('div', { class: 'bubble' },
         m.photo ? el('img', { src: m.photo, alt: '' }) : null,
         (m.photos || []).map(src => el('img', { src, alt: '' })),
         m.html ? frame(m.html) : null,
         m.buttons ? m.buttons.map(row => el('div', { class: 'buttons' }, row.map(b => el('span', {}, b)))) : null)));
     };
-    const form = el('form', { class: 'inline', onsubmit: async (e) => { e.preventDefault(); await act('broadcasts', { post: ref.value, at: at() }); } },
-      ref, when, el('span', { class: 'muted' }, '(empty: now; your local time)'),
+    const form = el('form', { class: 'inline', onsubmit: async (e) => { e.preventDefault();
+      await act('broadcasts', text.value.trim() ? { text: text.value, at: at() } : { post: ref.value, at: at() }); } },
+      ref, text, when, el('span', { class: 'muted' }, '(empty: now; your local time)'),
       el('button', { type: 'button', id: 'preview-button', onclick: preview }, 'Preview'),
       el('button', { type: 'submit', class: 'primary' }, 'Schedule'));
     show([el('h2', {}, 'New broadcast'), form, previewBox,

@@ -106,6 +106,8 @@ public final class App implements AutoCloseable {
                 .onErrorResume(e -> w.alerts.trainingFailed(e).onErrorResume(x -> Mono.empty()).then(Mono.error(e))),
                 Duration.ofSeconds(30)));
         running.add(w.alerts.start(Duration.ofMinutes(1), Schedulers.parallel()));
+        running.add(io.tidings.util.Loop.named("console-rollups").every(Duration.ofMinutes(1)).timeout(Duration.ofMinutes(5))
+                .meters(w.metrics.registry()).start(() -> w.rollups.tick(Duration.ofMinutes(1))));
         intake.add(w.cluster.watchModels(w.models::version, w.trainer::restoreLatest));
         if (role.serves()) {
             if (loops.mailings()) intake.add(MailingSchedule.everyMinute(Clock.systemUTC(), Schedulers.parallel(),
@@ -133,6 +135,9 @@ public final class App implements AutoCloseable {
 
     /** Alerts to operators in Telegram (e.g. {@code alerts().sendingPaused(reason)} when a 401/404 stops sending). */
     public io.tidings.console.Alerts alerts() { return w.alerts; }
+
+    /** The console's hourly rollups (refreshed every minute by a loop; tests refresh them at once). */
+    public io.tidings.console.ConsoleRollups consoleRollups() { return w.rollups; }
 
     public Config config() { return w.config; }
     public Database database() { return w.db; }

@@ -82,6 +82,7 @@ final class Wiring {
     final UpdateInbox inbox;
     final WebServer web;
     final io.tidings.console.Alerts alerts;
+    final io.tidings.console.ConsoleRollups rollups;
     final Cluster cluster;
     /** Readiness: false until the newest stored model is loaded. */
     final AtomicBoolean modelLoaded = new AtomicBoolean();
@@ -168,8 +169,15 @@ final class Wiring {
         this.web = lifecycle.open("web server", new WebServer(db, metrics, modelLoaded::get,
                 scale.webhook() ? new WebServer.Webhook(scale.webhookPath(), scale.webhookSecret(), 1 << 20) : null, inbox));
         this.alerts = new io.tidings.console.Alerts(db, config.operators(),
-                (chat, text) -> telegram.execute(new com.pengrad.telegrambot.request.SendMessage(chat, text)).then(),
+                // while a 401/404 pauses every call the alert waits (it is the news that sending was paused)
+                (chat, text) -> telegram.whenAccessible()
+                        .then(telegram.execute(new com.pengrad.telegrambot.request.SendMessage(chat, text)))
+                        .timeout(Duration.ofHours(1)).then(),
                 config.console().alertUnknownPerHour(), Clock.systemUTC());
+        // a 401/404 pauses all sending: operators hear of it (at most once an hour, across replicas)
+        telegram.onPaused(reason -> alerts.sendingPaused(reason).subscribe(null,
+                e -> org.slf4j.LoggerFactory.getLogger(Wiring.class).warn("sending-paused alert failed: {}", e.toString())));
+        this.rollups = new io.tidings.console.ConsoleRollups(db);
         console(posts, channels, renderer);
         this.cluster = lifecycle.open("cluster membership", Cluster.join(db, new ClusterConfig(instanceId,
                 config.sendRate(), scale.heartbeat(), scale.replicaTtl(), config.pollInterval(), scale.modelCheck()),
@@ -187,9 +195,10 @@ final class Wiring {
         var signIn = new io.tidings.console.SignIn(config.console().key(config.callbackKey()), Clock.systemUTC(),
                 config.console().linkTtl(), config.console().sessionTtl());
         var live = new io.tidings.console.ConsoleApi.Live(
-                reader -> java.util.Arrays.stream(candidates.peek(reader))
-                        .map(p -> new io.tidings.console.ConsoleApi.Candidate(p.postId(), p.channelId(), p.score())).toList(),
-                config::sendRate, sender::rateLimitedCount, models::version);
+                reader -> java.util.Arrays.stream(candidates.inspect(reader, preferences))
+                        .map(p -> new io.tidings.console.ConsoleApi.Candidate(p.postId(), p.channelId(), p.score(), p.noise(),
+                                p.penaltyFactor(), p.key())).toList(),
+                config::sendRate, sender::rateLimitedCount, models::version, candidates::picks);
         var console = new io.tidings.console.Console(config.console(), signIn, store, config.bot()::isOperator,
                 new io.tidings.console.ConsoleApi(store, catalogue, posts, channels, renderer, live));
         web.routes(console::routes);

@@ -81,8 +81,8 @@ public final class ReaderCommands {
         return switch (command) {
             case "pause" -> readerSettings.pause(ctx.user())
                     .flatMap(changed -> reply(ctx, msg(ctx, changed ? "pause.done" : "pause.already")));
-            case "resume" -> readerSettings.resume(ctx.user())
-                    .flatMap(changed -> reply(ctx, msg(ctx, changed ? "resume.done" : "resume.already")));
+            case "resume" -> readerSettings.banned(ctx.user()).flatMap(banned -> banned ? reply(ctx, msg(ctx, "resume.banned"))
+                    : readerSettings.resume(ctx.user()).flatMap(changed -> reply(ctx, msg(ctx, changed ? "resume.done" : "resume.already"))));
             case "settings" -> settings.open(ctx);
             case "lang", "language" -> settings.openLanguage(ctx);
             case "stats" -> stats(ctx);

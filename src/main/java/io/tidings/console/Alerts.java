@@ -103,9 +103,13 @@ public final class Alerts {
                 + (e.getMessage() == null ? "" : ": " + e.getMessage()));
     }
 
-    /** Sending stopped because Telegram answered 401 or 404 (a bad token or API URL). */
+    /**
+     * Sending stopped because Telegram answered 401 or 404 (a bad token or API URL). The bot's client calls this when
+     * it pauses; the message itself can only go out once Telegram accepts the token again.
+     */
     public Mono<Void> sendingPaused(String reason) {
-        return raise(Kind.SENDING_PAUSED, "Sending is paused: " + reason + ". Check TELEGRAM_BOT_TOKEN and TELEGRAM_API_URL.");
+        return raise(Kind.SENDING_PAUSED, "Sending was paused at " + clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                + ": " + reason + " (every call waits until getMe works again). Check TELEGRAM_BOT_TOKEN and TELEGRAM_API_URL.");
     }
 
     /** Sends {@code text} to every operator unless this kind was sent within the hour (by any replica). */

@@ -25,6 +25,7 @@ import java.util.TreeMap;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongFunction;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import reactor.core.publisher.Mono;
@@ -42,17 +43,21 @@ public final class ConsoleApi {
         }
     }
 
-    /** One post in a reader's candidate set, as the ranker holds it. */
-    public record Candidate(long postId, long channelId, float score) {}
+    /**
+     * One post in a reader's candidate set, as the ranker holds it: the model's score, the exploration noise, the
+     * reader's penalty factor for the channel ("less" presses) and the key it is ranked by
+     * ({@code score · penaltyFactor + noise}).
+     */
+    public record Candidate(long postId, long channelId, float score, float noise, float penaltyFactor, float key) {}
 
     /**
      * What only the running replica knows: a reader's candidates, the configured send rate, the 429s it saw, the model
-     * version it serves.
+     * version it serves, posts it took from candidate sets and how many of them were exploration picks.
      */
     public record Live(LongFunction<List<Candidate>> candidates, DoubleSupplier sendRate, LongSupplier rateLimited,
-                       LongSupplier modelVersion) {
+                       LongSupplier modelVersion, Supplier<long[]> picks) {
         public static Live none() {
-            return new Live(r -> List.of(), () -> 0, () -> 0, () -> 0);
+            return new Live(r -> List.of(), () -> 0, () -> 0, () -> 0, () -> new long[2]);
         }
     }
 
@@ -87,14 +92,23 @@ public final class ConsoleApi {
                 m.put("at", Instant.now().toString());
                 return m;
             });
-            case "quality" -> store.quality().map(ConsoleApi::qualityByKindAndVersion);
+            case "quality" -> store.quality().map(ConsoleApi::qualityByKindAndVersion).map(m -> {
+                long[] picks = live.picks().get();
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("picks", picks[0]);
+                e.put("exploration", picks[1]);
+                e.put("share", picks[0] == 0 ? null : (double) picks[1] / picks[0]);
+                m.put("exploration_picks", e);
+                return m;
+            });
             case "model" -> model();
             case "channels" -> store.channels().map(m -> m);
             case "readers" -> parts.length == 1
                     ? store.findReaders(Optional.ofNullable(Console.queryParam(query, "q")).orElse("")).map(l -> Map.of("readers", l))
                     : inspector(id(parts[1]));
             case "broadcasts" -> store.broadcasts().map(l -> Map.of("broadcasts", l));
-            case "preview" -> preview(Console.queryParam(query, "post"), Optional.ofNullable(Console.queryParam(query, "lang")).orElse("en"));
+            case "preview" -> preview(Console.queryParam(query, "post"), Console.queryParam(query, "text"),
+                    Optional.ofNullable(Console.queryParam(query, "lang")).orElse("en"));
             case "audit" -> store.audit().map(l -> Map.of("audit", l));
             default -> Mono.just(NOT_FOUND);
         };
@@ -141,11 +155,31 @@ public final class ConsoleApi {
             return Mono.error(new BadRequest("a broadcast goes out between now and 30 days from now"));
         }
         Instant sendAt = at.isBefore(now) ? now : at;
-        return findPost(ref).switchIfEmpty(Mono.error(new BadRequest("no stored post " + ref)))
-                .flatMap(post -> store.scheduleBroadcast(post.id(), sendAt, operator)
-                        .flatMap(id -> store.audit(operator, "schedule_broadcast", Long.toString(id),
-                                        "post " + post.id() + " at " + sendAt)
-                                .thenReturn(Map.<String, Object>of("id", id, "post_id", post.id(), "send_at", sendAt.toString()))));
+        String text = body.path("text").asText("");
+        Mono<Long> postId;
+        if (!text.isBlank()) {
+            if (!ref.isBlank()) return Mono.error(new BadRequest("a broadcast is a stored post or a text, not both"));
+            String checked = announcementText(text);
+            postId = store.storeAnnouncement(checked, PostRenderer.announcementHtml(checked));
+        } else {
+            postId = findPost(ref).switchIfEmpty(Mono.error(new BadRequest("no stored post " + ref))).map(Post::id);
+        }
+        return postId.flatMap(post -> store.scheduleBroadcast(post, sendAt, operator)
+                .flatMap(id -> store.audit(operator, "schedule_broadcast", Long.toString(id),
+                                (text.isBlank() ? "post " : "text as post ") + post + " at " + sendAt)
+                        .thenReturn(Map.<String, Object>of("id", id, "post_id", post, "send_at", sendAt.toString()))));
+    }
+
+    /** Longest announcement: with its header and date it fits one Telegram message, never cut. */
+    static final int ANNOUNCEMENT_MAX = 3000;
+
+    private static String announcementText(String text) {
+        String t = text.strip();
+        if (t.isEmpty()) throw new BadRequest("the text is empty");
+        if (t.length() > ANNOUNCEMENT_MAX || PostRenderer.announcementHtml(t).length() > ANNOUNCEMENT_MAX + 500) {
+            throw new BadRequest("a broadcast text holds at most " + ANNOUNCEMENT_MAX + " characters");
+        }
+        return t;
     }
 
     /** A post by link ({@code https://t.me/name/123}) or by its id in the database. */
@@ -163,8 +197,22 @@ public final class ConsoleApi {
     }
 
     /** The messages a reader would get for this post, rendered by the same code as a delivery. */
-    private Mono<Object> preview(String ref, String lang) {
-        return findPost(ref).switchIfEmpty(Mono.error(new BadRequest("no stored post " + ref))).map(post -> {
+    private Mono<Object> preview(String ref, String composed, String lang) {
+        Mono<Post> found;
+        if (composed != null && !composed.isBlank()) {
+            // the post the broadcast will store, rendered by the same code before it is stored
+            String t;
+            try {
+                t = announcementText(composed);
+            } catch (BadRequest e) {
+                return Mono.error(e);
+            }
+            found = Mono.just(new Post(0, 0, PostRenderer.ANNOUNCEMENTS, "📢", 0, Instant.now(), io.tidings.store.PostKind.TEXT,
+                    t, PostRenderer.announcementHtml(t), List.of(), 0, null));
+        } else {
+            found = findPost(ref).switchIfEmpty(Mono.error(new BadRequest("no stored post " + ref)));
+        }
+        return found.map(post -> {
             RenderedPost rendered = renderer.renderPost(0L, lang.equals("ru") ? "ru" : "en", post);
             List<Map<String, Object>> messages = new ArrayList<>();
             for (BaseRequest<?, ?> request : rendered.all()) {
@@ -182,7 +230,9 @@ public final class ConsoleApi {
                 }
                 messages.add(m);
             }
-            return Map.of("post", Map.of("id", post.id(), "channel", post.channelUsername(), "permalink", post.permalink()),
+            boolean announcement = PostRenderer.ANNOUNCEMENTS.equals(post.channelUsername());
+            return Map.of("post", Map.of("id", post.id(), "channel", post.channelUsername(),
+                            "permalink", announcement ? "" : post.permalink()),
                     "messages", messages);
         });
     }
@@ -207,7 +257,10 @@ public final class ConsoleApi {
                             m.put("channel", p.get("channel"));
                             m.put("text", p.get("text"));
                             m.put("score", c.score());
-                            m.put("penalty", penalty.getOrDefault(c.channelId(), 0));
+                            m.put("noise", c.noise());
+                            m.put("penalty_factor", c.penaltyFactor());
+                            m.put("key", c.key());
+                            m.put("less_weight", penalty.getOrDefault(c.channelId(), 0));
                             list.add(m);
                         }
                         Map<String, Object> out = new LinkedHashMap<>();
@@ -313,6 +366,8 @@ public final class ConsoleApi {
     }
 
     private static Object number(String s) {
+        if (s.equals("-")) return List.of();
+        if (s.contains(" ")) return Arrays.stream(s.trim().split(" +")).map(ConsoleApi::number).toList();
         try {
             return s.contains(".") || s.contains("NaN") ? (Object) Double.parseDouble(s) : (Object) Long.parseLong(s);
         } catch (NumberFormatException e) {

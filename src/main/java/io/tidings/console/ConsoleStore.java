@@ -53,8 +53,8 @@ public final class ConsoleStore {
                 rows("SELECT status, count(*) AS n FROM readers GROUP BY status ORDER BY status"),
                 rows("SELECT count(*) AS n FROM reader_bans"),
                 rows("SELECT status, count(*) AS n FROM channels GROUP BY status ORDER BY status"),
-                rows("SELECT date_trunc('hour', fetched_at) AS hour, count(*) AS posts FROM posts "
-                        + "WHERE fetched_at > now() - interval '24 hours' GROUP BY 1 ORDER BY 1"),
+                rows("SELECT hour, posts FROM console_rollup_hours "
+                        + "WHERE hour > date_trunc('hour', now()) - interval '24 hours' ORDER BY 1"),
                 // in flight, each through its partial index (a predicate that does not imply the index's reads the table)
                 rows("SELECT 'queued' AS state, count(*) AS n FROM deliveries WHERE state = 'queued' "
                         + "UNION ALL SELECT state, count(*) FROM deliveries WHERE state IN ('claimed', 'sending') GROUP BY state"),
@@ -63,7 +63,8 @@ public final class ConsoleStore {
                 rows("SELECT date_trunc('minute', sent_at) AS minute, count(*) AS sent FROM deliveries "
                         + "WHERE created_at > now() - interval '2 hours' AND sent_at > now() - interval '1 hour' "
                         + "GROUP BY 1 ORDER BY 1"),
-                rows("SELECT count(*) AS n FROM deliveries WHERE created_at > now() - interval '24 hours' AND state = 'unknown'"),
+                rows("SELECT coalesce(sum(n), 0) AS n FROM console_rollup_deliveries "
+                        + "WHERE hour > date_trunc('hour', now()) - interval '24 hours' AND state = 'unknown'"),
                 rows("SELECT id, started_at, heartbeat_at, heartbeat_at > now() - interval '30 seconds' AS alive "
                         + "FROM replicas ORDER BY id")), parts -> {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -82,23 +83,23 @@ public final class ConsoleStore {
 
     Mono<Map<String, Object>> quality() {
         return Mono.zip(List.of(
-                rows("SELECT date_trunc('hour', voted_at) AS hour, count(*) AS votes, count(*) FILTER (WHERE liked) AS likes "
-                        + "FROM votes WHERE voted_at > now() - interval '7 days' GROUP BY 1 ORDER BY 1"),
+                rows("SELECT hour, sum(votes) AS votes, sum(likes) AS likes FROM console_rollup_votes "
+                        + "WHERE hour > date_trunc('hour', now()) - interval '7 days' GROUP BY 1 ORDER BY 1"),
                 // the version that chose a post is the newest one created before it was queued
-                rows("SELECT d.reason AS kind, (SELECT max(m.id) FROM model_versions m WHERE m.created_at <= d.created_at) AS version, "
-                        + "count(*) AS votes, count(*) FILTER (WHERE v.liked) AS likes "
-                        + "FROM votes v JOIN deliveries d ON d.reader_id = v.reader_id AND d.post_id = v.post_id "
-                        + "WHERE v.voted_at > now() - interval '24 hours' GROUP BY 1, 2 ORDER BY 2, 1"),
-                rows("SELECT count(*) AS readers, coalesce(avg(n), 0) AS channels_per_reader FROM ("
-                        + "SELECT d.reader_id, count(DISTINCT p.channel_id) AS n FROM deliveries d JOIN posts p ON p.id = d.post_id "
-                        + "WHERE d.created_at > now() - interval '24 hours' GROUP BY 1) x"),
-                rows("SELECT date_trunc('day', created_at) AS day, count(*) AS less FROM channel_penalties "
-                        + "WHERE created_at > now() - interval '7 days' GROUP BY 1 ORDER BY 1")), parts -> {
+                rows("SELECT reason AS kind, nullif(version, 0) AS version, sum(votes) AS votes, sum(likes) AS likes "
+                        + "FROM console_rollup_votes WHERE hour > date_trunc('hour', now()) - interval '24 hours' AND reason <> '' "
+                        + "GROUP BY 1, 2 ORDER BY 2, 1"),
+                rows("SELECT n AS readers, value AS channels_per_reader, at FROM console_snapshots WHERE name = 'channels_per_reader_24h'"),
+                rows("SELECT date_trunc('day', hour) AS day, sum(less) AS less, sum(mutes) AS mutes FROM console_rollup_hours "
+                        + "WHERE hour > date_trunc('hour', now()) - interval '7 days' GROUP BY 1 HAVING sum(less) + sum(mutes) > 0 ORDER BY 1")),
+                parts -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("like_rate_per_hour", parts[0]);
             m.put("by_kind_and_version", parts[1]);
-            m.put("channels_per_reader_24h", first(parts[2]));
-            m.put("less_presses_per_day", parts[3]);
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> cpr = (List<Map<String, Object>>) parts[2];
+            m.put("channels_per_reader_24h", cpr.isEmpty() ? Map.of("readers", 0, "channels_per_reader", 0) : cpr.get(0));
+            m.put("presses_per_day", parts[3]);
             return m;
         });
     }
@@ -119,18 +120,16 @@ public final class ConsoleStore {
 
     Mono<Map<String, Object>> channels() {
         return Mono.zip(
-                rows("WITH d AS (SELECT p.channel_id, count(*) AS deliveries FROM deliveries d JOIN posts p ON p.id = d.post_id "
-                        + "  WHERE d.created_at > now() - interval '24 hours' GROUP BY 1), "
-                        + "v AS (SELECT p.channel_id, count(*) AS votes, count(*) FILTER (WHERE v.liked) AS likes "
-                        + "  FROM votes v JOIN posts p ON p.id = v.post_id WHERE v.voted_at > now() - interval '24 hours' GROUP BY 1), "
-                        + "f AS (SELECT channel_id, count(*) AS posts FROM posts WHERE fetched_at > now() - interval '24 hours' GROUP BY 1), "
-                        + "l AS (SELECT channel_id, count(*) AS less FROM channel_penalties WHERE created_at > now() - interval '24 hours' GROUP BY 1) "
+                rows("WITH r AS (SELECT channel_id, sum(posts) AS posts, sum(deliveries) AS deliveries, sum(votes) AS votes, "
+                        + "  sum(likes) AS likes, sum(less) AS less, sum(mutes) AS mutes FROM console_rollup_channels "
+                        + "  WHERE hour > date_trunc('hour', now()) - interval '24 hours' GROUP BY 1) "
                         + "SELECT c.id, c.username, c.title, c.status, c.subscribers, c.last_polled_at, c.last_success_at, "
-                        + "c.unavailable_reason AS last_error, coalesce(f.posts, 0) AS posts_24h, coalesce(d.deliveries, 0) AS deliveries_24h, "
-                        + "coalesce(v.votes, 0) AS votes_24h, coalesce(v.likes, 0) AS likes_24h, coalesce(l.less, 0) AS less_24h "
-                        + "FROM channels c LEFT JOIN d ON d.channel_id = c.id LEFT JOIN v ON v.channel_id = c.id "
-                        + "LEFT JOIN f ON f.channel_id = c.id LEFT JOIN l ON l.channel_id = c.id "
-                        + "WHERE c.status <> 'held' ORDER BY c.status, c.username LIMIT 2000"),
+                        + "c.unavailable_reason AS last_error, coalesce(r.posts, 0) AS posts_24h, coalesce(r.deliveries, 0) AS deliveries_24h, "
+                        + "coalesce(r.votes, 0) AS votes_24h, coalesce(r.likes, 0) AS likes_24h, coalesce(r.less, 0) AS less_24h, "
+                        + "coalesce(r.mutes, 0) AS mutes_24h "
+                        + "FROM channels c LEFT JOIN r ON r.channel_id = c.id "
+                        + "WHERE c.status <> 'held' AND c.username <> $1 ORDER BY c.status, c.username LIMIT 2000",
+                        io.tidings.render.PostRenderer.ANNOUNCEMENTS),
                 rows("SELECT id, username, title, description, subscribers, suggested_by, added_at FROM channels "
                         + "WHERE status = 'held' ORDER BY added_at LIMIT 500"),
                 (all, held) -> Map.of("channels", all, "held", held));
@@ -222,6 +221,20 @@ public final class ConsoleStore {
 
     Mono<Boolean> cancelBroadcast(long id) {
         return sql.update("UPDATE broadcasts SET state = 'cancelled' WHERE id = $1 AND state = 'scheduled'", id).map(n -> n > 0);
+    }
+
+    /**
+     * Stores an operator's text as a post of the reserved announcements channel, for a broadcast: the channel is
+     * 'removed' (never polled or listed) and the post marked deleted, so the fresh pool and the ranker never see it;
+     * only its broadcast sends it. Emits the post's id.
+     */
+    Mono<Long> storeAnnouncement(String text, String html) {
+        return sql.one("WITH ch AS (INSERT INTO channels (username, title, status) VALUES ($3, '📢', 'removed') "
+                        + "ON CONFLICT (username) DO UPDATE SET status = 'removed' RETURNING id) "
+                        + "INSERT INTO posts (channel_id, message_id, published_at, kind, text, html, deleted) "
+                        + "SELECT ch.id, coalesce((SELECT max(message_id) FROM posts WHERE channel_id = ch.id), 0) + 1, now(), 'text', $1, $2, true "
+                        + "FROM ch RETURNING id",
+                r -> r.get("id", Long.class), text, html, io.tidings.render.PostRenderer.ANNOUNCEMENTS);
     }
 
     Mono<Long> scheduleBroadcast(long postId, Instant at, long operator) {

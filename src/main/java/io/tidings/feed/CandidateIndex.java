@@ -665,13 +665,15 @@ public final class CandidateIndex implements AutoCloseable {
             long[] ids = new long[m];
             float[] scores = new float[m];
             float[] key = new float[m];
+            float[] plain = new float[m]; // the key without the noise: what ranking by the model alone would use
             float bestAdjusted = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < m; j++) {
                 ids[j] = CandidateSets.post(sets.posts[base + j]);
                 float k0 = CandidateSets.key(sets.keys[base + j]);
                 scores[j] = g == null ? k0 : k0 - ExplorationNoise.draw(noise.sigma(b.votes(local, channels[j])), reader, ids[j], g.seed);
                 // a penalty factor is at most 1 and scores are not negative, so the adjusted key never rises
-                key[j] = scores[j] * prefs.channelFactor(reader, channels[j]) + (k0 - scores[j]);
+                plain[j] = scores[j] * prefs.channelFactor(reader, channels[j]);
+                key[j] = plain[j] + (k0 - scores[j]);
                 bestAdjusted = Math.max(bestAdjusted, key[j]);
             }
             if (exact && outsideExists && bestAdjusted < sets.floor[local]) return Taken.REFILL;
@@ -685,7 +687,12 @@ public final class CandidateIndex implements AutoCloseable {
                 }
                 used[best] = true;
                 picks[i] = new Pick(ids[best], channels[best], Math.max(0f, scores[best]));
+                // an exploration pick: without the noise it would not have been among the ones taken
+                int above = 0;
+                for (int j = 0; j < m; j++) if (plain[j] > plain[best]) above++;
+                if (above >= take) explorationPicks.increment();
             }
+            picked.add(take);
             for (Pick p : picks) sets.remove(local, p.postId());
             return new Taken(picks, false);
         } finally {
@@ -750,6 +757,51 @@ public final class CandidateIndex implements AutoCloseable {
             b.lock.unlock();
         }
     }
+
+    /** A candidate as the ranker holds it: model score, exploration noise, the reader's penalty factor, ranking key. */
+    public record Inspected(long postId, long channelId, float score, float noise, float penaltyFactor, float key) {}
+
+    /**
+     * The reader's candidates, best ranking key first, with what makes up the key: {@code score · penaltyFactor + noise}
+     * (the order {@link #take} picks in). For the operator's console.
+     */
+    public Inspected[] inspect(long reader, ReaderPreferences prefs) {
+        int s = slotOf(reader);
+        if (s < 0) return new Inspected[0];
+        ReaderBlock b = blocks[s >> ReaderBlock.SHIFT];
+        int local = s & (ReaderBlock.SIZE - 1);
+        List<Inspected> out = new ArrayList<>();
+        b.lock.lock();
+        try {
+            CandidateSets sets = b.sets;
+            int base = local * k;
+            Generation g = b.gen[local] < 0 ? null : gens[b.gen[local]];
+            for (int j = 0; j < sets.count[local]; j++) {
+                long post = CandidateSets.post(sets.posts[base + j]);
+                long channel = pool.channelOf(post);
+                float k0 = CandidateSets.key(sets.keys[base + j]);
+                float noiseOf = g == null ? 0 : ExplorationNoise.draw(noise.sigma(b.votes(local, channel)), reader, post, g.seed);
+                float score = k0 - noiseOf;
+                float factor = channel < 0 ? 1 : prefs.channelFactor(reader, channel);
+                out.add(new Inspected(post, channel, score, noiseOf, factor, score * factor + noiseOf));
+            }
+        } finally {
+            b.lock.unlock();
+        }
+        out.sort((x, y) -> Float.compare(y.key(), x.key()));
+        return out.toArray(new Inspected[0]);
+    }
+
+    /**
+     * Posts taken from the sets since start, and how many of them were exploration picks: taken only thanks to the
+     * noise (ranked by score and penalties alone, at least as many others of the set were ahead as were taken).
+     */
+    public long[] picks() {
+        return new long[] {picked.sum(), explorationPicks.sum()};
+    }
+
+    private final java.util.concurrent.atomic.LongAdder picked = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder explorationPicks = new java.util.concurrent.atomic.LongAdder();
 
     /** Pairs scored and skipped by channel pruning on this thread so far (tests read them). */
     long[] pairCounts() {

@@ -149,7 +149,23 @@ public final class PostRenderer {
         return compose(post, Integer.MAX_VALUE, language, null).length() <= CAPTION_LIMIT;
     }
 
+    /**
+     * The reserved channel of operators' announcements (broadcasts composed from a text): not a Telegram username
+     * (those have no '@' once normalised), so it names no real channel; its posts have a plain title and no links.
+     */
+    public static final String ANNOUNCEMENTS = "@operator";
+
+    /** An announcement's text as the HTML a post holds (plain text, escaped). */
+    public static String announcementHtml(String text) {
+        return Html.escape(text);
+    }
+
+    static boolean isAnnouncement(Post post) {
+        return ANNOUNCEMENTS.equals(post.channelUsername());
+    }
+
     static String header(Post post) {
+        if (isAnnouncement(post)) return "<b>📢</b>";
         String title = post.channelTitle() == null || post.channelTitle().isBlank() ? "@" + post.channelUsername() : post.channelTitle();
         return "<b><a href=\"" + Html.escape(post.permalink()) + "\">" + Html.escape(title) + "</a></b>";
     }
@@ -164,7 +180,7 @@ public final class PostRenderer {
         String link = "<a href=\"" + Html.escape(post.permalink()) + "\">";
         String noteLine = note == null ? "" : "\n\n" + link + Html.escape(note) + "</a>";
         String date = ("ru".equals(language) ? DATE_RU : DATE_EN).format(post.publishedAt());
-        String footer = noteLine + "\n\n<i>" + date + " · 👁 " + post.views() + "</i>";
+        String footer = noteLine + "\n\n<i>" + date + (isAnnouncement(post) ? "" : " · 👁 " + post.views()) + "</i>";
         String body = post.html() == null || post.html().isBlank() ? Html.escape(post.text()) : post.html();
         int room = limit == Integer.MAX_VALUE ? Integer.MAX_VALUE : limit - header.length() - footer.length();
         if (body.length() > room) {

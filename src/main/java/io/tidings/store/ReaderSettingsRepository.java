@@ -40,8 +40,15 @@ public final class ReaderSettingsRepository {
         return sql.update("UPDATE readers SET status = 'paused' WHERE id = $1 AND status = 'active'", reader).map(n -> n > 0);
     }
 
+    /** Mailings again; never for a reader an operator banned (see {@link #banned}). Emits whether it changed. */
     public Mono<Boolean> resume(long reader) {
-        return sql.update("UPDATE readers SET status = 'active' WHERE id = $1 AND status <> 'active'", reader).map(n -> n > 0);
+        return sql.update("UPDATE readers SET status = 'active' WHERE id = $1 AND status <> 'active' "
+                + "AND NOT EXISTS (SELECT 1 FROM reader_bans WHERE reader_id = $1)", reader).map(n -> n > 0);
+    }
+
+    /** Whether an operator banned the reader (from the console): they get nothing until unbanned. */
+    public Mono<Boolean> banned(long reader) {
+        return sql.query("SELECT 1 AS x FROM reader_bans WHERE reader_id = $1", r -> 1, reader).hasElements();
     }
 
     /** A reader marked unreachable wrote to the bot: they can be messaged again. */

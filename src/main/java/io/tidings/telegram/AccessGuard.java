@@ -29,6 +29,7 @@ final class AccessGuard implements AutoCloseable {
     private Sinks.Empty<Void> opened; // null while open
     private Disposable probing = Disposables.disposed();
     private volatile boolean closedForGood;
+    private volatile java.util.function.Consumer<String> onPause = reason -> {};
 
     AccessGuard(Supplier<Mono<?>> probe, Duration minBackoff, Duration maxBackoff, Scheduler timer) {
         this.probe = probe;
@@ -51,11 +52,21 @@ final class AccessGuard implements AutoCloseable {
         }
     }
 
+    /** Called with the reason each time the gate closes (not again while it stays closed); must not block. */
+    void onPause(java.util.function.Consumer<String> listener) {
+        this.onPause = listener;
+    }
+
     /** A call was refused with 401/404: close the gate (once) and start probing. */
     void refused(TelegramException.Unauthorized e) {
         synchronized (lock) {
             if (opened != null || closedForGood) return;
             opened = Sinks.empty();
+            try {
+                onPause.accept(e.errorCode() + " " + e.description() + " on " + e.method());
+            } catch (RuntimeException listenerFailed) {
+                log.warn("a listener of the pause failed: {}", listenerFailed.toString());
+            }
             log.error("Telegram refuses the bot token or the API URL ({} {} on {}): all sending and polling paused, "
                     + "readiness off; probing getMe until it works", e.errorCode(), e.description(), e.method());
             probing = Mono.defer(probe)

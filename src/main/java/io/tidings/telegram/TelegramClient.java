@@ -121,6 +121,14 @@ public final class TelegramClient implements AutoCloseable {
         return access.open();
     }
 
+    /**
+     * Calls {@code listener} with the reason (e.g. {@code 401 Unauthorized on sendMessage}) whenever a 401/404 pauses
+     * all calls; once per pause, not for every refused call. It runs on the caller's thread and must not block.
+     */
+    public void onPaused(java.util.function.Consumer<String> listener) {
+        access.onPause(listener);
+    }
+
     /** Completes at once while Telegram accepts the token, else when it does again. */
     public Mono<Void> whenAccessible() {
         return access.whenOpen();

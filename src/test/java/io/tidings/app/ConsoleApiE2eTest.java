@@ -43,6 +43,8 @@ class ConsoleApiE2eTest {
                 .as("plain HTTP on loopback: a Secure cookie would be dropped").doesNotContain("Secure;");
         assertThat(browser.csrf).isNotBlank();
 
+        // the views read hourly rollups, refreshed every minute by a loop: refresh them now rather than wait
+        f.app.consoleRollups().refresh().block(Duration.ofSeconds(30));
         JsonNode overview = get("overview");
         assertThat(count(overview.get("readers"), "status", "active")).as("ann; the operator never sent /start").isEqualTo(1);
         assertThat(count(overview.get("channels"), "status", "held")).isEqualTo(1);
@@ -56,6 +58,11 @@ class ConsoleApiE2eTest {
         assertThat(sum(quality.get("like_rate_per_hour"), "likes")).isEqualTo(1);
         assertThat(quality.get("by_kind").get(0).get("kind").asText()).isEqualTo("start");
         assertThat(quality.get("by_kind").get(0).get("like_rate").asDouble()).isEqualTo(1.0);
+        assertThat(quality.get("channels_per_reader_24h").get("channels_per_reader").asDouble()).as("ann's posts: alphanews only")
+                .isEqualTo(1.0);
+        assertThat(quality.get("exploration_picks").get("picks").asLong()).as("the posts ann got from her set").isPositive();
+        assertThat(quality.get("exploration_picks").get("exploration").asLong()).as("RANKING_NOISE=0: no exploration").isZero();
+        assertThat(sum(quality.get("presses_per_day"), "less") + sum(quality.get("presses_per_day"), "mutes")).isZero();
 
         JsonNode model = get("model");
         assertThat(model.has("versions")).isTrue();
@@ -76,6 +83,12 @@ class ConsoleApiE2eTest {
         assertThat(inspector.get("votes").get(0).get("liked").asBoolean()).isTrue();
         assertThat(inspector.get("candidates")).as("the two posts ann has not seen").hasSize(2);
         assertThat(inspector.get("candidates").get(0).get("channel").asText()).isEqualTo("alphanews");
+        JsonNode best = inspector.get("candidates").get(0);
+        assertThat(best.get("noise").asDouble()).as("RANKING_NOISE=0").isZero();
+        assertThat(best.get("penalty_factor").asDouble()).isEqualTo(1.0);
+        assertThat(best.get("key").asDouble()).isEqualTo(best.get("score").asDouble() * best.get("penalty_factor").asDouble()
+                + best.get("noise").asDouble());
+        assertThat(best.get("key").asDouble()).isGreaterThanOrEqualTo(inspector.get("candidates").get(1).get("key").asDouble());
 
         JsonNode preview = get("preview?post=https://t.me/alphanews/3");
         assertThat(preview.get("messages").get(0).get("html").asText()).contains("alphanews post 3").contains("https://t.me/alphanews/3");
@@ -106,11 +119,68 @@ class ConsoleApiE2eTest {
         assertThat(post("readers/" + ANN + "/ban", "{}").get("changed").asBoolean()).isTrue();
         assertThat(f.e2e.count("SELECT count(*) FROM readers WHERE id = $1 AND status = 'paused'", ANN)).isEqualTo(1);
         assertThat(get("readers/" + ANN).get("reader").get("banned_by").asLong()).isEqualTo(OPERATOR);
+        // a banned reader cannot resume, start again, or get a post by "More"
+        long delivered = f.e2e.count("SELECT count(*) FROM deliveries WHERE reader_id = $1", ANN);
+        assertThat(f.ann.say("/resume").text()).contains("An operator has stopped your mailings");
+        f.ann.say("/start");
+        var post = f.e2e.posts(ANN).get(0);
+        f.ann.press(post.messageId(), post.button("More ➡️").callbackData());
+        f.ann.say("/resume");
+        assertThat(f.e2e.count("SELECT count(*) FROM readers WHERE id = $1 AND status = 'paused'", ANN)).isEqualTo(1);
+        assertThat(f.e2e.count("SELECT count(*) FROM deliveries WHERE reader_id = $1", ANN)).isEqualTo(delivered);
         assertThat(post("readers/" + ANN + "/unban", "{}").get("changed").asBoolean()).isTrue();
         assertThat(f.e2e.count("SELECT count(*) FROM readers WHERE id = $1 AND status = 'active'", ANN)).isEqualTo(1);
+        assertThat(f.ann.say("/resume").text()).doesNotContain("An operator");
 
         assertThat(get("audit").get("audit").findValuesAsText("action"))
                 .containsExactly("unban_reader", "ban_reader", "cancel_broadcast", "schedule_broadcast", "approve_channel", "sign_in");
+    }
+
+    @Test
+    void aBroadcastComposedFromATextIsPreviewedScheduledListedCancelledAndSentAsPreviewed() {
+        browser.signIn(f.link());
+        String text = "Maintenance tonight <b>not bold</b> & 22:00–23:00";
+        JsonNode preview = get("preview?text=" + java.net.URLEncoder.encode(text, java.nio.charset.StandardCharsets.UTF_8));
+        String html = preview.get("messages").get(0).get("html").asText();
+        assertThat(html).startsWith("<b>📢</b>\n\nMaintenance tonight &lt;b&gt;not bold&lt;/b&gt; &amp; 22:00–23:00")
+                .as("no link to a channel").doesNotContain("t.me");
+        assertThat(preview.get("messages").get(0).get("buttons").toString()).contains("👍");
+        assertThat(browser.postJson("/api/broadcasts", "{\"text\":\"   \"}").statusCode()).as("an empty text").isEqualTo(400);
+        assertThat(browser.postJson("/api/broadcasts", "{\"text\":\"" + "x".repeat(3001) + "\"}").statusCode()).isEqualTo(400);
+
+        long later = post("broadcasts", "{\"text\":\"Later\",\"at\":\"" + Instant.now().plus(Duration.ofHours(3)) + "\"}").get("id").asLong();
+        post("broadcasts", JSON.createObjectNode().put("text", text).put("at", "now").toString());
+        JsonNode list = get("broadcasts").get("broadcasts");
+        assertThat(list.findValuesAsText("text")).contains(text, "Later");
+        assertThat(post("broadcasts/" + later + "/cancel", "{}").get("changed").asBoolean()).isTrue();
+
+        // the broadcast loop queues it for every active reader: ann gets exactly the previewed message
+        E2e.await("the announcement reaches ann", () -> f.e2e.telegram.sentTo(ANN).stream()
+                .anyMatch(m -> m.textOrCaption().contains("Maintenance tonight")), Duration.ofSeconds(60));
+        var got = f.e2e.telegram.sentTo(ANN).stream().filter(m -> m.textOrCaption().contains("Maintenance tonight")).toList();
+        assertThat(got).hasSize(1);
+        assertThat(withoutDate(plain(got.get(0).textOrCaption()))).as("as previewed (the date line aside: a minute may pass)")
+                .isEqualTo(withoutDate(plain(html))).contains("📢");
+        assertThat(got.get(0).buttons().stream().map(b -> b.text()).toList())
+                .isEqualTo(flatten(preview.get("messages").get(0).get("buttons")));
+        assertThat(f.e2e.count("SELECT count(*) FROM broadcasts WHERE state = 'cancelled'")).isEqualTo(1);
+        assertThat(get("channels").get("channels").findValuesAsText("username")).as("the announcements channel is not listed")
+                .doesNotContain("@operator");
+    }
+
+    /** Telegram's HTML as a reader reads it: tags dropped, entities back to characters. */
+    private static String plain(String html) {
+        return html.replaceAll("<[^>]+>", "").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&amp;", "&");
+    }
+
+    private static String withoutDate(String text) {
+        return text.substring(0, text.lastIndexOf("\n\n"));
+    }
+
+    private static java.util.List<String> flatten(JsonNode rows) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        rows.forEach(row -> row.forEach(b -> out.add(b.asText())));
+        return out;
     }
 
     @Test

@@ -71,6 +71,7 @@ class ConsoleBrowserE2eTest {
 
     @Test
     void anOperatorRunsTheServiceFromTheBrowser() {
+        f.app.consoleRollups().refresh().block(Duration.ofSeconds(30)); // as the loop does every minute
         browser.get(f.link());
         wait.until(ExpectedConditions.presenceOfElementLocated(By.id("overview-cards")));
         assertThat(browser.getCurrentUrl()).endsWith("/console/");
@@ -89,13 +90,21 @@ class ConsoleBrowserE2eTest {
         browser.findElement(By.id("preview-button")).click();
         wait.until(d -> !d.findElements(By.cssSelector("#preview .bubble")).isEmpty());
         assertThat(text("preview")).contains("👍").contains("👎");
+        // …or composed from a text, previewed as a reader will see it
+        browser.findElement(By.id("broadcast-text")).sendKeys("Maintenance tonight, 22:00 to 23:00 UTC.");
+        browser.findElement(By.id("preview-button")).click();
+        // the message's HTML goes into a sandboxed frame (its document is not readable from the page): read what it was given
+        wait.until(d -> js("const f = document.querySelector('#preview iframe'); return f ? f.srcdoc : '';").toString()
+                .contains("Maintenance tonight"));
+        assertThat(js("return document.querySelector('#preview iframe').srcdoc").toString())
+                .contains("<b>📢</b>\n\nMaintenance tonight, 22:00 to 23:00 UTC.").doesNotContain("t.me");
         js("const t = new Date(Date.now() + 2 * 3600 * 1000); t.setSeconds(0, 0);"
                 + "document.getElementById('broadcast-at').value = new Date(t - t.getTimezoneOffset() * 60000).toISOString().slice(0, 16);");
         shot("console-broadcasts.png");
         browser.findElement(By.cssSelector("form.inline button[type=submit]")).click();
         WebElement cancel = wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("[data-cancel]")));
-        assertThat(f.e2e.count("SELECT count(*) FROM broadcasts WHERE state = 'scheduled' AND send_at > now() + interval '1 hour'"))
-                .isEqualTo(1);
+        assertThat(f.e2e.count("SELECT count(*) FROM broadcasts b JOIN posts p ON p.id = b.post_id WHERE b.state = 'scheduled' "
+                + "AND b.send_at > now() + interval '1 hour' AND p.text = 'Maintenance tonight, 22:00 to 23:00 UTC.'")).isEqualTo(1);
         cancel.click();
         wait.until(d -> d.findElements(By.cssSelector("[data-cancel]")).isEmpty() && text("broadcast-list").contains("cancelled"));
         assertThat(f.e2e.count("SELECT count(*) FROM broadcasts WHERE state = 'cancelled'")).isEqualTo(1);
@@ -106,7 +115,14 @@ class ConsoleBrowserE2eTest {
         wait.until(d -> text("candidates").contains("alphanews") && text("deliveries").contains("sent"));
         assertThat(text("inspector")).contains("Reader " + ANN);
         assertThat(text("deliveries")).contains("start");
+        assertThat(text("candidates")).contains("noise").contains("penalty").contains("key");
         shot("console-reader.png");
+
+        browser.get(f.base() + "/#quality");
+        wait.until(d -> text("quality-cards").contains("Exploration picks"));
+        assertThat(text("quality-cards")).contains("Mutes").contains("\"Less\" presses");
+        wait.until(d -> drawn("chart-like-rate"));
+        shot("console-quality.png");
 
         browser.get(f.base() + "/#audit");
         wait.until(d -> text("view").contains("cancel_broadcast"));

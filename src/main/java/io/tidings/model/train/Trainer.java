@@ -100,6 +100,7 @@ public final class Trainer {
 
     private Result fit(List<Vote> trainVotes, List<Vote> valVotes, TrainedModel previous, int maxEpochs,
                        SplittableRandom rng) {
+        long started = System.nanoTime();
         int nVal = valVotes.size();
         int nTrain = trainVotes.size();
 
@@ -160,6 +161,8 @@ public final class Trainer {
             perm[i] = i;
         }
         int passes = passesPerEpoch(nTrain);
+        float[] trainLosses = new float[maxEpochs];
+        float[] valLosses = new float[nVal == 0 ? 0 : maxEpochs];
         for (int epoch = 1; epoch <= maxEpochs; epoch++) {
             double lossSum = 0;
             for (int pass = 0; pass < passes; pass++) {
@@ -170,6 +173,7 @@ public final class Trainer {
             }
             epochsRun = epoch;
             double trainLoss = lossSum / ((double) nTrain * passes);
+            trainLosses[epoch - 1] = (float) trainLoss;
             if (nVal == 0) {
                 bestTrain = trainLoss;
                 bestEpoch = epoch;
@@ -177,6 +181,7 @@ public final class Trainer {
             }
             updatePriors(readers, channels, posts, unknown);
             double valLoss = step.loss(val);
+            valLosses[epoch - 1] = (float) valLoss;
             if (valLoss < bestVal - MIN_IMPROVEMENT) {
                 bestVal = valLoss;
                 bestTrain = trainLoss;
@@ -205,7 +210,9 @@ public final class Trainer {
         updatePriors(readers, channels, posts, unknown);
         TrainedModel model = new TrainedModel(config, net, readers, channels, posts);
         TrainingSummary summary = new TrainingSummary(epochsRun, bestEpoch, (float) bestTrain,
-                nVal == 0 ? Float.NaN : (float) bestVal, nTrain, nVal, stoppedEarly, previous != null);
+                nVal == 0 ? Float.NaN : (float) bestVal, nTrain, nVal, stoppedEarly, previous != null,
+                java.util.Arrays.copyOf(trainLosses, epochsRun), java.util.Arrays.copyOf(valLosses, nVal == 0 ? 0 : epochsRun),
+                (System.nanoTime() - started) / 1_000_000);
         return new Result(model, summary);
     }
 
