@@ -39,7 +39,6 @@ import io.tidings.web.UpdateInbox;
 import io.tidings.web.WebServer;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -147,7 +146,7 @@ final class Wiring {
         this.catalogue = new Catalogue(channels, ingest::probe, ingestConfig.autoAccept(), ingest::refreshSoon);
         this.trainer = new TrainingService(votes, new ModelRepository(db), models, config.model(),
                 config.training().everyVotes(), config.training().full(), Clock.systemUTC(), training);
-        this.broadcasts = new BroadcastLoop(new BroadcastRepository(db), post -> feed.broadcast(post, Instant.now()));
+        this.broadcasts = new BroadcastLoop(new BroadcastRepository(db), instanceId, config.feed().lease(), 5000, sender::wake);
         var replies = new io.tidings.bot.Replies(telegram);
         var settingsMenu = new io.tidings.bot.SettingsMenu(replies, messages, callbacks, settings, control, preferences,
                 config.bot().defaultMailingTimes());
