@@ -22,3 +22,11 @@ ALTER TABLE votes ADD COLUMN xid xid8 NOT NULL DEFAULT pg_current_xact_id();
 CREATE INDEX votes_xid_idx ON votes (xid);
 -- the horizon a model version was trained up to (every vote of a transaction below it is in)
 ALTER TABLE model_versions ADD COLUMN votes_xmin BIGINT;
+
+-- The daily instant-push cap, exact under concurrency: one row per reader counts the pushes of the current 24-hour
+-- window; taking a slot is one INSERT … ON CONFLICT DO UPDATE … WHERE used < cap (the row lock orders racers).
+CREATE TABLE instant_quota (
+    reader_id    BIGINT      PRIMARY KEY REFERENCES readers (id) ON DELETE CASCADE,
+    window_start TIMESTAMPTZ NOT NULL,
+    used         INT         NOT NULL
+);

@@ -254,11 +254,20 @@ public final class DeliveryRepository {
                 row -> new Seen(row.get("reader_id", Long.class), row.get("post_id", Long.class)), r, p, s, reason);
     }
 
-    /** Queues an instant push unless the reader already got {@code perDay} in the last 24 hours; emits the id when queued. */
+    /**
+     * Queues an instant push unless the reader already had {@code perDay} in the current 24-hour window; emits the id
+     * when queued. Exact under concurrency: the slot is taken by one upsert on the reader's quota row, whose lock
+     * orders concurrent pushes and whose condition is checked again on the row as the winner left it.
+     */
     public Mono<Long> enqueueInstant(long reader, long post, float score, int perDay) {
-        return sql.one("INSERT INTO deliveries (reader_id, post_id, reason, score) SELECT $1, $2, 'instant', $3 "
-                        + "WHERE (SELECT count(*) FROM deliveries WHERE reader_id = $1 AND reason = 'instant' "
-                        + "AND created_at > now() - interval '1 day') < $4 "
+        if (perDay <= 0) return Mono.empty();
+        return sql.one("WITH slot AS (INSERT INTO instant_quota AS q (reader_id, window_start, used) "
+                        + "SELECT $1, now(), 1 WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE reader_id = $1 AND post_id = $2) "
+                        + "ON CONFLICT (reader_id) DO UPDATE SET "
+                        + "window_start = CASE WHEN q.window_start <= now() - interval '1 day' THEN now() ELSE q.window_start END, "
+                        + "used = CASE WHEN q.window_start <= now() - interval '1 day' THEN 1 ELSE q.used + 1 END "
+                        + "WHERE q.window_start <= now() - interval '1 day' OR q.used < $4 RETURNING reader_id) "
+                        + "INSERT INTO deliveries (reader_id, post_id, reason, score) SELECT $1, $2, 'instant', $3 FROM slot "
                         + "ON CONFLICT (reader_id, post_id) DO NOTHING RETURNING id",
                 row -> row.get("id", Long.class), reader, post, score, perDay);
     }
