@@ -30,3 +30,6 @@ CREATE TABLE instant_quota (
     window_start TIMESTAMPTZ NOT NULL,
     used         INT         NOT NULL
 );
+
+-- handled webhook updates are pruned after UPDATES_RETENTION_HOURS (their bodies are emptied once handled)
+CREATE INDEX updates_processed_idx ON updates (processed_at) WHERE processed_at IS NOT NULL;

@@ -163,7 +163,7 @@ final class Wiring {
 
         Config.ScaleOut scale = config.scaleOut();
         this.inbox = scale.webhook() ? new UpdateInbox(db, instanceId, updates::handle, 64, Duration.ofMinutes(2),
-                metrics.registry()) : null;
+                metrics.registry(), scale.updatesRetention()) : null;
         this.web = lifecycle.open("web server", new WebServer(db, metrics, modelLoaded::get,
                 scale.webhook() ? new WebServer.Webhook(scale.webhookPath(), scale.webhookSecret(), 1 << 20) : null, inbox));
         this.alerts = new io.tidings.console.Alerts(db, config.operators(),
