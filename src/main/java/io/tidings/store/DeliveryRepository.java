@@ -47,10 +47,16 @@ public final class DeliveryRepository {
                 r -> r.get("post_id", Long.class), reader, since);
     }
 
-    /** The same for a page of readers in one query. */
+    /**
+     * For a page of readers in one query: every post published since {@code since} (the fresh pool's oldest, less a
+     * day's margin for posts not evicted yet) that was ever queued for them, however long ago it was queued: a post
+     * delivered earlier never comes back into a candidate set.
+     */
     public Flux<Seen> seenByAll(Long[] readers, Instant since) {
-        return sql.query("SELECT reader_id, post_id FROM deliveries WHERE reader_id = ANY($1) AND created_at >= $2",
-                r -> new Seen(r.get("reader_id", Long.class), r.get("post_id", Long.class)), readers, since);
+        return sql.query("SELECT d.reader_id, d.post_id FROM deliveries d JOIN posts p ON p.id = d.post_id "
+                        + "WHERE d.reader_id = ANY($1) AND p.published_at >= $2",
+                r -> new Seen(r.get("reader_id", Long.class), r.get("post_id", Long.class)), readers,
+                since.minus(Duration.ofDays(1)).atOffset(java.time.ZoneOffset.UTC));
     }
 
     /**
