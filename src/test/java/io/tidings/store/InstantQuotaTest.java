@@ -33,6 +33,20 @@ class InstantQuotaTest {
 
     @Test
     void fortyConcurrentPushesForOneReaderQueueExactlyTheCap() {
+        // each insert into the outbox takes a little while, as under load: a count-then-insert lets them all through
+        db.sql().update("CREATE OR REPLACE FUNCTION test_slow_insert() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep(0.2); "
+                + "RETURN NEW; END $$ LANGUAGE plpgsql").block(T);
+        db.sql().update("CREATE OR REPLACE TRIGGER test_slow_insert BEFORE INSERT ON deliveries FOR EACH ROW "
+                + "EXECUTE FUNCTION test_slow_insert()").block(T);
+        try {
+            race();
+        } finally {
+            db.sql().update("DROP TRIGGER IF EXISTS test_slow_insert ON deliveries").block(T);
+            db.sql().update("DROP FUNCTION IF EXISTS test_slow_insert()").block(T);
+        }
+    }
+
+    private void race() {
         for (int round = 0; round < 3; round++) {
             db.sql().update("DELETE FROM deliveries").block(T);
             db.sql().update("DELETE FROM instant_quota").block(T);
