@@ -92,6 +92,7 @@ public final class App implements AutoCloseable {
             running.add(w.cluster.ready().subscribe(null, null, () -> sending.update(w.sender.start())));
             running.add(sending);
             running.add(w.feed.start(Duration.ofSeconds(10)));
+            running.add(w.pool.start(Duration.ofMinutes(1))); // expired posts leave on time
             running.add(followPostsOfOtherReplicas(Duration.ofSeconds(5)));
             running.add(w.preferences.start(w.pool::contains));
             if (scale.webhook()) {

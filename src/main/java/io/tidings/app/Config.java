@@ -58,7 +58,8 @@ public record Config(
      * @param modelCheck            how often a replica looks for newer model versions besides NOTIFY
      */
     public record ScaleOut(String webhookUrl, String webhookSecret, int webhookMaxConnections, boolean webhookRegister,
-                           Duration heartbeat, Duration replicaTtl, Duration shutdownGrace, Duration modelCheck, Role role) {
+                           Duration heartbeat, Duration replicaTtl, Duration shutdownGrace, Duration modelCheck, Role role,
+                           Duration updatesRetention) {
 
         public ScaleOut {
             role = role == null ? Role.ALL : role;
@@ -165,7 +166,8 @@ public record Config(
                     + " (" + heartbeat.toSeconds() + ")");
         }
         return new ScaleOut(url, secret, WEBHOOK_MAX_CONNECTIONS.read(get), WEBHOOK_REGISTER.read(get), heartbeat, ttl,
-                SHUTDOWN_GRACE_SECONDS.read(get), MODEL_CHECK_SECONDS.read(get), Role.parse(ROLE.read(get)));
+                SHUTDOWN_GRACE_SECONDS.read(get), MODEL_CHECK_SECONDS.read(get), Role.parse(ROLE.read(get)),
+                UPDATES_RETENTION_HOURS.read(get));
     }
 
     private static BotConfig bot(Function<String, String> get, Set<Long> operators, List<LocalTime> mailingTimes) {

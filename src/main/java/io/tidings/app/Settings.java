@@ -253,6 +253,8 @@ public final class Settings {
     public static final Setting<String> TIDINGS_LOG_LEVEL = add(choice("TIDINGS_LOG_LEVEL", "INFO",
             List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF"),
             "Log level of tidings' own loggers (logs go to stderr)."));
+    public static final Setting<Duration> UPDATES_RETENTION_HOURS = add(duration("UPDATES_RETENTION_HOURS", ChronoUnit.HOURS,
+            48, 25, 8760, "Webhook updates: a handled one keeps only its id (to recognise a repeat) for this long, then goes; its body goes at once."));
 
     /** Every variable, in README's order. */
     public static final List<Setting<?>> ALL = Collections.unmodifiableList(DECLARED);

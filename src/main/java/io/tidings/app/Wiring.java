@@ -39,7 +39,6 @@ import io.tidings.web.UpdateInbox;
 import io.tidings.web.WebServer;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -148,7 +147,7 @@ final class Wiring {
         this.catalogue = new Catalogue(channels, ingest::probe, ingestConfig.autoAccept(), ingest::refreshSoon);
         this.trainer = new TrainingService(votes, new ModelRepository(db), models, config.model(),
                 config.training().everyVotes(), config.training().full(), Clock.systemUTC(), training);
-        this.broadcasts = new BroadcastLoop(new BroadcastRepository(db), post -> feed.broadcast(post, Instant.now()));
+        this.broadcasts = new BroadcastLoop(new BroadcastRepository(db), instanceId, config.feed().lease(), 5000, sender::wake);
         var replies = new io.tidings.bot.Replies(telegram);
         var settingsMenu = new io.tidings.bot.SettingsMenu(replies, messages, callbacks, settings, control, preferences,
                 config.bot().defaultMailingTimes());
@@ -165,7 +164,7 @@ final class Wiring {
 
         Config.ScaleOut scale = config.scaleOut();
         this.inbox = scale.webhook() ? new UpdateInbox(db, instanceId, updates::handle, 64, Duration.ofMinutes(2),
-                metrics.registry()) : null;
+                metrics.registry(), scale.updatesRetention()) : null;
         this.web = lifecycle.open("web server", new WebServer(db, metrics, modelLoaded::get,
                 scale.webhook() ? new WebServer.Webhook(scale.webhookPath(), scale.webhookSecret(), 1 << 20) : null, inbox));
         this.alerts = new io.tidings.console.Alerts(db, config.operators(),

@@ -93,7 +93,9 @@ public final class BotHandler {
                 log.info("reader {} is flooding: one warning, then silence", from.id());
                 return replies.text(ctx.user(), messages.get(ctx.lang(), "flood"));
             });
-            case ALLOW -> context(from).flatMap(ctx -> reachable(ctx).then(route(ctx, m, edited)));
+            case ALLOW -> context(from).flatMap(ctx -> reachable(ctx).then(route(ctx, m, edited)))
+                    .onErrorResume(ContextUnavailable.class, e -> unavailable(e).then(replies.text(from.id(),
+                            messages.get(Messages.languageOf(from.languageCode()), "try_again"))));
         };
     }
 
@@ -132,7 +134,9 @@ public final class BotHandler {
         return switch (pressGuard.check(from.id())) {
             case DROP -> replies.answer(q, null); // still answered: the reader's client would spin
             case WARN -> context(from).flatMap(ctx -> replies.answer(q, msg(ctx, "flood")));
-            case ALLOW -> context(from).flatMap(ctx -> buttons.onPress(ctx, q));
+            case ALLOW -> context(from).flatMap(ctx -> buttons.onPress(ctx, q))
+                    .onErrorResume(ContextUnavailable.class, e -> unavailable(e).then(replies.answer(q,
+                            messages.get(Messages.languageOf(from.languageCode()), "try_again"))));
         };
     }
 
@@ -140,9 +144,23 @@ public final class BotHandler {
     private Mono<Ctx> context(User from) {
         boolean operator = config.isOperator(from.id());
         String fallback = Messages.languageOf(from.languageCode());
+        // a read: retried through a database blip; if it still fails the reader is asked to try again
         return settings.find(from.id())
+                .retryWhen(DatabaseRetry.spec())
+                .onErrorMap(e -> new ContextUnavailable(from.id(), e))
                 .map(s -> new Ctx(from.id(), from.firstName(), s.language(), s, operator))
                 .defaultIfEmpty(new Ctx(from.id(), from.firstName(), fallback, null, operator));
+    }
+
+    private static Mono<Void> unavailable(ContextUnavailable e) {
+        return Mono.fromRunnable(() -> log.warn("{}; asked to try again", e.getMessage()));
+    }
+
+    /** The reader's settings could not be read (the database is away): nothing was done, the reader is told. */
+    private static final class ContextUnavailable extends RuntimeException {
+        ContextUnavailable(long reader, Throwable cause) {
+            super("reader " + reader + ": settings not readable: " + cause, cause, false, false);
+        }
     }
 
     /** A reader marked unreachable wrote again: they can be messaged again (a paused one stays paused). */

@@ -30,6 +30,8 @@ public final class ReaderCommands {
 
     private static final Logger log = LoggerFactory.getLogger(ReaderCommands.class);
     private static final int CATALOGUE_SHOWN = 30;
+    /** Telegram's longest text message. */
+    static final int MAX_MESSAGE = 4096;
     /** How far back from a channel's newest message id /channel looks for its latest stored posts. */
     private static final int CHANNEL_LOOKBACK = 200;
 
@@ -146,14 +148,27 @@ public final class ReaderCommands {
                 }
             }
             b.append("\n\n");
+            String hint = "\n\n" + msg(ctx, "channels.hint");
             if (t.getT3().isEmpty()) {
                 b.append(msg(ctx, "channels.muted.none"));
             } else {
                 b.append(msg(ctx, "channels.muted"));
-                t.getT3().forEach(m -> b.append("\n• ").append(titled(m.username(), m.title()))
-                        .append(" — ×").append(String.format(Locale.ROOT, "%.2f", io.tidings.feed.ReaderPreferences.factor(m.penalty()))));
+                // as many as fit in one message (4096), then how many more: a reader may have muted hundreds
+                var mutedList = t.getT3();
+                int reserve = hint.length() + messages.get(ctx.lang(), "channels.more", Integer.toString(mutedList.size())).length() + 1;
+                int shown = 0;
+                for (var m : mutedList) {
+                    String line = "\n• " + titled(m.username(), m.title()) + " — ×"
+                            + String.format(Locale.ROOT, "%.2f", io.tidings.feed.ReaderPreferences.factor(m.penalty()));
+                    if (b.length() + line.length() + reserve > MAX_MESSAGE) break;
+                    b.append(line);
+                    shown++;
+                }
+                if (shown < mutedList.size()) {
+                    b.append("\n").append(messages.get(ctx.lang(), "channels.more", Integer.toString(mutedList.size() - shown)));
+                }
             }
-            b.append("\n\n").append(msg(ctx, "channels.hint"));
+            b.append(hint);
             return reply(ctx, b.toString());
         });
     }

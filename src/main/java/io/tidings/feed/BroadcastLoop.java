@@ -10,21 +10,30 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 
 /**
- * A simple {@link Broadcasts}: /broadcast stores a row; a timer claims due rows (one replica each) and queues the post
- * for every active reader through the outbox, page by page. The outbox's (reader, post) key keeps a reader who
- * already has the post from getting it twice.
+ * A simple {@link Broadcasts}: /broadcast stores a row; a timer claims due rows (one replica each, under a lease)
+ * and queues the post for every active reader through the outbox, page by page, each page with its progress in
+ * one statement. A replica that fails or dies half-way leaves the broadcast to be resumed, after the last reader
+ * queued, by whichever replica looks next once the lease ran out (at once after an error). The outbox's
+ * (reader, post) key keeps a reader who already has the post from getting it twice.
  */
 public final class BroadcastLoop implements Broadcasts {
 
     private static final Logger log = LoggerFactory.getLogger(BroadcastLoop.class);
 
     private final BroadcastRepository broadcasts;
-    private final java.util.function.LongFunction<Mono<Long>> queueForEveryone;
+    private final String owner;
+    private final Duration lease;
+    private final int page;
+    private final Runnable wakeSender;
 
-    /** {@code queueForEveryone} queues a post for every active reader ({@code FeedService.broadcast}) and wakes the sender. */
-    public BroadcastLoop(BroadcastRepository broadcasts, java.util.function.LongFunction<Mono<Long>> queueForEveryone) {
+    /** Claims as {@code owner} for {@code lease} at a time (extended per page of {@code page} readers); wakes the sender per page. */
+    public BroadcastLoop(BroadcastRepository broadcasts, String owner, Duration lease, int page, Runnable wakeSender) {
+        if (page < 1) throw new IllegalArgumentException("page must be positive");
         this.broadcasts = broadcasts;
-        this.queueForEveryone = queueForEveryone;
+        this.owner = owner;
+        this.lease = lease;
+        this.page = page;
+        this.wakeSender = wakeSender;
     }
 
     @Override
@@ -38,14 +47,23 @@ public final class BroadcastLoop implements Broadcasts {
                 .start(this::runDue);
     }
 
-    /** Queues every due broadcast; emits how many deliveries were queued. */
+    /** Queues every due (or abandoned) broadcast; emits how many deliveries were queued. */
     public Mono<Long> runDue() {
-        return broadcasts.claimDue()
-                .concatMap(due -> queueForEveryone.apply(due.postId())
-                        .flatMap(n -> {
-                            log.info("broadcast {} of post {} queued for {} readers", due.id(), due.postId(), n);
-                            return broadcasts.recordQueued(due.id(), n).thenReturn(n);
-                        }))
+        return broadcasts.claimDue(owner, lease)
+                .concatMap(this::queueAll)
                 .reduce(0L, Long::sum);
+    }
+
+    private Mono<Long> queueAll(BroadcastRepository.Due due) {
+        return broadcasts.queuePage(due.id(), owner, lease, page)
+                .expand(p -> p.more() ? broadcasts.queuePage(due.id(), owner, lease, page) : Mono.empty())
+                .doOnNext(p -> { if (p.queued() > 0) wakeSender.run(); })
+                .reduce(0L, (n, p) -> n + p.queued())
+                .doOnNext(n -> log.info("broadcast {} of post {} queued for {} readers{}", due.id(), due.postId(), n,
+                        due.afterReader() == Long.MIN_VALUE ? "" : " (resumed after reader " + due.afterReader() + ")"))
+                .onErrorResume(e -> {
+                    log.warn("broadcast {} stopped half-way, to be resumed: {}", due.id(), e.toString());
+                    return broadcasts.release(due.id(), owner).onErrorResume(x -> Mono.empty()).then(Mono.error(e));
+                });
     }
 }

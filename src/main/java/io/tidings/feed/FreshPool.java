@@ -10,8 +10,9 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The posts of the last days, in memory: filled from ingest announcements (and once at start-up),
- * evicted by age, bounded by count. Ranking reads immutable {@link Snapshot}s, so the pool is never
- * re-queried from the database per reader.
+ * evicted by age on a timer ({@link #start}), bounded by count. Posts are also kept ordered by age (a skip list), so
+ * adding one and evicting the oldest each cost O(log n), never a sort of the pool. Ranking reads immutable
+ * {@link Snapshot}s, so the pool is never re-queried from the database per reader.
  */
 public final class FreshPool {
 
@@ -27,7 +28,11 @@ public final class FreshPool {
         static final Snapshot EMPTY = new Snapshot(new long[0], new long[0]);
     }
 
+    private static final Comparator<Entry> BY_AGE = Comparator.comparing(Entry::publishedAt).thenComparingLong(Entry::postId);
+
     private final ConcurrentHashMap<Long, Entry> entries = new ConcurrentHashMap<>();
+    /** The same entries, oldest first. */
+    private final java.util.concurrent.ConcurrentSkipListSet<Entry> byAge = new java.util.concurrent.ConcurrentSkipListSet<>(BY_AGE);
     private final AtomicReference<Snapshot> snapshot = new AtomicReference<>(Snapshot.EMPTY);
     private final Duration maxAge;
     private final int maxSize;
@@ -47,24 +52,46 @@ public final class FreshPool {
     public boolean add(Entry e) {
         if (e.publishedAt().isBefore(oldestAllowed())) return false;
         if (entries.putIfAbsent(e.postId(), e) == null) {
-            if (entries.size() > maxSize) evictOldest(entries.size() - maxSize);
+            byAge.add(e);
+            while (entries.size() > maxSize && evictOldest()) {
+                // one at a time, O(log n) each
+            }
             snapshot.set(null);
         }
         return entries.containsKey(e.postId());
     }
 
     public void remove(long postId) {
-        if (entries.remove(postId) != null) snapshot.set(null);
+        Entry e = entries.remove(postId);
+        if (e != null) {
+            byAge.remove(e);
+            snapshot.set(null);
+        }
     }
 
     /** Drops posts older than the freshness window; returns how many left. */
     public int evictExpired() {
         Instant limit = oldestAllowed();
-        int before = entries.size();
-        entries.values().removeIf(e -> e.publishedAt().isBefore(limit));
-        int removed = before - entries.size();
+        int removed = 0;
+        for (Entry oldest = first(); oldest != null && oldest.publishedAt().isBefore(limit); oldest = first()) {
+            if (byAge.remove(oldest) && entries.remove(oldest.postId(), oldest)) removed++;
+        }
         if (removed > 0) snapshot.set(null);
         return removed;
+    }
+
+    /** Evicts expired posts every {@code every}, so they leave the candidate sets on time whether or not posts arrive. */
+    public reactor.core.Disposable start(java.time.Duration every) {
+        return io.tidings.util.Loop.named("fresh-pool-eviction").every(every).timeout(java.time.Duration.ofMinutes(1))
+                .start(() -> reactor.core.publisher.Mono.fromRunnable(this::evictExpired));
+    }
+
+    private Entry first() {
+        try {
+            return byAge.first();
+        } catch (java.util.NoSuchElementException empty) {
+            return null;
+        }
     }
 
     public boolean contains(long postId) {
@@ -101,8 +128,10 @@ public final class FreshPool {
         return built;
     }
 
-    private void evictOldest(int n) {
-        entries.values().stream().sorted(Comparator.comparing(Entry::publishedAt)).limit(n)
-                .forEach(e -> entries.remove(e.postId()));
+    private boolean evictOldest() {
+        Entry oldest = byAge.pollFirst();
+        if (oldest == null) return false;
+        entries.remove(oldest.postId(), oldest);
+        return true;
     }
 }

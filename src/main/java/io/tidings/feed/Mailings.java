@@ -67,24 +67,72 @@ final class Mailings {
     /**
      * The scheduled mailing of one minute: every active reader for whom {@code minute} is a mailing time in
      * their own time zone gets their best posts. Runs once per minute across replicas; emits how many were queued.
+     * The run records its progress per page under a lease; afterwards this replica also resumes any run of the last
+     * day that a replica left unfinished (it died, or failed half-way), after the last reader it planned.
      */
     public Mono<Long> mailingAt(Instant minute, String owner) {
         Instant m = minute.truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
+        return deliveries.claimMailingMinute(m, owner, config.lease())
+                .flatMap(run -> runMailing(run, owner))
+                .defaultIfEmpty(0L)
+                .flatMap(n -> resumeAbandoned(owner).map(r -> n + r));
+    }
+
+    /** Resumes, one after another, every mailing run left unfinished; emits how many deliveries they queued. */
+    Mono<Long> resumeAbandoned(String owner) {
+        // one run at a time: claim, finish, then look for the next
+        return deliveries.claimAbandonedMailing(owner, config.lease())
+                .flatMap(run -> {
+                    log.info("resuming the mailing of {} after reader {}", run.minute(), run.afterReader());
+                    return runMailing(run, owner);
+                })
+                .map(java.util.Optional::of)
+                .defaultIfEmpty(java.util.Optional.empty())
+                .repeat()
+                .takeWhile(java.util.Optional::isPresent)
+                .reduce(0L, (n, r) -> n + r.get());
+    }
+
+    private Mono<Long> runMailing(DeliveryRepository.MailingRun run, String owner) {
+        Instant m = run.minute();
         List<String> times = config.mailingTimes().stream().map(HH_MM::format).toList();
-        return deliveries.claimMailingMinute(m, owner)
-                .filter(Boolean::booleanValue)
-                .flatMap(mine -> pages(after -> readers.dueForMailing(m, times, config.skipInactiveAfter(), after, config.page()))
-                        .concatMap(page -> mailPage(page, -1, "mailing"), 1)
-                        .reduce(0L, Long::sum))
+        java.util.concurrent.atomic.AtomicBoolean mine = new java.util.concurrent.atomic.AtomicBoolean(true);
+        return pages(run.afterReader(), after -> readers.dueForMailing(m, times, config.skipInactiveAfter(), after, config.page()))
+                .takeWhile(page -> mine.get())
+                .concatMap(page -> notYetMailed(page, run)
+                        .flatMap(todo -> todo.isEmpty() ? Mono.just(0L) : mailPage(todo, -1, "mailing"))
+                        .flatMap(n -> deliveries.advanceMailing(m, owner, page.get(page.size() - 1).id(), n, config.lease())
+                                .doOnNext(held -> {
+                                    if (!held) {
+                                        log.warn("the mailing of {} was taken over by another replica", m);
+                                        mine.set(false);
+                                    }
+                                })
+                                .thenReturn(n)), 1)
+                .reduce(0L, Long::sum)
+                .flatMap(n -> (mine.get() ? deliveries.finishMailing(m, owner) : Mono.just(false)).thenReturn(n))
                 .doOnNext(n -> {
                     if (n > 0) log.info("mailing of {} queued {} deliveries", m, n);
                     wakeSender.run();
                 })
-                .defaultIfEmpty(0L);
+                .onErrorResume(e -> deliveries.releaseMailing(m, owner).onErrorResume(x -> Mono.empty())
+                        .then(Mono.error(new IllegalStateException("the mailing of " + m + " stopped half-way, to be resumed: " + e, e))));
+    }
+
+    /** A resumed run's page may have been planned in part before the crash: only readers with no mailing since it started. */
+    private Mono<List<Reader>> notYetMailed(List<Reader> page, DeliveryRepository.MailingRun run) {
+        if (!run.resumed()) return Mono.just(page);
+        return deliveries.queuedSince(page.stream().map(Reader::id).toArray(Long[]::new), "mailing", run.startedAt())
+                .collect(java.util.stream.Collectors.toSet())
+                .map(done -> page.stream().filter(r -> !done.contains(r.id())).toList());
     }
 
     private Flux<List<Reader>> pages(java.util.function.LongFunction<Flux<Reader>> page) {
-        return page.apply(Long.MIN_VALUE).collectList()
+        return pages(Long.MIN_VALUE, page);
+    }
+
+    private Flux<List<Reader>> pages(long after, java.util.function.LongFunction<Flux<Reader>> page) {
+        return page.apply(after).collectList()
                 .expand(p -> p.size() < config.page() ? Mono.empty() : page.apply(p.get(p.size() - 1).id()).collectList())
                 .filter(p -> !p.isEmpty());
     }

@@ -4,11 +4,10 @@ import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.ConnectionPoolConfiguration;
 import io.r2dbc.postgresql.PostgresqlConnectionConfiguration;
 import io.r2dbc.postgresql.PostgresqlConnectionFactory;
+import io.r2dbc.postgresql.client.SSLMode;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -50,10 +49,15 @@ public final class Database implements AutoCloseable {
                         .setCleanDataDirectory(false)
                         .setPGStartupWait(Duration.ofSeconds(60))
                         .start();
-                target = new Target("localhost", embedded.getPort(), "postgres", "postgres", "");
+                target = new Target("localhost", embedded.getPort(), "postgres", "postgres", "", SSLMode.DISABLE, null);
                 log.info("embedded PostgreSQL on port {} with data in {}", embedded.getPort(), config.embeddedDataDir());
             }
-            migrate(target, config);
+            try {
+                migrate(target, config);
+            } catch (RuntimeException e) {
+                // the driver's message, said once and plainly, without the password
+                throw new IllegalStateException("cannot reach the database " + target + ": " + target.scrub(rootMessage(e)), null);
+            }
             return new Database(embedded, pool(target, config), target);
         } catch (IOException e) {
             closeQuietly(embedded);
@@ -66,14 +70,16 @@ public final class Database implements AutoCloseable {
 
     private static void migrate(Target t, DatabaseConfig config) {
         Flyway.configure()
-                .dataSource(t.jdbcUrl() + "?connectTimeout=" + config.connectTimeout().toSeconds(), t.user(), t.password())
+                .dataSource(t.jdbcUrl() + "&connectTimeout=" + config.connectTimeout().toSeconds(), t.user(), t.password())
                 .locations("classpath:db/migration")
                 .load()
                 .migrate();
     }
 
     private static ConnectionPool pool(Target t, DatabaseConfig config) {
-        PostgresqlConnectionFactory factory = new PostgresqlConnectionFactory(PostgresqlConnectionConfiguration.builder()
+        PostgresqlConnectionConfiguration.Builder b = PostgresqlConnectionConfiguration.builder().sslMode(t.sslMode());
+        if (t.sslRootCert() != null) b.sslRootCert(t.sslRootCert());
+        PostgresqlConnectionFactory factory = new PostgresqlConnectionFactory(b
                 .host(t.host())
                 .port(t.port())
                 .database(t.database())
@@ -123,31 +129,29 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    private record Target(String host, int port, String database, String user, String password) {
-        static Target of(URI uri) {
-            String user = "postgres";
-            String password = "";
-            if (uri.getRawUserInfo() != null) {
-                String[] parts = uri.getRawUserInfo().split(":", 2);
-                user = decode(parts[0]);
-                password = parts.length > 1 ? decode(parts[1]) : "";
-            }
-            String path = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");
-            return new Target(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : 5432,
-                    path.isEmpty() ? "postgres" : path, user, password);
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+
+    private record Target(String host, int port, String database, String user, String password, SSLMode sslMode, String sslRootCert) {
+        static Target of(DatabaseUrl url) {
+            return new Target(url.host(), url.port(), url.database(), url.user(), url.password(), url.sslMode(), url.sslRootCert());
         }
 
         String jdbcUrl() {
-            return "jdbc:postgresql://" + host + ":" + port + "/" + database;
+            return new DatabaseUrl(host, port, database, user, password, sslMode, sslRootCert).jdbcUrl();
         }
 
-        private static String decode(String s) {
-            return URLDecoder.decode(s, StandardCharsets.UTF_8);
+        /** A driver's message with the password taken out, should it ever repeat it. */
+        String scrub(String message) {
+            return password.isEmpty() ? message : message.replace(password, "<password>");
         }
 
         @Override
         public String toString() {
-            return "Target[" + host + ":" + port + "/" + database + " as " + user + "]";
+            return host + ":" + port + "/" + database + " as " + user + " (sslmode=" + sslMode.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + ")";
         }
     }
 }

@@ -1,6 +1,5 @@
 package io.tidings.store;
 
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -12,7 +11,7 @@ import java.util.Optional;
  */
 public final class DatabaseConfig {
 
-    private final Optional<URI> url;
+    private final Optional<DatabaseUrl> url;
     private final Path embeddedDataDir;
     private final int poolMaxSize;
     private final Duration acquireTimeout;
@@ -32,7 +31,7 @@ public final class DatabaseConfig {
         return new Builder();
     }
 
-    public Optional<URI> url() { return url; }
+    public Optional<DatabaseUrl> url() { return url; }
     public Path embeddedDataDir() { return embeddedDataDir; }
     public int poolMaxSize() { return poolMaxSize; }
     public Duration acquireTimeout() { return acquireTimeout; }
@@ -41,16 +40,16 @@ public final class DatabaseConfig {
 
     /** Builder with the documented defaults. */
     public static final class Builder {
-        private Optional<URI> url = Optional.empty();
+        private Optional<DatabaseUrl> url = Optional.empty();
         private Path embeddedDataDir = Path.of("data", "pg");
         private int poolMaxSize = 10;
         private Duration acquireTimeout = Duration.ofSeconds(5);
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration statementTimeout = Duration.ofSeconds(30);
 
-        /** {@code postgresql://user:password@host:port/database}; {@code postgres://} and {@code jdbc:} prefixes are accepted. */
+        /** {@code postgresql://user:password@host:port/database?sslmode=…}, as {@link DatabaseUrl#parse} reads it. */
         public Builder url(String url) {
-            this.url = url == null || url.isBlank() ? Optional.empty() : Optional.of(parse(url));
+            this.url = url == null || url.isBlank() ? Optional.empty() : Optional.of(DatabaseUrl.parse(url));
             return this;
         }
 
@@ -65,19 +64,6 @@ public final class DatabaseConfig {
                 throw new IllegalArgumentException("database pool size must be at least 1");
             }
             return new DatabaseConfig(this);
-        }
-
-        private static URI parse(String raw) {
-            String s = raw.trim();
-            if (s.startsWith("jdbc:")) s = s.substring(5);
-            if (s.startsWith("r2dbc:")) s = s.substring(6);
-            if (s.startsWith("postgres://")) s = "postgresql://" + s.substring("postgres://".length());
-            URI uri = URI.create(s);
-            if (!"postgresql".equals(uri.getScheme()) || uri.getHost() == null) {
-                // never echo the URL: it may carry a password
-                throw new IllegalArgumentException("DATABASE_URL must look like postgresql://user:password@host:5432/database");
-            }
-            return uri;
         }
     }
 }

@@ -47,10 +47,16 @@ public final class DeliveryRepository {
                 r -> r.get("post_id", Long.class), reader, since);
     }
 
-    /** The same for a page of readers in one query. */
+    /**
+     * For a page of readers in one query: every post published since {@code since} (the fresh pool's oldest, less a
+     * day's margin for posts not evicted yet) that was ever queued for them, however long ago it was queued: a post
+     * delivered earlier never comes back into a candidate set.
+     */
     public Flux<Seen> seenByAll(Long[] readers, Instant since) {
-        return sql.query("SELECT reader_id, post_id FROM deliveries WHERE reader_id = ANY($1) AND created_at >= $2",
-                r -> new Seen(r.get("reader_id", Long.class), r.get("post_id", Long.class)), readers, since);
+        return sql.query("SELECT d.reader_id, d.post_id FROM deliveries d JOIN posts p ON p.id = d.post_id "
+                        + "WHERE d.reader_id = ANY($1) AND p.published_at >= $2",
+                r -> new Seen(r.get("reader_id", Long.class), r.get("post_id", Long.class)), readers,
+                since.minus(Duration.ofDays(1)).atOffset(java.time.ZoneOffset.UTC));
     }
 
     /**
@@ -254,11 +260,20 @@ public final class DeliveryRepository {
                 row -> new Seen(row.get("reader_id", Long.class), row.get("post_id", Long.class)), r, p, s, reason);
     }
 
-    /** Queues an instant push unless the reader already got {@code perDay} in the last 24 hours; emits the id when queued. */
+    /**
+     * Queues an instant push unless the reader already had {@code perDay} in the current 24-hour window; emits the id
+     * when queued. Exact under concurrency: the slot is taken by one upsert on the reader's quota row, whose lock
+     * orders concurrent pushes and whose condition is checked again on the row as the winner left it.
+     */
     public Mono<Long> enqueueInstant(long reader, long post, float score, int perDay) {
-        return sql.one("INSERT INTO deliveries (reader_id, post_id, reason, score) SELECT $1, $2, 'instant', $3 "
-                        + "WHERE (SELECT count(*) FROM deliveries WHERE reader_id = $1 AND reason = 'instant' "
-                        + "AND created_at > now() - interval '1 day') < $4 "
+        if (perDay <= 0) return Mono.empty();
+        return sql.one("WITH slot AS (INSERT INTO instant_quota AS q (reader_id, window_start, used) "
+                        + "SELECT $1, now(), 1 WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE reader_id = $1 AND post_id = $2) "
+                        + "ON CONFLICT (reader_id) DO UPDATE SET "
+                        + "window_start = CASE WHEN q.window_start <= now() - interval '1 day' THEN now() ELSE q.window_start END, "
+                        + "used = CASE WHEN q.window_start <= now() - interval '1 day' THEN 1 ELSE q.used + 1 END "
+                        + "WHERE q.window_start <= now() - interval '1 day' OR q.used < $4 RETURNING reader_id) "
+                        + "INSERT INTO deliveries (reader_id, post_id, reason, score) SELECT $1, $2, 'instant', $3 FROM slot "
                         + "ON CONFLICT (reader_id, post_id) DO NOTHING RETURNING id",
                 row -> row.get("id", Long.class), reader, post, score, perDay);
     }
@@ -276,10 +291,62 @@ public final class DeliveryRepository {
                 post, at.atOffset(java.time.ZoneOffset.UTC), afterReader, limit);
     }
 
-    /** Claims a scheduled mailing minute for {@code owner}; emits true only for the first replica to ask. */
-    public Mono<Boolean> claimMailingMinute(Instant minute, String owner) {
-        return sql.update("INSERT INTO mailing_runs (minute, owner) VALUES ($1, $2) ON CONFLICT (minute) DO NOTHING",
-                minute.atOffset(java.time.ZoneOffset.UTC), owner).map(n -> n > 0);
+    /** A scheduled mailing minute claimed by one replica: plan the readers after {@code afterReader}. */
+    public record MailingRun(Instant minute, long afterReader, Instant startedAt, boolean resumed) {}
+
+    /**
+     * Claims a scheduled mailing minute for {@code owner} under a lease; emits the run only to the first replica to
+     * ask (nothing to the others).
+     */
+    public Mono<MailingRun> claimMailingMinute(Instant minute, String owner, Duration lease) {
+        return sql.one("INSERT INTO mailing_runs (minute, owner, lease_until) VALUES ($1, $2, now() + $3 * interval '1 millisecond') "
+                        + "ON CONFLICT (minute) DO NOTHING RETURNING minute, after_reader, started_at",
+                r -> mailingRun(r, false), minute.atOffset(java.time.ZoneOffset.UTC), owner, lease.toMillis());
+    }
+
+    /**
+     * Takes over one mailing minute of the last day that some replica left unfinished (its lease ran out: it died or
+     * failed half-way); emits it, or nothing when there is none.
+     */
+    public Mono<MailingRun> claimAbandonedMailing(String owner, Duration lease) {
+        return sql.one("UPDATE mailing_runs SET owner = $1, lease_until = now() + $2 * interval '1 millisecond' "
+                        + "WHERE minute = (SELECT minute FROM mailing_runs WHERE done_at IS NULL AND lease_until < now() "
+                        + "AND minute > now() - interval '1 day' ORDER BY minute LIMIT 1 FOR UPDATE SKIP LOCKED) "
+                        + "RETURNING minute, after_reader, started_at",
+                r -> mailingRun(r, true), owner, lease.toMillis());
+    }
+
+    /**
+     * Records that the readers up to {@code lastReader} of the run were planned ({@code queued} more deliveries) and
+     * extends the lease; false when the run is no longer {@code owner}'s (taken over after the lease ran out).
+     */
+    public Mono<Boolean> advanceMailing(Instant minute, String owner, long lastReader, long queued, Duration lease) {
+        return sql.update("UPDATE mailing_runs SET after_reader = $3, queued = COALESCE(queued, 0) + $4, "
+                        + "lease_until = now() + $5 * interval '1 millisecond' WHERE minute = $1 AND owner = $2 AND done_at IS NULL",
+                minute.atOffset(java.time.ZoneOffset.UTC), owner, lastReader, queued, lease.toMillis()).map(n -> n > 0);
+    }
+
+    /** Marks the run finished. */
+    public Mono<Boolean> finishMailing(Instant minute, String owner) {
+        return sql.update("UPDATE mailing_runs SET done_at = now(), lease_until = NULL, queued = COALESCE(queued, 0) "
+                + "WHERE minute = $1 AND owner = $2 AND done_at IS NULL", minute.atOffset(java.time.ZoneOffset.UTC), owner).map(n -> n > 0);
+    }
+
+    /** Gives up {@code owner}'s lease on the run at once (after an error), so the next tick of any replica resumes it. */
+    public Mono<Long> releaseMailing(Instant minute, String owner) {
+        return sql.update("UPDATE mailing_runs SET lease_until = now() WHERE minute = $1 AND owner = $2 AND done_at IS NULL",
+                minute.atOffset(java.time.ZoneOffset.UTC), owner);
+    }
+
+    /** Which of {@code readers} already have a delivery for {@code reason} queued since {@code since} (a resumed page). */
+    public Flux<Long> queuedSince(Long[] readers, String reason, Instant since) {
+        return sql.query("SELECT DISTINCT reader_id FROM deliveries WHERE reader_id = ANY($1) AND reason = $2 AND created_at >= $3",
+                r -> r.get("reader_id", Long.class), readers, reason, since.atOffset(java.time.ZoneOffset.UTC));
+    }
+
+    private static MailingRun mailingRun(Readable r, boolean resumed) {
+        return new MailingRun(r.get("minute", java.time.OffsetDateTime.class).toInstant(), r.get("after_reader", Long.class),
+                r.get("started_at", java.time.OffsetDateTime.class).toInstant(), resumed);
     }
 
     private static Outgoing mapOutgoing(Readable r) {

@@ -50,6 +50,17 @@ public final class ModelRepository {
                 .checkpoint("save model version");
     }
 
+    /** Records the vote horizon a version was trained up to (see {@code VoteRepository.horizon}). */
+    public Mono<Long> recordVotesXmin(long id, long xmin) {
+        return sql.update("UPDATE model_versions SET votes_xmin = $2 WHERE id = $1", id, xmin);
+    }
+
+    /** The vote horizon a version was trained up to; nothing when unknown (imported, or stored before it was kept). */
+    public Mono<Long> votesXmin(long id) {
+        return sql.query("SELECT votes_xmin FROM model_versions WHERE id = $1", r -> java.util.Optional.ofNullable(r.get("votes_xmin", Long.class)), id)
+                .next().flatMap(Mono::justOrEmpty);
+    }
+
     public Mono<ModelVersion> latest() {
         return sql.one("SELECT id, kind, votes_seq, vote_count, weights, chunks, summary FROM model_versions "
                         + "ORDER BY id DESC LIMIT 1",

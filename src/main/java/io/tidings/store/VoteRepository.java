@@ -19,7 +19,7 @@ public final class VoteRepository {
     public Mono<Long> upsert(long reader, long post, boolean liked) {
         return sql.update("INSERT INTO votes (reader_id, post_id, liked) VALUES ($1, $2, $3) "
                 + "ON CONFLICT (reader_id, post_id) DO UPDATE SET liked = EXCLUDED.liked, voted_at = now(), "
-                + "seq = nextval(pg_get_serial_sequence('votes', 'seq')) WHERE votes.liked <> EXCLUDED.liked", reader, post, liked);
+                + "seq = nextval(pg_get_serial_sequence('votes', 'seq')), xid = pg_current_xact_id() WHERE votes.liked <> EXCLUDED.liked", reader, post, liked);
     }
 
     /** What became of a press of 👍 or 👎. */
@@ -41,7 +41,7 @@ public final class VoteRepository {
         return sql.one("WITH p AS (SELECT id, deleted FROM posts WHERE id = $2), "
                         + "v AS (INSERT INTO votes (reader_id, post_id, liked) SELECT $1, p.id, $3 FROM p WHERE NOT p.deleted "
                         + "ON CONFLICT (reader_id, post_id) DO UPDATE SET liked = EXCLUDED.liked, voted_at = now(), "
-                        + "seq = nextval(pg_get_serial_sequence('votes', 'seq')) WHERE votes.liked <> EXCLUDED.liked "
+                        + "seq = nextval(pg_get_serial_sequence('votes', 'seq')), xid = pg_current_xact_id() WHERE votes.liked <> EXCLUDED.liked "
                         + "RETURNING (xmax = 0) AS inserted) "
                         + "SELECT (SELECT deleted FROM p) AS deleted, (SELECT inserted FROM v) AS inserted",
                 r -> {
@@ -70,6 +70,28 @@ public final class VoteRepository {
     /** Votes cast or changed after {@code seq}, oldest first. */
     public Flux<VoteRow> since(long seq) {
         return sql.query(ROWS + "WHERE v.seq > $1 ORDER BY v.seq", VoteRepository::row, seq);
+    }
+
+    /**
+     * The horizon of committed votes: every transaction below it has ended, so every vote it cast is visible now,
+     * and a transaction still open (its votes unseen) is at or above it ({@code pg_snapshot_xmin}).
+     */
+    public Mono<Long> horizon() {
+        return sql.one("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS x", r -> r.get("x", Long.class));
+    }
+
+    /**
+     * Votes cast or changed by transactions in {@code [from, below)}, oldest first: read with successive horizons,
+     * no committed vote is skipped, however late it commits after one with a higher {@code seq}.
+     */
+    public Flux<VoteRow> committedBetween(long from, long below) {
+        return sql.query(ROWS + "WHERE v.xid >= $1::text::xid8 AND v.xid < $2::text::xid8 ORDER BY v.seq",
+                VoteRepository::row, from, below);
+    }
+
+    /** Every vote of transactions below {@code below}, oldest first. */
+    public Flux<VoteRow> committedBelow(long below) {
+        return sql.query(ROWS + "WHERE v.xid < $1::text::xid8 ORDER BY v.seq", VoteRepository::row, below);
     }
 
     /**

@@ -21,7 +21,8 @@ import reactor.core.publisher.Sinks;
  * repeat is ignored) before it answers 200; any replica then claims pending updates with
  * {@code FOR UPDATE SKIP LOCKED}, hands them to the bot and marks them processed, so an update Telegram
  * delivers twice, or to two replicas, is handled once. A failing update is retried a few times with
- * backoff, then set aside with its error.
+ * backoff, then set aside with its error. A handled update's body (a reader's message: personal data) is dropped at
+ * once; its id stays for {@code retention} so that a repeat is still recognised, then the row goes.
  */
 public final class UpdateInbox {
 
@@ -37,10 +38,18 @@ public final class UpdateInbox {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Counter processed;
     private final Counter failed;
+    private final Duration retention;
     private volatile boolean stopping;
 
     public UpdateInbox(Database db, String owner, Function<Update, Mono<Void>> handler, int concurrency,
                        Duration claimLease, MeterRegistry meters) {
+        this(db, owner, handler, concurrency, claimLease, meters, Duration.ofHours(48));
+    }
+
+    /** The same, keeping a handled update's id for {@code retention} (longer than Telegram re-sends, a day). */
+    public UpdateInbox(Database db, String owner, Function<Update, Mono<Void>> handler, int concurrency,
+                       Duration claimLease, MeterRegistry meters, Duration retention) {
+        this.retention = retention;
         this.sql = db.sql();
         this.owner = owner;
         this.handler = handler;
@@ -64,8 +73,21 @@ public final class UpdateInbox {
     /** Processes pending updates on every wake-up and every {@code sweep}; dispose to stop. */
     public Disposable start(Duration sweep) {
         // a drain cut short leaves its claims to expire: the updates are handled again (handlers are idempotent)
-        return Loop.named("update-inbox").every(sweep).firstAfter(Duration.ZERO).timeout(Duration.ofMinutes(1))
+        Disposable draining = Loop.named("update-inbox").every(sweep).firstAfter(Duration.ZERO).timeout(Duration.ofMinutes(1))
                 .wakeUps(wake.asFlux()).start(this::drain);
+        Disposable pruning = Loop.named("update-inbox-prune").every(Duration.ofMinutes(10)).firstAfter(Duration.ofMinutes(1))
+                .timeout(Duration.ofMinutes(5)).start(this::prune);
+        return reactor.core.Disposables.composite(draining, pruning);
+    }
+
+    /** Deletes updates handled (or given up) longer than the retention ago, a few thousand at a time; emits how many. */
+    public Mono<Long> prune() {
+        return Mono.defer(() -> sql.update("DELETE FROM updates WHERE update_id IN (SELECT update_id FROM updates "
+                        + "WHERE processed_at < now() - $1 * interval '1 second' LIMIT 5000)", retention.toSeconds()))
+                .repeat()
+                .takeUntil(n -> n < 5000)
+                .reduce(0L, Long::sum)
+                .doOnNext(n -> { if (n > 0) log.info("pruned {} handled updates older than {}", n, retention); });
     }
 
     /** Handles everything pending now; completes when nothing is left to claim. */
@@ -93,7 +115,7 @@ public final class UpdateInbox {
                 .switchIfEmpty(Mono.error(() -> new IllegalArgumentException("not an update")))
                 .flatMap(u -> handler.apply(u).then(Mono.just(true)))
                 .flatMap(x -> sql.update("UPDATE updates SET processed_at = now(), claimed_by = NULL, claimed_until = NULL,"
-                        + " error = NULL WHERE update_id = $1", c.id))
+                        + " error = NULL, body = '' WHERE update_id = $1", c.id))
                 .doOnNext(x -> processed.increment())
                 .onErrorResume(e -> {
                     failed.increment();

@@ -40,9 +40,16 @@ final class E2e implements AutoCloseable {
     final LocalChannelServer channels;
     private final Path dir;
     private App app;
+    private final String url;
 
     E2e() {
-        this.db = TestDatabase.reset();
+        this(TestDatabase.reset(), TestDatabase.url());
+    }
+
+    /** The same over another database (one a test stops and starts), reached by the app at {@code url}. */
+    E2e(Database db, String url) {
+        this.db = db;
+        this.url = url;
         this.telegram = LocalBotApiServer.start(TOKEN);
         this.channels = LocalChannelServer.start();
         try {
@@ -70,9 +77,8 @@ final class E2e implements AutoCloseable {
 
     App start(List<String> names, Map<String, String> env) {
         // a chat takes a message every 50 ms here instead of Telegram's second: the pacing itself is tested in
-        // DeliverySenderVirtualTimeTest and ThreeReplicaMailingTest, and readers here need not wait out real seconds
-        Map<String, String> all = new HashMap<>(Map.of("DATABASE_URL", TestDatabase.url(), "RANKING_NOISE", "0",
-                "SEND_CHAT_GAP_MS", "50"));
+        // DeliverySenderVirtualTimeTest, DeliveryE2eTest and ThreeReplicaMailingTest; readers here need not wait out seconds
+        Map<String, String> all = new HashMap<>(Map.of("DATABASE_URL", url, "RANKING_NOISE", "0", "SEND_CHAT_GAP_MS", "50"));
         all.putAll(env);
         Config config = Config.fromEnv(all)
                 .withTelegram(TOKEN, telegram.apiUrl())

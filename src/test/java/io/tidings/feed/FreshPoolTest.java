@@ -46,4 +46,41 @@ class FreshPoolTest {
         pool.remove(1);
         assertThat(pool.snapshot().postIds()).containsExactly(2);
     }
+
+    @Test
+    void theTimerEvictsExpiredPostsByAgeWithoutAnyArrival() {
+        java.util.concurrent.atomic.AtomicReference<Instant> time = new java.util.concurrent.atomic.AtomicReference<>(now);
+        Clock moving = new Clock() {
+            @Override public java.time.ZoneId getZone() { return ZoneOffset.UTC; }
+            @Override public Clock withZone(java.time.ZoneId zone) { return this; }
+            @Override public Instant instant() { return time.get(); }
+        };
+        FreshPool pool = new FreshPool(Duration.ofHours(1), 1000, moving);
+        // out of order, as ingest announces them
+        for (int i = 1; i <= 500; i++) pool.add(new FreshPool.Entry(i, 1, now.minus(Duration.ofSeconds((i * 37L) % 3000))));
+        assertThat(pool.size()).isEqualTo(500);
+        time.set(now.plus(Duration.ofMinutes(20))); // posts older than 40 minutes at the start have expired
+        long fresh = java.util.stream.LongStream.rangeClosed(1, 500).filter(i -> (i * 37L) % 3000 <= 2400).count();
+        reactor.core.Disposable timer = pool.start(Duration.ofMillis(50));
+        try {
+            io.tidings.Await.until("the timer evicts what expired", () -> pool.size() == fresh, Duration.ofSeconds(30));
+        } finally {
+            timer.dispose();
+        }
+        for (long id : pool.snapshot().postIds()) assertThat((id * 37L) % 3000).as("post %d", id).isLessThanOrEqualTo(2400);
+        assertThat(pool.evictExpired()).isZero();
+    }
+
+    @Test
+    void atTheCapEachAddDropsExactlyTheOldestAndARemovedPostLeavesTheAgeOrderToo() {
+        FreshPool pool = new FreshPool(Duration.ofDays(3), 10_000, clock);
+        for (int i = 1; i <= 100_000; i++) pool.add(new FreshPool.Entry(i, 1, now.minus(Duration.ofSeconds(100_000 - i))));
+        assertThat(pool.size()).isEqualTo(10_000);
+        assertThat(pool.contains(90_001)).isTrue();
+        assertThat(pool.contains(90_000)).isFalse();
+        pool.remove(90_001);
+        pool.add(new FreshPool.Entry(100_001, 1, now));
+        assertThat(pool.size()).isEqualTo(10_000);
+        assertThat(pool.contains(90_002)).as("the removed post was not counted as the oldest").isTrue();
+    }
 }

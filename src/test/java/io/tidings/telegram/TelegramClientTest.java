@@ -222,4 +222,33 @@ class TelegramClientTest {
         assertThat(server.calls("getUpdates")).extracting(c -> c.param("offset")).startsWith("0", "2");
         assertThat(server.calls("getUpdates")).hasSize(2);
     }
+
+    @Test
+    void anUpdateWhoseHandlingNeverFinishedIsSeenAgainByTheNextPoller() {
+        int id = server.pushMessage(7L, "handled by a replica that dies", "en");
+        java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger();
+        // as UpdateRouter.poll: a batch is handled before the next one (which confirms it) is fetched
+        reactor.core.Disposable crashed = client.updateBatches(Duration.ofSeconds(1))
+                .concatMap(batch -> reactor.core.publisher.Mono.fromRunnable(seen::incrementAndGet)
+                        .then(reactor.core.publisher.Mono.never()), 0) // stuck mid-handling …
+                .subscribe();
+        awaitTrue(() -> seen.get() == 1);
+        crashed.dispose(); // … and then the replica dies
+        assertThat(server.pendingUpdates()).as("not confirmed to Telegram").isEqualTo(1);
+
+        try (TelegramClient restarted = TelegramClient.create(TelegramClientConfig.custom(TOKEN).apiUrl(server.apiUrl()).build())) {
+            java.util.List<Integer> handled = new java.util.concurrent.CopyOnWriteArrayList<>();
+            reactor.core.Disposable polling = restarted.updateBatches(Duration.ofSeconds(1))
+                    .concatMap(batch -> reactor.core.publisher.Mono.fromRunnable(() -> batch.forEach(u -> handled.add(u.updateId()))), 0)
+                    .subscribe();
+            try {
+                awaitTrue(() -> handled.contains(id));
+                // handled, so the next getUpdates confirms it
+                awaitTrue(() -> server.pendingUpdates() == 0);
+                assertThat(handled).containsExactly(id);
+            } finally {
+                polling.dispose();
+            }
+        }
+    }
 }

@@ -238,4 +238,23 @@ class WebhookTest {
     private long pending() {
         return inbox.pending().block(T);
     }
+
+    @Test
+    void aHandledUpdateKeepsOnlyItsIdAndGoesAfterTheRetention() {
+        UpdateInbox pruning = new UpdateInbox(db, "replica-p", this::count, 8, Duration.ofMinutes(1), metrics.registry(),
+                Duration.ofHours(48));
+        assertThat(pruning.store(31, message(31, 5, "my private words")).block(T)).isTrue();
+        assertThat(pruning.store(32, message(32, 5, "more private words")).block(T)).isTrue();
+        pruning.drain().block(T);
+        assertThat(handled).containsOnlyKeys(31, 32);
+        assertThat(db.sql().query("SELECT body FROM updates", r -> r.get("body", String.class)).collectList().block(T))
+                .as("bodies dropped once handled").containsOnly("");
+        assertThat(pruning.store(31, message(31, 5, "my private words")).block(T)).as("a repeat is still recognised").isFalse();
+        assertThat(pruning.prune().block(T)).as("nothing older than the retention").isZero();
+
+        db.sql().update("UPDATE updates SET processed_at = now() - interval '49 hours' WHERE update_id = 31").block(T);
+        assertThat(pruning.prune().block(T)).isEqualTo(1);
+        assertThat(db.sql().query("SELECT update_id FROM updates", r -> r.get("update_id", Long.class)).collectList().block(T))
+                .containsExactly(32L);
+    }
 }

@@ -52,6 +52,7 @@ public final class TrainingService {
     private final Scheduler scheduler;
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicLong trainedSeq = new AtomicLong();
+    private final CommittedVotes committed;
     private volatile TrainingSummary lastSummary;
 
     /**
@@ -83,6 +84,7 @@ public final class TrainingService {
         this.clock = clock;
         this.scheduler = scheduler;
         this.store = new ModelStore(models, ModelCodec.DEFAULT_CHUNK_BYTES, scheduler);
+        this.committed = new CommittedVotes(votes);
     }
 
     /** Loads the newest stored model version, if any, so a restart does not forget what was learned. */
@@ -90,8 +92,10 @@ public final class TrainingService {
         return models.latest()
                 // already serving it, or this replica just saved it (its NOTIFY can beat the swap)
                 .filter(v -> v.id() > Math.max(registry.version(), savedId.get()))
-                .flatMap(v -> store.load(v).publishOn(scheduler).map(model -> {
+                .flatMap(v -> store.load(v).zipWith(models.votesXmin(v.id()).defaultIfEmpty(0L)).publishOn(scheduler).map(loaded -> {
+                    TrainedModel model = loaded.getT1();
                     trainedSeq.set(Math.max(trainedSeq.get(), v.votesSeq()));
+                    committed.restore(loaded.getT2());
                     // loading took a while: the trainer may have swapped this version in meanwhile
                     if (v.id() <= registry.version()) return false;
                     registry.swap(new ScoringModel(v.id(), model));
@@ -135,14 +139,20 @@ public final class TrainingService {
                 || last.incrementsSince() >= full.afterIncrements() || fullDueByTime(last) || otherShapeServed();
         // streamed into primitive columns: no list of row objects, however many votes there are
         long trained = trainedSeq.get();
-        Flux<VoteRepository.VoteRow> rows = isFull || trained == 0 ? votes.all()
-                : votes.since(trained).collectList().flatMapMany(fresh -> fresh.isEmpty() ? Flux.empty()
+        // the votes read (by transaction, see CommittedVotes) and the horizon they reach
+        long[] reached = {0};
+        Flux<VoteRepository.VoteRow> rows = isFull || trained == 0
+                ? committed.all().flatMapMany(read -> {
+                    reached[0] = read.horizon();
+                    return read.rows();
+                })
+                : committed.fresh(trained, reached).flatMapMany(fresh -> fresh.isEmpty() ? Flux.empty()
                         : Flux.concat(votes.sample(trained, Math.max(MIN_REPLAY, REPLAY * fresh.size())), Flux.fromIterable(fresh)));
         return rows.collect(VoteColumns::new, (c, r) -> c.add(r.reader(), r.channel(), r.post(), r.liked(), r.seq()))
                 .publishOn(scheduler)
                 .flatMap(columns -> {
                     if (columns.size() == 0) return Mono.just(false);
-                    long seq = columns.maxSeq();
+                    long seq = Math.max(trained, columns.maxSeq());
                     List<Vote> data = columns.asList();
                     Trainer.Result result;
                     try (ModelRegistry.Lease lease = registry.current()) {
@@ -154,6 +164,7 @@ public final class TrainingService {
                     String kind = isFull ? "full" : "incremental";
                     return store.save(kind, seq, data.size(), model, result.summary().toString())
                             .doOnNext(savedId::set)
+                            .flatMap(id -> models.recordVotesXmin(id, reached[0]).thenReturn(id))
                             .flatMap(id -> models.prune(KEEP_VERSIONS).onErrorResume(e -> {
                                 log.warn("old model versions not pruned: {}", e.toString());
                                 return Mono.just(0L);
@@ -162,6 +173,7 @@ public final class TrainingService {
                             .map(id -> {
                                 if (id > registry.version()) registry.swap(new ScoringModel(id, model));
                                 trainedSeq.set(seq);
+                                committed.advance(reached[0]);
                                 lastSummary = result.summary();
                                 log.info("model version {} ({}, {} votes): {}", id, kind, data.size(), result.summary());
                                 return true;
