@@ -162,7 +162,7 @@ class ResumeHalfWayTest {
 
     private FeedService feed(Database db) {
         FeedConfig config = new FeedConfig(32, 0.0, 1.0, List.of(MAILING), 1, Duration.ofDays(30), false, 0.9f, 3, PAGE,
-                Duration.ofSeconds(5));
+                Duration.ofSeconds(5), Duration.ofMillis(1005));
         FreshPool pool = new FreshPool(Duration.ofDays(3), 1000, Clock.systemUTC());
         shared.sql().query("SELECT id, channel_id FROM posts", r -> new FreshPool.Entry(r.get("id", Long.class),
                 r.get("channel_id", Long.class), Instant.now())).doOnNext(pool::add).blockLast(T);
