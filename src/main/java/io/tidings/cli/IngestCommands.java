@@ -159,7 +159,7 @@ final class IngestCommands {
                 r.put("parse_pages_per_s", round(parsedPages / parseSeconds));
                 r.put("parse_posts_per_s", round(parsedPosts / parseSeconds));
                 r.put("parse_mb_per_s", round(bytes / parseSeconds / 1e6));
-                r.put("group_share_of_parse", round(grouped[1] / grouped[0]));
+                r.put("group_share_of_parse", Math.round(grouped[1] / grouped[0] * 1000) / 1000.0);
                 r.put("cpus", Runtime.getRuntime().availableProcessors());
                 out.printf("fetched %d pages (%d posts) of %d channels over HTTP in %.2f s: %.0f pages/s, %.0f posts/s%n",
                         counts[0], counts[1], channels, fetchSeconds, counts[0] / fetchSeconds, counts[1] / fetchSeconds);
