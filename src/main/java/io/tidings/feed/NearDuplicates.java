@@ -30,8 +30,15 @@ final class NearDuplicates {
         for (int i = 0; i < HASHES; i++) SEEDS[i] = r.nextLong() | 1;
     }
 
-    /** A post's signature and its number of distinct shingles. */
-    record Signature(int[] minHash, int shingles) {}
+    /** A post's signature, its number of distinct shingles, and its numbers (sorted distinct terms, see {@link Terms#isNumber}). */
+    record Signature(int[] minHash, int shingles, int[] numbers, int[] names) {}
+
+    /** A text's signature with its names (see {@link Terms#of(String, java.util.function.IntConsumer)}). */
+    static Signature signature(String text) {
+        java.util.stream.IntStream.Builder names = java.util.stream.IntStream.builder();
+        int[] terms = Terms.of(text, names);
+        return signature(terms, names.build().toArray());
+    }
 
     private final Map<Long, Signature> signatures = new HashMap<>();
     /** Read without the caller's lock (planning asks from its threads). */
@@ -43,6 +50,11 @@ final class NearDuplicates {
 
     /** The signature of a text's terms, or null when the text is too short to compare. */
     static Signature signature(int[] terms) {
+        return signature(terms, new int[0]);
+    }
+
+    /** The signature of a text's terms and the terms of its names, or null when the text is too short to compare. */
+    static Signature signature(int[] terms, int[] names) {
         if (terms.length < SHINGLE) return null;
         int n = terms.length - SHINGLE + 1;
         long[] shingles = new long[n];
@@ -66,7 +78,12 @@ final class NearDuplicates {
                 if (v < sig[k]) sig[k] = v;
             }
         }
-        return new Signature(sig, distinct);
+        int numbers = 0;
+        for (int t : terms) if (Terms.isNumber(t)) numbers++;
+        int[] nums = new int[numbers];
+        numbers = 0;
+        for (int t : terms) if (Terms.isNumber(t)) nums[numbers++] = t;
+        return new Signature(sig, distinct, Terms.sorted(nums), Terms.sorted(names));
     }
 
     /** Estimated Jaccard similarity of two signatures. */
@@ -78,6 +95,10 @@ final class NearDuplicates {
 
     /** Whether two signatures are of the same story. */
     static boolean same(Signature a, Signature b) {
+        // the same template with other facts (a rate, a score, a date): each has a number the other lacks
+        if (ownNumber(a.numbers(), b.numbers()) && ownNumber(b.numbers(), a.numbers())) return false;
+        // …or other people, teams, places: each names someone the other does not
+        if (ownNumber(a.names(), b.names()) && ownNumber(b.names(), a.names())) return false;
         double j = jaccard(a, b);
         if (j >= JACCARD) return true;
         // |A ∩ B| from the Jaccard estimate; a cut or an added paragraph keeps the smaller one almost inside the larger
@@ -86,12 +107,18 @@ final class NearDuplicates {
         return smaller >= 2 * MIN_SHINGLES && common / smaller >= CONTAINMENT;
     }
 
+    /** Whether {@code a} holds a number that {@code b} does not (both sorted). */
+    private static boolean ownNumber(int[] a, int[] b) {
+        for (int x : a) if (java.util.Arrays.binarySearch(b, x) < 0) return true;
+        return false;
+    }
+
     /**
      * Adds a post and returns its group: the group of an earlier post telling the same story, or the post's own id.
      * A post seen before keeps its group.
      */
     long add(long post, int[] terms) {
-        return add(post, terms, null, null);
+        return add(post, terms, new int[0], null, null);
     }
 
     /**
@@ -99,7 +126,7 @@ final class NearDuplicates {
      * see {@link #linkKey}): a forward of a fresh post, or of the same origin as an earlier forward, joins that post's
      * group whatever its text (a forwarded photo has none).
      */
-    long add(long post, int[] terms, String self, String origin) {
+    long add(long post, int[] terms, int[] names, String self, String origin) {
         Long known = groups.get(post);
         if (self != null) links.put(self, post);
         long group = known != null ? known : post;
@@ -107,7 +134,7 @@ final class NearDuplicates {
             Long first = links.putIfAbsent(origin, post);
             if (first != null && first != post) group = group(first);
         }
-        Signature sig = signature(terms);
+        Signature sig = signature(terms, names);
         if (sig == null) {
             if (group != post) groups.put(post, group);
             return group;

@@ -26,10 +26,11 @@ public final class PostFacts {
      * the post it forwards, text or not).
      */
     public long add(Post post) {
-        int[] terms = Terms.of(post.text());
+        java.util.stream.IntStream.Builder names = java.util.stream.IntStream.builder();
+        int[] terms = Terms.of(post.text(), names);
         long group;
         synchronized (duplicates) {
-            group = duplicates.add(post.id(), terms, NearDuplicates.linkKey(post.permalink()),
+            group = duplicates.add(post.id(), terms, names.build().toArray(), NearDuplicates.linkKey(post.permalink()),
                     NearDuplicates.linkKey(post.forwardedFromUrl()));
         }
         int[] sorted = Terms.sorted(terms);

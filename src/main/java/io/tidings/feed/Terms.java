@@ -52,6 +52,15 @@ public final class Terms {
      * lower-case word, computed over a reused character buffer (no string per word: this runs for every new post).
      */
     public static int[] of(String text) {
+        return of(text, null);
+    }
+
+    /**
+     * {@link #of(String)}, and when {@code names} is given, the terms of the words that look like names into it: a word
+     * starting with a capital letter that does not start a sentence or a line (first words, and those after '.', '!',
+     * '?', ':' or a line break, are not names). Read in the same pass.
+     */
+    static int[] of(String text, java.util.function.IntConsumer names) {
         if (text == null || text.isEmpty()) return new int[0];
         int len = text.length();
         int[] out = new int[Math.max(4, len / 4)];
@@ -59,8 +68,11 @@ public final class Terms {
         char[] word = new char[32];
         int wl = 0;
         int i = 0;
+        boolean sentenceStart = true;
+        boolean name = false;
         while (i < len) {
             char c = text.charAt(i);
+            if (wl == 0 && (c == '.' || c == '!' || c == '?' || c == ':' || c == '\n')) sentenceStart = true;
             // a link or a mention is one unit to skip: "https://…", "t.me/…", "@name"
             if (c == '@' || ((c == 'h' || c == 'H') && (startsWithAt(text, i, "http://") || startsWithAt(text, i, "https://")))
                     || ((c == 't' || c == 'T') && startsWithAt(text, i, "t.me/"))) {
@@ -68,23 +80,47 @@ public final class Terms {
                 continue;
             }
             if (Character.isLetterOrDigit(c)) {
+                if (wl == 0) {
+                    name = names != null && Character.isUpperCase(c) && !sentenceStart;
+                    sentenceStart = false;
+                }
                 if (wl == word.length) word = Arrays.copyOf(word, wl * 2);
                 word[wl++] = c == 'ё' || c == 'Ё' ? 'е' : Character.toLowerCase(c);
             } else if (wl > 0) {
                 if (n == out.length) out = Arrays.copyOf(out, n * 2);
                 out[n++] = stemHash(word, wl);
+                if (name) names.accept(out[n - 1]);
                 wl = 0;
+                if (c == '.' || c == '!' || c == '?' || c == ':' || c == '\n') sentenceStart = true;
             }
             i++;
         }
         if (wl > 0) {
             if (n == out.length) out = Arrays.copyOf(out, n + 1);
             out[n++] = stemHash(word, wl);
+            if (name) names.accept(out[n - 1]);
         }
         return Arrays.copyOf(out, n);
     }
 
-    /** {@code stem(new String(word, 0, length)).hashCode()} without the strings. */
+    /** Whether a term is a number (a word of digits only): its lowest bit is set, that of every other term clear. */
+    static boolean isNumber(int term) {
+        return (term & 1) != 0;
+    }
+
+    /** The term of one lower-case, already stemmed word (for constants). */
+    static int term(String stemmed) {
+        return mark(stemmed.hashCode(), stemmed.chars().allMatch(Character::isDigit));
+    }
+
+    private static int mark(int hash, boolean number) {
+        return hash << 1 | (number ? 1 : 0); // words that collide differ in the top bit only: as rare as any 31-bit hash
+    }
+
+    /**
+     * {@code stem(new String(word, 0, length)).hashCode()} without the strings, its lowest bit set for a number and
+     * cleared otherwise (see {@link #isNumber}).
+     */
     private static int stemHash(char[] word, int length) {
         char last = word[length - 1];
         char[][][] endings = last >= '\u0400' && last <= '\u04FF' ? RU_CHARS : EN_CHARS;
@@ -107,8 +143,12 @@ public final class Terms {
             }
         }
         int h = 0;
-        for (int k = 0; k < keep; k++) h = 31 * h + word[k];
-        return h;
+        boolean digits = true;
+        for (int k = 0; k < keep; k++) {
+            h = 31 * h + word[k];
+            digits &= word[k] >= '0' && word[k] <= '9';
+        }
+        return mark(h, digits);
     }
 
     /** Whether {@code phrase} occurs in {@code text} as consecutive terms (both from {@link #of}); an empty phrase never does. */
@@ -179,7 +219,7 @@ public final class Terms {
 
     /** Stems that every advertising mark {@link #isAd(String, String)} knows leaves among a text's terms. */
     private static final int[] AD_STEMS = java.util.stream.Stream.of("реклам", "erid", "sponsor", "advertisement", "партнерск",
-            "партнерств", "пром", "ad", "ads").mapToInt(String::hashCode).toArray();
+            "партнерств", "пром", "ad", "ads").mapToInt(Terms::term).toArray();
 
     /**
      * {@link #isAd(String, String)} for a text whose {@link #sorted} terms are known: the same answer, but a text with

@@ -71,9 +71,9 @@ class TermsTest {
         java.util.Set<String> endings = java.util.Set.of(cyrillic ? ru : en);
         int max = cyrillic ? 4 : 6;
         for (int l = Math.min(max, lowerWord.length() - 3); l >= 1; l--) {
-            if (endings.contains(lowerWord.substring(lowerWord.length() - l))) return lowerWord.substring(0, lowerWord.length() - l).hashCode();
+            if (endings.contains(lowerWord.substring(lowerWord.length() - l))) return Terms.term(lowerWord.substring(0, lowerWord.length() - l));
         }
-        return lowerWord.hashCode();
+        return Terms.term(lowerWord);
     }
 
     @Test
@@ -94,5 +94,6 @@ class TermsTest {
         expected.remove(expected.size() - 1);
         expected.remove(expected.size() - 1);
         assertThat(Terms.of(text)).containsExactly(expected.stream().mapToInt(Integer::intValue).toArray());
+        assertThat(java.util.Arrays.stream(Terms.of("2024 года 15% x21")).mapToObj(Terms::isNumber).toList()).containsExactly(true, false, true, false);
     }
 }
