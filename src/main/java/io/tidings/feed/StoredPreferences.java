@@ -103,9 +103,13 @@ public final class StoredPreferences implements ReaderPreferences {
                 });
         Mono<Set<Long>> loadedAdOff = control.adFilterOff().collect(ConcurrentHashMap::newKeySet, Set::add);
         Mono<Map<Long, ReaderControlRepository.Picks>> loadedPicks = control.recentPicks(PICKS_LAST).map(ConcurrentHashMap::new);
-        return Mono.zip(loadedPenalties, loadedSettings, loadedMutes, loadedFollows, loadedFilters, loadedAdOff, loadedPicks)
+        return Mono.zip(loadedPenalties, loadedSettings, loadedMutes, loadedFollows, loadedFilters, loadedAdOff)
+                .zipWhen(t -> loadedPicks) // after the others: no more connections at once than before
+                .map(tp -> {
+                    picks = tp.getT2();
+                    return tp.getT1();
+                })
                 .doOnNext(t -> {
-                    picks = t.getT7();
                     byReader = t.getT1();
                     nonDefault = t.getT2();
                     mutes = t.getT3();
