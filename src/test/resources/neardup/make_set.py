@@ -193,6 +193,49 @@ for lang, items in (("ru", RU), ("en", EN)):
             pairs.append((ib, add(text, fwd), 1, lang, kind))
 for a, b, label, lang, kind in HARD:
     pairs.append((add(a), add(b), label, lang, kind))
+
+# Templates: the posts channels write every day in the same words, with other numbers, names or places. Each pair of
+# fillings is two distinct stories; a repost of one filling (a signature, hashtags, a link) is still its near-duplicate.
+TEMPLATES = [
+ ("ru", "Официальный курс доллара на {d} {m} установлен Центробанком на уровне {a},{b} рубля, курс евро — {c},{e} рубля. Курсы действуют со следующего рабочего дня после их установления и применяются для расчётов по налогам и пошлинам."),
+ ("ru", "Погода в {city} на {d} {m}: днём от {a} до {b} градусов, ночью около {c}, {sky}. Ветер {wind}, {e} метров в секунду. Атмосферное давление в пределах нормы, осадков синоптики не ожидают до конца недели."),
+ ("ru", "{team1} обыграл {team2} со счётом {a}:{b} в матче {d}-го тура Российской премьер-лиги. Решающий мяч на {c}-й минуте забил {name}. После этой победы команда поднялась на {e}-е место в турнирной таблице."),
+ ("ru", "В {city} за сутки выявили {a} новых случаев гриппа и ОРВИ, это на {b}% больше, чем неделей ранее. Госпитализированы {c} человек. Роспотребнадзор рекомендует носить маски в общественном транспорте и чаще проветривать помещения."),
+ ("ru", "{name}, {a}-летний житель {city}, выиграл в лотерею {b} миллионов рублей. Победитель рассказал, что покупал билеты каждую неделю на протяжении {c} лет и потратит выигрыш на квартиру для детей и новую машину."),
+ ("en", "The official exchange rate for {m} {d} was set at {a}.{b} per dollar and {c}.{e} per euro. The rates apply from the next business day and are used for customs payments and tax calculations."),
+ ("en", "Weather for {city} on {m} {d}: highs of {a} degrees, lows around {c}, {sky}. Winds {wind} at {e} miles per hour. Forecasters expect no rain until the end of the week and pressure within the normal range."),
+ ("en", "{team1} beat {team2} {a}-{b} in round {d} of the Premier League. {name} scored the winner in the {c}th minute. The victory lifts the club to {e}th place in the table ahead of next week's derby."),
+ ("en", "{name}, a {a}-year-old from {city}, won ${b} million in the state lottery. The winner said they had bought tickets every week for {c} years and plans to spend the money on a house for the family and a new car."),
+ ("en", "{company} shares rose {a}.{b}% on Monday after the company reported quarterly revenue of ${c} billion, above analysts' expectations. The company also raised its forecast for the full year and announced a new buyback programme."),
+]
+FILL = {
+ "ru": dict(city=["Москве", "Казани", "Новосибирске", "Самаре", "Перми", "Омске"], m=["марта", "апреля", "мая", "июня"],
+            sky=["облачно", "ясно", "переменная облачность"], wind=["западный", "северный", "южный"],
+            team1=["Спартак", "Зенит", "Локомотив", "ЦСКА"], team2=["Динамо", "Ростов", "Краснодар", "Рубин"],
+            name=["Иван Петров", "Алексей Смирнов", "Дмитрий Козлов", "Сергей Волков"]),
+ "en": dict(city=["Boston", "Denver", "Seattle", "Austin", "Chicago", "Atlanta"], m=["March", "April", "May", "June"],
+            sky=["cloudy", "sunny", "partly cloudy"], wind=["westerly", "northerly", "southerly"],
+            team1=["Arsenal", "Chelsea", "Liverpool", "Everton"], team2=["Fulham", "Brentford", "Wolves", "Burnley"],
+            name=["John Carter", "Emily Brown", "Michael Reed", "Sarah Cole"], company=["Nvidia", "Oracle", "Adobe", "Intel"]),
+}
+def fill(lang, template, k):
+    f = FILL[lang]
+    words = {key: rnd.choice(vals) for key, vals in f.items()}
+    nums = dict(a=rnd.randint(2, 99), b=rnd.randint(10, 99), c=rnd.randint(2, 89), d=rnd.randint(1, 28), e=rnd.randint(2, 19))
+    if k == 1:  # the second filling: other names only, the numbers kept (the hardest case)
+        words = {key: rnd.choice([v for v in vals if v != words0[key]] or vals) for key, vals in f.items()}
+        nums = dict(nums0)
+    return template.format(**words, **nums), words, nums
+for t, (lang, template) in enumerate(TEMPLATES):
+    for case in ("numbers", "names", "numbers"):
+        first, words0, nums0 = fill(lang, template, 0)
+        second = fill(lang, template, 1 if case == "names" else 0)[0]
+        if second == first:
+            continue
+        ia, ib = add(first), add(second)
+        pairs.append((ia, ib, 0, lang, "template, other " + case))
+    for kind, text, fwd in variants(first, lang == "ru", t, rnd)[:2]:
+        pairs.append((ia, add(text, fwd), 1, lang, "template " + kind))
 # distinct stories of other topics, in the same and the other language
 for k in range(60):
     x, y = rnd.sample(stories, 2)

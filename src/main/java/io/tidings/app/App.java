@@ -73,6 +73,8 @@ public final class App implements AutoCloseable {
     private void restore() {
         w.trainer.restoreLatest().block(Duration.ofMinutes(2));
         w.modelLoaded.set(true);
+        w.posts.groupsSince(w.pool.oldestAllowed()).doOnNext(g -> w.preferences.facts().restoreGroup(g[0], g[1]))
+                .blockLast(Duration.ofMinutes(2));
         w.posts.publishedSince(w.pool.oldestAllowed()).doOnNext(p -> {
             if (w.pool.add(p)) w.preferences.facts().add(p);
         }).blockLast(Duration.ofMinutes(2));

@@ -206,7 +206,10 @@ final class Wiring {
 
     /** A new post: its text facts first (filters read them), then the fresh pool and candidate sets. */
     void postArrived(io.tidings.store.Post post) {
-        preferences.facts().add(post);
+        long group = preferences.facts().add(post);
+        if (group != post.id()) {
+            posts.setGroup(post.id(), group).subscribe(null, e -> org.slf4j.LoggerFactory.getLogger(Wiring.class).warn("could not store the group of post {}: {}", post.id(), e.toString()));
+        }
         feed.postArrived(post);
     }
 

@@ -232,7 +232,50 @@ public final class ControlCommands {
 
     /** Whether a settings argument is one of these buttons. */
     static boolean isButton(String arg) {
-        return arg.startsWith("cu") || arg.startsWith("cl") || arg.equals("cfy") || arg.equals("cfn");
+        return arg.startsWith("cu") || arg.startsWith("cl") || arg.startsWith("cp") || arg.equals("cfy") || arg.equals("cfn");
+    }
+
+    // ---- onboarding picks ----------------------------------------------------------------------------
+
+    /** Channels offered after /start: the catalogue's best-liked ones, two buttons a row. */
+    static final int PICKS_OFFERED = 12;
+
+    /**
+     * The optional message after /start's first post: the catalogue's best-liked channels as buttons ({@code cp<id>});
+     * each press picks or unpicks one, and for a day the picked channels' posts come first. Ignoring it changes nothing.
+     */
+    Mono<Void> offerPicks(Ctx ctx) {
+        return control.bestLiked(PICKS_OFFERED).collectList()
+                .filter(l -> l.size() >= 2)
+                .flatMap(l -> replies.text(ctx.user(), msg(ctx, "picks.offer"), picksKeyboard(ctx, l, Set.of())));
+    }
+
+    private InlineKeyboardMarkup picksKeyboard(Ctx ctx, List<ReaderControlRepository.ChannelRef> offered, Set<Long> picked) {
+        List<InlineKeyboardButton[]> rows = new ArrayList<>();
+        for (int i = 0; i < offered.size(); i += 2) {
+            List<InlineKeyboardButton> row = new ArrayList<>();
+            for (int j = i; j < Math.min(i + 2, offered.size()); j++) {
+                ReaderControlRepository.ChannelRef c = offered.get(j);
+                String label = (c.title() == null || c.title().isBlank() ? "" : cut(c.title(), 24) + " ") + "@" + c.username();
+                row.add(button(ctx, (picked.contains(c.id()) ? "✅ " : "") + label, "cp", c.id()));
+            }
+            rows.add(row.toArray(InlineKeyboardButton[]::new));
+        }
+        return new InlineKeyboardMarkup(rows.toArray(InlineKeyboardButton[][]::new));
+    }
+
+    private static String cut(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max - 1) + "…";
+    }
+
+    private Mono<Void> pick(Ctx ctx, CallbackQuery q, long channel, Integer messageId) {
+        return control.togglePick(ctx.user(), channel)
+                .flatMap(now -> preferences.reloadPicks(ctx.user())
+                        .then(replies.answer(q, msg(ctx, now ? "picks.picked" : "picks.unpicked")))
+                        .then(control.bestLiked(PICKS_OFFERED).collectList()
+                                .zipWith(control.picks(ctx.user(), StoredPreferences.PICKS_LAST)
+                                        .map(ReaderControlRepository.Picks::channels).defaultIfEmpty(Set.of()))
+                                .flatMap(t -> replies.editKeyboard(ctx.user(), messageId, picksKeyboard(ctx, t.getT1(), t.getT2())))));
     }
 
     Mono<Void> onPress(Ctx ctx, CallbackQuery q, String arg) {
@@ -244,6 +287,7 @@ public final class ControlCommands {
             return replies.answer(q, msg(ctx, "callback.invalid"));
         }
         Integer messageId = q.maybeInaccessibleMessage() == null ? null : q.maybeInaccessibleMessage().messageId();
+        if (arg.startsWith("cp")) return pick(ctx, q, channel, messageId);
         if (arg.startsWith("cu")) {
             return control.unmute(ctx.user(), channel).then(changed(ctx))
                     .then(replies.answer(q, msg(ctx, "muted.unmuted")));

@@ -108,7 +108,12 @@ public final class ReaderCommands {
                     return Mono.empty();
                 }).thenReturn(r.language()))
                 .flatMap(lang -> feed.next(ctx.user(), "start")
-                        .flatMap(queued -> queued ? Mono.empty() : replies.text(ctx.user(), messages.get(lang, "feed.empty"))));
+                        .flatMap(queued -> queued ? Mono.empty() : replies.text(ctx.user(), messages.get(lang, "feed.empty")))
+                        // beside the first post, an optional offer of channels to start from
+                        .then(control.offerPicks(ctx).onErrorResume(e -> {
+                            log.info("no channel offer for reader {}: {}", ctx.user(), e.toString());
+                            return Mono.empty();
+                        })));
     }
 
     private String help(Ctx ctx) {

@@ -20,10 +20,13 @@ final class DemoCommand extends Subcommand {
     @Option(names = "--posts", paramLabel = "N", defaultValue = "60", description = "posts per channel (default ${DEFAULT-VALUE})")
     int posts;
 
+    @Option(names = "--no-picks", description = "readers ignore the channel offer after /start (default: they pick what they like)")
+    boolean noPicks;
+
     @Override
     public Integer call() throws Exception {
         var options = new Demo.Options(upTo(rounds, "--rounds"), upTo(readers, "--readers"), seed, upTo(votes, "--votes"),
-                upTo(posts, "--posts"));
+                upTo(posts, "--posts"), !noPicks);
         out().println(Json.line(Demo.run(options, config())));
         return 0;
     }

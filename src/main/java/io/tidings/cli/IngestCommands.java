@@ -147,6 +147,8 @@ final class IngestCommands {
                 }
                 double parseSeconds = (System.nanoTime() - parseStart) / 1e9;
                 // the same, plus what the service adds per new post: its text facts and near-duplicate group
+                // once to warm the grouping code up as the parser was above, then measured
+                parseAndGroup(names.subList(0, sample.size()), sample, seconds);
                 double[] grouped = parseAndGroup(names.subList(0, sample.size()), sample, seconds);
 
                 Map<String, Object> r = new LinkedHashMap<>();
@@ -159,7 +161,9 @@ final class IngestCommands {
                 r.put("parse_pages_per_s", round(parsedPages / parseSeconds));
                 r.put("parse_posts_per_s", round(parsedPosts / parseSeconds));
                 r.put("parse_mb_per_s", round(bytes / parseSeconds / 1e6));
-                r.put("group_share_of_parse", round(grouped[1] / grouped[0]));
+                r.put("group_share_of_parse", Math.round(grouped[1] / grouped[0] * 1000) / 1000.0);
+                r.put("group_share_of_fetch_and_parse", Math.round(grouped[1] / grouped[0]
+                        * (parseSeconds / parsedPosts) / (fetchSeconds / counts[1]) * 1000) / 1000.0);
                 r.put("cpus", Runtime.getRuntime().availableProcessors());
                 out.printf("fetched %d pages (%d posts) of %d channels over HTTP in %.2f s: %.0f pages/s, %.0f posts/s%n",
                         counts[0], counts[1], channels, fetchSeconds, counts[0] / fetchSeconds, counts[1] / fetchSeconds);

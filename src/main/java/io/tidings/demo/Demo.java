@@ -25,8 +25,15 @@ import java.util.stream.Stream;
  */
 public final class Demo {
 
-    /** Rounds, simulated readers, seed, votes per reader per round, posts per channel. */
-    public record Options(int rounds, int readers, long seed, int votesPerRound, int postsPerChannel) {}
+    /**
+     * Rounds, simulated readers, seed, votes per reader per round, posts per channel, and whether readers take up the
+     * onboarding offer after /start (picking the offered channels their hidden taste likes).
+     */
+    public record Options(int rounds, int readers, long seed, int votesPerRound, int postsPerChannel, boolean picks) {
+        public Options(int rounds, int readers, long seed, int votesPerRound, int postsPerChannel) {
+            this(rounds, readers, seed, votesPerRound, postsPerChannel, true);
+        }
+    }
 
     public static Map<String, Object> run(Options o, Config base) throws IOException {
         long started = System.nanoTime();
@@ -40,7 +47,7 @@ public final class Demo {
                     .withChannels(channels.baseUrl(), world.channels())
                     .withTuning(dir, 0, 500, 1 + o.postsPerChannel() / LocalChannelServer.PAGE_SIZE, Integer.MAX_VALUE);
             try (App app = App.start(config, App.Loops.NO_INGEST_MAILINGS_TRAINING);
-                 SimulatedReaders readers = new SimulatedReaders(telegram, world, o.readers(), o.seed())) {
+                 SimulatedReaders readers = new SimulatedReaders(telegram, world, o.readers(), o.seed(), o.picks())) {
                 long ingested = app.ingest().pollAll().block(Duration.ofMinutes(2));
                 System.out.printf("demo: %d channels, %d posts ingested, %d readers, %d rounds%n",
                         world.channels().size(), ingested, o.readers(), o.rounds());
@@ -72,6 +79,8 @@ public final class Demo {
                 report.put("less_from_channel_presses", readers.lessPresses());
                 report.put("more_presses", readers.morePresses());
                 report.put("like_rate_random", round3(readers.randomLikeRate()));
+                report.put("onboarding_picks", o.picks());
+                report.put("picks_per_reader", round3(readers.picks() / (double) o.readers()));
                 report.put("like_rate_first_round", round3(rates.get(0)));
                 report.put("like_rate_last_round", round3(rates.get(rates.size() - 1)));
                 report.put("like_rate_by_round", rates.stream().map(Demo::round3).toList());

@@ -41,8 +41,17 @@ final class SimulatedReaders implements AutoCloseable {
     private final AtomicLong morePresses = new AtomicLong();
     private final java.util.List<Long> voteToNextNanos = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
     private final Disposable subscription;
+    private final boolean picks;
+    private final AtomicLong pickPresses = new AtomicLong();
+    private static final Pattern MENTION = Pattern.compile("@([A-Za-z0-9_]+)\\s*$");
 
     SimulatedReaders(LocalBotApiServer api, DemoWorld world, int count, long seed) {
+        this(api, world, count, seed, true);
+    }
+
+    /** {@code picks}: readers press the offered channels (after /start) that their hidden taste likes. */
+    SimulatedReaders(LocalBotApiServer api, DemoWorld world, int count, long seed, boolean picks) {
+        this.picks = picks;
         this.api = api;
         this.world = world;
         SplittableRandom rnd = new SplittableRandom(seed);
@@ -76,6 +85,7 @@ final class SimulatedReaders implements AutoCloseable {
     long duplicates() { return duplicates.get(); }
     long lessPresses() { return lessPresses.get(); }
     long morePresses() { return morePresses.get(); }
+    long picks() { return pickPresses.get(); }
 
     /**
      * From pressing 👍/👎 to the next post's arrival at the Bot API server, in ms: the {@code q}-quantile over
@@ -109,11 +119,27 @@ final class SimulatedReaders implements AutoCloseable {
     private void onSent(SentMessage m) {
         Sim r = readers.get(m.chatId());
         String text = m.textOrCaption();
+        if (r != null && picks && m.button("👍") == null && !m.buttons().isEmpty() && m.buttons().get(0).callbackData() != null) {
+            pickOffered(r, m); // the channel offer after /start: buttons that end in a channel's @name
+            return;
+        }
         if (r == null || text == null || m.button("👍") == null) return; // greetings and notices carry no vote
         Matcher link = PERMALINK.matcher(text);
         if (!link.find()) return;
         deliveries.incrementAndGet();
         r.receive(new Received(m, link.group(1), link.group(0)));
+    }
+
+    private void pickOffered(Sim r, SentMessage offer) {
+        for (SentMessage.Button b : offer.buttons()) {
+            Matcher name = MENTION.matcher(b.text());
+            if (b.text().startsWith("✅") || !name.find()) continue;
+            int group = world.group(name.group(1));
+            if (group >= 0 && r.taste.contains(group)) {
+                pickPresses.incrementAndGet();
+                api.pushCallbackQuery(r.id, offer.messageId(), b.callbackData());
+            }
+        }
     }
 
     private record Received(SentMessage message, String channel, String permalink) {}

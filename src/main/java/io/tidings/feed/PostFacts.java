@@ -20,16 +20,32 @@ public final class PostFacts {
     private final Map<Long, Boolean> ads = new ConcurrentHashMap<>();
     private final NearDuplicates duplicates = new NearDuplicates();
 
-    /** Records a post's facts (again for a post already known: its text may have been edited) and its near-duplicate group. */
-    public void add(Post post) {
-        int[] terms = Terms.of(post.text());
+    /**
+     * Records a post's facts (again for a post already known: its text may have been edited) and its near-duplicate
+     * group, which it returns: the post's own id, or the first fresh post of the same story (a near-identical text, or
+     * the post it forwards, text or not).
+     */
+    public long add(Post post) {
+        java.util.stream.IntStream.Builder names = java.util.stream.IntStream.builder();
+        int[] terms = Terms.of(post.text(), names);
+        long group;
         synchronized (duplicates) {
-            duplicates.add(post.id(), terms);
+            group = duplicates.add(post.id(), terms, names.build().toArray(), NearDuplicates.linkKey(post.permalink()),
+                    NearDuplicates.linkKey(post.forwardedFromUrl()));
         }
-        boolean ad = Terms.isAd(post.text(), post.html());
-        byPost.put(post.id(), new Facts(terms, Terms.sorted(terms), ad));
+        int[] sorted = Terms.sorted(terms);
+        boolean ad = Terms.isAd(post.text(), post.html(), sorted);
+        byPost.put(post.id(), new Facts(terms, sorted, ad));
         if (ad) ads.put(post.id(), Boolean.TRUE);
         else ads.remove(post.id());
+        return group;
+    }
+
+    /** A group stored earlier, set before the post is {@linkplain #add added} at start-up, so a restart keeps it. */
+    public void restoreGroup(long post, long group) {
+        synchronized (duplicates) {
+            duplicates.restore(post, group);
+        }
     }
 
     /** The post's facts; a post never added counts as having no text. */

@@ -41,6 +41,12 @@ public final class StoredPreferences implements ReaderPreferences {
     private volatile Map<Long, ReaderSettings> nonDefault = Map.of();
     /** Per reader, only for readers who asked: muted channels, the /only list, compiled filters, the ad filter off. */
     private volatile Map<Long, Set<Long>> mutes = new ConcurrentHashMap<>();
+    /** Onboarding picks of the last {@link #PICKS_LAST}: reader → channels and when the latest was made. */
+    private volatile Map<Long, ReaderControlRepository.Picks> picks = new ConcurrentHashMap<>();
+    /** How long onboarding picks steer a reader's posts. */
+    public static final Duration PICKS_LAST = Duration.ofHours(24);
+    /** While picks steer, the factor on the score of the other channels' posts (the picked ones win unless far worse). */
+    static final float NOT_PICKED = 0.5f;
     private volatile Map<Long, Set<Long>> follows = new ConcurrentHashMap<>();
     private volatile Map<Long, ReaderFilters> filters = new ConcurrentHashMap<>();
     private volatile Set<Long> adFilterOff = ConcurrentHashMap.newKeySet();
@@ -96,7 +102,13 @@ public final class StoredPreferences implements ReaderPreferences {
                     return out;
                 });
         Mono<Set<Long>> loadedAdOff = control.adFilterOff().collect(ConcurrentHashMap::newKeySet, Set::add);
+        Mono<Map<Long, ReaderControlRepository.Picks>> loadedPicks = control.recentPicks(PICKS_LAST).map(ConcurrentHashMap::new);
         return Mono.zip(loadedPenalties, loadedSettings, loadedMutes, loadedFollows, loadedFilters, loadedAdOff)
+                .zipWhen(t -> loadedPicks) // after the others: no more connections at once than before
+                .map(tp -> {
+                    picks = tp.getT2();
+                    return tp.getT1();
+                })
                 .doOnNext(t -> {
                     byReader = t.getT1();
                     nonDefault = t.getT2();
@@ -129,6 +141,20 @@ public final class StoredPreferences implements ReaderPreferences {
         changed.add(listener);
     }
 
+    /** Reloads one reader's onboarding picks: call after they picked or unpicked a channel. */
+    public Mono<Void> reloadPicks(long reader) {
+        return control.picks(reader, PICKS_LAST)
+                .doOnNext(p -> picks.put(reader, p))
+                .switchIfEmpty(Mono.fromRunnable(() -> picks.remove(reader)))
+                .then();
+    }
+
+    /** The reader's picks still steering their posts, or null. */
+    private ReaderControlRepository.Picks activePicks(long reader) {
+        ReaderControlRepository.Picks p = picks.get(reader);
+        return p == null || p.latest().plus(PICKS_LAST).isBefore(java.time.Instant.now()) ? null : p;
+    }
+
     /** Drops the reader's "less" penalty for a channel (undone from /less). */
     public void clearPenalty(long reader, long channel) {
         Map<Long, Penalty> m = byReader.get(reader);
@@ -143,6 +169,7 @@ public final class StoredPreferences implements ReaderPreferences {
         filters.remove(reader);
         adFilterOff.remove(reader);
         byReader.remove(reader);
+        picks.remove(reader);
     }
 
     private static void putOrRemove(Map<Long, Set<Long>> m, long reader, Set<Long> set) {
@@ -195,7 +222,11 @@ public final class StoredPreferences implements ReaderPreferences {
 
     @Override
     public float channelFactor(long reader, long channel) {
-        return (float) ReaderPreferences.factor(penalty(reader, channel));
+        float f = (float) ReaderPreferences.factor(penalty(reader, channel));
+        if (picks.isEmpty()) return f;
+        ReaderControlRepository.Picks p = activePicks(reader);
+        // factors only lower scores (the candidate sets stay exact): the picked channels win by the others losing
+        return p == null || p.channels().contains(channel) ? f : f * NOT_PICKED;
     }
 
     @Override

@@ -88,7 +88,7 @@ public final class ChannelPageParser {
         }
         var rendered = TelegramHtml.render(textElement(message));
         List<String> media = new ArrayList<>();
-        String[] note = new String[1];
+        String[] note = new String[2]; // a note on the media, the media file's URL
         PostKind kind = kindAndMedia(message, media, note);
         if (kind == PostKind.POLL && rendered.text().isEmpty()) {
             String question = message.select(".tgme_widget_message_poll_question").text();
@@ -100,7 +100,7 @@ public final class ChannelPageParser {
         return new ChannelPost(channel, messageId, date, kind, rendered.text(), rendered.html(), media,
                 views(message), forwardedFrom(forwarded), "https://t.me/" + id.group(1) + "/" + messageId,
                 forwarded == null ? null : TelegramHtml.safeHref(forwarded.attr("href")),
-                replyTo(message, channel), linkPreview(message), edited(message), signature(message), note[0]);
+                replyTo(message, channel), linkPreview(message), edited(message), signature(message), note[0], note[1]);
     }
 
     private static Element textElement(Element message) {
@@ -149,7 +149,12 @@ public final class ChannelPageParser {
         }
         if (videos == 1 || own(message, ".tgme_widget_message_video, .tgme_widget_message_roundvideo") != null) {
             note[0] = ownText(message, ".message_video_duration, .tgme_widget_message_roundvideo_duration");
-            return PostKind.VIDEO;
+            Element video = own(message, "video.tgme_widget_message_video, video.tgme_widget_message_roundvideo");
+            note[1] = video == null ? null : mediaFile(video.attr("src"));
+            // a GIF plays as a silent loop without a duration: Telegram's animations
+            boolean gif = video != null && video.hasAttr("loop") && !video.hasClass("tgme_widget_message_roundvideo")
+                    && (note[0] == null || note[0].isBlank());
+            return gif ? PostKind.ANIMATION : PostKind.VIDEO;
         }
         if (own(message, ".tgme_widget_message_document_wrap, .tgme_widget_message_document") != null) {
             note[0] = ownText(message, ".tgme_widget_message_document_title");
@@ -160,6 +165,8 @@ public final class ChannelPageParser {
         }
         if (own(message, ".tgme_widget_message_voice_player, .tgme_widget_message_voice") != null) {
             note[0] = ownText(message, ".tgme_widget_message_voice_duration");
+            Element audio = own(message, "audio.tgme_widget_message_voice");
+            note[1] = audio == null ? null : mediaFile(audio.attr("src"));
             return PostKind.VOICE;
         }
         Element sticker = own(message, ".tgme_widget_message_sticker_wrap, .tgme_widget_message_sticker");
@@ -381,5 +388,11 @@ public final class ChannelPageParser {
             }
         }
         return OptionalLong.empty();
+    }
+
+    /** An https URL of a media file as the page gives it, or null. */
+    private static String mediaFile(String src) {
+        String url = absolute(src);
+        return url != null && url.startsWith("https://") ? url : null;
     }
 }

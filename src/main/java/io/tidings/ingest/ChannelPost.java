@@ -27,6 +27,7 @@ import java.util.Objects;
  * @param author           the signature of a signed post, or {@code null}
  * @param mediaNote        short words about media the page cannot carry: a document's file name, a voice message's
  *                         duration, the "open Telegram" label of unsupported media; {@code null} when none
+ * @param mediaFile        the file of a video, animation or voice message as the page links it, {@code null} when none
  */
 public record ChannelPost(
         String channel,
@@ -44,7 +45,8 @@ public record ChannelPost(
         LinkPreview linkPreview,
         boolean edited,
         String author,
-        String mediaNote) {
+        String mediaNote,
+        String mediaFile) {
 
     public ChannelPost {
         Objects.requireNonNull(channel, "channel");
@@ -61,6 +63,6 @@ public record ChannelPost(
     public ChannelPost(String channel, long messageId, Instant date, PostKind kind, String text, String html,
             List<String> mediaUrls, long views, String forwardedFrom, String permalink) {
         this(channel, messageId, date, kind, text, html, mediaUrls, views, forwardedFrom, permalink, null, 0, null,
-                false, null, null);
+                false, null, null, null);
     }
 }

@@ -59,7 +59,13 @@ public final class ChannelPostUpdates {
             return Mono.empty();
         }
         String text = m.text() != null ? m.text() : m.caption() != null ? m.caption() : "";
-        PostKind kind = m.photo() != null ? PostKind.PHOTO : m.video() != null ? PostKind.VIDEO : m.document() != null ? PostKind.DOCUMENT : PostKind.TEXT;
+        // an animation also carries a document: look at it first. The file id is this bot's: it sends the file natively
+        PostKind kind = m.photo() != null ? PostKind.PHOTO : m.video() != null ? PostKind.VIDEO
+                : m.animation() != null ? PostKind.ANIMATION : m.audio() != null ? PostKind.AUDIO
+                : m.voice() != null ? PostKind.VOICE : m.document() != null ? PostKind.DOCUMENT : PostKind.TEXT;
+        String file = m.video() != null ? m.video().fileId() : m.animation() != null ? m.animation().fileId()
+                : m.audio() != null ? m.audio().fileId() : m.voice() != null ? m.voice().fileId()
+                : m.document() != null ? m.document().fileId() : null;
         long messageId = m.messageId();
         // anyone can make the bot a channel admin: the catalogue's rules decide whether its posts reach readers
         return channels.ensure(channel.get(), autoAccept ? ChannelStatus.ACTIVE : ChannelStatus.HELD)
@@ -74,9 +80,17 @@ public final class ChannelPostUpdates {
                                         p.views(), true))
                                 .then()
                         : posts.insertIfAbsent(new NewPost(ch.id(), messageId, Instant.ofEpochSecond(m.date()), kind, text,
-                                        TelegramHtml.escape(text), List.of(), 0, origin(m.forwardOrigin())))
+                                        TelegramHtml.escape(text), List.of(), 0, origin(m.forwardOrigin()), originLink(m.forwardOrigin()), file))
                                 .doOnNext(announce)
                                 .then());
+    }
+
+    /** {@code https://t.me/<channel>/<id>} of a forwarded public channel post, else null. */
+    private static String originLink(MessageOrigin o) {
+        if (o instanceof MessageOriginChannel c && c.chat() != null && c.chat().username() != null && c.messageId() != null) {
+            return "https://t.me/" + c.chat().username() + "/" + c.messageId();
+        }
+        return null;
     }
 
     private static String origin(MessageOrigin o) {

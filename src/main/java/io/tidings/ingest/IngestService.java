@@ -317,7 +317,7 @@ public final class IngestService {
         ChannelInfo info = newest.info();
         return Flux.fromIterable(fresh)
                 .concatMap(p -> posts.insertIfAbsent(new NewPost(st.id, p.messageId(), p.date(), p.kind(), p.text(),
-                        p.html(), p.mediaUrls(), p.views(), p.forwardedFrom())))
+                        p.html(), p.mediaUrls(), p.views(), p.forwardedFrom(), p.forwardedFromUrl(), p.mediaFile())))
                 .doOnNext(p -> {
                     metrics.stored(p.publishedAt(), clock.instant());
                     announce.accept(p);

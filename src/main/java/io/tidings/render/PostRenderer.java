@@ -8,6 +8,11 @@ import com.pengrad.telegrambot.model.request.InlineKeyboardMarkup;
 import com.pengrad.telegrambot.model.request.InputMediaPhoto;
 import com.pengrad.telegrambot.model.request.ParseMode;
 import com.pengrad.telegrambot.request.AbstractSendRequest;
+import com.pengrad.telegrambot.request.SendAnimation;
+import com.pengrad.telegrambot.request.SendAudio;
+import com.pengrad.telegrambot.request.SendDocument;
+import com.pengrad.telegrambot.request.SendVideo;
+import com.pengrad.telegrambot.request.SendVoice;
 import com.pengrad.telegrambot.request.BaseRequest;
 import com.pengrad.telegrambot.request.SendMediaGroup;
 import com.pengrad.telegrambot.request.SendMessage;
@@ -27,7 +32,11 @@ import java.util.Locale;
  * <li>text: one message, within 4096 characters;</li>
  * <li>photo: sendPhoto with the caption when it fits 1024 characters, else the photo, then the text;</li>
  * <li>album: sendMediaGroup (up to 10 photos), then a message with the buttons;</li>
- * <li>video, document, poll, voice and the rest: text with a preview of the original post.</li>
+ * <li>video, animation, voice, audio and document with a file Telegram can fetch (a URL of the page's player, or a
+ * file id from a channel post update): sent natively (sendVideo, sendAnimation, sendVoice, sendAudio, sendDocument),
+ * the caption as for a photo; when Telegram refuses it (it fetches at most 20 MB by URL, some types not at all), the
+ * text with a preview of the original instead;</li>
+ * <li>poll, sticker and the rest: text with a preview of the original post.</li>
  * </ul>
  */
 public final class PostRenderer {
@@ -81,6 +90,15 @@ public final class PostRenderer {
                     .linkPreviewOptions(new LinkPreviewOptions().isDisabled(true)).replyMarkup(keyboard);
             return new RenderedPost(List.of(photo), text, fallback);
         }
+        if (nativeMedia(chatId, post, "", null) != null) {
+            if (captionFits(post, language)) {
+                return new RenderedPost(List.of(), nativeMedia(chatId, post, compose(post, CAPTION_LIMIT, language, null), keyboard),
+                        fallback);
+            }
+            SendMessage text = new SendMessage(chatId, compose(post, TEXT_LIMIT, language, null)).parseMode(ParseMode.HTML)
+                    .linkPreviewOptions(new LinkPreviewOptions().isDisabled(true)).replyMarkup(keyboard);
+            return new RenderedPost(List.of(nativeMedia(chatId, post, header(post), null)), text, fallback);
+        }
         if (isText(post)) {
             return new RenderedPost(List.of(), new SendMessage(chatId, compose(post, TEXT_LIMIT, language, null))
                     .parseMode(ParseMode.HTML).linkPreviewOptions(new LinkPreviewOptions().isDisabled(true))
@@ -98,6 +116,9 @@ public final class PostRenderer {
         RenderedPost full = renderPost(chatId, language, post);
         if (full.lead().isEmpty()) return full.last();
         List<String> photos = photos(post);
+        AbstractSendRequest<?> nativeMedia = nativeMedia(chatId, post, compose(post, CAPTION_LIMIT, language, null),
+                keyboard(chatId, language, post.id(), null));
+        if (nativeMedia != null) return nativeMedia;
         if (photos.size() == 1) {
             return new SendPhoto(chatId, photos.get(0)).caption(compose(post, CAPTION_LIMIT, language, null))
                     .parseMode(ParseMode.HTML).replyMarkup(keyboard(chatId, language, post.id(), null));
@@ -133,6 +154,34 @@ public final class PostRenderer {
             default -> "media.other";
         };
         return messages.get(language, key);
+    }
+
+    /**
+     * The request that sends the post's media file natively, or null: a file id (no "://") or an https URL; a document
+     * by URL only as a PDF, ZIP or GIF (the only ones Telegram fetches).
+     */
+    static AbstractSendRequest<?> nativeMedia(long chatId, Post post, String caption, InlineKeyboardMarkup keyboard) {
+        String file = post.mediaFile();
+        if (file == null || file.isBlank() || post.kind() == null) return null;
+        boolean url = file.contains("://");
+        if (url && !file.startsWith("https://")) return null;
+        AbstractSendRequest<?> r = switch (post.kind()) {
+            case VIDEO -> new SendVideo(chatId, file).caption(caption).parseMode(ParseMode.HTML);
+            case ANIMATION -> new SendAnimation(chatId, file).caption(caption).parseMode(ParseMode.HTML);
+            case VOICE -> new SendVoice(chatId, file).caption(caption).parseMode(ParseMode.HTML);
+            case AUDIO -> new SendAudio(chatId, file).caption(caption).parseMode(ParseMode.HTML);
+            case DOCUMENT -> !url || fetchableDocument(file) ? new SendDocument(chatId, file).caption(caption).parseMode(ParseMode.HTML) : null;
+            default -> null;
+        };
+        if (r != null && keyboard != null) r.replyMarkup(keyboard);
+        return r;
+    }
+
+    private static boolean fetchableDocument(String url) {
+        String path = url.toLowerCase(Locale.ROOT);
+        int q = path.indexOf('?');
+        if (q >= 0) path = path.substring(0, q);
+        return path.endsWith(".pdf") || path.endsWith(".zip") || path.endsWith(".gif");
     }
 
     private static boolean isText(Post post) {

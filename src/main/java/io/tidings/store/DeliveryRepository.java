@@ -79,7 +79,7 @@ public final class DeliveryRepository {
                         + " RETURNING d.id AS delivery_id, d.reader_id, d.post_id, d.attempts, d.parts_sent)"
                         + " SELECT claimed.delivery_id, claimed.reader_id, claimed.attempts, claimed.parts_sent, r.language,"
                         + " p.id, p.channel_id, c.username, c.title, p.message_id, p.published_at, p.kind,"
-                        + " p.text, p.html, p.media_urls, p.views, p.forwarded_from"
+                        + " p.text, p.html, p.media_urls, p.views, p.forwarded_from, p.forwarded_from_url, p.media_file"
                         + " FROM claimed JOIN readers r ON r.id = claimed.reader_id JOIN posts p ON p.id = claimed.post_id"
                         + " JOIN channels c ON c.id = p.channel_id ORDER BY claimed.delivery_id",
                 DeliveryRepository::mapOutgoing, owner, lease.toMillis(), limit);

@@ -7,7 +7,7 @@ import java.util.Locale;
  * media the page does not show at all ("Please open Telegram to view this post"). Stored as the lower-case name.
  */
 public enum PostKind {
-    TEXT, PHOTO, ALBUM, VIDEO, DOCUMENT, POLL, VOICE, STICKER, LOCATION, UNSUPPORTED, OTHER;
+    TEXT, PHOTO, ALBUM, VIDEO, DOCUMENT, POLL, VOICE, STICKER, LOCATION, UNSUPPORTED, OTHER, ANIMATION, AUDIO;
 
     /** The value in the {@code posts.kind} column. */
     public String sql() {

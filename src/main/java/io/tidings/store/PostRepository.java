@@ -11,7 +11,7 @@ import reactor.core.publisher.Mono;
 public final class PostRepository {
 
     static final String SELECT = "SELECT p.id, p.channel_id, c.username, c.title, p.message_id, p.published_at, p.kind, "
-            + "p.text, p.html, p.media_urls, p.views, p.forwarded_from FROM posts p JOIN channels c ON c.id = p.channel_id ";
+            + "p.text, p.html, p.media_urls, p.views, p.forwarded_from, p.forwarded_from_url, p.media_file FROM posts p JOIN channels c ON c.id = p.channel_id ";
     private final Sql sql;
 
     public PostRepository(Database db) {
@@ -20,16 +20,26 @@ public final class PostRepository {
 
     /** The content of a new post, as ingest saw it. */
     public record NewPost(long channelId, long messageId, Instant publishedAt, PostKind kind, String text, String html,
-                          List<String> mediaUrls, long views, String forwardedFrom) {}
+                          List<String> mediaUrls, long views, String forwardedFrom, String forwardedFromUrl,
+                          String mediaFile) {
+
+        public NewPost(long channelId, long messageId, Instant publishedAt, PostKind kind, String text, String html,
+                       List<String> mediaUrls, long views, String forwardedFrom) {
+            this(channelId, messageId, publishedAt, kind, text, html, mediaUrls, views, forwardedFrom, null, null);
+        }
+    }
 
     /** Stores the post unless it is already there; emits the stored post only when it is new. */
     public Mono<Post> insertIfAbsent(NewPost p) {
-        return sql.one("INSERT INTO posts (channel_id, message_id, published_at, kind, text, html, media_urls, views, forwarded_from) "
-                                + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (channel_id, message_id) DO NOTHING RETURNING id",
+        return sql.one("INSERT INTO posts (channel_id, message_id, published_at, kind, text, html, media_urls, views, forwarded_from, "
+                                + "forwarded_from_url, media_file) "
+                                + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (channel_id, message_id) DO NOTHING RETURNING id",
                         r -> r.get("id", Long.class),
                         p.channelId(), p.messageId(), p.publishedAt(), p.kind().sql(), p.text(), p.html(),
                         p.mediaUrls().toArray(String[]::new), p.views(),
-                        p.forwardedFrom() == null ? Sql.nullOf(String.class) : p.forwardedFrom())
+                        p.forwardedFrom() == null ? Sql.nullOf(String.class) : p.forwardedFrom(),
+                        p.forwardedFromUrl() == null ? Sql.nullOf(String.class) : p.forwardedFromUrl(),
+                        p.mediaFile() == null ? Sql.nullOf(String.class) : p.mediaFile())
                 .flatMap(this::find);
     }
 
@@ -89,11 +99,24 @@ public final class PostRepository {
                 r -> new Fetched(map(r), r.get("fetched_at", Instant.class)), since, publishedSince);
     }
 
+    /** Records a post's near-duplicate group (the first fresh post of its story), so a restart keeps it. */
+    public Mono<Void> setGroup(long postId, long group) {
+        return sql.one("UPDATE posts SET dup_group = $2 WHERE id = $1 AND dup_group IS DISTINCT FROM $2 RETURNING id",
+                r -> r.get("id", Long.class), postId, group).then();
+    }
+
+    /** (post, group) of the posts published since {@code since} that repeat an earlier one: read at start-up. */
+    public Flux<long[]> groupsSince(Instant since) {
+        return sql.query("SELECT id, dup_group FROM posts WHERE dup_group IS NOT NULL AND published_at >= $1 AND NOT deleted",
+                r -> new long[] {r.get("id", Long.class), r.get("dup_group", Long.class)}, since);
+    }
+
     static Post map(Readable r) {
         String[] media = r.get("media_urls", String[].class);
         return new Post(r.get("id", Long.class), r.get("channel_id", Long.class), r.get("username", String.class),
                 r.get("title", String.class), r.get("message_id", Long.class), r.get("published_at", Instant.class),
                 PostKind.fromSql(r.get("kind", String.class)), r.get("text", String.class), r.get("html", String.class),
-                media == null ? List.of() : Arrays.asList(media), r.get("views", Long.class), r.get("forwarded_from", String.class));
+                media == null ? List.of() : Arrays.asList(media), r.get("views", Long.class), r.get("forwarded_from", String.class),
+                r.get("forwarded_from_url", String.class), r.get("media_file", String.class));
     }
 }

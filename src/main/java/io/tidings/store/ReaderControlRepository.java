@@ -40,6 +40,60 @@ public final class ReaderControlRepository {
                 + "WHERE m.reader_id = $1 ORDER BY c.username", ReaderControlRepository::channel, reader);
     }
 
+    // ---- onboarding picks --------------------------------------------------------------------------------
+
+    /** A reader's picks of the last {@code within}: the channels and when the latest was made. */
+    public record Picks(java.util.Set<Long> channels, java.time.Instant latest) {}
+
+    /** Picks a channel, or unpicks it when it was picked; emits whether it is picked now. */
+    public Mono<Boolean> togglePick(long reader, long channel) {
+        return sql.update("DELETE FROM reader_picks WHERE reader_id = $1 AND channel_id = $2", reader, channel)
+                .flatMap(n -> n > 0 ? Mono.just(false)
+                        : sql.update("INSERT INTO reader_picks (reader_id, channel_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                                reader, channel).thenReturn(true));
+    }
+
+    /** Every reader's picks made within {@code within} (reader id → picks). */
+    public Mono<java.util.Map<Long, Picks>> recentPicks(java.time.Duration within) {
+        return sql.query("SELECT reader_id, channel_id, created_at FROM reader_picks WHERE created_at > now() - make_interval(secs => $1)",
+                        r -> new Object[] {r.get("reader_id", Long.class), r.get("channel_id", Long.class),
+                                r.get("created_at", java.time.OffsetDateTime.class).toInstant()}, (double) within.toSeconds())
+                .collect(java.util.HashMap::new, (java.util.Map<Long, Picks> m, Object[] row) -> m.merge((Long) row[0],
+                        new Picks(java.util.Set.of((Long) row[1]), (java.time.Instant) row[2]),
+                        (a, b) -> {
+                            java.util.Set<Long> all = new java.util.HashSet<>(a.channels());
+                            all.addAll(b.channels());
+                            return new Picks(java.util.Set.copyOf(all), a.latest().isAfter(b.latest()) ? a.latest() : b.latest());
+                        }));
+    }
+
+    /** One reader's picks made within {@code within}, empty when none. */
+    public Mono<Picks> picks(long reader, java.time.Duration within) {
+        return sql.query("SELECT channel_id, created_at FROM reader_picks WHERE reader_id = $1 "
+                                + "AND created_at > now() - make_interval(secs => $2)",
+                        r -> new Object[] {r.get("channel_id", Long.class), r.get("created_at", java.time.OffsetDateTime.class).toInstant()},
+                        reader, (double) within.toSeconds())
+                .collectList()
+                .filter(l -> !l.isEmpty())
+                .map(l -> new Picks(l.stream().map(o -> (Long) o[0]).collect(java.util.stream.Collectors.toUnmodifiableSet()),
+                        l.stream().map(o -> (java.time.Instant) o[1]).max(java.util.Comparator.naturalOrder()).orElseThrow()));
+    }
+
+    /**
+     * The catalogue's best-liked active channels for the onboarding offer: by likes over votes (with one like and
+     * two votes assumed, so a channel with few votes is not first by chance), then by subscribers.
+     */
+    public Flux<ChannelRef> bestLiked(int limit) {
+        return sql.query("""
+                SELECT c.id, c.username, c.title FROM channels c
+                LEFT JOIN (SELECT p.channel_id, count(*) AS n, count(*) FILTER (WHERE v.liked) AS likes
+                           FROM votes v JOIN posts p ON p.id = v.post_id
+                           WHERE v.voted_at > now() - interval '30 days' GROUP BY p.channel_id) s ON s.channel_id = c.id
+                WHERE c.status = 'active'
+                ORDER BY (COALESCE(s.likes, 0) + 1.0) / (COALESCE(s.n, 0) + 2.0) DESC, c.subscribers DESC NULLS LAST, c.id
+                LIMIT $1""", ReaderControlRepository::channel, limit);
+    }
+
     public Flux<Pair> allMutes() {
         return sql.query("SELECT reader_id, channel_id FROM reader_mutes",
                 r -> new Pair(r.get("reader_id", Long.class), r.get("channel_id", Long.class)));

@@ -129,4 +129,60 @@ class RenderedPostTest {
         assertThat(server.sentTo(CHAT)).singleElement().satisfies(m -> assertThat(m.text()).contains("watch this").contains("Video"));
         assertThat(server.calls("sendMessage").get(0).param("link_preview_options")).contains("https://t.me/durov/42");
     }
+
+    private static Post media(String kind, String text, String file) {
+        return new Post(6, 1, "durov", "Durov", 43, Instant.parse("2026-11-27T10:00:00Z"), PostKind.fromSql(kind), text, "",
+                List.of("https://cdn4.telesco.pe/file/thumb.jpg"), 900, null, null, file);
+    }
+
+    @Test
+    void videoAnimationVoiceAudioAndDocumentsGoNativelyWithTheirCaptionAndButtons() {
+        String[][] cases = {
+                {"video", "https://cdn4.telesco.pe/file/video106.mp4?token=xyz", "sendVideo"},
+                {"animation", "https://cdn4.telesco.pe/file/funny.mp4?token=1", "sendAnimation"},
+                {"voice", "https://cdn1.telegram-cdn.org/file/29881a3f30.ogg?token=RPh7", "sendVoice"},
+                {"audio", "CQACAgIAAxkBAAIBsong", "sendAudio"},          // a file id from a channel post update
+                {"document", "BQACAgIAAxkBAAIBdoc", "sendDocument"},
+                {"document", "https://example.org/report.pdf", "sendDocument"}};
+        for (String[] c : cases) {
+            server.clearCalls();
+            int id = send(media(c[0], "Голосовое / a " + c[0], c[1]));
+            SentMessage m = server.sentTo(CHAT).stream().filter(x -> x.messageId() == id).findFirst().orElseThrow();
+            assertThat(m.method()).as(c[0]).isEqualTo(c[2]);
+            assertThat(m.photoUrls()).containsExactly(c[1]);
+            assertThat(m.caption()).contains("Голосовое / a " + c[0]).contains("https://t.me/durov/43");
+            assertThat(m.button("👍")).isNotNull();
+        }
+    }
+
+    @Test
+    void aDocumentTelegramCannotFetchByUrlAndAPlayerWithoutFileStayLinks() {
+        send(media("document", "a zip? no, a docx", "https://example.org/report.docx"));
+        send(media("video", "no file on the page", null));
+        assertThat(server.sentTo(CHAT)).extracting(SentMessage::method).containsExactly("sendMessage", "sendMessage");
+        assertThat(server.sentTo(CHAT).get(1).text()).contains("https://t.me/durov/43");
+    }
+
+    @Test
+    void aLongCaptionGoesWithTheVideoTitleThenTheTextWithButtons() {
+        int id = send(media("video", "long words ".repeat(300), "https://cdn4.telesco.pe/file/v.mp4"));
+        List<SentMessage> chat = server.sentTo(CHAT);
+        assertThat(chat).extracting(SentMessage::method).containsExactly("sendVideo", "sendMessage");
+        assertThat(chat.get(0).caption()).contains("Durov").hasSizeLessThanOrEqualTo(1024);
+        assertThat(chat.get(1).messageId()).isEqualTo(id);
+        assertThat(chat.get(1).text()).hasSizeLessThanOrEqualTo(4096);
+        assertThat(chat.get(1).button("👍")).isNotNull();
+    }
+
+    @Test
+    void aVideoTelegramRefuses_tooBigToFetch_isSentAsTheTextWithAPreviewOfTheOriginal() {
+        server.faults().next("sendVideo", Fault.error(400, "Bad Request: failed to get HTTP URL content"), 1);
+        int id = send(media("video", "a long film", "https://cdn4.telesco.pe/file/huge.mp4"));
+        assertThat(server.sentTo(CHAT)).singleElement().satisfies(m -> {
+            assertThat(m.messageId()).isEqualTo(id);
+            assertThat(m.method()).isEqualTo("sendMessage");
+            assertThat(m.text()).contains("a long film").contains("https://t.me/durov/43");
+            assertThat(m.button("👍")).isNotNull();
+        });
+    }
 }
