@@ -574,7 +574,7 @@ public final class CandidateIndex implements AutoCloseable {
                             if (s >= threshold && mine.size() < MAX_HITS && wantsInstant.test(reader)) {
                                 mine.add(new Hit(reader, ids[p], s));
                             }
-                            if (s + widest <= b.sets.threshold(local)) {
+                            if (s + widest <= b.sets.cutoff(local)) {
                                 b.sets.leftOut(local, s + widest);
                                 continue;
                             }
