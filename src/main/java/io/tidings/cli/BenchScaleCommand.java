@@ -19,7 +19,7 @@ final class BenchScaleCommand extends Subcommand {
     int candidates;
     @Option(names = "--new-posts", paramLabel = "N", defaultValue = "100", description = "new posts timed (default ${DEFAULT-VALUE})")
     int newPosts;
-    @Option(names = "--rerank-readers", paramLabel = "N", defaultValue = "100000", description = "readers the full "
+    @Option(names = "--rerank-readers", paramLabel = "N", defaultValue = "50000", description = "readers the full "
             + "re-rank is timed on; fewer than --readers: timed on them in an index of their own and extrapolated, reported "
             + "as rerank_seconds_extrapolated (default ${DEFAULT-VALUE})")
     int rerankReaders;
