@@ -18,8 +18,6 @@ final class Generation {
     final Network net;
     /** Scores posts: the model's network, channel and post tables, and an empty reader table. */
     final FastScorer scorer;
-    /** Scores one pair at a time when ranking a reader against the pool (in the order that keeps bounds exact). */
-    final PairLogits pairs;
     /** The whole model while this is the newest version (readers' rows), then null. */
     private volatile TrainedModel model;
     private volatile PostHidden hidden;
@@ -37,7 +35,6 @@ final class Generation {
         this.seed = seed;
         this.model = mv.model();
         this.net = mv.model().network();
-        this.pairs = PairLogits.best(net);
         TrainedModel m = mv.model();
         this.scorer = new FastScorer(new TrainedModel(m.config(), net, new EmbeddingTable(m.config().readerDim(), 1),
                 m.channels(), m.posts()));

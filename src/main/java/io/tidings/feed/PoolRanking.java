@@ -1,6 +1,5 @@
 package io.tidings.feed;
 
-import io.tidings.model.Network;
 import io.tidings.model.serve.FastScorer;
 import java.util.Arrays;
 import java.util.Map;
@@ -10,15 +9,15 @@ import java.util.Set;
  * Ranks a unit of up to {@link #UNIT} readers against a whole pool snapshot into top-k sets, skipping whole
  * channels that cannot enter: each channel's upper-bound row ({@link PostHidden}) is scored against every reader
  * first and the reader's exact largest noise over the channel's posts added ({@link ExplorationNoise#channelMaxima});
- * each reader's best channels by bound fill its set, then a channel is looked at only for the readers whose bound
- * beats their current k-th key, and of its posts only those whose score bound plus their own noise does are scored
- * ({@link PairLogits}, one pair at a time). Exact: what is skipped could never have entered, and the set's floor is
- * raised to the skipped bound. Scratch buffers are reused: one instance per thread.
+ * each reader's best channels by bound fill its set, then a channel is scored only for the readers whose bound
+ * beats their current k-th key. Exact: what is skipped could never have entered, and the set's floor is raised to
+ * the skipped bound. Scratch buffers are reused: one instance per thread.
  */
 final class PoolRanking {
     static final int UNIT = 512;
     private static final int TILE = FastScorer.TILE;
     private static final int SEEDS = 4;
+    private static final int POST_CHUNK = 256;
 
     final int k;
     final ExplorationNoise noise;
@@ -28,6 +27,7 @@ final class PoolRanking {
     private final FastScorer.ReaderMatrix[] gathers = new FastScorer.ReaderMatrix[UNIT / TILE];
     private float[] bounds = new float[0];
     private float[] out = new float[0];
+    private final int[] list = new int[UNIT];
     private final int[] seedChannel = new int[UNIT * SEEDS];
     private final float[] seedBound = new float[UNIT * SEEDS];
     private final int[] seeds = new int[UNIT];
@@ -77,44 +77,43 @@ final class PoolRanking {
      * per channel (null: none). Without {@code prune} every pair is scored (the plain path, for tests).
      */
     void rank(Generation g, PostHidden ph, long[] ids, int n, Set<Long>[] seen, Map<Long, Integer>[] rated, boolean prune) {
-        int h = rows.hidden;
         FastScorer.ReaderMatrix m = matrix(false, n);
         rows.dequantize(0, n, m);
-        if (hu.length < n * h) hu = new float[UNIT * h];
-        for (int i = 0; i < n; i++) {
-            int base = (i / TILE) * h * TILE + i % TILE;
-            for (int j = 0; j < h; j++) hu[i * h + j] = m.values[base + j * TILE];
-        }
         for (int i = 0; i < n; i++) sets.reset(i, Float.NEGATIVE_INFINITY);
         if (ph.seed != g.seed) throw new IllegalStateException("post rows of another noise seed");
         for (int i = 0; i < n; i++) shift[i] = ExplorationNoise.readerShift(ids[i], g.seed);
         int cs = ph.channelCount();
         if (cs == 0) return;
-        PairLogits pl = g.pairs;
         if (!prune) {
-            for (int c = 0; c < cs; c++) for (int i = 0; i < n; i++) channel(pl, ph, c, i, Float.POSITIVE_INFINITY, ids, seen, rated);
+            for (int i = 0; i < n; i++) list[i] = i;
+            for (int c = 0; c < cs; c++) channel(g, ph, c, m, n, ids, seen, rated, true);
             return;
         }
-        // per (channel, reader): the score bound of the channel's posts, and with the reader's exact largest noise
-        // over them (the summation order of PairLogits keeps the first exact; the slack is for the noise's rounding)
-        if (raw.length < cs * n) {
-            raw = new float[cs * UNIT];
-            bounds = new float[cs * UNIT];
+        int h = rows.hidden;
+        int stride = m.readers();
+        if (bounds.length < cs * stride) bounds = new float[cs * stride];
+        for (int c0 = 0; c0 < cs; c0 += POST_CHUNK) {
+            int c1 = Math.min(cs, c0 + POST_CHUNK);
+            float[] b = c0 == 0 && c1 == cs ? ph.bounds : Arrays.copyOfRange(ph.bounds, c0 * h, c1 * h);
+            float[] o = out((c1 - c0) * stride);
+            g.scorer.score(m, b, c1 - c0, o);
+            System.arraycopy(o, 0, bounds, c0 * stride, (c1 - c0) * stride);
         }
+        // the reader's exact largest noise over the channel's posts, and a little for the float rounding
         for (int c = 0; c < cs; c++) {
+            int row = c * stride;
             long channel = ph.channels[c];
             int at = c * ExplorationNoise.SIZE;
             for (int i = 0; i < n; i++) {
-                float b = Network.sigmoid(pl.logit(hu, i * h, ph.bounds, c * h, lanes));
-                raw[c * n + i] = b;
-                bounds[c * n + i] = b + sigma(rated, i, channel) * ExplorationNoise.bound(ph.noiseMax[at + shift[i]]) + 1e-6f;
+                float sigma = sigma(rated, i, channel);
+                bounds[row + i] += sigma * ExplorationNoise.bound(ph.noiseMax[at + shift[i]]) + 1e-6f;
             }
         }
         // each reader's best channels by bound, enough of them to fill the set
         Arrays.fill(seedChannel, 0, n * SEEDS, -1);
         Arrays.fill(seedBound, 0, n * SEEDS, Float.NEGATIVE_INFINITY);
         for (int c = 0; c < cs; c++) {
-            int row = c * n;
+            int row = c * stride;
             for (int i = 0; i < n; i++) {
                 float v = bounds[row + i];
                 int base = i * SEEDS;
@@ -129,47 +128,54 @@ final class PoolRanking {
                 seedChannel[base + j] = c;
             }
         }
-        // pass 1: the seeds (the set is not full yet: every post is scored)
         for (int i = 0; i < n; i++) {
             int posts = 0;
             int s = 0;
             while (s < SEEDS && seedChannel[i * SEEDS + s] >= 0 && posts < k) {
                 int c = seedChannel[i * SEEDS + s];
                 posts += ph.start[c + 1] - ph.start[c];
-                channel(pl, ph, c, i, raw[c * n + i], ids, seen, rated);
                 s++;
             }
             seeds[i] = s;
         }
-        // pass 2: the other channels, most promising first, only for readers they might still reach, and of those
-        // only the posts whose score bound plus their own noise might
+        // pass 1: the seeds, channel by channel, for the readers that chose them
+        int[] counts = new int[cs + 1];
+        for (int i = 0; i < n; i++) for (int s = 0; s < seeds[i]; s++) counts[seedChannel[i * SEEDS + s] + 1]++;
+        for (int c = 0; c < cs; c++) counts[c + 1] += counts[c];
+        int[] byChannel = new int[counts[cs]];
+        int[] at = Arrays.copyOf(counts, cs);
+        for (int i = 0; i < n; i++) for (int s = 0; s < seeds[i]; s++) byChannel[at[seedChannel[i * SEEDS + s]]++] = i;
+        for (int c = 0; c < cs; c++) {
+            int len = counts[c + 1] - counts[c];
+            if (len == 0) continue;
+            System.arraycopy(byChannel, counts[c], list, 0, len);
+            channel(g, ph, c, m, len, ids, seen, rated, false);
+        }
+        // pass 2: the other channels, most promising first, only for readers they might still reach
         long[] order = new long[cs];
         for (int c = 0; c < cs; c++) {
             double sum = 0;
-            for (int i = 0; i < n; i++) sum += bounds[c * n + i];
-            int bits = Float.floatToIntBits((float) (sum / n));
-            order[c] = ((long) (bits ^ ((bits >> 31) & 0x7fffffff)) << 32) | c; // a float's bits made to sort as it does
+            for (int i = 0; i < n; i++) sum += bounds[c * stride + i];
+            order[c] = ((long) Float.floatToIntBits((float) -(sum / n)) << 32) | c; // ascending bits of a negated mean
         }
-        Arrays.sort(order);
-        for (int o = cs - 1; o >= 0; o--) {
-            int c = (int) order[o];
+        sortByMean(order);
+        for (long o : order) {
+            int c = (int) o;
+            int len = 0;
             int posts = ph.start[c + 1] - ph.start[c];
             for (int i = 0; i < n; i++) {
                 if (isSeed(i, c)) continue;
-                float ub = bounds[c * n + i];
+                float ub = bounds[c * stride + i];
                 if (ub > sets.cutoff(i)) {
-                    channel(pl, ph, c, i, raw[c * n + i], ids, seen, rated);
+                    list[len++] = i;
                 } else {
                     sets.leftOut(i, ub);
                     skipped += posts;
                 }
             }
+            if (len > 0) channel(g, ph, c, m, len, ids, seen, rated, false);
         }
     }
-
-    private float[] hu = new float[0];
-    private final float[] lanes = new float[64];
-    private float[] raw = new float[0];
 
     /** The noise deviation of reader {@code i} in {@code channel}: the widest when the reader rated nothing. */
     private float sigma(Map<Long, Integer>[] rated, int i, long channel) {
@@ -183,34 +189,54 @@ final class PoolRanking {
         return false;
     }
 
-    /**
-     * Offers channel {@code c}'s posts to reader {@code i}, scoring only those whose score bound {@code raw} plus
-     * their own noise beats the set's cutoff (+∞: every post).
-     */
-    private void channel(PairLogits pl, PostHidden ph, int c, int i, float raw, long[] ids, Set<Long>[] seen,
-                         Map<Long, Integer>[] rated) {
+    /** Sorts by the mean bound, highest first (the keys hold a negated float; negative floats sort reversed as bits). */
+    private static void sortByMean(long[] order) {
+        Long[] boxed = new Long[order.length];
+        for (int i = 0; i < order.length; i++) boxed[i] = order[i];
+        Arrays.sort(boxed, (a, b) -> Float.compare(Float.intBitsToFloat((int) (a >>> 32)), Float.intBitsToFloat((int) (b >>> 32))));
+        for (int i = 0; i < order.length; i++) order[i] = boxed[i];
+    }
+
+    /** Scores channel {@code c}'s posts for readers {@code list[0 .. len)} and offers them. */
+    private void channel(Generation g, PostHidden ph, int c, FastScorer.ReaderMatrix m, int len, long[] ids, Set<Long>[] seen,
+                         Map<Long, Integer>[] rated, boolean all) {
         int h = rows.hidden;
-        float sigma = sigma(rated, i, ph.channels[c]);
-        int rs = shift[i];
-        Set<Long> s = seen == null ? null : seen[i];
-        int first = ph.start[c];
-        int posts = ph.start[c + 1] - first;
-        float[] hp = ph.hp[c];
-        for (int p = 0; p < posts; p++) {
-            float nz = sigma * ExplorationNoise.unit(rs, ph.shifts[first + p]);
-            float cut = sets.cutoff(i);
-            if (raw + nz <= cut) {
-                sets.leftOut(i, raw + nz);
-                skipped++;
-                continue;
+        FastScorer.ReaderMatrix target = m;
+        if (!all) {
+            target = matrix(true, len);
+            float[] src = m.values;
+            float[] dst = target.values;
+            for (int j = 0; j < len; j++) {
+                int r = list[j];
+                int a = (r / TILE) * h * TILE + r % TILE;
+                int d = (j / TILE) * h * TILE + j % TILE;
+                for (int x = 0; x < h; x++) dst[d + x * TILE] = src[a + x * TILE];
             }
-            scored++;
-            float key = Network.sigmoid(pl.logit(hu, i * h, hp, p * h, lanes)) + nz;
-            if (key <= cut) {
-                sets.leftOut(i, key);
-                continue;
+        }
+        int stride = target.readers();
+        int posts = ph.start[c + 1] - ph.start[c];
+        long channel = ph.channels[c];
+        scored += (long) posts * len;
+        for (int p0 = 0; p0 < posts; p0 += POST_CHUNK) {
+            int cnt = Math.min(POST_CHUNK, posts - p0);
+            float[] hp = p0 == 0 && cnt == posts ? ph.hp[c] : Arrays.copyOfRange(ph.hp[c], p0 * h, (p0 + cnt) * h);
+            float[] o = out(cnt * stride);
+            g.scorer.score(target, hp, cnt, o);
+            for (int j = 0; j < len; j++) {
+                int i = all ? j : list[j];
+                float sigma = sigma(rated, i, channel);
+                int rs = shift[i];
+                Set<Long> s = seen == null ? null : seen[i];
+                int first = ph.start[c] + p0;
+                for (int p = 0; p < cnt; p++) {
+                    float key = o[p * stride + j] + sigma * ExplorationNoise.unit(rs, ph.shifts[first + p]);
+                    if (key <= sets.cutoff(i)) {
+                        sets.leftOut(i, key);
+                        continue;
+                    }
+                    sets.offer(i, ph.posts[first + p], key, s);
+                }
             }
-            sets.offer(i, ph.posts[first + p], key, s);
         }
     }
 }
