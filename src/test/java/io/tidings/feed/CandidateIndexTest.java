@@ -166,6 +166,25 @@ class CandidateIndexTest {
     }
 
     @Test
+    void withNoiseANewPostEntersExactlyTheSetsItsScorePlusNoiseBeats() {
+        setUp(300);
+        float sigma = 0.05f;
+        index.close();
+        index = new CandidateIndex(pool, current::get, K, 2, sigma, 0);
+        build(Map.of());
+        List<FreshPool.Entry> arriving = new ArrayList<>();
+        channelOfPost.entrySet().stream().skip(300).limit(100)
+                .forEach(e -> arriving.add(new FreshPool.Entry(e.getKey(), e.getValue(), Instant.now())));
+        arriving.forEach(pool::add);
+
+        index.addPosts(arriving, Float.POSITIVE_INFINITY, x -> false);
+
+        for (long r : readerIds) {
+            assertNearBest(ids(index.peek(r)), modelA, r, pool.snapshot(), Set.of(), sigma, 1, K);
+        }
+    }
+
+    @Test
     void instantHitsAreTheNewPostsAboveTheThresholdForReadersWhoWantThem() {
         setUp(300);
         build(Map.of());
