@@ -19,6 +19,10 @@ final class BenchScaleCommand extends Subcommand {
     int candidates;
     @Option(names = "--new-posts", paramLabel = "N", defaultValue = "100", description = "new posts timed (default ${DEFAULT-VALUE})")
     int newPosts;
+    @Option(names = "--rerank-readers", paramLabel = "N", defaultValue = "50000", description = "readers the full "
+            + "re-rank is timed on; fewer than --readers: timed on them in an index of their own and extrapolated, reported "
+            + "as rerank_seconds_extrapolated (default ${DEFAULT-VALUE})")
+    int rerankReaders;
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "random seed (default ${DEFAULT-VALUE})")
     long seed;
 
@@ -27,6 +31,6 @@ final class BenchScaleCommand extends Subcommand {
         var feed = config().feed();
         return ScaleBench.run(new ScaleBench.Options(positive(readers, "--readers"), positive(posts, "--posts"),
                 positive(channels, "--channels"), positive(candidates, "--candidates"), positive(newPosts, "--new-posts"),
-                feed.noise(), feed.exploreBoost(), seed), out());
+                feed.noise(), feed.exploreBoost(), seed, positive(rerankReaders, "--rerank-readers")), out());
     }
 }

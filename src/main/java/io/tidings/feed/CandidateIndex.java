@@ -543,6 +543,12 @@ public final class CandidateIndex implements AutoCloseable {
         float[][] hp = new float[2][];
         for (int v = 0; v < 2; v++) if (gs[v] != null && gs[v].hidden() == h) hp[v] = gs[v].scorer.postHidden(channels, ids);
         float widest = noise.widest() * ExplorationNoise.MAX + 1e-6f;
+        // each post's noise shift under each live version's seed: a pair's exact noise is then one table lookup
+        int[][] postShift = new int[2][c];
+        for (int v = 0; v < 2; v++) {
+            if (hp[v] == null) continue;
+            for (int p = 0; p < c; p++) postShift[v][p] = ExplorationNoise.postShift(ids[p], gs[v].seed);
+        }
         List<List<Hit>> found = new ArrayList<>();
         for (int t = 0; t < bs.length; t++) found.add(null);
         int blockCount = (readers + ReaderBlock.SIZE - 1) / ReaderBlock.SIZE;
@@ -567,19 +573,26 @@ public final class CandidateIndex implements AutoCloseable {
                         int v = b.gen[local];
                         if (v < 0 || hp[v] == null) continue;
                         long reader = b.ids[local];
-                        long seed = gs[v].seed;
+                        int rs = ExplorationNoise.readerShift(reader, gs[v].seed);
+                        int[] ps = postShift[v];
                         float[] o = out[v];
                         for (int p = 0; p < c; p++) {
                             float s = o[p * stride + i];
                             if (s >= threshold && mine.size() < MAX_HITS && wantsInstant.test(reader)) {
                                 mine.add(new Hit(reader, ids[p], s));
                             }
-                            if (s + widest <= b.sets.threshold(local)) {
+                            float cut = b.sets.cutoff(local);
+                            if (s + widest <= cut) {
                                 b.sets.leftOut(local, s + widest);
                                 continue;
                             }
-                            float sigma = noise.sigma(b.votes(local, channels[p]));
-                            b.sets.offer(local, ids[p], s + ExplorationNoise.draw(sigma, reader, ids[p], seed), null);
+                            // the exact key (what draw gives): most pairs past the wide test still stop here
+                            float key = s + noise.sigma(b.votes(local, channels[p])) * ExplorationNoise.unit(rs, ps[p]);
+                            if (key <= cut) {
+                                b.sets.leftOut(local, key);
+                                continue;
+                            }
+                            b.sets.offer(local, ids[p], key, null);
                         }
                     }
                 } finally {

@@ -64,17 +64,28 @@ final class CandidateSets {
         return count[s] == k ? key(min[s]) : Float.NEGATIVE_INFINITY;
     }
 
+    /**
+     * A key at or below this can never enter slot {@code s}, not even on a tie of the stored key (the order is key,
+     * then the smaller post id): −∞ while the set is not full. Pruning compares bounds with it.
+     */
+    float cutoff(int s) {
+        return count[s] == k ? (min[s] - 1) * STEP : Float.NEGATIVE_INFINITY;
+    }
+
     /** Raises the floor of slot {@code s} to {@code bound}: something left out may have a key up to it. */
     void leftOut(int s, float bound) {
         if (bound > floor[s]) floor[s] = bound;
     }
 
-    /** Offers a post with {@code key} to slot {@code s}, unless it is there already or {@code seen}. */
+    /**
+     * Offers a post with {@code key} to slot {@code s}, unless it is there already or {@code seen}. The set keeps the
+     * best by stored key, a tie going to the smaller post id, so the set does not depend on the order of offers.
+     */
     void offer(int s, long post, float key, Set<Long> seen) {
         int base = s * k;
         int n = count[s];
         short q = quantize(key);
-        if (n == k && q <= min[s]) {
+        if (n == k && q < min[s]) {
             leftOut(s, key);
             return;
         }
@@ -92,7 +103,11 @@ final class CandidateSets {
         }
         int worst = base;
         for (int j = base + 1; j < base + k; j++) {
-            if (keys[j] < keys[worst]) worst = j;
+            if (keys[j] < keys[worst] || keys[j] == keys[worst] && Integer.compareUnsigned(posts[j], posts[worst]) > 0) worst = j;
+        }
+        if (q == keys[worst] && Integer.compareUnsigned(p, posts[worst]) > 0) {
+            leftOut(s, key);
+            return;
         }
         leftOut(s, key(keys[worst]));
         posts[worst] = p;

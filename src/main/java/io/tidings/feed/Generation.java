@@ -65,7 +65,7 @@ final class Generation {
     PostHidden hidden(FreshPool.Snapshot snap) {
         PostHidden h = hidden;
         if (h != null && h.snap == snap) return h;
-        PostHidden built = PostHidden.of(snap, scorer, net, h);
+        PostHidden built = PostHidden.of(snap, scorer, net, h, seed);
         hidden = built;
         return built;
     }

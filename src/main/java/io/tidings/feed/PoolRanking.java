@@ -8,9 +8,10 @@ import java.util.Set;
 /**
  * Ranks a unit of up to {@link #UNIT} readers against a whole pool snapshot into top-k sets, skipping whole
  * channels that cannot enter: each channel's upper-bound row ({@link PostHidden}) is scored against every reader
- * first; each reader's best channels by bound fill its set, then a channel is scored only for the readers whose
- * bound plus the widest noise beats their current k-th key. Exact: what is skipped could never have entered,
- * and the set's floor is raised to the skipped bound. Scratch buffers are reused: one instance per thread.
+ * first and the reader's exact largest noise over the channel's posts added ({@link ExplorationNoise#channelMaxima});
+ * each reader's best channels by bound fill its set, then a channel is scored only for the readers whose bound
+ * beats their current k-th key. Exact: what is skipped could never have entered, and the set's floor is raised to
+ * the skipped bound. Scratch buffers are reused: one instance per thread.
  */
 final class PoolRanking {
     static final int UNIT = 512;
@@ -30,6 +31,7 @@ final class PoolRanking {
     private final int[] seedChannel = new int[UNIT * SEEDS];
     private final float[] seedBound = new float[UNIT * SEEDS];
     private final int[] seeds = new int[UNIT];
+    private final int[] shift = new int[UNIT];
     /** Pairs scored and pairs skipped by pruning, for the bench and tests. */
     long scored;
     long skipped;
@@ -78,6 +80,8 @@ final class PoolRanking {
         FastScorer.ReaderMatrix m = matrix(false, n);
         rows.dequantize(0, n, m);
         for (int i = 0; i < n; i++) sets.reset(i, Float.NEGATIVE_INFINITY);
+        if (ph.seed != g.seed) throw new IllegalStateException("post rows of another noise seed");
+        for (int i = 0; i < n; i++) shift[i] = ExplorationNoise.readerShift(ids[i], g.seed);
         int cs = ph.channelCount();
         if (cs == 0) return;
         if (!prune) {
@@ -95,7 +99,16 @@ final class PoolRanking {
             g.scorer.score(m, b, c1 - c0, o);
             System.arraycopy(o, 0, bounds, c0 * stride, (c1 - c0) * stride);
         }
-        float margin = noise.widest() * ExplorationNoise.MAX + 1e-6f;
+        // the reader's exact largest noise over the channel's posts, and a little for the float rounding
+        for (int c = 0; c < cs; c++) {
+            int row = c * stride;
+            long channel = ph.channels[c];
+            int at = c * ExplorationNoise.SIZE;
+            for (int i = 0; i < n; i++) {
+                float sigma = sigma(rated, i, channel);
+                bounds[row + i] += sigma * ExplorationNoise.bound(ph.noiseMax[at + shift[i]]) + 1e-6f;
+            }
+        }
         // each reader's best channels by bound, enough of them to fill the set
         Arrays.fill(seedChannel, 0, n * SEEDS, -1);
         Arrays.fill(seedBound, 0, n * SEEDS, Float.NEGATIVE_INFINITY);
@@ -152,8 +165,8 @@ final class PoolRanking {
             int posts = ph.start[c + 1] - ph.start[c];
             for (int i = 0; i < n; i++) {
                 if (isSeed(i, c)) continue;
-                float ub = bounds[c * stride + i] + margin;
-                if (ub > sets.threshold(i)) {
+                float ub = bounds[c * stride + i];
+                if (ub > sets.cutoff(i)) {
                     list[len++] = i;
                 } else {
                     sets.leftOut(i, ub);
@@ -162,6 +175,13 @@ final class PoolRanking {
             }
             if (len > 0) channel(g, ph, c, m, len, ids, seen, rated, false);
         }
+    }
+
+    /** The noise deviation of reader {@code i} in {@code channel}: the widest when the reader rated nothing. */
+    private float sigma(Map<Long, Integer>[] rated, int i, long channel) {
+        if (rated == null || rated[i] == null || rated[i].isEmpty()) return noise.widest();
+        Integer votes = rated[i].get(channel);
+        return noise.sigma(votes == null ? -1 : votes);
     }
 
     private boolean isSeed(int i, int c) {
@@ -204,18 +224,17 @@ final class PoolRanking {
             g.scorer.score(target, hp, cnt, o);
             for (int j = 0; j < len; j++) {
                 int i = all ? j : list[j];
-                Integer votes = rated == null || rated[i] == null ? null : rated[i].get(channel);
-                float sigma = noise.sigma(votes == null ? -1 : votes);
-                float margin = sigma * ExplorationNoise.MAX + 1e-6f;
+                float sigma = sigma(rated, i, channel);
+                int rs = shift[i];
                 Set<Long> s = seen == null ? null : seen[i];
+                int first = ph.start[c] + p0;
                 for (int p = 0; p < cnt; p++) {
-                    float score = o[p * stride + j];
-                    if (score + margin <= sets.threshold(i)) {
-                        sets.leftOut(i, score + margin);
+                    float key = o[p * stride + j] + sigma * ExplorationNoise.unit(rs, ph.shifts[first + p]);
+                    if (key <= sets.cutoff(i)) {
+                        sets.leftOut(i, key);
                         continue;
                     }
-                    long post = ph.posts[ph.start[c] + p0 + p];
-                    sets.offer(i, post, score + ExplorationNoise.draw(sigma, ids[i], post, g.seed), s);
+                    sets.offer(i, ph.posts[first + p], key, s);
                 }
             }
         }

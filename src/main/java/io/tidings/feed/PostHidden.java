@@ -11,7 +11,10 @@ import java.util.List;
  * channel, with one upper-bound row per channel: for each hidden unit the largest {@code hp} of the channel's
  * posts where {@code w2} is positive and the smallest where it is negative. ReLU is monotone, so scoring that row
  * as if it were a post gives a score no post of the channel can exceed: pruning whole channels stays exact.
- * Rows of posts seen in the previous snapshot are reused, not computed again. Immutable once built.
+ * Beside it, per channel, the largest exploration noise of its posts for every reader shift
+ * ({@link ExplorationNoise#channelMaxima}) under the version's noise seed, so the bound of a (reader, channel)
+ * holds the exact noise. Rows of posts seen in the previous snapshot are reused, not computed again. Immutable
+ * once built.
  */
 final class PostHidden {
     final FreshPool.Snapshot snap;
@@ -26,9 +29,15 @@ final class PostHidden {
     final float[] bounds;
     /** Post id → position in {@link #posts}. */
     final LongIntMap positions;
+    /** The noise seed the next two fields were made for. */
+    final long seed;
+    /** Each post's noise shift ({@link ExplorationNoise#postShift}), in the order of {@link #posts}. */
+    final int[] shifts;
+    /** {@code [channel][reader shift]}: the largest standard noise draw of the channel's posts, in byte steps. */
+    final byte[] noiseMax;
 
     private PostHidden(FreshPool.Snapshot snap, int hidden, long[] channels, int[] start, long[] posts, float[][] hp,
-                       float[] bounds, LongIntMap positions) {
+                       float[] bounds, LongIntMap positions, long seed, int[] shifts, byte[] noiseMax) {
         this.snap = snap;
         this.hidden = hidden;
         this.channels = channels;
@@ -37,6 +46,14 @@ final class PostHidden {
         this.hp = hp;
         this.bounds = bounds;
         this.positions = positions;
+        this.seed = seed;
+        this.shifts = shifts;
+        this.noiseMax = noiseMax;
+    }
+
+    /** The largest standard noise draw of channel {@code c}'s posts for a reader of shift {@code readerShift}. */
+    float noiseMax(int c, int readerShift) {
+        return ExplorationNoise.bound(noiseMax[c * ExplorationNoise.SIZE + readerShift]);
     }
 
     int channelCount() {
@@ -44,7 +61,7 @@ final class PostHidden {
     }
 
     /** Posts of the snapshot whose id fits the candidate sets' 32-bit form. */
-    static PostHidden of(FreshPool.Snapshot snap, FastScorer scorer, Network net, PostHidden previous) {
+    static PostHidden of(FreshPool.Snapshot snap, FastScorer scorer, Network net, PostHidden previous, long seed) {
         int h = scorer.hidden();
         int n = snap.size();
         LongIntMap channelIndex = new LongIntMap(1024);
@@ -123,7 +140,10 @@ final class PostHidden {
         }
         long[] ch = new long[cs];
         for (int c = 0; c < cs; c++) ch[c] = channelIds.get(c);
-        return new PostHidden(snap, h, ch, start, posts, hp, bounds, positions);
+        int[] shifts = new int[posts.length];
+        for (int i = 0; i < posts.length; i++) shifts[i] = ExplorationNoise.postShift(posts[i], seed);
+        return new PostHidden(snap, h, ch, start, posts, hp, bounds, positions, seed, shifts,
+                ExplorationNoise.channelMaxima(shifts, start, cs));
     }
 
     /** The row of {@code post}, or null when it is not in this snapshot. */

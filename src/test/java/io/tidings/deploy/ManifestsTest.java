@@ -265,6 +265,7 @@ class ManifestsTest {
                         .anySatisfy(e -> assertThat(e.getName() + "=" + e.getValue()).isEqualTo("ROLE=train"));
                 assertThat(d.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
                         .anySatisfy(e -> assertThat(e.getName() + "=" + e.getValue()).isEqualTo("ROLE=serve"));
+                servingMemoryFollowsTheMeasuredPeak(d);
             }
             HorizontalPodAutoscaler hpa = YAML.treeToValue(byKind.get("HorizontalPodAutoscaler"), HorizontalPodAutoscaler.class);
             PodDisruptionBudget pdb = YAML.treeToValue(byKind.get("PodDisruptionBudget"), PodDisruptionBudget.class);
@@ -279,6 +280,28 @@ class ManifestsTest {
             assertThat(cm.getData()).as(overlay + " keeps the base settings")
                     .containsKeys(read("configmap.yaml", ConfigMap.class).getData().keySet().toArray(String[]::new));
         }
+    }
+
+    /**
+     * The serving pods' memory follows {@code bench scale}'s measured peak heap for the reader count the overlay
+     * states: the heap the JVM takes from the limit (the image's MaxRAMPercentage) keeps 15% above the peak, and the
+     * request is at least the memory at which the JVM's heap reaches the peak, so the scheduler places a pod where it fits.
+     */
+    private static void servingMemoryFollowsTheMeasuredPeak(Deployment d) throws IOException {
+        Map<String, String> notes = d.getMetadata().getAnnotations();
+        assertThat(notes).containsKeys("tidings.io/sized-for-readers", "tidings.io/measured-peak-heap-mb");
+        assertThat(Long.parseLong(notes.get("tidings.io/sized-for-readers"))).isPositive();
+        double peak = Double.parseDouble(notes.get("tidings.io/measured-peak-heap-mb"));
+        Matcher m = Pattern.compile("MaxRAMPercentage=(\\d+)").matcher(Files.readString(Path.of("Dockerfile")));
+        assertThat(m.find()).as("MaxRAMPercentage in the Dockerfile").isTrue();
+        double share = Integer.parseInt(m.group(1)) / 100.0;
+        var resources = d.getSpec().getTemplate().getSpec().getContainers().get(0).getResources();
+        double limit = io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(resources.getLimits().get("memory")).doubleValue() / (1 << 20);
+        double request = io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(resources.getRequests().get("memory")).doubleValue() / (1 << 20);
+        assertThat(limit * share).as("heap under the memory limit (MB) vs 1.15 x the measured peak %.0f MB", peak)
+                .isGreaterThanOrEqualTo(peak * 1.15);
+        assertThat(request).as("memory request (MB) vs the measured peak %.0f MB over the heap share", peak)
+                .isGreaterThanOrEqualTo(peak / share);
     }
 
     /**

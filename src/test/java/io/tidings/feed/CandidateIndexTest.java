@@ -166,6 +166,25 @@ class CandidateIndexTest {
     }
 
     @Test
+    void withNoiseANewPostEntersExactlyTheSetsItsScorePlusNoiseBeats() {
+        setUp(300);
+        float sigma = 0.05f;
+        index.close();
+        index = new CandidateIndex(pool, current::get, K, 2, sigma, 0);
+        build(Map.of());
+        List<FreshPool.Entry> arriving = new ArrayList<>();
+        channelOfPost.entrySet().stream().skip(300).limit(100)
+                .forEach(e -> arriving.add(new FreshPool.Entry(e.getKey(), e.getValue(), Instant.now())));
+        arriving.forEach(pool::add);
+
+        index.addPosts(arriving, Float.POSITIVE_INFINITY, x -> false);
+
+        for (long r : readerIds) {
+            assertNearBest(ids(index.peek(r)), modelA, r, pool.snapshot(), Set.of(), sigma, 1, K);
+        }
+    }
+
+    @Test
     void instantHitsAreTheNewPostsAboveTheThresholdForReadersWhoWantThem() {
         setUp(300);
         build(Map.of());
@@ -287,25 +306,31 @@ class CandidateIndexTest {
     @Test
     void channelsAReaderNeverRatedGetWiderNoiseAndSoAPlaceInTheSet() {
         setUp(400);
-        long r = readerIds[3];
         FreshPool.Snapshot snap = pool.snapshot();
         Map<Long, Integer> perChannel = new HashMap<>();
         for (long c : snap.channelIds()) perChannel.merge(c, 1, Integer::sum);
         long unrated = perChannel.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
         Map<Long, Integer> rated = new HashMap<>();
         perChannel.keySet().forEach(c -> { if (c != unrated) rated.put(c, 50); });
+        // every reader rated every channel but one: their sets with and without the boost
         int[] fromUnrated = new int[2];
         double[] boosts = {0, 10};
         for (int b = 0; b < 2; b++) {
             index.close();
             index = new CandidateIndex(pool, current::get, K, 2, 0.05, boosts[b]);
-            Object build = index.beginBuild(current.get(), 1);
-            index.fill(build, new long[] {r}, List.of(Set.of()), List.of(rated));
+            Object build = index.beginBuild(current.get(), readerIds.length);
+            List<Set<Long>> none = new ArrayList<>();
+            List<Map<Long, Integer>> votes = new ArrayList<>();
+            for (long r : readerIds) {
+                none.add(Set.of());
+                votes.add(rated);
+            }
+            index.fill(build, readerIds, none, votes);
             index.finishBuild(build);
-            for (CandidateIndex.Pick p : index.peek(r)) if (p.channelId() == unrated) fromUnrated[b]++;
+            for (long r : readerIds) for (CandidateIndex.Pick p : index.peek(r)) if (p.channelId() == unrated) fromUnrated[b]++;
         }
-        assertThat(fromUnrated[1]).as("posts of the never-rated channel with boost 10 (%d without)", fromUnrated[0])
-                .isGreaterThan(fromUnrated[0]).isGreaterThanOrEqualTo(K / 2);
+        assertThat(fromUnrated[1]).as("posts of the never-rated channel in all sets with boost 10 (%d without)", fromUnrated[0])
+                .isGreaterThan(fromUnrated[0]).isGreaterThanOrEqualTo(readerIds.length * K / 2);
     }
 
     private static Set<Long> channels(CandidateIndex.Pick[] picks) {
