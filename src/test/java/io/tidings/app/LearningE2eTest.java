@@ -18,7 +18,7 @@ class LearningE2eTest {
     void learnedRankingIsLikedMoreOftenThanRandomPosts() throws Exception {
         TestDatabase.reset();
         Config base = Config.fromEnv(Map.of("DATABASE_URL", TestDatabase.url(), "SEND_CHAT_GAP_MS", "50"));
-        var options = new Demo.Options(ROUNDS, READERS, 7, VOTES, POSTS);
+        var options = new Demo.Options(ROUNDS, READERS, 7, VOTES, POSTS, false); // no onboarding picks: the model alone must learn
 
         Map<String, Object> report = Demo.run(options, base);
         System.out.println("learning e2e: " + Demo.json(report));
@@ -36,7 +36,7 @@ class LearningE2eTest {
     }
 
     private static final int ROUNDS = 6;
-    private static final int READERS = 150;
+    private static final int READERS = 100;
     private static final int VOTES = 6;
     private static final int POSTS = 20;
 }
