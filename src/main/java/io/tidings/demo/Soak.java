@@ -42,7 +42,7 @@ import reactor.core.publisher.Mono;
  * what reached the readers: {@code duplicates} (a post twice in one chat), {@code lost} (a row marked sent that never
  * arrived, or a row never finished), {@code unknown} (rows whose outcome the sender could not know; how many of those
  * did arrive is given too). Heap is measured after a GC: at the start (after a warm-up), every minute (max) and at the
- * end.
+ * end; threads as the most of the last minute's samples (every 10 s), at the same two points.
  */
 public final class Soak {
 
@@ -50,7 +50,8 @@ public final class Soak {
     public record Options(Duration length, int readers, long seed, Duration faultEvery, Duration warmUp) {
         public static Options minutes(int minutes) {
             Duration length = Duration.ofMinutes(minutes);
-            return new Options(length, 150, 1, Duration.ofSeconds(20), min(Duration.ofMinutes(1), length.dividedBy(10)));
+            // heap and threads are compared from the end of the warm-up: by then the readers are reading at a steady pace
+            return new Options(length, 150, 1, Duration.ofSeconds(20), min(Duration.ofMinutes(5), length.dividedBy(6)));
         }
     }
 
@@ -67,6 +68,8 @@ public final class Soak {
     private final Map<String, AtomicBoolean> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, AtomicLong> taskErrors = new java.util.concurrent.ConcurrentHashMap<>();
     private long dbConnectionsMax;
+    /** Thread counts of the last minute's samples (every 10 s): pools start and retire threads as work comes and goes. */
+    private final java.util.ArrayDeque<Integer> threadSamples = new java.util.ArrayDeque<>();
     private double heapMax;
 
     private Soak(Options o, PrintStream progress) {
@@ -130,7 +133,7 @@ public final class Soak {
             if (now - end >= 0) break;
             if (heapStart < 0 && now - warmEnd >= 0) {
                 heapStart = heapAfterGc();
-                threadsStart = threads();
+                threadsStart = recentThreads();
                 heapMax = Math.max(heapMax, heapStart);
             }
             if (now - nextSecond >= 0) {
@@ -188,10 +191,10 @@ public final class Soak {
         readers.stopReading();
         if (heapStart < 0) {
             heapStart = heapAfterGc();
-            threadsStart = threads();
+            threadsStart = recentThreads();
         }
         double heapEnd = heapAfterGc();
-        int threadsEnd = threads();
+        int threadsEnd = recentThreads();
         heapMax = Math.max(heapMax, heapEnd);
         boolean drained = drain(app, telegram, Duration.ofMinutes(3));
         sample(app, telegram);
@@ -258,6 +261,8 @@ public final class Soak {
 
     /** Counts the 429s the Bot API server answered, forgets old messages, samples the database's connections. */
     private void sample(App app, LocalBotApiServer telegram) {
+        threadSamples.addLast(threads());
+        if (threadSamples.size() > 6) threadSamples.removeFirst();
         for (RecordedCall c : telegram.takeCalls()) if (c.status() == 429) http429.incrementAndGet();
         telegram.forgetOldMessages(30);
         try {
@@ -339,6 +344,11 @@ public final class Soak {
             sleep(200);
         }
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024.0 * 1024.0);
+    }
+
+    /** The most threads seen in the last minute's samples (now included). */
+    private int recentThreads() {
+        return Math.max(threads(), threadSamples.stream().mapToInt(Integer::intValue).max().orElse(0));
     }
 
     private static int threads() {
