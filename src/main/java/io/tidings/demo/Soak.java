@@ -100,7 +100,8 @@ public final class Soak {
                     .withTuning(dir, 0, SEND_RATE, 1 + POSTS_PER_CHANNEL / LocalChannelServer.PAGE_SIZE, Integer.MAX_VALUE);
             try (App app = App.start(config, App.Loops.NO_INGEST_MAILINGS_TRAINING);
                  SoakReaders readers = new SoakReaders(telegram, world, o.readers(), o.seed(), timer)) {
-                long ingested = app.ingest().pollAll().block(Duration.ofMinutes(2));
+                // generous: on a busy machine the first backfill (3 pages of 50 channels at 5 requests a second) is slow
+                long ingested = app.ingest().pollAll().block(Duration.ofMinutes(15));
                 progress.printf("soak: %d channels, %d posts, %d readers, %s%n", world.channels().size(), ingested,
                         o.readers(), o.length());
                 readers.startAll();

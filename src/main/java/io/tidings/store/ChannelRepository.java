@@ -46,6 +46,22 @@ public final class ChannelRepository {
                 + "WHERE id = $1", id, reason);
     }
 
+    /**
+     * The same, checked at {@code at} (the ingest clock's time: re-checks are due from it). A channel an operator
+     * removed meanwhile stays removed.
+     */
+    public Mono<Long> markUnavailable(long id, String reason, java.time.Instant at) {
+        return sql.update("UPDATE channels SET status = 'unavailable', unavailable_reason = $2, last_polled_at = $3 "
+                + "WHERE id = $1 AND status IN ('active', 'unavailable')", id, reason, at.atOffset(java.time.ZoneOffset.UTC));
+    }
+
+    /** Unavailable channels last checked before {@code cutoff} (or never): due for a re-check. */
+    public Flux<Channel> unavailableCheckedBefore(java.time.Instant cutoff) {
+        return sql.query("SELECT " + COLUMNS + " FROM channels WHERE status = 'unavailable' "
+                + "AND (last_polled_at IS NULL OR last_polled_at < $1) ORDER BY id", ChannelRepository::map,
+                cutoff.atOffset(java.time.ZoneOffset.UTC));
+    }
+
     /** Records a successful poll with what the page header showed. */
     public Mono<Long> polled(long id, String title, String description, String avatarUrl, long subscribers,
             long lastMessageId) {

@@ -104,16 +104,22 @@ class WebhookFuzzTest {
             }
         }
         Map<String, Map<Integer, Integer>> answers = new TreeMap<>();
+        Map<String, Long> micros = new TreeMap<>();
         Map<Integer, Integer> acceptedMutants = new ConcurrentHashMap<>();
         Map<Integer, Integer> refusedMutants = new ConcurrentHashMap<>();
         long started = System.nanoTime();
         List<int[]> results = Flux.fromIterable(shots).index()
-                .flatMapSequential(t -> t.getT2().send().onErrorReturn(0).map(status -> new int[]{t.getT1().intValue(), status}), 32)
+                .flatMapSequential(t -> Mono.defer(() -> {
+                    long t0 = System.nanoTime();
+                    return t.getT2().send().onErrorReturn(0)
+                            .map(status -> new int[]{t.getT1().intValue(), status, (int) ((System.nanoTime() - t0) / 1000)});
+                }), 32)
                 .collectList().block(Duration.ofMinutes(2));
         double seconds = (System.nanoTime() - started) / 1e9;
         for (int[] r : results) {
             Shot shot = shots.get(r[0]);
             answers.computeIfAbsent(shot.kind(), k -> new TreeMap<>()).merge(r[1], 1, Integer::sum);
+            micros.merge(shot.kind(), (long) r[2], Long::sum);
             if (shot.updateId() >= MUTANT_IDS) (r[1] == 200 ? acceptedMutants : refusedMutants).put(shot.updateId(), r[1]);
         }
         // every valid update (and every accepted mutant) handled exactly once; nothing refused handled
@@ -126,6 +132,8 @@ class WebhookFuzzTest {
                 handled.keySet().stream().filter(id -> id < MUTANT_IDS).count(), acceptedMutants.size(),
                 handled.values().stream().filter(n -> n.get() > 1).count());
 
+        System.out.println("webhook fuzz: time by kind (ms, summed over concurrent requests): "
+                + micros.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue() / 1000).toList());
         assertThat(answers.get("valid")).containsOnlyKeys(200);
         assertThat(answers.get("valid_again")).containsOnlyKeys(200);
         assertThat(handled.values()).allSatisfy(n -> assertThat(n.get()).isEqualTo(1));
