@@ -149,6 +149,8 @@ public record Config(
                 .maxPageBytes(TME_MAX_PAGE_BYTES.read(get))
                 .breaker(d.breakerFailureRate(), d.breakerWindow(), TME_BREAKER_OPEN_SECONDS.read(get))
                 .autoAccept(CATALOGUE_AUTO_ACCEPT.read(get))
+                .gone(TME_GONE_CHECKS.read(get), TME_GONE_MINUTES.read(get))
+                .recheckUnavailable(TME_RECHECK_HOURS.read(get))
                 .build();
     }
 

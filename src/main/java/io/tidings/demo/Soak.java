@@ -98,7 +98,7 @@ public final class Soak {
             Config config = base.withTelegram(token, telegram.apiUrl())
                     .withChannels(channels.baseUrl(), world.channels())
                     .withTuning(dir, 0, SEND_RATE, 1 + POSTS_PER_CHANNEL / LocalChannelServer.PAGE_SIZE, Integer.MAX_VALUE);
-            try (App app = App.start(config, App.Loops.NO_INGEST_MAILINGS_TRAINING);
+            try (App app = startApp(config);
                  SoakReaders readers = new SoakReaders(telegram, world, o.readers(), o.seed(), timer)) {
                 // generous: on a busy machine the first backfill (3 pages of 50 channels at 5 requests a second) is slow
                 long ingested = app.ingest().pollAll().block(Duration.ofMinutes(15));
@@ -110,6 +110,22 @@ public final class Soak {
         } finally {
             timer.shutdownNow();
             Demo.deleteTree(dir);
+        }
+    }
+
+    /**
+     * Starts the system, again (up to three times) when start-up fails: on a machine loaded far beyond its cores a
+     * fresh embedded database can take longer than the pool's 5 s to hand out a connection. Each failure is printed.
+     */
+    private App startApp(Config config) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return App.start(config, App.Loops.NO_INGEST_MAILINGS_TRAINING);
+            } catch (RuntimeException e) {
+                if (attempt == 3) throw e;
+                progress.println("soak: start-up attempt " + attempt + " failed (" + e + "), trying again");
+                taskErrors.computeIfAbsent("start", k -> new AtomicLong()).incrementAndGet();
+            }
         }
     }
 

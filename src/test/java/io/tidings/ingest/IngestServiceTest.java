@@ -200,7 +200,7 @@ class IngestServiceTest {
         publish("good_chan", 2, 0);
         server.setNoPreview("hidden_chan");
         server.removeChannel("gone_chan");
-        IngestService ingest = ingest(fast().build());
+        IngestService ingest = ingest(fast().gone(1, Duration.ZERO).build()); // at the first answer (ChannelGoneTest: later)
         ingest.follow(List.of("good_chan", "hidden_chan", "gone_chan")).block(WAIT);
 
         assertThat(ingest.pollAll().block(WAIT)).isEqualTo(2);
