@@ -147,6 +147,12 @@ public final class Settings {
             "Unavailable channels (configured ones too) are checked again this often; one that answers is followed again."));
     public static final Setting<Boolean> CATALOGUE_AUTO_ACCEPT = add(flag("CATALOGUE_AUTO_ACCEPT", INGEST.autoAccept(),
             "Reader suggestions are followed at once (`false`: held for an operator)."));
+    public static final Setting<Integer> CATALOGUE_AUTO_ACCEPT_MAX = add(integer("CATALOGUE_AUTO_ACCEPT_MAX",
+            INGEST.suggestionLimits().autoAcceptUpTo(), 0, 10_000_000,
+            "Once this many channels are followed, reader suggestions are held for an operator even with auto-accept."));
+    public static final Setting<Integer> SUGGESTIONS_PER_DAY = add(integer("SUGGESTIONS_PER_DAY",
+            INGEST.suggestionLimits().suggestionsPerDay(), 0, 1000,
+            "Channels new to the catalogue one reader may suggest per UTC day (each is probed on t.me first; operators have no quota)."));
 
     // ---- training ---------------------------------------------------------------------------------------------
 

@@ -144,7 +144,8 @@ final class Wiring {
         var channels = new ChannelRepository(db);
         this.ingest = new IngestService(fetcher, channels, posts, this::postArrived, p -> pool.remove(p.id()),
                 ingestConfig, metrics.registry(), Clock.systemUTC(), Schedulers.parallel());
-        this.catalogue = new Catalogue(channels, ingest::probe, ingestConfig.autoAccept(), ingest::refreshSoon);
+        this.catalogue = new Catalogue(channels, ingest::probe, ingestConfig.autoAccept(), ingest::refreshSoon,
+                ingestConfig.suggestionLimits());
         this.trainer = new TrainingService(votes, new ModelRepository(db), models, config.model(),
                 config.training().everyVotes(), config.training().full(), Clock.systemUTC(), training);
         this.broadcasts = new BroadcastLoop(new BroadcastRepository(db), post -> feed.broadcast(post, Instant.now()));

@@ -27,12 +27,13 @@ import java.util.Objects;
  * @param goneChecks           checks in a row answering a redirect, 404 or 410 before a channel is marked unavailable
  * @param goneAfter            …spread over at least this long (zero: as soon as the checks are done)
  * @param recheckUnavailable   how often an unavailable channel is checked again (followed again once it answers)
+ * @param suggestionLimits     readers' daily suggestion quota and the catalogue size up to which they are auto-accepted
  */
 public record IngestConfig(int backfillPages, int catchUpPages, Duration minInterval, Duration maxInterval,
         double jitter, int maxConcurrent, double requestsPerSecond, int retries, Duration retryMinBackoff,
         Duration retryMaxBackoff, float breakerFailureRate, int breakerWindow, Duration breakerOpenFor,
         Duration requestTimeout, Duration tick, Duration catalogueRefresh, int maxPageBytes, boolean autoAccept,
-        int goneChecks, Duration goneAfter, Duration recheckUnavailable) {
+        int goneChecks, Duration goneAfter, Duration recheckUnavailable, Catalogue.Limits suggestionLimits) {
 
     public IngestConfig {
         if (backfillPages < 1 || catchUpPages < 1 || maxConcurrent < 1 || retries < 0 || breakerWindow < 1) {
@@ -48,6 +49,7 @@ public record IngestConfig(int backfillPages, int catchUpPages, Duration minInte
                 throw new IllegalArgumentException("ingest: durations must be positive");
             }
         }
+        Objects.requireNonNull(suggestionLimits, "suggestionLimits");
         if (goneChecks < 1 || Objects.requireNonNull(goneAfter).isNegative()) {
             throw new IllegalArgumentException("ingest: at least one check, over a period that is not negative");
         }
@@ -63,7 +65,8 @@ public record IngestConfig(int backfillPages, int catchUpPages, Duration minInte
     public IngestConfig withBackfillPages(int pages) {
         return new IngestConfig(pages, catchUpPages, minInterval, maxInterval, jitter, maxConcurrent, requestsPerSecond,
                 retries, retryMinBackoff, retryMaxBackoff, breakerFailureRate, breakerWindow, breakerOpenFor,
-                requestTimeout, tick, catalogueRefresh, maxPageBytes, autoAccept, goneChecks, goneAfter, recheckUnavailable);
+                requestTimeout, tick, catalogueRefresh, maxPageBytes, autoAccept, goneChecks, goneAfter, recheckUnavailable,
+                suggestionLimits);
     }
 
     /**
@@ -106,6 +109,7 @@ public record IngestConfig(int backfillPages, int catchUpPages, Duration minInte
         private int goneChecks = 3;
         private Duration goneAfter = Duration.ofHours(1);
         private Duration recheckUnavailable = Duration.ofHours(24);
+        private Catalogue.Limits suggestionLimits = Catalogue.Limits.DEFAULTS;
 
         public Builder backfillPages(int n) { this.backfillPages = n; return this; }
         public Builder catchUpPages(int n) { this.catchUpPages = n; return this; }
@@ -127,12 +131,13 @@ public record IngestConfig(int backfillPages, int catchUpPages, Duration minInte
         public Builder autoAccept(boolean b) { this.autoAccept = b; return this; }
         public Builder gone(int checks, Duration over) { this.goneChecks = checks; this.goneAfter = over; return this; }
         public Builder recheckUnavailable(Duration d) { this.recheckUnavailable = d; return this; }
+        public Builder suggestionLimits(Catalogue.Limits l) { this.suggestionLimits = l; return this; }
 
         public IngestConfig build() {
             return new IngestConfig(backfillPages, catchUpPages, minInterval, maxInterval, jitter, maxConcurrent,
                     requestsPerSecond, retries, retryMinBackoff, retryMaxBackoff, breakerFailureRate, breakerWindow,
                     breakerOpenFor, requestTimeout, tick, catalogueRefresh, maxPageBytes, autoAccept, goneChecks, goneAfter,
-                    recheckUnavailable);
+                    recheckUnavailable, suggestionLimits);
         }
     }
 }

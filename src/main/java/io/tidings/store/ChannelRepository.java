@@ -86,6 +86,24 @@ public final class ChannelRepository {
                 .switchIfEmpty(Mono.defer(() -> findByUsername(username).map(c -> new Suggested(c, false))));
     }
 
+    /**
+     * Counts one more suggestion of {@code readerId} today (UTC) and emits how many that makes: atomic (one row per
+     * reader and day, locked by the upsert), so concurrent suggestions cannot both pass the quota. Days before
+     * yesterday are dropped.
+     */
+    public Mono<Integer> countSuggestion(long readerId) {
+        return sql.update("DELETE FROM suggestion_counts WHERE reader_id = $1 AND day < (now() AT TIME ZONE 'UTC')::date - 1",
+                        readerId)
+                .then(sql.one("INSERT INTO suggestion_counts (reader_id, day, n) VALUES ($1, (now() AT TIME ZONE 'UTC')::date, 1) "
+                        + "ON CONFLICT (reader_id, day) DO UPDATE SET n = suggestion_counts.n + 1 RETURNING n",
+                        r -> r.get("n", Integer.class), readerId));
+    }
+
+    /** How many channels are followed now. */
+    public Mono<Long> countActive() {
+        return sql.one("SELECT count(*) AS n FROM channels WHERE status = 'active'", r -> r.get("n", Long.class));
+    }
+
     /** Channels waiting for an operator, oldest suggestion first. */
     public Flux<Channel> held() {
         return sql.query("SELECT " + COLUMNS + " FROM channels WHERE status = 'held' ORDER BY added_at, id",
