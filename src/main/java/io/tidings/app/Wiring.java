@@ -179,6 +179,7 @@ final class Wiring {
                     c.close();
                 });
         ingest.pollOnly(cluster.ownedChannels());
+        bot.shareLimitsAmong(cluster::liveReplicas);
         lifecycle.open("gauges", registerMeters(), Disposable::dispose);
     }
 
