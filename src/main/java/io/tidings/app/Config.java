@@ -150,6 +150,10 @@ public record Config(
                 .maxPageBytes(TME_MAX_PAGE_BYTES.read(get))
                 .breaker(d.breakerFailureRate(), d.breakerWindow(), TME_BREAKER_OPEN_SECONDS.read(get))
                 .autoAccept(CATALOGUE_AUTO_ACCEPT.read(get))
+                .gone(TME_GONE_CHECKS.read(get), TME_GONE_MINUTES.read(get))
+                .recheckUnavailable(TME_RECHECK_HOURS.read(get))
+                .suggestionLimits(new io.tidings.ingest.Catalogue.Limits(SUGGESTIONS_PER_DAY.read(get),
+                        CATALOGUE_AUTO_ACCEPT_MAX.read(get)))
                 .build();
     }
 

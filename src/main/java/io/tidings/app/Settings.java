@@ -141,8 +141,21 @@ public final class Settings {
     public static final Setting<Duration> TME_BREAKER_OPEN_SECONDS = add(duration("TME_BREAKER_OPEN_SECONDS",
             ChronoUnit.SECONDS, INGEST.breakerOpenFor().toSeconds(), 1, 86_400,
             "Pause of all t.me requests after ≥ 50% of the last 20 failed."));
+    public static final Setting<Integer> TME_GONE_CHECKS = add(integer("TME_GONE_CHECKS", INGEST.goneChecks(), 1, 100,
+            "A redirect, 404 or 410 from t.me marks a channel unavailable only after this many checks in a row answer so…"));
+    public static final Setting<Duration> TME_GONE_MINUTES = add(duration("TME_GONE_MINUTES", ChronoUnit.MINUTES,
+            INGEST.goneAfter().toMinutes(), 0, 10_080, "…spread over at least this long (the checks are spaced evenly)."));
+    public static final Setting<Duration> TME_RECHECK_HOURS = add(duration("TME_RECHECK_HOURS", ChronoUnit.HOURS,
+            INGEST.recheckUnavailable().toHours(), 1, 8_760,
+            "Unavailable channels (configured ones too) are checked again this often; one that answers is followed again."));
     public static final Setting<Boolean> CATALOGUE_AUTO_ACCEPT = add(flag("CATALOGUE_AUTO_ACCEPT", INGEST.autoAccept(),
             "Reader suggestions are followed at once (`false`: held for an operator)."));
+    public static final Setting<Integer> CATALOGUE_AUTO_ACCEPT_MAX = add(integer("CATALOGUE_AUTO_ACCEPT_MAX",
+            INGEST.suggestionLimits().autoAcceptUpTo(), 0, 10_000_000,
+            "Once this many channels are followed, reader suggestions are held for an operator even with auto-accept."));
+    public static final Setting<Integer> SUGGESTIONS_PER_DAY = add(integer("SUGGESTIONS_PER_DAY",
+            INGEST.suggestionLimits().suggestionsPerDay(), 0, 1000,
+            "Channels new to the catalogue one reader may suggest per UTC day (each is probed on t.me first; operators have no quota)."));
 
     // ---- training ---------------------------------------------------------------------------------------------
 

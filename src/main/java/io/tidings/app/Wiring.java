@@ -144,7 +144,8 @@ final class Wiring {
         var channels = new ChannelRepository(db);
         this.ingest = new IngestService(fetcher, channels, posts, this::postArrived, p -> pool.remove(p.id()),
                 ingestConfig, metrics.registry(), Clock.systemUTC(), Schedulers.parallel());
-        this.catalogue = new Catalogue(channels, ingest::probe, ingestConfig.autoAccept(), ingest::refreshSoon);
+        this.catalogue = new Catalogue(channels, ingest::probe, ingestConfig.autoAccept(), ingest::refreshSoon,
+                ingestConfig.suggestionLimits());
         this.trainer = new TrainingService(votes, new ModelRepository(db), models, config.model(),
                 config.training().everyVotes(), config.training().full(), Clock.systemUTC(), training);
         this.broadcasts = new BroadcastLoop(new BroadcastRepository(db), instanceId, config.feed().lease(), 5000, sender::wake);
@@ -180,11 +181,12 @@ final class Wiring {
         console(posts, channels, renderer);
         this.cluster = lifecycle.open("cluster membership", Cluster.join(db, new ClusterConfig(instanceId,
                 config.sendRate(), scale.heartbeat(), scale.replicaTtl(), config.pollInterval(), scale.modelCheck()),
-                sender::setRate), c -> {
+                sender::setRate, d -> sender.holdFor(d, "no heartbeat")), c -> {
                     Lifecycle.quietly("leaving the cluster", () -> c.leave().block(Duration.ofSeconds(10)));
                     c.close();
                 });
         ingest.pollOnly(cluster.ownedChannels());
+        bot.shareLimitsAmong(cluster::liveReplicas);
         lifecycle.open("gauges", registerMeters(), Disposable::dispose);
     }
 

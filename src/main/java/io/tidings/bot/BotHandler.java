@@ -66,6 +66,16 @@ public final class BotHandler {
         this.groupGuard = new FloodGuard(1, 1, Duration.ofMinutes(10), nanoTime);
     }
 
+    /**
+     * Shares the per-reader flood limits among {@code liveReplicas} replicas, so that together they hold one limit
+     * (see {@link FloodGuard}).
+     */
+    public BotHandler shareLimitsAmong(java.util.function.IntSupplier liveReplicas) {
+        readerGuard.shareAmong(liveReplicas);
+        pressGuard.shareAmong(liveReplicas);
+        return this;
+    }
+
     /** Enables operators' {@code /console}: {@code links} makes a one-time sign-in link for a user id. */
     public BotHandler consoleLinks(java.util.function.LongFunction<String> links) {
         operatorCommands.consoleLinks(links);

@@ -10,6 +10,10 @@ import java.util.function.LongSupplier;
  * The first request over the limit gets {@link Verdict#WARN} (one polite warning), every further one {@link
  * Verdict#DROP} until {@code silence} has passed. Lock-free: one compare-and-set per request, never a wait, so it is
  * safe on an event loop.
+ * <p>
+ * With several replicas each one holds a per-reader share: {@code burst / n} and {@code perMinute / n} for {@code n}
+ * live replicas (at least one token). The Service spreads a reader's updates over the replicas, so together they allow
+ * about one replica's limit; a Service that sends a reader to one replica only makes the limit stricter, never looser.
  */
 final class FloodGuard {
 
@@ -24,6 +28,7 @@ final class FloodGuard {
     private final double tokensPerNano;
     private final long silenceNanos;
     private final LongSupplier nanoTime;
+    private volatile java.util.function.IntSupplier replicas = () -> 1;
     private final ConcurrentHashMap<Long, AtomicReference<State>> states = new ConcurrentHashMap<>();
 
     FloodGuard(int burst, int perMinute, Duration silence, LongSupplier nanoTime) {
@@ -34,11 +39,19 @@ final class FloodGuard {
         this.nanoTime = nanoTime;
     }
 
+    /** Shares the limits among the live replicas from now on (see above). */
+    void shareAmong(java.util.function.IntSupplier liveReplicas) {
+        this.replicas = liveReplicas;
+    }
+
     Verdict check(long key) {
         long now = nanoTime.getAsLong();
+        int n = Math.max(1, replicas.getAsInt());
+        double burst = Math.max(1, this.burst / n);
+        double tokensPerNano = this.tokensPerNano / n;
         AtomicReference<State> ref = states.get(key);
         if (ref == null) {
-            if (states.size() > EVICT_ABOVE) evictIdle(now);
+            if (states.size() > EVICT_ABOVE) evictIdle(now, burst, tokensPerNano);
             ref = states.computeIfAbsent(key, k -> new AtomicReference<>(new State(burst, now, now)));
         }
         while (true) {
@@ -60,7 +73,7 @@ final class FloodGuard {
     }
 
     /** Forgets keys whose bucket is full again: they behave exactly like new ones. */
-    private void evictIdle(long now) {
+    private void evictIdle(long now, double burst, double tokensPerNano) {
         states.entrySet().removeIf(e -> {
             State s = e.getValue().get();
             return now - s.silentUntilNanos() >= 0 && s.tokens() + (now - s.atNanos()) * tokensPerNano >= burst;

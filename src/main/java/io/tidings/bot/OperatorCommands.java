@@ -145,8 +145,8 @@ public final class OperatorCommands {
         return switch (words[0].toLowerCase(java.util.Locale.ROOT)) {
             // a known channel (held, removed, unavailable) is (re)activated; a new one is probed first
             case "add" -> channels.findByUsername(name).map(c -> true)
-                    .switchIfEmpty(Mono.defer(() -> catalogue.suggest(name, ctx.user())
-                            .map(s -> s.outcome() != Catalogue.Outcome.UNAVAILABLE)))
+                    .switchIfEmpty(Mono.defer(() -> catalogue.suggest(name, ctx.user(), true)
+                            .map(s -> s.outcome() == Catalogue.Outcome.ACCEPTED || s.outcome() == Catalogue.Outcome.HELD)))
                     .flatMap(readable -> !readable
                             ? reply(ctx, messages.get(ctx.lang(), "add.unavailable", name))
                             : catalogue.approve(name)

@@ -231,6 +231,8 @@ public final class ReaderCommands {
                     case HELD -> messages.get(ctx.lang(), "add.held", s.channel());
                     case INVALID -> msg(ctx, "add.invalid");
                     case UNAVAILABLE -> messages.get(ctx.lang(), "add.unavailable", s.channel());
+                    case UNCHECKED -> messages.get(ctx.lang(), "add.unchecked", s.channel());
+                    case QUOTA -> msg(ctx, "add.quota");
                 })
                 .onErrorResume(e -> {
                     log.warn("suggestion of reader {} failed: {}", ctx.user(), e.toString());

@@ -21,6 +21,7 @@ import picocli.CommandLine.ScopeType;
         subcommands = {
                 RunCommand.class,
                 DemoCommand.class,
+                SoakCommand.class,
                 ScrapeCommand.class,
                 EvaluateCommand.class,
                 TuneCommand.class,

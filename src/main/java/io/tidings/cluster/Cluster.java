@@ -43,17 +43,26 @@ public final class Cluster implements AutoCloseable {
     private final List<Disposable> running = new CopyOnWriteArrayList<>();
     private volatile TrainerLock trainer;
 
-    private Cluster(Database db, ClusterConfig config, DoubleConsumer sendRate) {
+    private Cluster(Database db, ClusterConfig config, DoubleConsumer sendRate, java.util.function.Consumer<Duration> hold) {
         this.db = db;
         this.config = config;
-        this.registry = new ReplicaRegistry(db.sql(), config, sendRate);
+        this.registry = new ReplicaRegistry(db.sql(), directConnections(db), config, sendRate, hold);
         this.reaper = new OutboxReaper(db.sql(), new io.tidings.store.DeliveryRepository(db), config.instanceId(), config.replicaTtl());
         this.channels = new ChannelLeases(db.sql(), config.instanceId(), config.channelLease());
     }
 
     /** Registers this replica and sets its send share. Blocking: call at start-up. */
     public static Cluster join(Database db, ClusterConfig config, DoubleConsumer sendRate) {
-        Cluster c = new Cluster(db, config, sendRate);
+        return join(db, config, sendRate, d -> { });
+    }
+
+    /**
+     * The same; {@code hold} stops sending for the given time, called again and again while this replica cannot beat
+     * (the others count it gone and take its share of the budget).
+     */
+    public static Cluster join(Database db, ClusterConfig config, DoubleConsumer sendRate,
+                               java.util.function.Consumer<Duration> hold) {
+        Cluster c = new Cluster(db, config, sendRate, hold);
         c.registry.forgetLongGone().onErrorResume(e -> Mono.empty()).block(Duration.ofSeconds(30));
         int live = c.registry.beat().block(Duration.ofSeconds(30));
         log.info("joined as {} with {} live replica(s)", config.instanceId(), live);
@@ -126,9 +135,13 @@ public final class Cluster implements AutoCloseable {
         running.clear();
     }
 
-    @SuppressWarnings("unchecked")
     private ConnectionFactory directConnections() {
-        // locks and LISTEN live on connections of their own, not on pooled ones that others reuse
+        return directConnections(db);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static ConnectionFactory directConnections(Database db) {
+        // locks, LISTEN and heartbeats live on connections of their own, not on pooled ones that others reuse
         return ((Wrapped<ConnectionFactory>) db.pool()).unwrap();
     }
 }

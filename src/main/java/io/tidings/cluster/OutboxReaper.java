@@ -34,7 +34,9 @@ final class OutboxReaper {
     Mono<Long> reap() {
         String gone = " NOT IN (SELECT id FROM replicas WHERE heartbeat_at > now() - $2 * interval '1 millisecond') AND ";
         Mono<Long> updates = sql.update("UPDATE updates SET claimed_by = NULL, claimed_until = NULL"
-                + " WHERE processed_at IS NULL AND claimed_by IS NOT NULL AND claimed_by" + gone
+                + " WHERE processed_at IS NULL AND claimed_by IS NOT NULL"
+                // a replica late with its heartbeats may still be handling it: only a claim that ran out is taken
+                + " AND (claimed_until IS NULL OR claimed_until < now()) AND claimed_by" + gone
                 + " claimed_by <> $1", self, ttl.toMillis());
         return deliveries.takeOverGone(self, ttl).zipWith(updates, (d, u) -> {
             if (d + u > 0) log.info("took over the unfinished work of gone replicas: {} deliveries, {} updates", d, u);

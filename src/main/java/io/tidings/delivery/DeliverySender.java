@@ -150,6 +150,11 @@ public final class DeliverySender {
         hop(() -> pace.setRate(messagesPerSecond));
     }
 
+    /** Sends nothing for {@code d} from now (e.g. while this replica cannot beat and the others take its share). */
+    public void holdFor(Duration d, String why) {
+        hop(() -> pauseFor(d, why));
+    }
+
     private static void checkRate(double r) {
         if (!(r > 0) || r > MAX_RATE) throw new IllegalArgumentException("send rate must be in (0, " + MAX_RATE + "]: " + r);
     }

@@ -24,11 +24,16 @@ import java.util.Objects;
  * @param catalogueRefresh     how often new or re-activated channels are picked up from the database
  * @param maxPageBytes         larger pages are refused (counted as a parse failure) instead of filling the heap
  * @param autoAccept           channels readers suggest are followed at once (true) or held for an operator (false)
+ * @param goneChecks           checks in a row answering a redirect, 404 or 410 before a channel is marked unavailable
+ * @param goneAfter            …spread over at least this long (zero: as soon as the checks are done)
+ * @param recheckUnavailable   how often an unavailable channel is checked again (followed again once it answers)
+ * @param suggestionLimits     readers' daily suggestion quota and the catalogue size up to which they are auto-accepted
  */
 public record IngestConfig(int backfillPages, int catchUpPages, Duration minInterval, Duration maxInterval,
         double jitter, int maxConcurrent, double requestsPerSecond, int retries, Duration retryMinBackoff,
         Duration retryMaxBackoff, float breakerFailureRate, int breakerWindow, Duration breakerOpenFor,
-        Duration requestTimeout, Duration tick, Duration catalogueRefresh, int maxPageBytes, boolean autoAccept) {
+        Duration requestTimeout, Duration tick, Duration catalogueRefresh, int maxPageBytes, boolean autoAccept,
+        int goneChecks, Duration goneAfter, Duration recheckUnavailable, Catalogue.Limits suggestionLimits) {
 
     public IngestConfig {
         if (backfillPages < 1 || catchUpPages < 1 || maxConcurrent < 1 || retries < 0 || breakerWindow < 1) {
@@ -39,10 +44,14 @@ public record IngestConfig(int backfillPages, int catchUpPages, Duration minInte
             throw new IllegalArgumentException("ingest: requests/s > 0, jitter in [0, 0.5], failure rate in (0, 100]");
         }
         for (Duration d : new Duration[] {minInterval, maxInterval, retryMinBackoff, retryMaxBackoff, breakerOpenFor,
-                requestTimeout, tick, catalogueRefresh}) {
+                requestTimeout, tick, catalogueRefresh, recheckUnavailable}) {
             if (Objects.requireNonNull(d).isNegative() || d.isZero()) {
                 throw new IllegalArgumentException("ingest: durations must be positive");
             }
+        }
+        Objects.requireNonNull(suggestionLimits, "suggestionLimits");
+        if (goneChecks < 1 || Objects.requireNonNull(goneAfter).isNegative()) {
+            throw new IllegalArgumentException("ingest: at least one check, over a period that is not negative");
         }
         if (maxPageBytes < 1024) {
             throw new IllegalArgumentException("ingest: the page size limit must be at least 1024 bytes");
@@ -56,7 +65,17 @@ public record IngestConfig(int backfillPages, int catchUpPages, Duration minInte
     public IngestConfig withBackfillPages(int pages) {
         return new IngestConfig(pages, catchUpPages, minInterval, maxInterval, jitter, maxConcurrent, requestsPerSecond,
                 retries, retryMinBackoff, retryMaxBackoff, breakerFailureRate, breakerWindow, breakerOpenFor,
-                requestTimeout, tick, catalogueRefresh, maxPageBytes, autoAccept);
+                requestTimeout, tick, catalogueRefresh, maxPageBytes, autoAccept, goneChecks, goneAfter, recheckUnavailable,
+                suggestionLimits);
+    }
+
+    /**
+     * How long to wait before the next check of a channel that answered "gone": the period spread evenly over the
+     * checks still to come, never sooner than the shortest poll interval.
+     */
+    public Duration goneCheckSpacing() {
+        Duration spread = goneChecks <= 1 ? Duration.ZERO : goneAfter.dividedBy(goneChecks - 1);
+        return spread.compareTo(minInterval) < 0 ? minInterval : spread;
     }
 
     public static Builder custom() {
@@ -87,6 +106,10 @@ public record IngestConfig(int backfillPages, int catchUpPages, Duration minInte
         private Duration catalogueRefresh = Duration.ofSeconds(30);
         private int maxPageBytes = ChannelPageFetcher.DEFAULT_MAX_BODY_BYTES;
         private boolean autoAccept = true;
+        private int goneChecks = 3;
+        private Duration goneAfter = Duration.ofHours(1);
+        private Duration recheckUnavailable = Duration.ofHours(24);
+        private Catalogue.Limits suggestionLimits = Catalogue.Limits.DEFAULTS;
 
         public Builder backfillPages(int n) { this.backfillPages = n; return this; }
         public Builder catchUpPages(int n) { this.catchUpPages = n; return this; }
@@ -106,11 +129,15 @@ public record IngestConfig(int backfillPages, int catchUpPages, Duration minInte
         public Builder catalogueRefresh(Duration d) { this.catalogueRefresh = d; return this; }
         public Builder maxPageBytes(int n) { this.maxPageBytes = n; return this; }
         public Builder autoAccept(boolean b) { this.autoAccept = b; return this; }
+        public Builder gone(int checks, Duration over) { this.goneChecks = checks; this.goneAfter = over; return this; }
+        public Builder recheckUnavailable(Duration d) { this.recheckUnavailable = d; return this; }
+        public Builder suggestionLimits(Catalogue.Limits l) { this.suggestionLimits = l; return this; }
 
         public IngestConfig build() {
             return new IngestConfig(backfillPages, catchUpPages, minInterval, maxInterval, jitter, maxConcurrent,
                     requestsPerSecond, retries, retryMinBackoff, retryMaxBackoff, breakerFailureRate, breakerWindow,
-                    breakerOpenFor, requestTimeout, tick, catalogueRefresh, maxPageBytes, autoAccept);
+                    breakerOpenFor, requestTimeout, tick, catalogueRefresh, maxPageBytes, autoAccept, goneChecks, goneAfter,
+                    recheckUnavailable, suggestionLimits);
         }
     }
 }

@@ -15,8 +15,10 @@ import io.micrometer.core.instrument.Timer;
 /**
  * Ingest's meters: {@code tidings.ingest.posts{outcome=new|edited|deleted}}, {@code tidings.ingest.pages},
  * {@code tidings.ingest.parse.failures{kind=post|page|oversized}}, {@code tidings.ingest.requests{outcome=…}},
- * {@code tidings.ingest.post.delay} (publication to storage) and the gauge
- * {@code tidings.ingest.poll.lag{channel=…}}: seconds since the channel was last read successfully.
+ * {@code tidings.ingest.post.delay} (publication to storage) and the gauges {@code tidings.ingest.poll.lag.max}
+ * (seconds since the least recently read channel was last read successfully; channels never read yet are left out)
+ * and {@code tidings.ingest.channels.watched}. No meter has a per-channel label: their number must not grow with the
+ * catalogue, which readers can make grow (a channel's own lag is in the console and in {@code channels.last_success_at}).
  */
 final class IngestMetrics {
 
@@ -27,7 +29,9 @@ final class IngestMetrics {
     private final Counter pages;
     private final Counter retries;
     private final Timer postDelay;
-    private final Map<String, Gauge> lagGauges = new ConcurrentHashMap<>();
+    /** The channels polled by this replica: when each was last read successfully, and the clock. */
+    private final Map<String, Supplier<Instant>> watched = new ConcurrentHashMap<>();
+    private volatile Supplier<Instant> now = Instant::now;
     // registered once: the registry's own lookup is not meant for the hot path (and may lock)
     private final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
     private final Map<String, Counter> parseFailures = new ConcurrentHashMap<>();
@@ -42,6 +46,22 @@ final class IngestMetrics {
         this.retries = request("retry");
         this.postDelay = Timer.builder("tidings.ingest.post.delay")
                 .description("from a post's publication to its storage").register(registry);
+        Gauge.builder("tidings.ingest.poll.lag.max", this::maxLagSeconds).baseUnit("seconds")
+                .description("time since the least recently read channel was last read").register(registry);
+        Gauge.builder("tidings.ingest.channels.watched", watched, Map::size)
+                .description("channels this replica polls").register(registry);
+    }
+
+    private double maxLagSeconds() {
+        Instant at = now.get();
+        double max = Double.NaN;
+        for (Supplier<Instant> last : watched.values()) {
+            Instant l = last.get();
+            if (l == null) continue;
+            double lag = Duration.between(l, at).toMillis() / 1000.0;
+            max = Double.isNaN(max) ? lag : Math.max(max, lag);
+        }
+        return max;
     }
 
     private Counter posts(String outcome) {
@@ -90,16 +110,11 @@ final class IngestMetrics {
     }
 
     void watch(String channel, Supplier<Instant> lastSuccess, Supplier<Instant> now) {
-        lagGauges.computeIfAbsent(channel, c -> Gauge.builder("tidings.ingest.poll.lag", () -> {
-            Instant last = lastSuccess.get();
-            return last == null ? Double.NaN : Duration.between(last, now.get()).toMillis() / 1000.0;
-        }).tag("channel", c).baseUnit("seconds").description("time since the channel was last read").register(registry));
+        this.now = now;
+        watched.put(channel, lastSuccess);
     }
 
     void unwatch(String channel) {
-        Gauge g = lagGauges.remove(channel);
-        if (g != null) {
-            registry.remove(g);
-        }
+        watched.remove(channel);
     }
 }

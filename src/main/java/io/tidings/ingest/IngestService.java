@@ -21,6 +21,7 @@ import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tidings.store.Channel;
+import io.tidings.store.ChannelStatus;
 import io.tidings.store.ChannelRepository;
 import io.tidings.store.Post;
 import io.tidings.store.PostRepository;
@@ -39,9 +40,11 @@ import reactor.core.scheduler.Schedulers;
  * (walking older pages until it reaches what is stored). Each channel has its own interval, adapted to how often it
  * posts; all requests share one politeness gate (rate limit, retry with backoff, circuit breaker) and at most
  * {@code maxConcurrent} channels are read at once. New posts are stored once and announced; posts gone from the newest
- * page are marked deleted and retracted; edited posts are updated. Channels without a public preview, removed ones and
- * names now taken by another channel are marked unavailable (with the reason) and not polled again. A failing channel
- * is logged, counted and retried later; the others go on.
+ * page are marked deleted and retracted; edited posts are updated. A channel without a public preview, a removed one
+ * or a name now taken by another channel (a redirect, 404 or 410) is marked unavailable (with the reason) only when
+ * that persists: {@code goneChecks} checks in a row, spread over at least {@code goneAfter} (a blip of t.me costs
+ * nothing). Unavailable channels, configured ones included, are checked again every {@code recheckUnavailable} and
+ * followed again once they answer. A failing channel is logged, counted and retried later; the others go on.
  */
 public final class IngestService {
 
@@ -70,6 +73,11 @@ public final class IngestService {
         volatile Instant nextPollAt;
         volatile Duration interval;
         volatile Instant lastSuccess;
+        /** When this channel first answered "gone" in the current run of such answers, and how many in a row; null, 0 when none. */
+        volatile Instant goneSince;
+        volatile int goneAnswers;
+        /** True for an unavailable channel taken back on the timetable for a re-check. */
+        volatile boolean recheck;
         final AtomicBoolean busy = new AtomicBoolean();
 
         State(Channel ch, Instant nextPollAt) {
@@ -77,6 +85,7 @@ public final class IngestService {
             this.username = ch.username();
             this.lastMessageId = ch.lastMessageId();
             this.nextPollAt = nextPollAt;
+            this.recheck = ch.status() == ChannelStatus.UNAVAILABLE;
         }
     }
 
@@ -132,7 +141,7 @@ public final class IngestService {
 
     /** Polls every active channel (or every one this replica owns, see {@link #pollOnly}) once, now; emits the number of new posts stored. */
     public Mono<Long> pollAll() {
-        return Flux.defer(owned)
+        return candidates()
                 .map(this::state)
                 .flatMap(st -> st.busy.compareAndSet(false, true) ? poll(st) : Mono.just(0L), config.maxConcurrent())
                 .reduce(0L, Long::sum);
@@ -176,7 +185,7 @@ public final class IngestService {
         }
         lastRefresh = now;
         Set<Long> seen = new HashSet<>();
-        return Flux.defer(owned)
+        return candidates()
                 .doOnNext(ch -> {
                     seen.add(ch.id());
                     state(ch);
@@ -193,6 +202,12 @@ public final class IngestService {
                     return Mono.empty();
                 })
                 .then();
+    }
+
+    /** The channels to poll: this replica's active ones, and unavailable ones due for a re-check. */
+    private Flux<Channel> candidates() {
+        return Flux.concat(Flux.defer(owned),
+                Flux.defer(() -> channels.unavailableCheckedBefore(clock.instant().minus(config.recheckUnavailable()))));
     }
 
     private List<State> takeDue(Instant now) {
@@ -325,9 +340,12 @@ public final class IngestService {
                 .count()
                 .flatMap(n -> channels.polled(st.id, info.title(), info.description(), info.avatarUrl(),
                                 info.subscribers(), highest)
+                        .then(st.recheck ? readableAgain(st) : Mono.empty())
                         .thenReturn(n))
                 .doOnNext(n -> {
                     Instant now = clock.instant();
+                    st.goneSince = null;
+                    st.goneAnswers = 0;
                     st.lastMessageId = Math.max(st.lastMessageId, highest);
                     st.lastSuccess = now;
                     st.interval = schedule.next(newest.posts().stream().map(ChannelPost::date).toList(), st.interval,
@@ -336,13 +354,41 @@ public final class IngestService {
                 });
     }
 
+    /**
+     * A redirect, 404 or 410: counted, and the channel checked again later, until the answers have persisted for
+     * {@code goneChecks} checks and {@code goneAfter}; only then is it marked unavailable (and left to re-checks).
+     */
     private Mono<Long> unavailable(State st, ChannelUnavailableException e) {
-        metrics.outcome("unavailable");
         String reason = e.getMessage().substring(e.getMessage().indexOf(':') + 1).strip();
-        log.warn("@{} is not readable ({}): it will not be polled again", st.username, reason);
+        Instant now = clock.instant();
+        if (st.goneSince == null) st.goneSince = now;
+        st.goneAnswers++;
+        boolean persisted = st.goneAnswers >= config.goneChecks()
+                && Duration.between(st.goneSince, now).compareTo(config.goneAfter()) >= 0;
+        if (!persisted && !st.recheck) {
+            metrics.outcome("gone_suspected");
+            log.info("@{} answers as gone ({}), {} time(s) since {}: checked again before it is marked unavailable",
+                    st.username, reason, st.goneAnswers, st.goneSince);
+            st.nextPollAt = now.plus(config.goneCheckSpacing());
+            return Mono.just(0L);
+        }
+        metrics.outcome("unavailable");
+        if (st.recheck) {
+            log.info("@{} is still not readable ({}): checked again in {}", st.username, reason, config.recheckUnavailable());
+        } else {
+            log.warn("@{} is not readable ({}) since {}: marked unavailable, checked again every {}", st.username, reason,
+                    st.goneSince, config.recheckUnavailable());
+        }
         states.remove(st.id);
         metrics.unwatch(st.username);
-        return channels.markUnavailable(st.id, reason).thenReturn(0L);
+        return channels.markUnavailable(st.id, reason, now).thenReturn(0L);
+    }
+
+    /** An unavailable channel answered again: followed again. */
+    private Mono<Void> readableAgain(State st) {
+        st.recheck = false;
+        log.info("@{} is readable again: followed again", st.username);
+        return channels.setStatus(st.username, ChannelStatus.ACTIVE).then();
     }
 
     /** When the channel is polled next, or {@code null} when it is not on the timetable. */

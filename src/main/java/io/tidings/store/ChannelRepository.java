@@ -46,6 +46,22 @@ public final class ChannelRepository {
                 + "WHERE id = $1", id, reason);
     }
 
+    /**
+     * The same, checked at {@code at} (the ingest clock's time: re-checks are due from it). A channel an operator
+     * removed meanwhile stays removed.
+     */
+    public Mono<Long> markUnavailable(long id, String reason, java.time.Instant at) {
+        return sql.update("UPDATE channels SET status = 'unavailable', unavailable_reason = $2, last_polled_at = $3 "
+                + "WHERE id = $1 AND status IN ('active', 'unavailable')", id, reason, at.atOffset(java.time.ZoneOffset.UTC));
+    }
+
+    /** Unavailable channels last checked before {@code cutoff} (or never): due for a re-check. */
+    public Flux<Channel> unavailableCheckedBefore(java.time.Instant cutoff) {
+        return sql.query("SELECT " + COLUMNS + " FROM channels WHERE status = 'unavailable' "
+                + "AND (last_polled_at IS NULL OR last_polled_at < $1) ORDER BY id", ChannelRepository::map,
+                cutoff.atOffset(java.time.ZoneOffset.UTC));
+    }
+
     /** Records a successful poll with what the page header showed. */
     public Mono<Long> polled(long id, String title, String description, String avatarUrl, long subscribers,
             long lastMessageId) {
@@ -68,6 +84,24 @@ public final class ChannelRepository {
                         ChannelRepository::map, username, status.sql(), readerId)
                 .map(c -> new Suggested(c, true))
                 .switchIfEmpty(Mono.defer(() -> findByUsername(username).map(c -> new Suggested(c, false))));
+    }
+
+    /**
+     * Counts one more suggestion of {@code readerId} today (UTC) and emits how many that makes: atomic (one row per
+     * reader and day, locked by the upsert), so concurrent suggestions cannot both pass the quota. Days before
+     * yesterday are dropped.
+     */
+    public Mono<Integer> countSuggestion(long readerId) {
+        return sql.update("DELETE FROM suggestion_counts WHERE reader_id = $1 AND day < (now() AT TIME ZONE 'UTC')::date - 1",
+                        readerId)
+                .then(sql.one("INSERT INTO suggestion_counts (reader_id, day, n) VALUES ($1, (now() AT TIME ZONE 'UTC')::date, 1) "
+                        + "ON CONFLICT (reader_id, day) DO UPDATE SET n = suggestion_counts.n + 1 RETURNING n",
+                        r -> r.get("n", Integer.class), readerId));
+    }
+
+    /** How many channels are followed now. */
+    public Mono<Long> countActive() {
+        return sql.one("SELECT count(*) AS n FROM channels WHERE status = 'active'", r -> r.get("n", Long.class));
     }
 
     /** Channels waiting for an operator, oldest suggestion first. */

@@ -5,7 +5,7 @@ import reactor.core.publisher.Mono;
 /**
  * Everything kept about one reader: exported as one JSON document (/export) and deleted in one statement (/forget).
  * The tables with a reader column: readers, votes, deliveries, channel_penalties, reader_mutes, reader_follows,
- * reader_filters (the last four cascade from readers), channels.suggested_by, and the webhook inbox's update bodies.
+ * reader_filters (the last four cascade from readers), channels.suggested_by, suggestion_counts (the daily quota), and the webhook inbox's update bodies.
  */
 public final class PrivacyRepository {
 
@@ -54,6 +54,7 @@ public final class PrivacyRepository {
                 WITH v AS (DELETE FROM votes WHERE reader_id = $1),
                      d AS (DELETE FROM deliveries WHERE reader_id = $1),
                      s AS (UPDATE channels SET suggested_by = NULL WHERE suggested_by = $1),
+                     q AS (DELETE FROM suggestion_counts WHERE reader_id = $1),
                      u AS (DELETE FROM updates WHERE processed_at IS NOT NULL AND $2 IN (
                              body::jsonb #>> '{message,from,id}', body::jsonb #>> '{edited_message,from,id}',
                              body::jsonb #>> '{callback_query,from,id}')),

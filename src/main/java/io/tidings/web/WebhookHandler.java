@@ -75,7 +75,7 @@ final class WebhookHandler {
                     long id = updateId(body);
                     if (id < 0) {
                         rejected.increment();
-                        log.warn("webhook body is not an update ({} bytes): refused", body.length());
+                        refusedBodyLog(body.length());
                         return plain(response, 400, "not an update\n");
                     }
                     return inbox.store(id, body)
@@ -94,6 +94,25 @@ final class WebhookHandler {
                     return plain(response, 413, "too large\n");
                 });
     }
+
+    /**
+     * One line per refused body at most every ten seconds, with how many were refused meanwhile: a flood of garbage
+     * must not become a flood of log lines (the {@code tidings.webhook.rejected} counter counts every one).
+     */
+    private void refusedBodyLog(int bytes) {
+        long now = System.nanoTime();
+        long last = lastRefusedLog.get();
+        if (now - last < 10_000_000_000L || !lastRefusedLog.compareAndSet(last, now)) {
+            refusedSinceLog.incrementAndGet();
+            return;
+        }
+        long more = refusedSinceLog.getAndSet(0);
+        log.warn("webhook body is not an update ({} bytes): refused{}", bytes,
+                more > 0 ? " (and " + more + " more in the last ten seconds)" : "");
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong lastRefusedLog = new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - 20_000_000_000L);
+    private final java.util.concurrent.atomic.AtomicLong refusedSinceLog = new java.util.concurrent.atomic.AtomicLong();
 
     /** Constant-time over equal-length digests, so neither content nor length of the secret leaks. */
     boolean authorized(String provided) {

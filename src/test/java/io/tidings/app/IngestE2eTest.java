@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tidings.store.ChannelRepository;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -62,7 +63,7 @@ class IngestE2eTest {
     void aChannelWithoutPublicPreviewIsMarkedUnavailableAndNotPolledAgain() {
         e2e.channel("alphanews", 4).channel("hiddennews", 4);
         e2e.channels.setNoPreview("hiddennews");
-        e2e.start(List.of("alphanews", "hiddennews"));
+        e2e.start(List.of("alphanews", "hiddennews"), Map.of("TME_GONE_CHECKS", "1", "TME_GONE_MINUTES", "0"));
 
         assertThat(e2e.ingest()).isEqualTo(4);
         assertThat(status("hiddennews")).isEqualTo("unavailable");

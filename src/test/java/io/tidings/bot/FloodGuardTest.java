@@ -85,4 +85,33 @@ class FloodGuardTest {
     private void advance(Duration d) {
         now.addAndGet(d.toNanos());
     }
+
+    /** A reader pressing 100 times at once, and again 10 s later, the presses going round-robin to the replicas' guards. */
+    private int allowedInTwoFloods(List<FloodGuard> replicas) {
+        int allowed = 0;
+        for (int flood = 0; flood < 2; flood++) {
+            for (int i = 0; i < 100; i++) if (replicas.get(i % replicas.size()).check(99) == ALLOW) allowed++;
+            advance(Duration.ofSeconds(10));
+        }
+        return allowed;
+    }
+
+    @Test
+    void twoReplicasTogetherHoldOneReplicasLimit() {
+        // a burst of 20 and 120 a minute; the silence after a warning short, so the second flood meets the refilled bucket
+        int alone = allowedInTwoFloods(List.of(new FloodGuard(20, 120, Duration.ofMillis(1), now::get)));
+        FloodGuard a = new FloodGuard(20, 120, Duration.ofMillis(1), now::get);
+        FloodGuard b = new FloodGuard(20, 120, Duration.ofMillis(1), now::get);
+        int unshared = allowedInTwoFloods(List.of(a, b));
+        FloodGuard sharedA = new FloodGuard(20, 120, Duration.ofMillis(1), now::get);
+        FloodGuard sharedB = new FloodGuard(20, 120, Duration.ofMillis(1), now::get);
+        sharedA.shareAmong(() -> 2);
+        sharedB.shareAmong(() -> 2);
+        int shared = allowedInTwoFloods(List.of(sharedA, sharedB));
+        System.out.printf("flood guard, a reader flooding twice 10 s apart: one replica allows %d, two replicas without "
+                + "sharing %d, two sharing %d%n", alone, unshared, shared);
+        assertThat(alone).isEqualTo(40); // the burst of 20; 10 s later 20 again (the bucket refilled)
+        assertThat(unshared).as("each replica counting alone: twice the limit").isEqualTo(2 * alone);
+        assertThat(shared).as("two replicas sharing: one limit").isEqualTo(alone);
+    }
 }

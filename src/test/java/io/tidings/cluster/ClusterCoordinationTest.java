@@ -216,4 +216,72 @@ class ClusterCoordinationTest {
     private long storeModel() {
         return new io.tidings.store.ModelRepository(db).save("full", 0, 0, new byte[] {1}, new byte[] {2}, "test").block(T);
     }
+
+    @Test
+    void heartbeatsUseAConnectionOfTheirOwnAndGoOnWhileThePoolIsExhausted() {
+        AtomicInteger beats = new AtomicInteger();
+        List<Duration> holds = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Cluster a = Cluster.join(db, new ClusterConfig("a", 30, BEAT, BEAT.multipliedBy(4), Duration.ofMinutes(5),
+                Duration.ofHours(1)), r -> beats.incrementAndGet(), holds::add);
+        clusters.add(a);
+        a.start();
+        int max = db.pool().getMetrics().orElseThrow().getMaxAllocatedSize();
+        List<io.r2dbc.spi.Connection> taken = new ArrayList<>();
+        for (int i = 0; i < max; i++) taken.add(Mono.from(db.pool().create()).block(T)); // every pooled connection busy
+        try {
+            assertThat(db.pool().getMetrics().orElseThrow().acquiredSize()).isEqualTo(max);
+            int before = beats.get();
+            await(() -> beats.get() >= before + 5); // a second of beats (200 ms) with no pooled connection free
+            assertThat(holds).as("never counted as gone, never stopped sending").isEmpty();
+        } finally {
+            taken.forEach(c -> Mono.from(c.close()).block(T));
+        }
+    }
+
+    @Test
+    void aReplicaThatCannotBeatStopsSendingUntilItBeatsAgain() {
+        AtomicInteger failing = new AtomicInteger(1);
+        io.r2dbc.spi.ConnectionFactory direct = ((io.r2dbc.spi.Wrapped<io.r2dbc.spi.ConnectionFactory>) (Object) db.pool()).unwrap();
+        io.r2dbc.spi.ConnectionFactory cut = new io.r2dbc.spi.ConnectionFactory() {
+            @Override
+            public org.reactivestreams.Publisher<? extends io.r2dbc.spi.Connection> create() {
+                return failing.get() == 1 ? Mono.error(new IllegalStateException("database unreachable")) : direct.create();
+            }
+
+            @Override
+            public io.r2dbc.spi.ConnectionFactoryMetadata getMetadata() {
+                return direct.getMetadata();
+            }
+        };
+        List<Double> rates = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Duration> holds = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ClusterConfig config = new ClusterConfig("lonely", 30, BEAT, BEAT.multipliedBy(4), Duration.ofMinutes(5), Duration.ofHours(1));
+        ReplicaRegistry registry = new ReplicaRegistry(db.sql(), cut, config, rates::add, holds::add);
+        reactor.core.Disposable running = registry.start();
+        try {
+            await(() -> holds.size() >= 2); // held again and again while the beats fail
+            assertThat(holds).allSatisfy(d -> assertThat(d).isEqualTo(BEAT));
+            assertThat(rates).isEmpty();
+            failing.set(0);
+            await(() -> !rates.isEmpty());
+            int held = holds.size();
+            await(() -> rates.size() >= 3);
+            assertThat(holds.size()).as("no hold once it beats again").isLessThanOrEqualTo(held + 1);
+            assertThat(rates).containsOnly(30.0);
+        } finally {
+            running.dispose();
+        }
+    }
+
+    @Test
+    void theReaperLeavesAnUpdateClaimedByALateReplicaUntilTheClaimRunsOut() {
+        db.sql().update("INSERT INTO updates (update_id, body, claimed_by, claimed_until) VALUES "
+                + "(1, '{}', 'late', now() + interval '1 minute'), (2, '{}', 'late', now() - interval '1 second')").block(T);
+        // 'late' has no fresh heartbeat (as when its beats are delayed), but its claim on update 1 still runs
+        OutboxReaper reaper = new OutboxReaper(db.sql(), new io.tidings.store.DeliveryRepository(db), "self", BEAT.multipliedBy(4));
+        reaper.reap().block(T);
+        List<String> owners = db.sql().query("SELECT coalesce(claimed_by, '-') AS o FROM updates ORDER BY update_id",
+                r -> r.get("o", String.class)).collectList().block(T);
+        assertThat(owners).containsExactly("late", "-");
+    }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tidings.store.ChannelStatus;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.tidings.TestDatabase;
@@ -103,5 +104,60 @@ class CatalogueTest {
         assertThat(suggest(c, "real_news").outcome()).isEqualTo(Outcome.ACCEPTED);
         assertThat(c.reject("@real_news").block(WAIT)).isTrue();
         assertThat(suggest(c, "real_news").outcome()).isEqualTo(Outcome.UNAVAILABLE);
+    }
+
+    @Test
+    void aFailedProbeAddsNothingEvenWithAutoAccept() {
+        server.addChannel("flaky_news", "Flaky", "");
+        server.addPost("flaky_news", "hello", null, Instant.parse("2024-05-01T08:00:00Z"), 1);
+        server.failChannel("flaky_news", 503);
+        Catalogue c = catalogue(true);
+        Suggestion s = suggest(c, "@flaky_news");
+        assertThat(s.outcome()).isEqualTo(Outcome.UNCHECKED);
+        assertThat(s.detail()).startsWith("could not be checked just now");
+        assertThat(channels.findByUsername("flaky_news").block(WAIT)).isNull();
+        assertThat(accepted).hasValue(0);
+
+        server.failChannel("flaky_news", 0); // t.me answers again: the same suggestion now goes through
+        assertThat(suggest(c, "@flaky_news").outcome()).isEqualTo(Outcome.ACCEPTED);
+    }
+
+    @Test
+    void eachReaderHasADailyQuotaOfNewChannelsThatHoldsUnderConcurrency() {
+        for (int i = 1; i <= 12; i++) {
+            server.addChannel("quota_news" + i, "Q" + i, "");
+            server.addPost("quota_news" + i, "hello", null, Instant.parse("2024-05-01T08:00:00Z"), 1);
+        }
+        Catalogue c = Catalogue.of(channels, fetcher, true, accepted::incrementAndGet, new Catalogue.Limits(3, 1000));
+        // reader 42 sends ten suggestions at once: exactly three are checked, the rest meet the quota
+        List<Suggestion> burst = reactor.core.publisher.Flux.range(1, 10)
+                .flatMap(i -> c.suggest("quota_news" + i, 42), 10).collectList().block(WAIT);
+        assertThat(burst).filteredOn(x -> x.outcome() == Outcome.ACCEPTED).hasSize(3);
+        assertThat(burst).filteredOn(x -> x.outcome() == Outcome.QUOTA).hasSize(7)
+                .allSatisfy(x -> assertThat(x.detail()).isEqualTo("at most 3 new channels a day"));
+        assertThat(server.totalRequests()).as("no probe beyond the quota").isEqualTo(3);
+        assertThat(channels.active().count().block(WAIT)).isEqualTo(3);
+        // channels already followed cost nothing; other readers and operators have their own (or no) quota
+        String known = burst.stream().filter(x -> x.outcome() == Outcome.ACCEPTED).findFirst().orElseThrow().channel();
+        assertThat(c.suggest(known, 42).block(WAIT).outcome()).isEqualTo(Outcome.ACCEPTED);
+        assertThat(c.suggest("quota_news11", 43).block(WAIT).outcome()).isEqualTo(Outcome.ACCEPTED);
+        for (int i = 0; i < 5; i++) assertThat(c.suggest("quota_news12", 7, true).block(WAIT).outcome()).isEqualTo(Outcome.ACCEPTED);
+    }
+
+    @Test
+    void suggestionsAreHeldForAnOperatorOnceTheCatalogueIsLarge() {
+        server.addChannel("more_news", "More", "");
+        server.addPost("more_news", "hello", null, Instant.parse("2024-05-01T08:00:00Z"), 1);
+        server.addChannel("last_news", "Last", "");
+        server.addPost("last_news", "hello", null, Instant.parse("2024-05-01T08:00:00Z"), 1);
+        channels.ensure("first_one").block(WAIT);
+        Catalogue c = Catalogue.of(channels, fetcher, true, accepted::incrementAndGet, new Catalogue.Limits(5, 2));
+        assertThat(suggest(c, "@real_news").outcome()).isEqualTo(Outcome.ACCEPTED); // the second channel
+        Suggestion held = suggest(c, "@more_news");
+        assertThat(held.outcome()).isEqualTo(Outcome.HELD);
+        assertThat(held.detail()).contains("2 channels or more");
+        assertThat(c.held().map(Channel::username).collectList().block(WAIT)).containsExactly("more_news");
+        assertThat(c.suggest("@last_news", 7, true).block(WAIT).outcome()).as("an operator is never held")
+                .isEqualTo(Outcome.ACCEPTED);
     }
 }

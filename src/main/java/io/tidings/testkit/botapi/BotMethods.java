@@ -401,6 +401,16 @@ final class BotMethods {
         keep = on;
     }
 
+    /** Keeps the newest {@code keep} message ids of every chat (older ones answer callbacks as inaccessible). */
+    void forgetOldMessages(int keep) {
+        synchronized (lock) {
+            for (Chat c : chats.values()) {
+                int last = c.lastMessageId;
+                c.messages.keySet().removeIf(id -> id <= last - keep);
+            }
+        }
+    }
+
     private void remember(ObjectNode m) {
         if (!keep) return;
         synchronized (lock) {

@@ -220,6 +220,15 @@ public final class LocalBotApiServer implements AutoCloseable {
         return calls().stream().filter(c -> c.method().equalsIgnoreCase(method)).toList();
     }
 
+    /** Every call recorded since the last take, removed from the record (atomically: none is missed or counted twice). */
+    public List<RecordedCall> takeCalls() {
+        synchronized (callsLock) {
+            List<RecordedCall> taken = List.copyOf(calls);
+            calls.clear();
+            return taken;
+        }
+    }
+
     public void clearCalls() {
         synchronized (callsLock) {
             calls.clear();
@@ -242,6 +251,20 @@ public final class LocalBotApiServer implements AutoCloseable {
         synchronized (sentLock) {
             return List.copyOf(sentByChat.getOrDefault(chatId, List.of()));
         }
+    }
+
+    /**
+     * Forgets all but the newest {@code keep} messages of every chat (for {@link #sentTo}, callbacks and edits): a
+     * soak of hours would otherwise hold every message it ever sent.
+     */
+    public void forgetOldMessages(int keep) {
+        if (keep < 0) throw new IllegalArgumentException("keep must not be negative: " + keep);
+        synchronized (sentLock) {
+            for (List<SentMessage> list : sentByChat.values()) {
+                if (list.size() > keep) list.subList(0, list.size() - keep).clear();
+            }
+        }
+        methods.forgetOldMessages(keep);
     }
 
     @Override

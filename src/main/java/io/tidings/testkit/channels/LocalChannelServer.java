@@ -43,6 +43,8 @@ public final class LocalChannelServer implements AutoCloseable {
         volatile boolean hanging;
         volatile int padding;
         volatile int failWith;                                        // 0 = answer normally
+        final AtomicInteger goneAnswers = new AtomicInteger();       // answers still to give as "gone"
+        volatile int goneStatus;                                      // 302 (redirect to /name), 404 or 410
 
         Channel(String title, String description) {
             this.title = title;
@@ -165,7 +167,26 @@ public final class LocalChannelServer implements AutoCloseable {
 
     /** From now on {@code /s/name} redirects to {@code /name}, as t.me does for channels without a preview. */
     public void setNoPreview(String name) {
-        channel(name).noPreview = true;
+        setNoPreview(name, true);
+    }
+
+    /** Whether {@code /s/name} redirects to {@code /name} (false: the preview is public again). */
+    public void setNoPreview(String name, boolean noPreview) {
+        channel(name).noPreview = noPreview;
+    }
+
+    /**
+     * The next {@code answers} preview requests of {@code name} answer as if it were gone, then it answers normally
+     * again (a channel made private for a while, a blip of t.me): {@code status} 302 redirects to {@code /name} as t.me
+     * does, 404 and 410 answer that status.
+     */
+    public void goneFor(String name, int status, int answers) {
+        if (status != 302 && status != 404 && status != 410) {
+            throw new IllegalArgumentException("status is 302, 404 or 410, not " + status);
+        }
+        Channel c = channel(name);
+        c.goneStatus = status;
+        c.goneAnswers.set(Math.max(0, answers));
     }
 
     /** Pages of {@code name} are sent with invalid UTF-8 byte sequences inside the post texts. */
@@ -284,6 +305,12 @@ public final class LocalChannelServer implements AutoCloseable {
         }
         if (c.failWith != 0) {
             return text(response, HttpResponseStatus.valueOf(c.failWith), "injected failure");
+        }
+        int goneStatus = c.goneStatus;
+        if (c.goneAnswers.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            return goneStatus == 302
+                    ? response.status(HttpResponseStatus.FOUND).header(HttpHeaderNames.LOCATION, "/" + name).send()
+                    : text(response, HttpResponseStatus.valueOf(goneStatus), "not found");
         }
         if (c.noPreview) {
             return response.status(HttpResponseStatus.FOUND).header(HttpHeaderNames.LOCATION, "/" + name).send();

@@ -1,0 +1,36 @@
+package io.tidings.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tidings.TestDatabase;
+import io.tidings.app.Config;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The soak engine, for a short while with a fault every two seconds: the report has every field the lead quotes, posts
+ * reached readers, none twice, none lost, and every fault kind was started. Not a timed test: the length only bounds
+ * how much load there is.
+ */
+class SoakE2eTest {
+
+    @Test
+    void shortSoakReportsEveryFieldWithNoDuplicateAndNothingLost() throws Exception {
+        TestDatabase.reset();
+        Config base = Config.fromEnv(Map.of("DATABASE_URL", TestDatabase.url()));
+        var options = new Soak.Options(Duration.ofSeconds(30), 30, 3, Duration.ofSeconds(2), Duration.ofSeconds(3));
+
+        Map<String, Object> report = Soak.run(options, base, System.out);
+        System.out.println("soak e2e: " + Demo.json(report));
+
+        assertThat(report).containsKeys("minutes", "deliveries", "duplicates", "lost", "unknown", "http_429",
+                "heap_mb_start", "heap_mb_end", "heap_mb_max", "threads_start", "threads_end", "db_connections_max");
+        assertThat((Long) report.get("deliveries")).isPositive();
+        assertThat(report.get("duplicates")).isEqualTo(0L);
+        assertThat(report.get("lost")).isEqualTo(0L);
+        assertThat(report.get("drained")).isEqualTo(true);
+        assertThat((Long) report.get("db_connections_max")).isPositive();
+        assertThat((Map<?, ?>) report.get("faults")).hasSize(10);
+    }
+}
