@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import okhttp3.Call;
 import okhttp3.FormBody;
@@ -17,7 +18,10 @@ import okhttp3.Response;
 import okhttp3.ResponseBody;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.util.retry.Retry;
@@ -59,19 +63,28 @@ final class UpdatePoller {
      * once it has stored (or handled) a batch never loses one to a crash.
      */
     Flux<List<Update>> batches(Duration longPoll) {
-        return Flux.defer(() -> {
+        // Not concatMap over ticks: it subscribes to the next inner as soon as one completes, demand or not, so the
+        // getUpdates that confirms a batch left while the batch was still being handled (a crash lost it).
+        return Flux.<List<Update>>create(sink -> {
             AtomicLong offset = new AtomicLong();
-            // one tick per batch; prefetch 0 so the next getUpdates starts only once downstream wants more
-            return Flux.<Long>generate(s -> s.next(0L))
-                    .concatMap(tick -> client.whenAccessible().then(fetch(offset.get(), longPoll))
-                            .retryWhen(retry())
-                            .doOnNext(batch -> {
-                                conflicted = false;
-                                offset.accumulateAndGet(batch.nextOffset(), Math::max);
-                            })
-                            .map(Batch::updates), 0)
-                    .filter(list -> !list.isEmpty());
-        }).checkpoint("telegram " + METHOD);
+            AtomicBoolean fetching = new AtomicBoolean();
+            Disposable.Swap current = Disposables.swap();
+            Runnable[] pump = new Runnable[1];
+            pump[0] = () -> {
+                if (sink.isCancelled() || sink.requestedFromDownstream() == 0 || !fetching.compareAndSet(false, true)) return;
+                current.update(client.whenAccessible().then(Mono.defer(() -> fetch(offset.get(), longPoll)))
+                        .retryWhen(retry())
+                        .subscribe(batch -> {
+                            conflicted = false;
+                            offset.accumulateAndGet(batch.nextOffset(), Math::max);
+                            if (!batch.updates().isEmpty()) sink.next(batch.updates());
+                            fetching.set(false); // after next: a request made meanwhile found a fetch still running
+                            pump[0].run();
+                        }, sink::error));
+            };
+            sink.onRequest(n -> pump[0].run());
+            sink.onDispose(current);
+        }, FluxSink.OverflowStrategy.BUFFER).checkpoint("telegram " + METHOD);
     }
 
     private Mono<Batch> fetch(long offset, Duration longPoll) {

@@ -234,7 +234,8 @@ class TelegramClientTest {
                 .subscribe();
         awaitTrue(() -> seen.get() == 1);
         crashed.dispose(); // … and then the replica dies
-        assertThat(server.pendingUpdates()).as("not confirmed to Telegram").isEqualTo(1);
+        assertThat(server.pendingUpdates()).as("not confirmed to Telegram; getUpdates calls: %s",
+                server.calls("getUpdates").stream().map(c -> c.param("offset") + "/" + c.status()).toList()).isEqualTo(1);
 
         try (TelegramClient restarted = TelegramClient.create(TelegramClientConfig.custom(TOKEN).apiUrl(server.apiUrl()).build())) {
             java.util.List<Integer> handled = new java.util.concurrent.CopyOnWriteArrayList<>();
