@@ -55,15 +55,16 @@ final class WebhookHandler {
     Publisher<Void> handle(HttpServerRequest request, HttpServerResponse response) {
         if (!authorized(request.requestHeaders().get(SECRET_HEADER))) {
             rejected.increment();
-            return plain(response, 401, "unauthorized\n");
+            // refused before the body is read: the connection closes, so its unread body is never taken for a request
+            return plain(response.keepAlive(false), 401, "unauthorized\n");
         }
         if (draining.getAsBoolean()) {
-            return plain(response, 503, "shutting down\n"); // Telegram retries; the Service picks another replica
+            return plain(response.keepAlive(false), 503, "shutting down\n"); // Telegram retries; the Service picks another replica
         }
         String length = request.requestHeaders().get(HttpHeaderNames.CONTENT_LENGTH);
         if (length != null && parseLength(length) > maxBody) {
             rejected.increment();
-            return plain(response, 413, "too large\n");
+            return plain(response.keepAlive(false), 413, "too large\n");
         }
         return request.receive().asByteArray()
                 .collect(ByteArrayOutputStream::new, (out, chunk) -> {
@@ -91,7 +92,7 @@ final class WebhookHandler {
                 })
                 .onErrorResume(BodyTooLarge.class, e -> {
                     rejected.increment();
-                    return plain(response, 413, "too large\n");
+                    return plain(response.keepAlive(false), 413, "too large\n");
                 });
     }
 
