@@ -110,8 +110,11 @@ public final class Database implements AutoCloseable {
      * {@code App} in a test can connect to an embedded PostgreSQL started here.
      */
     public String url() {
+        // with its sslmode: the embedded server has no TLS, and "prefer" would have the driver build a TLS context
+        // (reading key material, a blocking call on an event loop) for every connection only to be told no
         return "postgresql://" + java.net.URLEncoder.encode(target.user(), StandardCharsets.UTF_8) + "@" + target.host() + ":"
-                + target.port() + "/" + target.database();
+                + target.port() + "/" + target.database() + "?sslmode="
+                + target.sslMode().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     }
 
     @Override

@@ -39,7 +39,7 @@ class VoteDuringDatabaseRestartE2eTest {
         dir = Files.createTempDirectory("tidings-vote-pg");
         postgres = embedded(0);
         port = postgres.getPort();
-        String url = "postgresql://postgres@localhost:" + port + "/postgres";
+        String url = "postgresql://postgres@localhost:" + port + "/postgres?sslmode=disable"; // the embedded server has no TLS
         db = Database.start(DatabaseConfig.custom().url(url).poolMaxSize(2).acquireTimeout(Duration.ofSeconds(2))
                 .connectTimeout(Duration.ofSeconds(2)).build());
         e2e = new E2e(db, url).channel("alphanews", 4);

@@ -51,7 +51,7 @@ class DatabaseRestartMailingTest {
         dir = Files.createTempDirectory("tidings-restart-pg");
         postgres = embedded(0);
         port = postgres.getPort();
-        db = Database.start(DatabaseConfig.custom().url("postgresql://postgres@localhost:" + port + "/postgres")
+        db = Database.start(DatabaseConfig.custom().url("postgresql://postgres@localhost:" + port + "/postgres?sslmode=disable")
                 .poolMaxSize(6).acquireTimeout(Duration.ofSeconds(2)).connectTimeout(Duration.ofSeconds(2)).build());
         telegram = LocalBotApiServer.start(TOKEN);
         client = TelegramClient.create(TelegramClientConfig.custom(TOKEN).apiUrl(telegram.apiUrl()).build());
