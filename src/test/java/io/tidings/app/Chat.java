@@ -26,6 +26,7 @@ final class Chat {
 
     /** Sends {@code text} and returns the next reply that is not a post. */
     SentMessage say(String text) {
+        e2e.awaitUpdatesHandled(); // every reply to what came before is in: the next one answers this
         int before = replies().size();
         e2e.telegram.pushMessage(id, text, lang);
         E2e.await("a reply to " + abbreviate(text) + " in " + id, () -> replies().size() > before);
@@ -47,6 +48,7 @@ final class Chat {
 
     /** Pushes a raw update and returns the next reply that is not a post. */
     SentMessage push(String rawUpdate) {
+        e2e.awaitUpdatesHandled();
         int before = replies().size();
         e2e.telegram.pushUpdate(rawUpdate);
         E2e.await("a reply to a raw update in " + id, () -> replies().size() > before);

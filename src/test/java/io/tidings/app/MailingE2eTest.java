@@ -86,8 +86,8 @@ class MailingE2eTest {
             assertThat(posts).hasSize(before[i] + 2);
             assertThat(posts.stream().map(E2e::permalink).distinct().count()).isEqualTo(posts.size());
         }
-        assertThat(e2e.telegram.sentTo(PAUSED)).hasSize(2);      // greeting + first post, nothing since
-        assertThat(e2e.telegram.sentTo(UNREACHABLE)).hasSize(2);
+        assertThat(e2e.telegram.sentTo(PAUSED)).hasSize(3);      // greeting, onboarding offer, first post; nothing since
+        assertThat(e2e.telegram.sentTo(UNREACHABLE)).hasSize(3);
     }
 
     @Test

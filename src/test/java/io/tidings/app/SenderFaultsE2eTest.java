@@ -135,6 +135,6 @@ class SenderFaultsE2eTest {
         e2e.awaitPost(ANN, 1);
         E2e.await("greeting", () -> e2e.telegram.sentTo(ANN).stream().anyMatch(m -> m.text() != null && m.text().startsWith("Hi")));
         e2e.awaitOutboxEmpty();
-        assertThat(e2e.telegram.sentTo(ANN)).hasSize(2);
+        assertThat(e2e.telegram.sentTo(ANN)).as("greeting, onboarding offer, first post").hasSize(3);
     }
 }
