@@ -9,7 +9,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The soak engine, for a short while with a fault every two seconds: the report has every field the lead quotes, posts
+ * The soak engine, for a short while with a fault every second: the report has every field the lead quotes, posts
  * reached readers, none twice, none lost, and every fault kind was started. Not a timed test: the length only bounds
  * how much load there is.
  */
@@ -19,7 +19,7 @@ class SoakE2eTest {
     void shortSoakReportsEveryFieldWithNoDuplicateAndNothingLost() throws Exception {
         TestDatabase.reset();
         Config base = Config.fromEnv(Map.of("DATABASE_URL", TestDatabase.url()));
-        var options = new Soak.Options(Duration.ofSeconds(30), 30, 3, Duration.ofSeconds(2), Duration.ofSeconds(3));
+        var options = new Soak.Options(Duration.ofSeconds(15), 30, 3, Duration.ofSeconds(1), Duration.ofSeconds(3));
 
         Map<String, Object> report = Soak.run(options, base, System.out);
         System.out.println("soak e2e: " + Demo.json(report));
