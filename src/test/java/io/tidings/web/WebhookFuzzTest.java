@@ -139,15 +139,18 @@ class WebhookFuzzTest {
         assertThat(handled.values()).allSatisfy(n -> assertThat(n.get()).isEqualTo(1));
         assertThat(handled.keySet()).doesNotContainAnyElementsOf(refusedMutants.keySet());
         assertThat(handled.keySet().stream().filter(id -> id >= MUTANT_IDS)).containsExactlyInAnyOrderElementsOf(acceptedMutants.keySet());
-        // the server answered everything (a chunked upload over the limit may be cut off instead)
+        // the server answered everything; an upload or a header over the limit may be cut off instead (the decoder
+        // answers 413/431 and closes at once, and a client still writing can see the close before the answer)
         answers.forEach((kind, byStatus) -> {
-            if (!kind.equals("huge_chunked")) assertThat(byStatus).as(kind).doesNotContainKey(0);
+            if (!kind.equals("huge_chunked") && !kind.equals("huge_header")) assertThat(byStatus).as(kind).doesNotContainKey(0);
             assertThat(byStatus).as(kind + ": answered in time").doesNotContainKey(-1);
         });
         assertThat(answers.get("bad_secret")).containsOnlyKeys(401);
         assertThat(answers.get("no_secret")).containsOnlyKeys(401);
         assertThat(answers.get("huge_declared")).as("refused on the header, before the body").containsOnlyKeys(413);
         assertThat(answers.get("huge_sent")).containsOnlyKeys(413);
+        assertThat(answers.get("huge_header")).containsKey(431);
+        assertThat(answers.get("huge_header").keySet()).as("431, or cut off while writing").isSubsetOf(0, 431);
         assertThat(answers.get("truncated")).containsOnlyKeys(400);
         assertThat(answers.get("not_json")).containsOnlyKeys(400);
         assertThat(answers.get("deep_nesting")).containsOnlyKeys(400);
