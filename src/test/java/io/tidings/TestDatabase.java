@@ -41,6 +41,22 @@ public final class TestDatabase {
         return shared().url();
     }
 
+    /**
+     * An embedded PostgreSQL of a test's own, on {@code dir}'s data (kept between starts), on {@code port} or any free
+     * one (0): a test stops it and starts it again on the same data and port to see what a restart does.
+     */
+    public static io.zonky.test.db.postgres.embedded.EmbeddedPostgres ownServer(Path dir, int port) throws IOException {
+        var b = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().setDataDirectory(dir).setCleanDataDirectory(false)
+                .setPGStartupWait(Duration.ofSeconds(60));
+        if (port > 0) b.setPort(port);
+        return b.start();
+    }
+
+    /** A {@code DATABASE_URL} for such a server (it has no TLS). */
+    public static String urlOf(io.zonky.test.db.postgres.embedded.EmbeddedPostgres pg) {
+        return "postgresql://postgres@localhost:" + pg.getPort() + "/postgres?sslmode=disable";
+    }
+
     /** One post of one channel queued as a mailing for readers 1..{@code readers}, who are created here. */
     public static void queueMailing(Database db, int readers) {
         Duration t = Duration.ofSeconds(30);

@@ -143,7 +143,7 @@ public final class Demo {
         return Math.round(v * 1000) / 1000.0;
     }
 
-    private static void sleep(long ms) {
+    static void sleep(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {

@@ -201,7 +201,7 @@ public final class Soak {
                         heapByMinute.size(), readers.deliveries(), readers.duplicates(), readers.votes(), heap, threads(),
                         dbConnectionsMax, http429.get(), faultsStarted);
             }
-            sleep(100);
+            Demo.sleep(100);
         }
         if (active != null) active.end.run();
         faults.forEach(f -> f.end.run());
@@ -301,7 +301,7 @@ public final class Soak {
             boolean busy = inFlight.values().stream().anyMatch(AtomicBoolean::get);
             quiet = open == 0 && telegram.pendingUpdates() == 0 && !busy ? quiet + 1 : 0;
             if (quiet >= 10) return true; // two seconds without work: answers in flight have arrived
-            sleep(200);
+            Demo.sleep(200);
         }
         progress.println("soak: the outbox did not drain in " + limit.toSeconds() + " s");
         return false;
@@ -358,7 +358,7 @@ public final class Soak {
     private static double heapAfterGc() {
         for (int i = 0; i < 2; i++) {
             System.gc();
-            sleep(200);
+            Demo.sleep(200);
         }
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024.0 * 1024.0);
     }
@@ -382,14 +382,5 @@ public final class Soak {
 
     private static double round1(double v) {
         return Math.round(v * 10) / 10.0;
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted");
-        }
     }
 }

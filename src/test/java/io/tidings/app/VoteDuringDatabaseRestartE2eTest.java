@@ -1,5 +1,7 @@
 package io.tidings.app;
 
+import io.tidings.TestDatabase;
+
 import static io.tidings.app.E2e.T;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -39,7 +41,7 @@ class VoteDuringDatabaseRestartE2eTest {
         dir = Files.createTempDirectory("tidings-vote-pg");
         postgres = embedded(0);
         port = postgres.getPort();
-        String url = "postgresql://postgres@localhost:" + port + "/postgres?sslmode=disable"; // the embedded server has no TLS
+        String url = TestDatabase.urlOf(postgres);
         db = Database.start(DatabaseConfig.custom().url(url).poolMaxSize(2).acquireTimeout(Duration.ofSeconds(2))
                 .connectTimeout(Duration.ofSeconds(2)).build());
         e2e = new E2e(db, url).channel("alphanews", 4);
@@ -48,10 +50,7 @@ class VoteDuringDatabaseRestartE2eTest {
     }
 
     private EmbeddedPostgres embedded(int onPort) throws IOException {
-        EmbeddedPostgres.Builder b = EmbeddedPostgres.builder().setDataDirectory(dir).setCleanDataDirectory(false)
-                .setPGStartupWait(Duration.ofSeconds(60));
-        if (onPort > 0) b.setPort(onPort);
-        return b.start();
+        return TestDatabase.ownServer(dir, onPort);
     }
 
     @AfterEach

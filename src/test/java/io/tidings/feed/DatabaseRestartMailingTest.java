@@ -51,17 +51,14 @@ class DatabaseRestartMailingTest {
         dir = Files.createTempDirectory("tidings-restart-pg");
         postgres = embedded(0);
         port = postgres.getPort();
-        db = Database.start(DatabaseConfig.custom().url("postgresql://postgres@localhost:" + port + "/postgres?sslmode=disable")
+        db = Database.start(DatabaseConfig.custom().url(TestDatabase.urlOf(postgres))
                 .poolMaxSize(6).acquireTimeout(Duration.ofSeconds(2)).connectTimeout(Duration.ofSeconds(2)).build());
         telegram = LocalBotApiServer.start(TOKEN);
         client = TelegramClient.create(TelegramClientConfig.custom(TOKEN).apiUrl(telegram.apiUrl()).build());
     }
 
     private EmbeddedPostgres embedded(int onPort) throws IOException {
-        EmbeddedPostgres.Builder b = EmbeddedPostgres.builder().setDataDirectory(dir).setCleanDataDirectory(false)
-                .setPGStartupWait(Duration.ofSeconds(60));
-        if (onPort > 0) b.setPort(onPort);
-        return b.start();
+        return TestDatabase.ownServer(dir, onPort);
     }
 
     @AfterEach
