@@ -443,7 +443,12 @@ public final class DeliverySender {
         outcomes.writing = true;
         List<Outcome> batch = outcomes.take();
         db(outbox.record(batch, owner)).subscribe(
-                n -> hop(() -> outcomes.writing = false),
+                n -> hop(() -> {
+                    outcomes.writing = false;
+                    // a recorded outcome frees its reader's next delivery for claiming (one in flight per reader):
+                    // look now rather than at the idle poll, or a reader's mailing leaves one post per poll
+                    if (nextClaimAt - now() > 0) nextClaimAt = now();
+                }),
                 e -> hop(() -> {
                     // the rows stay "sending" under a lease: never re-sent, whatever happens to this process
                     outcomes.writing = false;

@@ -30,8 +30,13 @@ final class CuttableProxy implements AutoCloseable {
         this.upstream = HttpClient.create().baseUrl("http://127.0.0.1:" + upstreamPort);
         this.server = HttpServer.create().host("127.0.0.1").port(0)
                 .handle((req, res) -> {
-                    if (cut) return Mono.never(); // held until the client gives up: never forwarded
+                    // counted before the cut is looked at: a request that passed the check is always seen by
+                    // forwarding(), so "cut, then nothing forwarding" really means nothing more will reach Telegram
                     forwarding.incrementAndGet();
+                    if (cut) {
+                        forwarding.decrementAndGet();
+                        return Mono.never(); // held until the client gives up: never forwarded
+                    }
                     String type = req.requestHeaders().get("Content-Type", "application/x-www-form-urlencoded");
                     return req.receive().aggregate().asByteArray().defaultIfEmpty(new byte[0])
                             .flatMap(body -> upstream.headers(h -> h.set("Content-Type", type))

@@ -30,7 +30,7 @@ class TrainerTest {
     @Test
     void sgdAlsoLearns() {
         ModelConfig sgd = ModelConfig.custom().optimizer(ModelConfig.Optimizer.SGD).learningRate(0.5f)
-                .maxEpochs(15).build();
+                .maxEpochs(9).build(); // about AUC 0.75 by the ninth epoch: enough to show it learns
         Trainer.Result result = new Trainer(sgd).train(VOTES);
         double auc = validationAuc(result.model(), VOTES, sgd);
         System.out.println("SGD: " + result.summary() + " AUC " + auc);
