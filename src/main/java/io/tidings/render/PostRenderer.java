@@ -121,7 +121,7 @@ public final class PostRenderer {
     public RenderedPost renderDigest(long chatId, String language, List<Post> posts) {
         if (posts.isEmpty()) throw new IllegalArgumentException("a digest lists at least one post");
         int n = posts.size();
-        String head = messages.get(language, "digest.title", Integer.toString(n));
+        String head = messages.get(language, "digest.title", n);
         String[] lead = new String[n];
         String[] lines = new String[n];
         int fixed = head.length();
