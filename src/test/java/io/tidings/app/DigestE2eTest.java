@@ -88,7 +88,7 @@ class DigestE2eTest {
         // Mia turns it on in /settings, mutes one channel and filters out another
         SentMessage menu = mia.say("/settings");
         assertThat(mia.pressSetting(menu, "📰 Подборка: выкл")).isNotBlank();
-        assertThat(mia.labels(menu)).contains("📰 Подборка: вкл");
+        assertThat(mia.labels(menu)).contains("📰 Подборка: вкл.");
         mia.say("/mute betanews");
         mia.say("/filter add gammanews");
         mia.say("/only alphanews betanews gammanews");
@@ -166,6 +166,14 @@ class DigestE2eTest {
         all.remove(links.get(1)); // listed, then sent in full on request
         assertThat(all).doesNotHaveDuplicates();
         assertThat(digests(MIA).get(digests(MIA).size() - 1).text()).doesNotContain("betanews").doesNotContain("gammanews");
+
+        // digest off: the next mailing is a separate post again
+        assertThat(dora.say("/digest off").text()).startsWith("Digest off");
+        e2e.app().feed().mailingAt(todayUtc(16, 20), "replica-a").block(T);
+        e2e.awaitPost(DORA, doraPosts + 3);
+        e2e.awaitOutboxEmpty();
+        assertThat(digests(DORA)).hasSize(2);
+        assertThat(before).doesNotContain(E2e.permalink(e2e.posts(DORA).get(doraPosts + 2)));
     }
 
     @Test
