@@ -38,8 +38,14 @@ public final class ControlCommands {
     static final int MAX_FILTER_CHARS = 100;
     /** Channels in one /only list. */
     static final int MAX_ONLY = 50;
-    /** Lines of a list shown in one message (each within a line of ~60 characters: far below 4096). */
+    /** Lines of a list shown in one message (a button each: Telegram allows 100 buttons). */
     private static final int LIST_SHOWN = 50;
+    /** Characters a list reply may take (Telegram allows 4096; the rest is for the title and hints). */
+    private static final int LIST_CHARS = 3800;
+    /** Room kept for the "…and N more" line. */
+    private static final int MORE_CHARS = 40;
+    /** Characters of a channel title shown in a list (Telegram allows 128). */
+    private static final int TITLE_SHOWN = 40;
 
     private final Replies replies;
     private final Messages messages;
@@ -107,25 +113,54 @@ public final class ControlCommands {
         Mono<List<ReaderControlRepository.ChannelRef>> muted = control.muted(ctx.user()).collectList();
         Mono<List<ReaderControlRepository.ChannelRef>> only = control.followed(ctx.user()).collectList();
         return Mono.zip(muted, only).flatMap(t -> {
+            StringBuilder tail = new StringBuilder();
+            if (!t.getT2().isEmpty()) {
+                tail.append("\n\n").append(msg(ctx, "only.title"));
+                List<String> names = t.getT2().stream().map(c -> "\n• @" + c.username()).toList();
+                appendBounded(ctx, tail, names, LIST_CHARS / 2);
+                tail.append("\n").append(msg(ctx, "only.off_hint"));
+            }
             StringBuilder b = new StringBuilder();
             List<InlineKeyboardButton[]> rows = new ArrayList<>();
             if (t.getT1().isEmpty()) {
                 b.append(msg(ctx, "muted.none"));
             } else {
                 b.append(msg(ctx, "muted.title"));
-                t.getT1().stream().limit(LIST_SHOWN).forEach(c -> {
-                    b.append("\n• ").append(ReaderCommands.titled(c.username(), c.title()));
-                    rows.add(new InlineKeyboardButton[] {button(ctx, fmt(ctx, "muted.unmute", "@" + c.username()), "cu", c.id())});
-                });
+                List<ReaderControlRepository.ChannelRef> list = t.getT1();
+                int shown = appendBounded(ctx, b, list.stream().map(c -> "\n• " + shortTitled(c.username(), c.title())).toList(),
+                        LIST_CHARS - b.length() - tail.length());
+                list.stream().limit(shown).forEach(c ->
+                        rows.add(new InlineKeyboardButton[] {button(ctx, fmt(ctx, "muted.unmute", "@" + c.username()), "cu", c.id())}));
             }
-            if (!t.getT2().isEmpty()) {
-                b.append("\n\n").append(msg(ctx, "only.title"));
-                t.getT2().stream().limit(LIST_SHOWN).forEach(c -> b.append("\n• @").append(c.username()));
-                b.append("\n").append(msg(ctx, "only.off_hint"));
-            }
+            b.append(tail);
             return rows.isEmpty() ? reply(ctx, b.toString())
                     : replies.text(ctx.user(), b.toString(), new InlineKeyboardMarkup(rows.toArray(InlineKeyboardButton[][]::new)));
         });
+    }
+
+    /**
+     * Appends {@code lines} to {@code b} while at most {@link #LIST_SHOWN} are shown and they take at most {@code room}
+     * characters, then "…and N more" for the rest; returns how many were shown. Keeps every list reply within Telegram's
+     * 4096 characters and its keyboard (a button per line shown) within its 100 buttons.
+     */
+    private int appendBounded(Ctx ctx, StringBuilder b, List<String> lines, int room) {
+        int used = 0;
+        int shown = 0;
+        for (String line : lines) {
+            if (shown == LIST_SHOWN || used + line.length() > room - MORE_CHARS) break;
+            b.append(line);
+            used += line.length();
+            shown++;
+        }
+        if (shown < lines.size()) b.append("\n").append(fmt(ctx, "list.more", Integer.toString(lines.size() - shown)));
+        return shown;
+    }
+
+    /** "@name (title)" with the title cut to {@link #TITLE_SHOWN} characters. */
+    private static String shortTitled(String username, String title) {
+        String t = title == null ? null : title.strip();
+        if (t != null && t.length() > TITLE_SHOWN) t = t.substring(0, TITLE_SHOWN - 1).strip() + "…";
+        return ReaderCommands.titled(username, t);
     }
 
     // ---- only ----------------------------------------------------------------------------------------
@@ -168,15 +203,15 @@ public final class ControlCommands {
     // ---- less ----------------------------------------------------------------------------------------
 
     private Mono<Void> less(Ctx ctx) {
-        return penalties.muted(ctx.user(), lessHalfLife).take(LIST_SHOWN).collectList().flatMap(list -> {
+        return penalties.muted(ctx.user(), lessHalfLife).collectList().flatMap(list -> {
             if (list.isEmpty()) return reply(ctx, msg(ctx, "less.none"));
             StringBuilder b = new StringBuilder(msg(ctx, "less.title"));
+            List<String> lines = list.stream().map(m -> "\n• " + shortTitled(m.username(), m.title()) + " — ×"
+                    + String.format(Locale.ROOT, "%.2f", io.tidings.feed.ReaderPreferences.factor(m.penalty()))).toList();
+            int shown = appendBounded(ctx, b, lines, LIST_CHARS - b.length());
             List<InlineKeyboardButton[]> rows = new ArrayList<>();
-            for (PenaltyRepository.Muted m : list) {
-                b.append("\n• ").append(ReaderCommands.titled(m.username(), m.title())).append(" — ×")
-                        .append(String.format(Locale.ROOT, "%.2f", io.tidings.feed.ReaderPreferences.factor(m.penalty())));
-                rows.add(new InlineKeyboardButton[] {button(ctx, fmt(ctx, "less.undo", "@" + m.username()), "cl", m.channelId())});
-            }
+            list.stream().limit(shown).forEach(m ->
+                    rows.add(new InlineKeyboardButton[] {button(ctx, fmt(ctx, "less.undo", "@" + m.username()), "cl", m.channelId())}));
             return replies.text(ctx.user(), b.toString(), new InlineKeyboardMarkup(rows.toArray(InlineKeyboardButton[][]::new)));
         });
     }

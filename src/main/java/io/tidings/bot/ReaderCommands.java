@@ -91,12 +91,21 @@ public final class ReaderCommands {
             case "channels" -> args.isEmpty() ? channels(ctx) : reply(ctx, msg(ctx, "unknown"));
             case "channel" -> channel(ctx, args);
             case "add" -> add(ctx, args);
+            case "digest" -> digest(ctx, args);
             default -> reply(ctx, msg(ctx, "unknown"));
         };
     }
 
+    /** {@code /digest on|off}: scheduled mailings as one digest message, or as separate posts; else the usage and the state. */
+    private Mono<Void> digest(Ctx ctx, String args) {
+        String a = args.strip().toLowerCase(java.util.Locale.ROOT);
+        if (a.equals("on") || a.equals("вкл")) return readerSettings.setDigest(ctx.user(), true).then(reply(ctx, msg(ctx, "digest.on")));
+        if (a.equals("off") || a.equals("выкл")) return readerSettings.setDigest(ctx.user(), false).then(reply(ctx, msg(ctx, "digest.off")));
+        return reply(ctx, messages.get(ctx.lang(), "digest.usage", ctx.reader().digest() ? "on" : "off"));
+    }
+
     private static boolean isReaderCommand(String c) {
-        return List.of("pause", "resume", "settings", "lang", "language", "stats", "channels", "channel", "add").contains(c);
+        return List.of("pause", "resume", "settings", "lang", "language", "stats", "channels", "channel", "add", "digest").contains(c);
     }
 
     private Mono<Void> start(Ctx ctx) {

@@ -24,7 +24,7 @@ import reactor.core.publisher.Mono;
  * edited in place: a main menu whose buttons show the current values, and sub-menus for mailing times (toggles),
  * time zone, posts per mailing and language. Button data (signed like every button): {@code m} main menu,
  * {@code mt mz mn ml} sub-menus, {@code t<HHmm>} toggle a time, {@code td} default times, {@code z<i>} zone,
- * {@code n<k>} posts, {@code i} instant push, {@code a} ad filter, {@code p} pause/resume, {@code l:<lang>} language from the menu,
+ * {@code n<k>} posts, {@code i} instant push, {@code a} ad filter, {@code g} digest, {@code p} pause/resume, {@code l:<lang>} language from the menu,
  * {@code l<lang>} language from /lang, {@code x} close.
  */
 public final class SettingsMenu {
@@ -83,6 +83,7 @@ public final class SettingsMenu {
         if (arg.equals("a")) {
             return save(q, messageId, ctx, control.setAdFilter(u, !s.adFilter()).then(preferences.reload(u)), false);
         }
+        if (arg.equals("g")) return save(q, messageId, ctx, settings.setDigest(u, !s.digest()), false);
         if (arg.equals("i")) return save(q, messageId, ctx, settings.setInstantPush(u, !s.instantPush()), false);
         if (arg.equals("p")) {
             return save(q, messageId, ctx, (s.paused() ? settings.resume(u) : settings.pause(u)).then(), false);
@@ -144,6 +145,7 @@ public final class SettingsMenu {
                 row(button(messages.get(lang, "settings.posts", Integer.toString(s.postsPerMailing())), u, "mn")),
                 row(button(msg(lang, s.instantPush() ? "settings.instant.on" : "settings.instant.off"), u, "i")),
                 row(button(msg(lang, s.adFilter() ? "settings.ads.on" : "settings.ads.off"), u, "a")),
+                row(button(msg(lang, s.digest() ? "settings.digest.on" : "settings.digest.off"), u, "g")),
                 row(button(msg(lang, "settings.language"), u, "ml")),
                 row(button(msg(lang, s.paused() ? "settings.resume" : "settings.pause"), u, "p")),
                 row(button(msg(lang, "settings.close"), u, "x")));

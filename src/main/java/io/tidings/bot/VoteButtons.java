@@ -78,6 +78,7 @@ public final class VoteButtons {
             case MORE -> more(ctx, q);
             case LESS -> less(ctx, q, p);
             case MUTE -> mute(ctx, q, p);
+            case FULL -> full(ctx, q, p);
             default -> vote(ctx, q, p);
         };
     }
@@ -135,6 +136,12 @@ public final class VoteButtons {
                         : control.muteFromPost(ctx, q, found.get().channelId(), found.get().channelUsername())
                                 .then(markChosen(ctx, q, p))
                                 .then(next(ctx, "next")));
+    }
+
+    /** A digest's "full post" button: the post is queued in full the first time, never again. */
+    private Mono<Void> full(Ctx ctx, CallbackQuery q, Press p) {
+        return feed.fullPost(ctx.user(), p.postId())
+                .flatMap(queued -> replies.answer(q, msg(ctx, queued ? "digest.sending" : "digest.already")));
     }
 
     /** "More", unless enough is already on its way to this reader: one reader must not flood the outbox. */

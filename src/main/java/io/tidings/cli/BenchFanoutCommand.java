@@ -25,6 +25,8 @@ final class BenchFanoutCommand extends Subcommand {
     @Option(names = "--controlled", paramLabel = "PERCENT", defaultValue = "0",
             description = "percent of readers who mute a channel and keep 10 word filters (default ${DEFAULT-VALUE})")
     int controlled;
+    @Option(names = "--plan-only", description = "stop after planning: no sender, no sending (plan_seconds alone, faster on a busy machine)")
+    boolean planOnly;
 
     @Override
     public Integer call() throws Exception {
@@ -34,6 +36,6 @@ final class BenchFanoutCommand extends Subcommand {
     FanoutBench.Options options() {
         return new FanoutBench.Options(positive(readers, "--readers"), positive(posts, "--posts"),
                 positive(rate, "--rate"), positive(channels, "--channels"), positive(candidates, "--candidates"),
-                atLeast(warmupSeconds, 0, "--warmup-seconds"), atLeast(controlled, 0, "--controlled"));
+                atLeast(warmupSeconds, 0, "--warmup-seconds"), atLeast(controlled, 0, "--controlled"), planOnly);
     }
 }

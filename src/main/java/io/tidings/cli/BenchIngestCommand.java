@@ -14,10 +14,12 @@ final class BenchIngestCommand extends Subcommand {
     int posts;
     @Option(names = "--seconds", paramLabel = "S", defaultValue = "5", description = "in-memory parsing time (default ${DEFAULT-VALUE})")
     int seconds;
+    @Option(names = "--no-dedup", description = "leave out near-duplicate grouping (terms and the ad mark stay), to measure what it adds")
+    boolean noDedup;
 
     @Override
     public Integer call() {
         return IngestCommands.benchIngest(positive(channels, "--channels"), positive(posts, "--posts"),
-                positive(seconds, "--seconds"), out());
+                positive(seconds, "--seconds"), !noDedup, out());
     }
 }

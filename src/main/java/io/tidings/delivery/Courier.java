@@ -29,7 +29,8 @@ interface Courier {
         return new Courier() {
             @Override
             public Attempt prepare(Outgoing o) {
-                RenderedPost parts = renderer.renderPost(o.readerId(), o.language(), o.post()).resumeAfter(o.partsSent());
+                RenderedPost parts = (o.isDigest() ? renderer.renderDigest(o.readerId(), o.language(), o.digest())
+                        : renderer.renderPost(o.readerId(), o.language(), o.post())).resumeAfter(o.partsSent());
                 return new Attempt() {
                     @Override
                     public Mono<Integer> send() {

@@ -40,6 +40,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
@@ -60,7 +61,12 @@ public final class FanoutBench {
      * What to measure: readers, fresh posts, send rate, channels, candidates per reader, warm-up seconds, and the
      * percentage of readers who muted a channel and keep 10 word filters ({@code --controlled}, 0 by default).
      */
-    public record Options(int readers, int posts, double rate, int channels, int candidates, int warmupSeconds, int controlled) {
+    public record Options(int readers, int posts, double rate, int channels, int candidates, int warmupSeconds, int controlled,
+                          boolean planOnly) {
+        public Options(int readers, int posts, double rate, int channels, int candidates, int warmupSeconds, int controlled) {
+            this(readers, posts, rate, channels, candidates, warmupSeconds, controlled, false);
+        }
+
         public Options(int readers, int posts, double rate, int channels, int candidates, int warmupSeconds) {
             this(readers, posts, rate, channels, candidates, warmupSeconds, 0);
         }
@@ -113,8 +119,9 @@ public final class FanoutBench {
                     Duration.ofMillis(200));
             server.simulateLimits((int) Math.round(rate), true);
             server.keepMessages(false); // the stand-in's own history is not the bot's memory; calls are still counted
-            Disposable sending = sender.start();
-            long warm = Math.round(rate * warmupSeconds);
+            // --plan-only: no sender, so planning has the process to itself (and a loaded machine finishes in minutes)
+            Disposable sending = o.planOnly() ? Disposables.single() : sender.start();
+            long warm = o.planOnly() ? 0 : Math.round(rate * warmupSeconds);
             if (warm > 0) {
                 long w0 = System.nanoTime();
                 db.sql().update("INSERT INTO readers (id, first_name, language) SELECT i, 'warmup' || i, 'en' "
@@ -139,10 +146,26 @@ public final class FanoutBench {
                         + "in service this cost is spread over the arrival of the posts%n", index.readers(), pool.size(),
                         candidateSeconds, (double) readers * pool.size() / candidateSeconds / 1e6);
 
+                var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+                long cpu0 = os.getProcessCpuTime();
                 long p0 = System.nanoTime();
                 long queued = feed.mailing(1).block(t);
                 double planSeconds = (System.nanoTime() - p0) / 1e9;
+                double planCpuSeconds = (os.getProcessCpuTime() - cpu0) / 1e9; // this process only, not PostgreSQL's
                 out.printf(Locale.ROOT, "planned %d deliveries in %.2f s%n", queued, planSeconds);
+                if (o.planOnly()) {
+                    Map<String, Object> json = new java.util.LinkedHashMap<>();
+                    json.put("readers", readers);
+                    json.put("posts", pool.size());
+                    json.put("controlled_percent", o.controlled());
+                    json.put("queued", queued);
+                    json.put("plan_seconds", round(planSeconds, 2));
+                    json.put("plan_cpu_seconds", round(planCpuSeconds, 2));
+                    json.put("candidates_seconds", round(candidateSeconds, 1));
+                    json.put("peak_heap_mb", peakHeap.get() / (1024 * 1024));
+                    out.println(Demo.json(json));
+                    return queued > 0 ? 0 : 1;
+                }
 
                 Map<Long, Integer> perChat = new HashMap<>();
                 long[] firstLast = {Long.MAX_VALUE, Long.MIN_VALUE};

@@ -44,6 +44,8 @@ public final class FeedService {
     private final CandidateRefresh refresh;
     private final Planner planner;
     private final Mailings mailings;
+    private final DeliveryRepository deliveries;
+    private final Runnable wakeSender;
 
     /** With candidate sets kept by {@code index} for the model {@code model} supplies (the current version). */
     public FeedService(FreshPool pool, CandidateIndex index, Supplier<CandidateIndex.ModelVersion> model,
@@ -58,6 +60,8 @@ public final class FeedService {
                        Runnable wakeSender, FeedConfig config, ReaderPreferences prefs) {
         this.index = index;
         this.model = model;
+        this.deliveries = deliveries;
+        this.wakeSender = wakeSender;
         this.arrivals = new ArrivalScoring(pool, index, deliveries, scoring, wakeSender, config, prefs);
         this.refresh = new CandidateRefresh(pool, index, model, deliveries, readers, votes, scoring, arrivals.arrivalsDropped, prefs);
         this.planner = new Planner(index, refresh, deliveries, scoring, wakeSender, prefs);
@@ -100,6 +104,14 @@ public final class FeedService {
     /** Queues the reader's best unseen fresh post; emits whether one was queued. */
     public Mono<Boolean> next(long reader, String reason) {
         return planner.next(reader, reason);
+    }
+
+    /**
+     * A digest's "full post" button: queues the post the reader's digest listed, once ever (the row leaves the digest
+     * for the queue); emits false when it was not in a digest of theirs or was sent in full already.
+     */
+    public Mono<Boolean> fullPost(long reader, long post) {
+        return deliveries.openDigestEntry(reader, post).hasElement().doOnNext(q -> { if (q) wakeSender.run(); });
     }
 
     /** Queues up to {@code perReader} fresh posts for every active reader, page by page. Emits how many were queued. */

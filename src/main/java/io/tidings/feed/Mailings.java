@@ -138,13 +138,34 @@ final class Mailings {
     }
 
     private Mono<Long> mailPage(List<Reader> page, int perReader, String reason) {
+        return readers.wantingDigest(page.stream().map(Reader::id).toArray(Long[]::new))
+                .collect(java.util.stream.Collectors.toSet())
+                .flatMap(digest -> {
+                    List<Reader> separate = page.stream().filter(r -> !digest.contains(r.id())).toList();
+                    List<Reader> digests = page.stream().filter(r -> digest.contains(r.id())).toList();
+                    return plan(separate, perReader, reason, false)
+                            .flatMap(n -> plan(digests, perReader, reason, true).map(m -> n + m));
+                })
+                .doOnNext(n -> wakeSender.run());
+    }
+
+    /**
+     * Plans a page's readers; a reader who chose the digest gets their posts as one digest message of at least
+     * {@link #DIGEST_MIN} headlines (their posts per mailing, when more).
+     */
+    private Mono<Long> plan(List<Reader> page, int perReader, String reason, boolean digest) {
+        if (page.isEmpty()) return Mono.just(0L);
         long[] ids = page.stream().mapToLong(Reader::id).toArray();
         int[] counts = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {
             counts[i] = perReader > 0 ? perReader : prefs.postsPerMailing(ids[i], config.postsPerMailing());
+            if (digest) counts[i] = Math.max(DIGEST_MIN, counts[i]);
         }
-        return planner.plan(ids, counts, reason).doOnNext(n -> wakeSender.run());
+        return planner.plan(ids, counts, reason, digest);
     }
+
+    /** Fewest headlines in a digest (a reader's posts per mailing, when more). */
+    static final int DIGEST_MIN = 5;
 
     /** Queues one post for every active reader, due at {@code at} (now or later); emits how many were queued. */
     public Mono<Long> broadcast(long postId, Instant at) {

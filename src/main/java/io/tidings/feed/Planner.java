@@ -64,14 +64,25 @@ final class Planner {
      * out to be queued before.
      */
     Mono<Long> plan(long[] ids, int[] counts, String reason) {
-        int[] missing = counts.clone();
-        return Flux.range(0, ROUNDS)
-                .concatMap(round -> pickRound(ids, missing, reason, round == 0), 1)
-                .takeUntil(n -> java.util.Arrays.stream(missing).allMatch(c -> c <= 0))
-                .reduce(0L, Long::sum);
+        return plan(ids, counts, reason, false);
     }
 
-    private Mono<Long> pickRound(long[] ids, int[] missing, String reason, boolean exact) {
+    /**
+     * The same; with {@code digest} the picks are planned for a digest message each ({@link DeliveryRepository#enqueueAll}
+     * in state 'digest'), and then each reader's picks become one queued digest message ({@link DeliveryRepository#bundleDigests}).
+     * Emits how many posts were planned.
+     */
+    Mono<Long> plan(long[] ids, int[] counts, String reason, boolean digest) {
+        int[] missing = counts.clone();
+        Mono<Long> planned = Flux.range(0, ROUNDS)
+                .concatMap(round -> pickRound(ids, missing, reason, round == 0, digest), 1)
+                .takeUntil(n -> java.util.Arrays.stream(missing).allMatch(c -> c <= 0))
+                .reduce(0L, Long::sum);
+        if (!digest) return planned;
+        return planned.flatMap(n -> deliveries.bundleDigests(java.util.Arrays.stream(ids).boxed().toArray(Long[]::new)).thenReturn(n));
+    }
+
+    private Mono<Long> pickRound(long[] ids, int[] missing, String reason, boolean exact, boolean digest) {
         return Mono.fromCallable(() -> takeAll(ids, missing, exact, null)).subscribeOn(scoring)
                 .flatMap(first -> {
                     if (first.refill().length == 0) return Mono.just(first);
@@ -91,7 +102,7 @@ final class Planner {
                     for (int i = 0; i < ids.length; i++) slot.put(ids[i], i);
                     return deliveries.enqueueAll(java.util.Arrays.copyOf(picked.readers, picked.size),
                                     java.util.Arrays.copyOf(picked.posts, picked.size),
-                                    java.util.Arrays.copyOf(picked.scores, picked.size), reason)
+                                    java.util.Arrays.copyOf(picked.scores, picked.size), reason, digest)
                             .doOnNext(s -> missing[slot.get(s.readerId())]--)
                             .count()
                             .doOnNext(n -> {

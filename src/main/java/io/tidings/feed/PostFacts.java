@@ -19,6 +19,16 @@ public final class PostFacts {
     private final Map<Long, Facts> byPost = new ConcurrentHashMap<>();
     private final Map<Long, Boolean> ads = new ConcurrentHashMap<>();
     private final NearDuplicates duplicates = new NearDuplicates();
+    private final boolean grouping;
+
+    public PostFacts() {
+        this(true);
+    }
+
+    /** {@code grouping} false: no near-duplicate groups (every post is its own group); for {@code bench ingest --no-dedup}. */
+    public PostFacts(boolean grouping) {
+        this.grouping = grouping;
+    }
 
     /**
      * Records a post's facts (again for a post already known: its text may have been edited) and its near-duplicate
@@ -28,8 +38,8 @@ public final class PostFacts {
     public long add(Post post) {
         java.util.stream.IntStream.Builder names = java.util.stream.IntStream.builder();
         int[] terms = Terms.of(post.text(), names);
-        long group;
-        synchronized (duplicates) {
+        long group = post.id();
+        if (grouping) synchronized (duplicates) {
             group = duplicates.add(post.id(), terms, names.build().toArray(), NearDuplicates.linkKey(post.permalink()),
                     NearDuplicates.linkKey(post.forwardedFromUrl()));
         }

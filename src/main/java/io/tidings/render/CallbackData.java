@@ -24,6 +24,8 @@ public final class CallbackData {
         LESS('x'),
         /** "Mute channel": the post's channel never reaches this reader again (until /unmute). */
         MUTE('u'),
+        /** A digest's "full post" button: the post is sent in full, once. */
+        FULL('f'),
         /** A settings or language button; {@link Press#arg()} says which. */
         SETTING('s');
 

@@ -107,6 +107,81 @@ public final class PostRenderer {
         return fallback;
     }
 
+    /** Characters of a channel title shown in a digest line (Telegram allows 128). */
+    static final int DIGEST_TITLE_MAX = 40;
+    /** Buttons per row under a digest (Telegram allows 8 a row, 100 in all; a digest lists at most 20 posts). */
+    static final int DIGEST_ROW = 5;
+
+    /**
+     * A digest message: one line per post, best first (its number, the channel's title linking to the original post
+     * on t.me, the post's first line), and under it a numbered button per post that sends the full post. The
+     * headlines share what is left of Telegram's 4096 characters, a short one leaving its room to the others, so the
+     * message always fits whatever the texts.
+     */
+    public RenderedPost renderDigest(long chatId, String language, List<Post> posts) {
+        if (posts.isEmpty()) throw new IllegalArgumentException("a digest lists at least one post");
+        int n = posts.size();
+        String head = messages.get(language, "digest.title", n);
+        String[] lead = new String[n];
+        String[] lines = new String[n];
+        int fixed = head.length();
+        for (int i = 0; i < n; i++) {
+            Post p = posts.get(i);
+            String title = p.channelTitle() == null || p.channelTitle().isBlank() ? "@" + p.channelUsername() : p.channelTitle().strip();
+            String shown = Html.escape(Html.cut(title, DIGEST_TITLE_MAX));
+            if (shown.length() < Html.escape(title).length()) shown += "…";
+            lead[i] = "\n\n<b>" + (i + 1) + ".</b> <a href=\"" + Html.escape(p.permalink()) + "\">" + shown + "</a>: ";
+            lines[i] = firstLine(p, language);
+            fixed += lead[i].length();
+        }
+        int[] room = shareRoom(lines, TEXT_LIMIT - fixed);
+        StringBuilder text = new StringBuilder(head);
+        InlineKeyboardButton[][] rows = new InlineKeyboardButton[(n + DIGEST_ROW - 1) / DIGEST_ROW][];
+        for (int i = 0; i < n; i++) {
+            String line = Html.escape(lines[i]);
+            if (line.length() > room[i]) line = Html.escape(Html.cut(lines[i], Math.max(0, room[i] - 1))) + "…";
+            text.append(lead[i]).append(line);
+            int row = i / DIGEST_ROW;
+            if (rows[row] == null) rows[row] = new InlineKeyboardButton[Math.min(DIGEST_ROW, n - row * DIGEST_ROW)];
+            rows[row][i % DIGEST_ROW] = new InlineKeyboardButton("📖 " + (i + 1))
+                    .callbackData(callbacks.encode(chatId, Action.FULL, posts.get(i).id()));
+        }
+        return new RenderedPost(List.of(), new SendMessage(chatId, text.toString()).parseMode(ParseMode.HTML)
+                .linkPreviewOptions(new LinkPreviewOptions().isDisabled(true)).replyMarkup(new InlineKeyboardMarkup(rows)), null);
+    }
+
+    /** A post's first non-blank line of text, or a note on its kind when it has none. */
+    private String firstLine(Post p, String language) {
+        String t = p.text() == null ? "" : p.text().strip();
+        int nl = t.indexOf('\n');
+        String first = (nl < 0 ? t : t.substring(0, nl)).strip();
+        if (!first.isEmpty()) return first;
+        return isText(p) ? messages.get(language, "digest.no_text") : mediaNote(language, p.kind());
+    }
+
+    /**
+     * Splits {@code budget} characters among the lines (as escaped HTML): a line that fits takes what it needs, and
+     * what it leaves goes to the longer ones, evenly.
+     */
+    static int[] shareRoom(String[] lines, int budget) {
+        int n = lines.length;
+        Integer[] order = new Integer[n];
+        int[] need = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+            need[i] = Html.escape(lines[i]).length();
+        }
+        java.util.Arrays.sort(order, java.util.Comparator.comparingInt(i -> need[i]));
+        int[] room = new int[n];
+        int left = Math.max(0, budget);
+        for (int k = 0; k < n; k++) {
+            int i = order[k];
+            room[i] = Math.min(need[i], left / (n - k));
+            left -= room[i];
+        }
+        return room;
+    }
+
     /**
      * One request for a delivery, for senders that send exactly one message: the message with the buttons of
      * {@link #renderPost} when that is all there is, else a photo with a cut caption or a text with a preview of the

@@ -25,9 +25,18 @@ public final class DeliveryRepository {
      * A claimed delivery with everything needed to render and send it; {@code partsSent} parts of it (an album before
      * the message with the buttons) already reached Telegram on an earlier attempt.
      */
-    public record Outgoing(long id, long readerId, String language, Post post, int attempts, int partsSent) {
+    public record Outgoing(long id, long readerId, String language, Post post, int attempts, int partsSent, java.util.List<Post> digest) {
+        public Outgoing(long id, long readerId, String language, Post post, int attempts, int partsSent) {
+            this(id, readerId, language, post, attempts, partsSent, null);
+        }
+
         public Outgoing(long id, long readerId, String language, Post post, int attempts) {
             this(id, readerId, language, post, attempts, 0);
+        }
+
+        /** A digest message (no post of its own): the posts it lists, best first. */
+        public boolean isDigest() {
+            return digest != null;
         }
     }
 
@@ -80,9 +89,56 @@ public final class DeliveryRepository {
                         + " SELECT claimed.delivery_id, claimed.reader_id, claimed.attempts, claimed.parts_sent, r.language,"
                         + " p.id, p.channel_id, c.username, c.title, p.message_id, p.published_at, p.kind,"
                         + " p.text, p.html, p.media_urls, p.views, p.forwarded_from, p.forwarded_from_url, p.media_file"
-                        + " FROM claimed JOIN readers r ON r.id = claimed.reader_id JOIN posts p ON p.id = claimed.post_id"
-                        + " JOIN channels c ON c.id = p.channel_id ORDER BY claimed.delivery_id",
-                DeliveryRepository::mapOutgoing, owner, lease.toMillis(), limit);
+                        + " FROM claimed JOIN readers r ON r.id = claimed.reader_id LEFT JOIN posts p ON p.id = claimed.post_id"
+                        + " LEFT JOIN channels c ON c.id = p.channel_id ORDER BY claimed.delivery_id",
+                DeliveryRepository::mapOutgoing, owner, lease.toMillis(), limit)
+                .collectList()
+                .flatMapMany(claimed -> {
+                    Long[] digests = claimed.stream().filter(o -> o.post() == null).map(Outgoing::id).toArray(Long[]::new);
+                    if (digests.length == 0) return Flux.fromIterable(claimed);
+                    return digestEntries(digests).collectMultimap(e -> e.digestId(), e -> e.post())
+                            .flatMapIterable(byDigest -> claimed.stream().map(o -> o.post() != null ? o
+                                    : new Outgoing(o.id(), o.readerId(), o.language(), null, o.attempts(), o.partsSent(),
+                                            java.util.List.copyOf(byDigest.getOrDefault(o.id(), java.util.List.of())))).toList());
+                });
+    }
+
+    /** A post listed in a digest message. */
+    public record DigestEntry(long digestId, Post post) {}
+
+    /** The posts the digest messages {@code digests} list, best (highest score) first. */
+    public Flux<DigestEntry> digestEntries(Long[] digests) {
+        return sql.query("SELECT d.digest_id, p.id, p.channel_id, c.username, c.title, p.message_id, p.published_at, p.kind,"
+                        + " p.text, p.html, p.media_urls, p.views, p.forwarded_from, p.forwarded_from_url, p.media_file"
+                        + " FROM deliveries d JOIN posts p ON p.id = d.post_id JOIN channels c ON c.id = p.channel_id"
+                        + " WHERE d.digest_id = ANY($1) ORDER BY d.digest_id, d.score DESC NULLS LAST, d.id",
+                r -> new DigestEntry(r.get("digest_id", Long.class), PostRepository.map(r)), (Object) digests);
+    }
+
+    /**
+     * Makes one digest message of each reader's posts planned for a digest and not yet in one (state 'digest', no
+     * digest): a row with no post, reason 'digest', queued like any delivery. Emits how many digests were queued.
+     */
+    public Mono<Long> bundleDigests(Long[] readers) {
+        if (readers.length == 0) return Mono.just(0L);
+        return sql.one("WITH m AS (SELECT DISTINCT reader_id FROM deliveries WHERE reader_id = ANY($1) AND state = 'digest'"
+                        + " AND digest_id IS NULL),"
+                        + " h AS (INSERT INTO deliveries (reader_id, post_id, reason) SELECT reader_id, NULL, 'digest' FROM m"
+                        + " RETURNING id, reader_id),"
+                        + " u AS (UPDATE deliveries d SET digest_id = h.id FROM h WHERE d.reader_id = h.reader_id"
+                        + " AND d.state = 'digest' AND d.digest_id IS NULL RETURNING 1)"
+                        + " SELECT (SELECT count(*) FROM h) AS n, (SELECT count(*) FROM u) AS members",
+                r -> r.get("n", Long.class), (Object) readers);
+    }
+
+    /**
+     * The reader pressed the "full post" button of a digest: the post's row leaves 'digest' for the queue, once (a
+     * second press finds it gone). Emits the delivery id when it was queued now.
+     */
+    public Mono<Long> openDigestEntry(long reader, long post) {
+        return sql.one("UPDATE deliveries SET state = 'queued', not_before = now() "
+                        + "WHERE reader_id = $1 AND post_id = $2 AND state = 'digest' AND digest_id IS NOT NULL RETURNING id",
+                r -> r.get("id", Long.class), reader, post);
     }
 
     /** How a send ended, for {@link #recordOutcomes}. */
@@ -245,6 +301,14 @@ public final class DeliveryRepository {
      * before is skipped, so a conflict means "already seen").
      */
     public Flux<Seen> enqueueAll(long[] readers, long[] posts, float[] scores, String reason) {
+        return enqueueAll(readers, posts, scores, reason, false);
+    }
+
+    /**
+     * The same; with {@code digest} the pairs are planned for a digest message (state 'digest', listed by the message
+     * {@link #bundleDigests} makes of them) instead of queued one by one.
+     */
+    public Flux<Seen> enqueueAll(long[] readers, long[] posts, float[] scores, String reason, boolean digest) {
         if (readers.length == 0) return Flux.empty();
         Long[] r = new Long[readers.length];
         Long[] p = new Long[readers.length];
@@ -254,10 +318,11 @@ public final class DeliveryRepository {
             p[i] = posts[i];
             s[i] = (double) scores[i];
         }
-        return sql.query("INSERT INTO deliveries (reader_id, post_id, reason, score) "
-                        + "SELECT t.r, t.p, $4, t.s::real FROM unnest($1::bigint[], $2::bigint[], $3::float8[]) AS t(r, p, s) "
+        return sql.query("INSERT INTO deliveries (reader_id, post_id, reason, score, state) "
+                        + "SELECT t.r, t.p, $4, t.s::real, $5 FROM unnest($1::bigint[], $2::bigint[], $3::float8[]) AS t(r, p, s) "
                         + "ON CONFLICT (reader_id, post_id) DO NOTHING RETURNING reader_id, post_id",
-                row -> new Seen(row.get("reader_id", Long.class), row.get("post_id", Long.class)), r, p, s, reason);
+                row -> new Seen(row.get("reader_id", Long.class), row.get("post_id", Long.class)), r, p, s, reason,
+                digest ? "digest" : "queued");
     }
 
     /**
@@ -350,7 +415,9 @@ public final class DeliveryRepository {
     }
 
     private static Outgoing mapOutgoing(Readable r) {
+        // a digest message has no post of its own: its posts are read by digestEntries
         return new Outgoing(r.get("delivery_id", Long.class), r.get("reader_id", Long.class), r.get("language", String.class),
-                PostRepository.map(r), r.get("attempts", Integer.class), r.get("parts_sent", Integer.class));
+                r.get("id", Long.class) == null ? null : PostRepository.map(r), r.get("attempts", Integer.class),
+                r.get("parts_sent", Integer.class));
     }
 }

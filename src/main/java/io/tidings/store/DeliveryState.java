@@ -11,10 +11,13 @@ import java.util.Locale;
  *   └── release/expire ┘<───── requeue (provably not sent: 429, refused, before writing) ┘
  * sending whose lease expired or whose sender is gone ──> unknown (never sent again)
  * queued/claimed of an unreachable reader ──> failed('unreachable')
+ * digest ──openDigestEntry (the reader pressed its "full post" button, once)──> queued
  * </pre>
+ * A post listed in a digest message stays {@code digest}: it counts as delivered (never queued again), and is sent by
+ * itself only when the reader asks for it.
  */
 public enum DeliveryState {
-    QUEUED, CLAIMED, SENDING, SENT, UNKNOWN, FAILED;
+    QUEUED, CLAIMED, SENDING, SENT, UNKNOWN, FAILED, DIGEST;
 
     /** The value stored in {@code deliveries.state}. */
     public String sql() {

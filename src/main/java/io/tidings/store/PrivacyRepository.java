@@ -20,7 +20,7 @@ public final class PrivacyRepository {
         return sql.one("""
                 SELECT json_build_object(
                   'reader', (SELECT row_to_json(r) FROM (SELECT id, first_name, language, status, time_zone, mailing_times,
-                             posts_per_mailing, instant_push, ad_filter, created_at, last_seen_at FROM readers WHERE id = $1) r),
+                             posts_per_mailing, instant_push, ad_filter, digest, created_at, last_seen_at FROM readers WHERE id = $1) r),
                   'votes', COALESCE((SELECT json_agg(v ORDER BY v.voted_at, v.post_id) FROM (
                              SELECT v.post_id, 'https://t.me/' || c.username || '/' || p.message_id AS link, v.liked, v.voted_at
                              FROM votes v JOIN posts p ON p.id = v.post_id JOIN channels c ON c.id = p.channel_id
@@ -28,7 +28,7 @@ public final class PrivacyRepository {
                   'deliveries', COALESCE((SELECT json_agg(d ORDER BY d.created_at, d.post_id) FROM (
                              SELECT d.post_id, 'https://t.me/' || c.username || '/' || p.message_id AS link, d.reason, d.state,
                                     d.created_at, d.sent_at
-                             FROM deliveries d JOIN posts p ON p.id = d.post_id JOIN channels c ON c.id = p.channel_id
+                             FROM deliveries d LEFT JOIN posts p ON p.id = d.post_id LEFT JOIN channels c ON c.id = p.channel_id
                              WHERE d.reader_id = $1) d), '[]'::json),
                   'less_from_channel', COALESCE((SELECT json_agg(x ORDER BY x.created_at) FROM (
                              SELECT c.username AS channel, cp.weight, cp.created_at FROM channel_penalties cp

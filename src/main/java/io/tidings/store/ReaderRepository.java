@@ -68,6 +68,11 @@ public final class ReaderRepository {
                 times.toArray(String[]::new), limit);
     }
 
+    /** Which of {@code readers} want their mailings as a digest (one query per mailing page). */
+    public Flux<Long> wantingDigest(Long[] readers) {
+        return sql.query("SELECT id FROM readers WHERE digest AND id = ANY($1)", r -> r.get("id", Long.class), (Object) readers);
+    }
+
     static Reader map(Readable r) {
         return new Reader(r.get("id", Long.class), r.get("first_name", String.class), r.get("language", String.class),
                 r.get("status", String.class), r.get("time_zone", String.class));

@@ -9,11 +9,12 @@ import java.util.List;
  * reader is active; {@code instantPush} allows pushing a very good new post between mailings.
  *
  * @param adFilter     whether posts marked as advertising are kept from the reader (on by default)
+ * @param digest       whether scheduled mailings come as one digest message (headlines with "full post" buttons)
  * @param mailingTimes the reader's own mailing times, sorted; {@code null} means the service default (MAILING_TIMES)
  */
 public record ReaderSettings(long readerId, String language, String status, String timeZone,
                              List<LocalTime> mailingTimes, int postsPerMailing, boolean instantPush,
-                             boolean adFilter) {
+                             boolean adFilter, boolean digest) {
 
     public boolean paused() {
         return "paused".equals(status);

@@ -12,7 +12,7 @@ import reactor.core.publisher.Mono;
 /** Per-reader settings (columns of {@code readers}): language, pause, time zone, mailing times and size, instant push. */
 public final class ReaderSettingsRepository {
 
-    private static final String COLUMNS = "id, language, status, time_zone, mailing_times, posts_per_mailing, instant_push, ad_filter";
+    private static final String COLUMNS = "id, language, status, time_zone, mailing_times, posts_per_mailing, instant_push, ad_filter, digest";
     private final Sql sql;
 
     public ReaderSettingsRepository(Database db) {
@@ -78,6 +78,11 @@ public final class ReaderSettingsRepository {
         return sql.update("UPDATE readers SET posts_per_mailing = $2 WHERE id = $1", reader, posts);
     }
 
+    /** Scheduled mailings as one digest message (on) or separate posts (off). */
+    public Mono<Long> setDigest(long reader, boolean on) {
+        return sql.update("UPDATE readers SET digest = $2 WHERE id = $1", reader, on);
+    }
+
     public Mono<Long> setInstantPush(long reader, boolean on) {
         return sql.update("UPDATE readers SET instant_push = $2 WHERE id = $1", reader, on);
     }
@@ -88,6 +93,7 @@ public final class ReaderSettingsRepository {
                 : Arrays.stream(times.split(",")).map(String::trim).map(LocalTime::parse).sorted().toList();
         return new ReaderSettings(r.get("id", Long.class), r.get("language", String.class), r.get("status", String.class),
                 r.get("time_zone", String.class), parsed, r.get("posts_per_mailing", Integer.class),
-                r.get("instant_push", Boolean.class), r.get("ad_filter", Boolean.class));
+                r.get("instant_push", Boolean.class), r.get("ad_filter", Boolean.class),
+                r.get("digest", Boolean.class));
     }
 }

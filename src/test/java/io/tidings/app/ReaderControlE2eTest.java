@@ -206,6 +206,39 @@ class ReaderControlE2eTest {
     }
 
     @Test
+    void longMuteAndLessListsStayWithinTelegramsLimits() {
+        ann.say("/start");
+        e2e.awaitPost(ANN, 1);
+        // 300 channels with the longest titles Telegram allows, all muted and all "less"
+        String title = "Т".repeat(128);
+        e2e.db.sql().update("INSERT INTO channels (username, title) SELECT 'muted_channel_' || i, $1 FROM generate_series(1, 300) i",
+                title).block(T);
+        e2e.db.sql().update("INSERT INTO reader_mutes (reader_id, channel_id) SELECT $1, id FROM channels WHERE username LIKE 'muted_channel_%'",
+                ANN).block(T);
+        e2e.db.sql().update("INSERT INTO channel_penalties (reader_id, channel_id, post_id) SELECT $1, id, -id FROM channels "
+                + "WHERE username LIKE 'muted_channel_%'", ANN).block(T);
+        ann.say("/only alphanews betanews");
+
+        SentMessage muted = ann.say("/muted");
+        assertThat(muted.text().length()).isLessThanOrEqualTo(4096);
+        int shown = muted.buttons().size();
+        assertThat(shown).isBetween(10, 50);
+        assertThat(muted.text()).contains("…and " + (300 - shown) + " more").contains("@alphanews")
+                .contains("/only off");
+        assertThat(muted.text().split("\n• @muted_channel_")).hasSize(shown + 1);
+
+        SentMessage less = ann.say("/less");
+        assertThat(less.text().length()).isLessThanOrEqualTo(4096);
+        int undo = less.buttons().size();
+        assertThat(undo).isBetween(10, 50);
+        assertThat(less.text()).contains("…and " + (300 - undo) + " more");
+        // a button of the list still works
+        assertThat(ann.press(less.messageId(), less.buttons().get(0).callbackData())).isNotBlank();
+        e2e.awaitUpdatesHandled();
+        assertThat(ann.say("/less").text()).contains("…and " + (300 - undo - 1) + " more");
+    }
+
+    @Test
     void controlCommandsNeedStartFirst() {
         assertThat(ann.say("/mute @alphanews").text()).startsWith("Send /start");
         assertThat(ann.say("/filter add x").text()).startsWith("Send /start");

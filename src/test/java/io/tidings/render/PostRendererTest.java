@@ -125,4 +125,30 @@ class PostRendererTest {
         assertThat(text).contains("clip").contains("Видео").contains("https://t.me/durov/42").contains("нояб");
         assertThat(String.valueOf(r.last().getParameters().get("link_preview_options"))).contains("https://t.me/durov/42");
     }
+
+    @Test
+    void theLargestDigestFitsTelegramsLimits() {
+        PostRenderer r = new PostRenderer(new CallbackData("k".getBytes(StandardCharsets.UTF_8)), new Messages());
+        java.util.List<Post> posts = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) { // 20: the most posts a mailing has; the longest titles, names and ids; escapes everywhere
+            posts.add(new Post(Long.MAX_VALUE / 2 - i, 1, "a_very_long_channel_name_32chars" + i % 10, "&".repeat(128),
+                    999_999_999L, Instant.parse("2026-11-27T10:00:00Z"), PostKind.TEXT, "<&\">".repeat(2000), "", List.of(), 1, null));
+        }
+        for (String lang : List.of("en", "ru")) {
+            var sent = r.renderDigest(7, lang, posts).last();
+            String text = (String) sent.getParameters().get("text");
+            assertThat(text.length()).isLessThanOrEqualTo(PostRenderer.TEXT_LIMIT);
+            assertThat(text).contains("<b>20.</b>").contains("&lt;&amp;&quot;&gt;");
+            var keyboard = (com.pengrad.telegrambot.model.request.InlineKeyboardMarkup) sent.getParameters().get("reply_markup");
+            var rows = keyboard.inlineKeyboard();
+            assertThat(rows.length).isEqualTo(4);
+            for (var row : rows) assertThat(row.length).isLessThanOrEqualTo(8);
+            assertThat(java.util.Arrays.stream(rows).flatMap(java.util.Arrays::stream))
+                    .hasSize(20).allSatisfy(b -> assertThat(b.callbackData().length()).isLessThanOrEqualTo(64));
+        }
+        // one short headline leaves its room to the others
+        int[] room = PostRenderer.shareRoom(new String[] {"short", "x".repeat(1000), "y".repeat(1000)}, 1000);
+        assertThat(room).containsExactly(5, 497, 498);
+        assertThat(r.renderDigest(7, "en", posts.subList(0, 1)).last().getParameters().get("text").toString()).contains(": 1 post.");
+    }
 }

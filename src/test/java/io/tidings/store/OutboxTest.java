@@ -52,6 +52,38 @@ class OutboxTest {
     }
 
     @Test
+    void aDigestIsOneDeliveryAndEachOfItsPostsCanBeAskedForOnce() {
+        new ReaderRepository(db).start(1, "Ann", "en").block(T);
+        long a = post(1), b = post(2), c = post(3);
+        assertThat(deliveries.enqueueAll(new long[] {1, 1, 1}, new long[] {a, b, c}, new float[] {0.2f, 0.9f, 0.5f}, "mailing", true)
+                .count().block(T)).isEqualTo(3);
+        assertThat(deliveries.open().block(T)).as("posts planned for a digest are not queued by themselves").isZero();
+        assertThat(deliveries.bundleDigests(new Long[] {1L}).block(T)).isEqualTo(1);
+        assertThat(deliveries.bundleDigests(new Long[] {1L}).block(T)).as("bundled once").isZero();
+        assertThat(deliveries.enqueue(1, b, "next", 1f).blockOptional(T)).as("a listed post is never queued again").isEmpty();
+
+        List<DeliveryRepository.Outgoing> claimed = deliveries.claim("w", Duration.ofMinutes(1), 10).collectList().block(T);
+        assertThat(claimed).singleElement().satisfies(o -> {
+            assertThat(o.isDigest()).isTrue();
+            assertThat(o.post()).isNull();
+            assertThat(o.digest()).extracting(Post::id).containsExactly(b, c, a); // best first
+        });
+        deliveries.markSending(new Long[] {claimed.get(0).id()}, "w", Duration.ofMinutes(1)).blockLast(T);
+        deliveries.recordOutcomes(List.of(DeliveryRepository.Outcome.sent(claimed.get(0).id(), 77)), "w").block(T);
+
+        // two presses of the same "full post" button at once: one queues it, the other finds it gone
+        List<Long> queued = Flux.range(0, 8).flatMap(i -> deliveries.openDigestEntry(1, c).subscribeOn(Schedulers.parallel()), 8)
+                .collectList().block(T);
+        assertThat(queued).hasSize(1);
+        assertThat(deliveries.openDigestEntry(1, 999_999).blockOptional(T)).as("a post not in a digest of theirs").isEmpty();
+        List<DeliveryRepository.Outgoing> full = deliveries.claim("w", Duration.ofMinutes(1), 10).collectList().block(T);
+        assertThat(full).singleElement().satisfies(o -> {
+            assertThat(o.isDigest()).isFalse();
+            assertThat(o.post().id()).isEqualTo(c);
+        });
+    }
+
+    @Test
     void concurrentWorkersNeverClaimTheSameDelivery() {
         ReaderRepository readers = new ReaderRepository(db);
         long p = post(1);
