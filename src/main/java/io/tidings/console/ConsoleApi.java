@@ -28,6 +28,7 @@ import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The console's JSON views ({@code GET /console/api/<view>}) and actions ({@code POST /console/api/<action>}).
@@ -229,8 +230,9 @@ public final class ConsoleApi {
     }
 
     private Mono<Object> inspector(long reader) {
-        return store.reader(reader).flatMap(r -> {
-            List<Candidate> candidates = live.candidates().apply(reader);
+        // the ranker's candidate sets are read under their locks, never on an event loop (the database's emits here)
+        return store.reader(reader).flatMap(r -> Mono.fromCallable(() -> live.candidates().apply(reader))
+                .subscribeOn(Schedulers.boundedElastic()).flatMap(candidates -> {
             long[] ids = candidates.stream().mapToLong(Candidate::postId).toArray();
             return Mono.zip(store.postsById(ids), store.penalties(reader), store.recentDeliveries(reader), store.recentVotes(reader))
                     .map(t -> {
@@ -262,7 +264,7 @@ public final class ConsoleApi {
                         out.put("votes", t.getT4());
                         return out;
                     });
-        });
+        }));
     }
 
     /**
