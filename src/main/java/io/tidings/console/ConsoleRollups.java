@@ -25,7 +25,8 @@ import reactor.core.publisher.Mono;
  * older than {@link #SNAPSHOT_EVERY}, with the AUC of each model version's scores on the newest votes.
  *
  * <p>Each tick also replaces what the overview shows of the present ({@link #live()}): readers by status, the last
- * hour's deliveries by state and the deliveries sent per minute of the last hour, so the overview reads a few rows.
+ * hour's deliveries by state, the queue by state and the deliveries sent per minute of the last hour, so the overview
+ * reads a few rows.
  */
 public final class ConsoleRollups {
 
@@ -146,8 +147,8 @@ public final class ConsoleRollups {
     }
 
     /**
-     * Replaces the overview's present, each part by one statement: readers by status, deliveries queued in the last
-     * hour by state, and deliveries sent per minute of the last hour.
+     * Replaces the overview's present, each part by one statement: readers by status, deliveries in flight by state
+     * (the queue), deliveries queued in the last hour by state, and deliveries sent per minute of the last hour.
      */
     Mono<Void> live() {
         Mono<Long> readers = sql.update("WITH fresh AS (SELECT 'readers:' || status AS name, count(*) AS n FROM readers GROUP BY status), "
@@ -159,12 +160,18 @@ public final class ConsoleRollups {
                 + "gone AS (DELETE FROM console_snapshots s WHERE s.name LIKE 'last_hour:%' AND s.name NOT IN (SELECT name FROM fresh)) "
                 + "INSERT INTO console_snapshots (name, value, n, at) SELECT name, n, n, now() FROM fresh "
                 + "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, n = EXCLUDED.n, at = EXCLUDED.at");
+        // in flight, each through its partial index; a state with none has no row
+        Mono<Long> queue = sql.update("WITH fresh AS (SELECT 'queue:queued' AS name, count(*) AS n FROM deliveries WHERE state = 'queued' "
+                + "  UNION ALL SELECT 'queue:' || state, count(*) FROM deliveries WHERE state IN ('claimed', 'sending') GROUP BY state), "
+                + "gone AS (DELETE FROM console_snapshots s WHERE s.name LIKE 'queue:%' AND s.name NOT IN (SELECT name FROM fresh)) "
+                + "INSERT INTO console_snapshots (name, value, n, at) SELECT name, n, n, now() FROM fresh "
+                + "ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, n = EXCLUDED.n, at = EXCLUDED.at");
         Mono<Long> minutes = sql.update("WITH fresh AS (SELECT date_trunc('minute', sent_at) AS minute, count(*) AS sent FROM deliveries "
                 + "  WHERE created_at > now() - interval '2 hours' AND sent_at > now() - interval '1 hour' GROUP BY 1), "
                 + "gone AS (DELETE FROM console_rollup_minutes m WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.minute = m.minute)) "
                 + "INSERT INTO console_rollup_minutes (minute, sent) SELECT * FROM fresh "
                 + "ON CONFLICT (minute) DO UPDATE SET sent = EXCLUDED.sent");
-        return readers.then(lastHour).then(minutes).then();
+        return readers.then(queue).then(lastHour).then(minutes).then();
     }
 
     private Mono<Void> snapshotIfOld() {

@@ -212,6 +212,8 @@ class ConsoleRollupsTest {
         // the overview's present as the last tick saw it
         assertThat(pairs(overview.get("readers"), "status", "n")).isEqualTo(pairs("SELECT status, count(*) FROM readers GROUP BY 1"))
                 .isNotEmpty();
+        assertThat(pairs(overview.get("queue"), "state", "n")).isEqualTo(pairs(
+                "SELECT state, count(*) FROM deliveries WHERE state IN ('queued', 'claimed', 'sending') GROUP BY 1")).hasSize(2);
         assertThat(pairs(overview.get("last_hour_by_state"), "state", "n")).isEqualTo(pairs(
                 "SELECT state, count(*) FROM deliveries WHERE created_at > now() - interval '1 hour' GROUP BY 1")).isNotEmpty();
         assertThat(pairs(overview.get("sent_per_minute"), "minute", "sent")).isEqualTo(pairs(
