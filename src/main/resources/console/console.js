@@ -169,7 +169,7 @@
           `distinct channels in the last 24 h, ${fmt(d.channels_per_reader_24h.readers)} readers` +
           (d.channels_per_reader_24h.at ? ` (as of ${time(d.channels_per_reader_24h.at)})` : '')),
         card('Exploration picks', d.exploration_picks.share === null ? '—' : (100 * d.exploration_picks.share).toFixed(1) + ' %',
-          `${fmt(d.exploration_picks.exploration)} of ${fmt(d.exploration_picks.picks)} posts taken since this replica started came only by the noise`),
+          `${fmt(d.exploration_picks.exploration)} of ${fmt(d.exploration_picks.picks)} posts taken from candidate sets in the last 24 h came only by the noise`),
         card('"Less" presses', presses.less, 'last 7 days'),
         card('Mutes', presses.mutes, 'channels muted in the last 7 days (still muted)')),
       el('div', { class: 'charts' },

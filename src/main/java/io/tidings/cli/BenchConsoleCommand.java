@@ -19,11 +19,14 @@ final class BenchConsoleCommand extends Subcommand {
     long deliveries;
     @Option(names = "--rounds", paramLabel = "N", defaultValue = "20", description = "requests per endpoint (default ${DEFAULT-VALUE})")
     int rounds;
+    @Option(names = "--keep", paramLabel = "DIR", description = "keep the filled database in DIR and reuse it when run again "
+            + "with the same sizes (default: a temporary one, deleted)")
+    java.nio.file.Path keep;
 
     @Override
     public Integer call() throws Exception {
         if (deliveries < 1) throw usage("--deliveries must be at least 1, not " + deliveries);
         return ConsoleBench.run(new ConsoleBench.Options(positive(readers, "--readers"), positive(posts, "--posts"),
-                positive(channels, "--channels"), deliveries, positive(rounds, "--rounds")), out());
+                positive(channels, "--channels"), deliveries, positive(rounds, "--rounds"), keep), out());
     }
 }

@@ -25,10 +25,10 @@ import java.util.TreeMap;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongFunction;
 import java.util.function.LongSupplier;
-import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The console's JSON views ({@code GET /console/api/<view>}) and actions ({@code POST /console/api/<action>}).
@@ -51,13 +51,13 @@ public final class ConsoleApi {
     public record Candidate(long postId, long channelId, float score, float noise, float penaltyFactor, float key) {}
 
     /**
-     * What only the running replica knows: a reader's candidates, the configured send rate, the 429s it saw, the model
-     * version it serves, posts it took from candidate sets and how many of them were exploration picks.
+     * What only the running replica knows: a reader's candidates, the configured send rate, the 429s it saw and the
+     * model version it serves.
      */
     public record Live(LongFunction<List<Candidate>> candidates, DoubleSupplier sendRate, LongSupplier rateLimited,
-                       LongSupplier modelVersion, Supplier<long[]> picks) {
+                       LongSupplier modelVersion) {
         public static Live none() {
-            return new Live(r -> List.of(), () -> 0, () -> 0, () -> 0, () -> new long[2]);
+            return new Live(r -> List.of(), () -> 0, () -> 0, () -> 0);
         }
     }
 
@@ -92,15 +92,7 @@ public final class ConsoleApi {
                 m.put("at", Instant.now().toString());
                 return m;
             });
-            case "quality" -> store.quality().map(ConsoleApi::qualityByKindAndVersion).map(m -> {
-                long[] picks = live.picks().get();
-                Map<String, Object> e = new LinkedHashMap<>();
-                e.put("picks", picks[0]);
-                e.put("exploration", picks[1]);
-                e.put("share", picks[0] == 0 ? null : (double) picks[1] / picks[0]);
-                m.put("exploration_picks", e);
-                return m;
-            });
+            case "quality" -> store.quality().map(ConsoleApi::qualityByKindAndVersion);
             case "model" -> model();
             case "channels" -> store.channels().map(m -> m);
             case "readers" -> parts.length == 1
@@ -238,8 +230,9 @@ public final class ConsoleApi {
     }
 
     private Mono<Object> inspector(long reader) {
-        return store.reader(reader).flatMap(r -> {
-            List<Candidate> candidates = live.candidates().apply(reader);
+        // the ranker's candidate sets are read under their locks, never on an event loop (the database's emits here)
+        return store.reader(reader).flatMap(r -> Mono.fromCallable(() -> live.candidates().apply(reader))
+                .subscribeOn(Schedulers.boundedElastic()).flatMap(candidates -> {
             long[] ids = candidates.stream().mapToLong(Candidate::postId).toArray();
             return Mono.zip(store.postsById(ids), store.penalties(reader), store.recentDeliveries(reader), store.recentVotes(reader))
                     .map(t -> {
@@ -271,14 +264,15 @@ public final class ConsoleApi {
                         out.put("votes", t.getT4());
                         return out;
                     });
-        });
+        }));
     }
 
-    /** Versions with their training summary, and the AUC of each version's stored scores on the newest votes. */
+    /**
+     * Versions with their training summary, and the AUC of each version's stored scores on the newest votes (computed
+     * by the rollup loop every few minutes).
+     */
     private Mono<Object> model() {
-        return Mono.zip(store.modelVersions(), store.newestScoredVotes(5000).collectList()).map(t -> {
-            Map<Long, List<ConsoleStore.Scored>> byVersion = new TreeMap<>();
-            for (var s : t.getT2()) byVersion.computeIfAbsent(s.version(), v -> new ArrayList<>()).add(s);
+        return Mono.zip(store.modelVersions(), store.aucAllVersions()).map(t -> {
             List<Map<String, Object>> versions = new ArrayList<>();
             for (Map<String, Object> v : t.getT1()) {
                 Map<String, Object> m = new LinkedHashMap<>(v);
@@ -287,36 +281,17 @@ public final class ConsoleApi {
                     Matcher f = SUMMARY_FIELD.matcher(summary.toString());
                     while (f.find()) m.put(snake(f.group(1)), number(f.group(2)));
                 }
-                List<ConsoleStore.Scored> scored = byVersion.getOrDefault(((Number) v.get("id")).longValue(), List.of());
-                m.put("auc_votes", scored.size());
-                m.put("auc", auc(scored));
                 versions.add(m);
             }
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("serving", live.modelVersion().getAsLong());
             out.put("versions", versions);
-            out.put("auc_newest_votes", auc(t.getT2()));
-            out.put("auc_sample", t.getT2().size());
+            Map<String, Object> all = t.getT2().isEmpty() ? Map.of() : t.getT2().get(0);
+            out.put("auc_newest_votes", all.get("auc"));
+            out.put("auc_sample", all.getOrDefault("votes", 0L));
+            out.put("auc_at", all.get("at"));
             return out;
         });
-    }
-
-    /** Area under the ROC curve of scores against likes (Mann-Whitney with ties halved); null without both classes. */
-    static Double auc(List<ConsoleStore.Scored> scored) {
-        long pos = scored.stream().filter(ConsoleStore.Scored::liked).count();
-        long neg = scored.size() - pos;
-        if (pos == 0 || neg == 0) return null;
-        ConsoleStore.Scored[] s = scored.toArray(new ConsoleStore.Scored[0]);
-        Arrays.sort(s, (a, b) -> Float.compare(a.score(), b.score()));
-        double rankSum = 0;
-        for (int i = 0; i < s.length; ) {
-            int j = i;
-            while (j < s.length && s[j].score() == s[i].score()) j++;
-            double avgRank = (i + 1 + j) / 2.0;
-            for (int k = i; k < j; k++) if (s[k].liked()) rankSum += avgRank;
-            i = j;
-        }
-        return (rankSum - pos * (pos + 1) / 2.0) / ((double) pos * neg);
     }
 
     /** Votes and likes grouped by delivery kind and by model version (from rows grouped by both). */

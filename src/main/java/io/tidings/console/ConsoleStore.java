@@ -50,19 +50,16 @@ public final class ConsoleStore {
 
     Mono<Map<String, Object>> overview() {
         return Mono.zip(List.of(
-                rows("SELECT status, count(*) AS n FROM readers GROUP BY status ORDER BY status"),
+                // the present as the rollup loop last saw it (each tick, at most a minute old), not millions of rows
+                rows("SELECT substr(name, 9) AS status, n FROM console_snapshots WHERE name LIKE 'readers:%' ORDER BY 1"),
                 rows("SELECT count(*) AS n FROM reader_bans"),
                 rows("SELECT status, count(*) AS n FROM channels GROUP BY status ORDER BY status"),
                 rows("SELECT hour, posts FROM console_rollup_hours "
                         + "WHERE hour > date_trunc('hour', now()) - interval '24 hours' ORDER BY 1"),
-                // in flight, each through its partial index (a predicate that does not imply the index's reads the table)
-                rows("SELECT 'queued' AS state, count(*) AS n FROM deliveries WHERE state = 'queued' "
-                        + "UNION ALL SELECT state, count(*) FROM deliveries WHERE state IN ('claimed', 'sending') GROUP BY state"),
-                rows("SELECT state, count(*) AS n FROM deliveries WHERE created_at > now() - interval '1 hour' "
-                        + "GROUP BY state ORDER BY state"),
-                rows("SELECT date_trunc('minute', sent_at) AS minute, count(*) AS sent FROM deliveries "
-                        + "WHERE created_at > now() - interval '2 hours' AND sent_at > now() - interval '1 hour' "
-                        + "GROUP BY 1 ORDER BY 1"),
+                // in flight, as the last tick counted it (a count reads the page of every queued row: long with a mailing queued)
+                rows("SELECT substr(name, 7) AS state, n FROM console_snapshots WHERE name LIKE 'queue:%' ORDER BY 1"),
+                rows("SELECT substr(name, 11) AS state, n FROM console_snapshots WHERE name LIKE 'last_hour:%' ORDER BY 1"),
+                rows("SELECT minute, sent FROM console_rollup_minutes WHERE minute > now() - interval '62 minutes' ORDER BY 1"),
                 rows("SELECT coalesce(sum(n), 0) AS n FROM console_rollup_deliveries "
                         + "WHERE hour > date_trunc('hour', now()) - interval '24 hours' AND state = 'unknown'"),
                 rows("SELECT id, started_at, heartbeat_at, heartbeat_at > now() - interval '30 seconds' AS alive "
@@ -91,7 +88,10 @@ public final class ConsoleStore {
                         + "GROUP BY 1, 2 ORDER BY 2, 1"),
                 rows("SELECT n AS readers, value AS channels_per_reader, at FROM console_snapshots WHERE name = 'channels_per_reader_24h'"),
                 rows("SELECT date_trunc('day', hour) AS day, sum(less) AS less, sum(mutes) AS mutes FROM console_rollup_hours "
-                        + "WHERE hour > date_trunc('hour', now()) - interval '7 days' GROUP BY 1 HAVING sum(less) + sum(mutes) > 0 ORDER BY 1")),
+                        + "WHERE hour > date_trunc('hour', now()) - interval '7 days' GROUP BY 1 HAVING sum(less) + sum(mutes) > 0 ORDER BY 1"),
+                // deliveries the planner took from candidate sets on any replica, and how many only thanks to the noise
+                rows("SELECT coalesce(sum(picks), 0) AS picks, coalesce(sum(explored), 0) AS exploration FROM console_rollup_deliveries "
+                        + "WHERE hour > date_trunc('hour', now()) - interval '24 hours'")),
                 parts -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("like_rate_per_hour", parts[0]);
@@ -100,22 +100,29 @@ public final class ConsoleStore {
             List<Map<String, Object>> cpr = (List<Map<String, Object>>) parts[2];
             m.put("channels_per_reader_24h", cpr.isEmpty() ? Map.of("readers", 0, "channels_per_reader", 0) : cpr.get(0));
             m.put("presses_per_day", parts[3]);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> picks = ((List<Map<String, Object>>) parts[4]).get(0);
+            long picked = ((Number) picks.get("picks")).longValue();
+            long explored = ((Number) picks.get("exploration")).longValue();
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("picks", picked);
+            e.put("exploration", explored);
+            e.put("share", picked == 0 ? null : (double) explored / picked);
+            m.put("exploration_picks", e);
             return m;
         });
     }
 
-    /** Model versions (newest first) and the stored scores of the newest voted deliveries, for AUC. */
+    /** Model versions (newest first) with the AUC of their scores on the newest votes, as the rollup loop computed it. */
     Mono<List<Map<String, Object>>> modelVersions() {
-        return rows("SELECT id, kind, created_at, vote_count, votes_seq, chunks, summary FROM model_versions ORDER BY id DESC LIMIT 50");
+        return rows("SELECT m.id, m.kind, m.created_at, m.vote_count, m.votes_seq, m.chunks, m.summary, "
+                + "coalesce(a.votes, 0) AS auc_votes, a.auc FROM model_versions m LEFT JOIN console_model_auc a ON a.version = m.id "
+                + "ORDER BY m.id DESC LIMIT 50");
     }
 
-    record Scored(long version, float score, boolean liked) {}
-
-    Flux<Scored> newestScoredVotes(int limit) {
-        return sql.query("SELECT coalesce((SELECT max(m.id) FROM model_versions m WHERE m.created_at <= d.created_at), 0) AS version, "
-                        + "d.score, v.liked FROM (SELECT * FROM votes ORDER BY seq DESC LIMIT $1) v "
-                        + "JOIN deliveries d ON d.reader_id = v.reader_id AND d.post_id = v.post_id WHERE d.score IS NOT NULL",
-                r -> new Scored(r.get("version", Long.class), r.get("score", Float.class), r.get("liked", Boolean.class)), limit);
+    /** The AUC on the newest votes whatever version chose them, and when it was computed (empty before the first). */
+    Mono<List<Map<String, Object>>> aucAllVersions() {
+        return rows("SELECT votes, auc, at FROM console_model_auc WHERE version = $1", ConsoleRollups.ALL_VERSIONS);
     }
 
     Mono<Map<String, Object>> channels() {
@@ -137,9 +144,13 @@ public final class ConsoleStore {
 
     Mono<List<Map<String, Object>>> findReaders(String q) {
         long id = parseLongOr(q, Long.MIN_VALUE);
-        return rows("SELECT r.id, r.first_name, r.language, r.status, r.last_seen_at, b.at AS banned_at FROM readers r "
-                + "LEFT JOIN reader_bans b ON b.reader_id = r.id WHERE r.id = $1 OR r.first_name ILIKE $2 "
-                + "ORDER BY r.last_seen_at DESC LIMIT 20", id, q.replace("%", "") + "%");
+        // the id through the primary key, the start of the name (any case) through its prefix index
+        String prefix = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+        return rows("SELECT r.id, r.first_name, r.language, r.status, r.last_seen_at, b.at AS banned_at FROM ("
+                + "(SELECT id, first_name, language, status, last_seen_at FROM readers WHERE id = $1) UNION "
+                + "(SELECT id, first_name, language, status, last_seen_at FROM readers WHERE lower(first_name) LIKE lower($2) "
+                + "ORDER BY last_seen_at DESC LIMIT 20)) r "
+                + "LEFT JOIN reader_bans b ON b.reader_id = r.id ORDER BY r.last_seen_at DESC LIMIT 20", id, prefix);
     }
 
     Mono<Map<String, Object>> reader(long id) {

@@ -31,22 +31,31 @@ import java.util.Map;
 public final class ConsoleBench {
 
     /** Sizes of the bench: the target is 100 k readers, 50 k fresh posts, 10 M deliveries. */
-    public record Options(int readers, int posts, int channels, long deliveries, int rounds) {}
+    /** {@code keep}: a directory that holds the filled database across runs (null: a temporary one, deleted). */
+    public record Options(int readers, int posts, int channels, long deliveries, int rounds, Path keep) {}
 
     private ConsoleBench() {}
 
     public static int run(Options o, PrintStream out) throws Exception {
         int perReader = (int) Math.max(1, o.deliveries() / o.readers());
         if (perReader > o.posts()) throw new IllegalArgumentException("more deliveries per reader than posts");
-        Path dir = Files.createTempDirectory("tidings-console-bench");
+        Path dir = o.keep() != null ? o.keep() : Files.createTempDirectory("tidings-console-bench");
         out.printf(Locale.ROOT, "bench console: %d readers, %d posts in %d channels, %d deliveries (%d per reader), %d rounds, %d cores%n",
                 o.readers(), o.posts(), o.channels(), (long) perReader * o.readers(), perReader, o.rounds(),
                 Runtime.getRuntime().availableProcessors());
         try (Database db = Database.start(DatabaseConfig.custom().embeddedDataDir(dir.resolve("pg")).poolMaxSize(8)
                 .statementTimeout(Duration.ofMinutes(30)).build())) {
             long t0 = System.nanoTime();
-            seed(db, o, perReader);
-            out.printf(Locale.ROOT, "seeded in %.0f s%n", (System.nanoTime() - t0) / 1e9);
+            String sizes = o.readers() + "/" + o.posts() + "/" + o.channels() + "/" + perReader;
+            if (o.keep() != null && sizes.equals(filled(db))) {
+                out.printf(Locale.ROOT, "reusing the database filled earlier in %s%n", dir);
+            } else {
+                if (filled(db) != null) throw new IllegalStateException(dir + " holds a database of other sizes: " + filled(db));
+                seed(db, o, perReader);
+                db.sql().update("INSERT INTO console_snapshots (name, value, at) VALUES ('bench_sizes " + sizes + "', 0, now())")
+                        .block(Duration.ofMinutes(1));
+                out.printf(Locale.ROOT, "seeded in %.0f s%n", (System.nanoTime() - t0) / 1e9);
+            }
             // the rollups as the background loop keeps them: the whole kept window at once, then one ordinary tick
             ConsoleRollups rollups = new ConsoleRollups(db);
             long r0 = System.nanoTime();
@@ -89,8 +98,14 @@ public final class ConsoleBench {
             out.println(json.writeValueAsString(report));
             return 0;
         } finally {
-            Demo.deleteTree(dir);
+            if (o.keep() == null) Demo.deleteTree(dir);
         }
+    }
+
+    /** The sizes a kept database was filled with, or null when it was not (or not completely). */
+    private static String filled(Database db) {
+        return db.sql().query("SELECT substr(name, 13) AS sizes FROM console_snapshots WHERE name LIKE 'bench_sizes %'",
+                r -> r.get("sizes", String.class)).next().block(Duration.ofMinutes(1));
     }
 
     private static double round(double ms) {

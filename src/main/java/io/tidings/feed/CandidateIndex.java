@@ -48,8 +48,15 @@ public final class CandidateIndex implements AutoCloseable {
     /** One model version to score with. */
     public record ModelVersion(long version, TrainedModel model) {}
 
-    /** A picked candidate. */
-    public record Pick(long postId, long channelId, float score) {}
+    /**
+     * A picked candidate; {@code explored}: an exploration pick, taken only thanks to the noise (ranked by score and
+     * penalties alone, at least as many others of the set were ahead as were taken).
+     */
+    public record Pick(long postId, long channelId, float score, boolean explored) {
+        public Pick(long postId, long channelId, float score) {
+            this(postId, channelId, score, false);
+        }
+    }
 
     /** Result of {@link #take}: the picks, and whether the reader must be refilled first for an exact answer. */
     public record Taken(Pick[] picks, boolean refill) {
@@ -699,13 +706,11 @@ public final class CandidateIndex implements AutoCloseable {
                     if (!used[j] && (best < 0 || key[j] > key[best])) best = j;
                 }
                 used[best] = true;
-                picks[i] = new Pick(ids[best], channels[best], Math.max(0f, scores[best]));
                 // an exploration pick: without the noise it would not have been among the ones taken
                 int above = 0;
                 for (int j = 0; j < m; j++) if (plain[j] > plain[best]) above++;
-                if (above >= take) explorationPicks.increment();
+                picks[i] = new Pick(ids[best], channels[best], Math.max(0f, scores[best]), above >= take);
             }
-            picked.add(take);
             for (Pick p : picks) sets.remove(local, p.postId());
             return new Taken(picks, false);
         } finally {
@@ -804,17 +809,6 @@ public final class CandidateIndex implements AutoCloseable {
         out.sort((x, y) -> Float.compare(y.key(), x.key()));
         return out.toArray(new Inspected[0]);
     }
-
-    /**
-     * Posts taken from the sets since start, and how many of them were exploration picks: taken only thanks to the
-     * noise (ranked by score and penalties alone, at least as many others of the set were ahead as were taken).
-     */
-    public long[] picks() {
-        return new long[] {picked.sum(), explorationPicks.sum()};
-    }
-
-    private final java.util.concurrent.atomic.LongAdder picked = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder explorationPicks = new java.util.concurrent.atomic.LongAdder();
 
     /** Pairs scored and skipped by channel pruning on this thread so far (tests read them). */
     long[] pairCounts() {

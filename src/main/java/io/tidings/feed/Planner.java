@@ -102,7 +102,8 @@ final class Planner {
                     for (int i = 0; i < ids.length; i++) slot.put(ids[i], i);
                     return deliveries.enqueueAll(java.util.Arrays.copyOf(picked.readers, picked.size),
                                     java.util.Arrays.copyOf(picked.posts, picked.size),
-                                    java.util.Arrays.copyOf(picked.scores, picked.size), reason, digest)
+                                    java.util.Arrays.copyOf(picked.scores, picked.size),
+                                    java.util.Arrays.copyOf(picked.explored, picked.size), reason, digest)
                             .doOnNext(s -> missing[slot.get(s.readerId())]--)
                             .count()
                             .doOnNext(n -> {
@@ -117,6 +118,7 @@ final class Planner {
         long[] readers = new long[16];
         long[] posts = new long[16];
         float[] scores = new float[16];
+        boolean[] explored = new boolean[16];
         int size;
         boolean[] hadAny;
         long[] refill = new long[0];
@@ -126,9 +128,11 @@ final class Planner {
                 readers = java.util.Arrays.copyOf(readers, size * 2);
                 posts = java.util.Arrays.copyOf(posts, size * 2);
                 scores = java.util.Arrays.copyOf(scores, size * 2);
+                explored = java.util.Arrays.copyOf(explored, size * 2);
             }
             readers[size] = reader;
             posts[size] = p.postId();
+            explored[size] = p.explored();
             scores[size++] = p.score();
         }
 

@@ -297,31 +297,35 @@ public final class DeliveryRepository {
     }
 
     /**
-     * Queues many (reader, post) pairs in one statement; emits the pairs that were new (a pair queued
-     * before is skipped, so a conflict means "already seen").
+     * Queues many (reader, post) pairs picked from candidate sets in one statement, each with its score and whether it
+     * was an exploration pick; emits the pairs that were new (a pair queued before is skipped, so a conflict means
+     * "already seen").
      */
-    public Flux<Seen> enqueueAll(long[] readers, long[] posts, float[] scores, String reason) {
-        return enqueueAll(readers, posts, scores, reason, false);
+    public Flux<Seen> enqueueAll(long[] readers, long[] posts, float[] scores, boolean[] explored, String reason) {
+        return enqueueAll(readers, posts, scores, explored, reason, false);
     }
 
     /**
      * The same; with {@code digest} the pairs are planned for a digest message (state 'digest', listed by the message
      * {@link #bundleDigests} makes of them) instead of queued one by one.
      */
-    public Flux<Seen> enqueueAll(long[] readers, long[] posts, float[] scores, String reason, boolean digest) {
+    public Flux<Seen> enqueueAll(long[] readers, long[] posts, float[] scores, boolean[] explored, String reason,
+                                 boolean digest) {
         if (readers.length == 0) return Flux.empty();
         Long[] r = new Long[readers.length];
         Long[] p = new Long[readers.length];
         Double[] s = new Double[readers.length];
+        Boolean[] e = new Boolean[readers.length];
         for (int i = 0; i < readers.length; i++) {
             r[i] = readers[i];
             p[i] = posts[i];
             s[i] = (double) scores[i];
+            e[i] = explored[i];
         }
-        return sql.query("INSERT INTO deliveries (reader_id, post_id, reason, score, state) "
-                        + "SELECT t.r, t.p, $4, t.s::real, $5 FROM unnest($1::bigint[], $2::bigint[], $3::float8[]) AS t(r, p, s) "
-                        + "ON CONFLICT (reader_id, post_id) DO NOTHING RETURNING reader_id, post_id",
-                row -> new Seen(row.get("reader_id", Long.class), row.get("post_id", Long.class)), r, p, s, reason,
+        return sql.query("INSERT INTO deliveries (reader_id, post_id, reason, score, explored, state) "
+                        + "SELECT t.r, t.p, $4, t.s::real, t.e, $6 FROM unnest($1::bigint[], $2::bigint[], $3::float8[], $5::boolean[]) "
+                        + "AS t(r, p, s, e) ON CONFLICT (reader_id, post_id) DO NOTHING RETURNING reader_id, post_id",
+                row -> new Seen(row.get("reader_id", Long.class), row.get("post_id", Long.class)), r, p, s, reason, e,
                 digest ? "digest" : "queued");
     }
 

@@ -84,8 +84,9 @@ final class ConsoleFixture implements AutoCloseable {
 
     /** A browser stand-in over HTTP: keeps the session cookie, follows no redirects. */
     static final class Browser {
-        private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(Duration.ofSeconds(5)).build();
+        // HTTP/1.1 as the server speaks it (the JDK's default, HTTP/2, asks every new connection to upgrade to h2c)
+        private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
         private final String base;
         String cookie;
         String csrf;

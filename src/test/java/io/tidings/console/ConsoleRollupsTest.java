@@ -38,6 +38,8 @@ class ConsoleRollupsTest {
                         + "(ARRAY['sent','sent','sent','failed','unknown','queued','claimed'])[g % 7 + 1], "
                         + "now() - (g * 37 % 12000) * interval '1 minute', now() - (g * 37 % 12000) * interval '1 minute' "
                         + "FROM generate_series(1, 6000) g ON CONFLICT DO NOTHING",
+                // the planner's deliveries carry a score and whether they were exploration picks; the others neither
+                "UPDATE deliveries SET score = (id * 7919 % 101) / 100.0, explored = (id % 13 = 0) WHERE reason IN ('next', 'mailing')",
                 "INSERT INTO votes (reader_id, post_id, liked, voted_at) SELECT reader_id, post_id, id % 3 = 0, "
                         + "least(now(), created_at + (id % 90) * interval '1 minute') FROM deliveries WHERE id % 4 = 0",
                 // a vote for a post the reader never got as a delivery (a forwarded message)
@@ -97,6 +99,91 @@ class ConsoleRollupsTest {
     }
 
     @Test
+    void aMutePressCountsAfterTheReaderUnmutes() {
+        rollups.refreshAll().block(T);
+        long before = mutesInRollups();
+        db.sql().update("INSERT INTO reader_mutes (reader_id, channel_id) VALUES (3, 7)").block(T);
+        db.sql().update("DELETE FROM reader_mutes WHERE reader_id = 3 AND channel_id = 7").block(T);
+        db.sql().update("INSERT INTO reader_mutes (reader_id, channel_id) VALUES (3, 7)").block(T);
+        db.sql().update("DELETE FROM reader_mutes WHERE reader_id = 3").block(T);
+        rollups.refresh().block(T);
+        assertThat(mutesInRollups()).as("two presses, both undone").isEqualTo(before + 2);
+        // a mute already there is no new press
+        db.sql().update("INSERT INTO reader_mutes (reader_id, channel_id) VALUES (4, 8) ON CONFLICT DO NOTHING").block(T);
+        db.sql().update("INSERT INTO reader_mutes (reader_id, channel_id) VALUES (4, 8) ON CONFLICT DO NOTHING").block(T);
+        rollups.refresh().block(T);
+        assertThat(mutesInRollups()).isEqualTo(before + 3);
+        assertEqualsDirect();
+    }
+
+    private long mutesInRollups() {
+        return direct("SELECT coalesce(sum(mutes), 0) FROM console_rollup_hours");
+    }
+
+    @Test
+    void explorationPicksOfEveryReplicaAreCountedFromTheDeliveries() {
+        rollups.refreshAll().block(T);
+        ConsoleStore store = new ConsoleStore(db);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> before = (Map<String, Object>) store.quality().block(T).get("exploration_picks");
+        // two replicas' planners queue picks (the second pair is queued again: not a new delivery)
+        long post = db.sql().one("INSERT INTO posts (channel_id, message_id, published_at, kind) VALUES (4, 100001, now(), 'text') "
+                + "RETURNING id", r -> r.get("id", Long.class)).block(T);
+        var deliveries = new io.tidings.store.DeliveryRepository(db);
+        deliveries.enqueueAll(new long[] {150, 151, 152}, new long[] {post, post, post}, new float[] {0.5f, 0.4f, 0.3f},
+                new boolean[] {true, false, false}, "mailing").blockLast(T);
+        deliveries.enqueueAll(new long[] {153, 151}, new long[] {post, post}, new float[] {0.2f, 0.1f},
+                new boolean[] {true, true}, "next").blockLast(T);
+        rollups.refresh().block(T);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> after = (Map<String, Object>) store.quality().block(T).get("exploration_picks");
+        assertThat(((Number) after.get("picks")).longValue() - ((Number) before.get("picks")).longValue()).isEqualTo(4);
+        assertThat(((Number) after.get("exploration")).longValue() - ((Number) before.get("exploration")).longValue()).isEqualTo(2);
+        assertThat(((Number) after.get("share")).doubleValue())
+                .isEqualTo(((Number) after.get("exploration")).doubleValue() / ((Number) after.get("picks")).longValue());
+        assertEqualsDirect();
+    }
+
+    @Test
+    void theAucOfEachVersionEqualsTheRankSumOverTheNewestVotes() {
+        rollups.refreshAll().block(T);
+        // the Mann-Whitney AUC with ties halved, directly in SQL, over the same newest votes
+        String scored = "SELECT coalesce((SELECT max(m.id) FROM model_versions m WHERE m.created_at <= d.created_at), 0) AS version, "
+                + "d.score, v.liked FROM (SELECT * FROM votes ORDER BY seq DESC LIMIT " + ConsoleRollups.AUC_VOTES + ") v "
+                + "JOIN deliveries d ON d.reader_id = v.reader_id AND d.post_id = v.post_id WHERE d.score IS NOT NULL";
+        String auc = "SELECT g, count(*) AS n, CASE WHEN bool_or(liked) AND NOT bool_and(liked) THEN "
+                + "(sum(r) FILTER (WHERE liked) - count(*) FILTER (WHERE liked) * (count(*) FILTER (WHERE liked) + 1) / 2.0) "
+                + "/ (count(*) FILTER (WHERE liked) * count(*) FILTER (WHERE NOT liked)) END AS auc FROM ("
+                + "SELECT g, liked, rank() OVER w + (count(*) OVER (PARTITION BY g, score) - 1) / 2.0 AS r FROM ("
+                + "SELECT version AS g, score, liked FROM s UNION ALL SELECT " + ConsoleRollups.ALL_VERSIONS + ", score, liked FROM s) a "
+                + "WINDOW w AS (PARTITION BY g ORDER BY score)) b GROUP BY g";
+        List<String> expected = db.sql().query("WITH s AS (" + scored + ") SELECT g, n, round(auc::numeric, 9)::text AS auc FROM (" + auc + ") x",
+                r -> r.get("g", Long.class) + "|" + r.get("n", Long.class) + "|" + r.get("auc", String.class)).collectList().block(T);
+        List<String> stored = db.sql().query("SELECT version, votes, round(auc::numeric, 9)::text AS auc FROM console_model_auc",
+                r -> r.get("version", Long.class) + "|" + r.get("votes", Long.class) + "|" + r.get("auc", String.class)).collectList().block(T);
+        assertThat(stored).containsExactlyInAnyOrderElementsOf(expected).hasSizeGreaterThan(3);
+        assertThat(stored.stream().filter(x -> !x.endsWith("|null")).count()).as("versions with both likes and dislikes").isGreaterThan(2);
+
+        // the view shows each version's row and the one of all versions
+        ConsoleApi api = new ConsoleApi(new ConsoleStore(db), null, null, null, null, ConsoleApi.Live.none());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> model = (Map<String, Object>) api.get("model", "").block(T);
+        assertThat(stored).contains(ConsoleRollups.ALL_VERSIONS + "|" + model.get("auc_sample") + "|" + nine(model.get("auc_newest_votes")));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> versions = (List<Map<String, Object>>) model.get("versions");
+        assertThat(versions).hasSize(12);
+        for (Map<String, Object> v : versions) {
+            String row = v.get("id") + "|" + v.get("auc_votes") + "|" + nine(v.get("auc"));
+            if (((Number) v.get("auc_votes")).longValue() > 0) assertThat(stored).contains(row);
+            else assertThat(stored).noneMatch(x -> x.startsWith(v.get("id") + "|"));
+        }
+    }
+
+    private static String nine(Object auc) {
+        return auc == null ? "null" : new java.math.BigDecimal((Double) auc).setScale(9, java.math.RoundingMode.HALF_EVEN).toPlainString();
+    }
+
+    @Test
     void theViewsReadTheRollupsAndAgreeWithTheTables() {
         rollups.refreshAll().block(T);
         ConsoleStore store = new ConsoleStore(db);
@@ -114,7 +201,24 @@ class ConsoleRollupsTest {
                 "SELECT count(*) FROM votes v JOIN deliveries d ON d.reader_id = v.reader_id AND d.post_id = v.post_id "
                         + "WHERE date_trunc('hour', v.voted_at) " + window));
         assertThat(sum(quality.get("presses_per_day"), "mutes")).isEqualTo(direct(
-                "SELECT count(*) FROM reader_mutes WHERE date_trunc('hour', created_at) > date_trunc('hour', now()) - interval '7 days'"));
+                "SELECT count(*) FROM console_mute_presses WHERE date_trunc('hour', at) > date_trunc('hour', now()) - interval '7 days'"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> picks = (Map<String, Object>) quality.get("exploration_picks");
+        assertThat(((Number) picks.get("picks")).longValue()).isEqualTo(direct(
+                "SELECT count(*) FROM deliveries WHERE explored IS NOT NULL AND date_trunc('hour', created_at) " + window)).isPositive();
+        assertThat(((Number) picks.get("exploration")).longValue()).isEqualTo(direct(
+                "SELECT count(*) FROM deliveries WHERE explored AND date_trunc('hour', created_at) " + window)).isPositive();
+
+        // the overview's present as the last tick saw it
+        assertThat(pairs(overview.get("readers"), "status", "n")).isEqualTo(pairs("SELECT status, count(*) FROM readers GROUP BY 1"))
+                .isNotEmpty();
+        assertThat(pairs(overview.get("queue"), "state", "n")).isEqualTo(pairs(
+                "SELECT state, count(*) FROM deliveries WHERE state IN ('queued', 'claimed', 'sending') GROUP BY 1")).hasSize(2);
+        assertThat(pairs(overview.get("last_hour_by_state"), "state", "n")).isEqualTo(pairs(
+                "SELECT state, count(*) FROM deliveries WHERE created_at > now() - interval '1 hour' GROUP BY 1")).isNotEmpty();
+        assertThat(pairs(overview.get("sent_per_minute"), "minute", "sent")).isEqualTo(pairs(
+                "SELECT date_trunc('minute', sent_at), count(*) FROM deliveries WHERE sent_at > now() - interval '1 hour' GROUP BY 1"))
+                .isNotEmpty();
         @SuppressWarnings("unchecked")
         Map<String, Object> cpr = (Map<String, Object>) quality.get("channels_per_reader_24h");
         assertThat(((Number) cpr.get("channels_per_reader")).doubleValue()).isCloseTo(db.sql().one(
@@ -142,8 +246,9 @@ class ConsoleRollupsTest {
     private void assertEqualsDirect() {
         String kept = "date_trunc('hour', now()) - interval '" + ConsoleRollups.KEPT.toHours() + " hours'";
         String version = "coalesce((SELECT max(m.id) FROM model_versions m WHERE m.created_at <= d.created_at), 0)";
-        same("SELECT hour, reason, version, state, n FROM console_rollup_deliveries",
-                "SELECT date_trunc('hour', d.created_at) AS hour, d.reason, " + version + " AS version, d.state, count(*) "
+        same("SELECT hour, reason, version, state, n, picks, explored FROM console_rollup_deliveries",
+                "SELECT date_trunc('hour', d.created_at) AS hour, d.reason, " + version + " AS version, d.state, count(*), "
+                        + "count(*) FILTER (WHERE d.explored IS NOT NULL), count(*) FILTER (WHERE d.explored) "
                         + "FROM deliveries d WHERE d.created_at >= " + kept + " GROUP BY 1, 2, 3, 4");
         same("SELECT hour, reason, version, votes, likes FROM console_rollup_votes",
                 "SELECT date_trunc('hour', v.voted_at), coalesce(d.reason, ''), CASE WHEN d.id IS NULL THEN 0 ELSE " + version + " END, "
@@ -158,14 +263,14 @@ class ConsoleRollupsTest {
                         + "UNION ALL SELECT date_trunc('hour', v.voted_at), p.channel_id, 0, 1, v.liked::int, 0, 0, 0 FROM votes v "
                         + "JOIN posts p ON p.id = v.post_id "
                         + "UNION ALL SELECT date_trunc('hour', created_at), channel_id, 0, 0, 0, 1, 0, 0 FROM channel_penalties "
-                        + "UNION ALL SELECT date_trunc('hour', created_at), channel_id, 0, 0, 0, 0, 1, 0 FROM reader_mutes "
+                        + "UNION ALL SELECT date_trunc('hour', at), channel_id, 0, 0, 0, 0, 1, 0 FROM console_mute_presses "
                         + "UNION ALL SELECT date_trunc('hour', fetched_at), channel_id, 0, 0, 0, 0, 0, 1 FROM posts) x "
                         + "WHERE hour >= " + kept + " GROUP BY 1, 2");
         same("SELECT hour, posts, less, mutes FROM console_rollup_hours WHERE posts + less + mutes > 0",
                 "SELECT hour, sum(posts), sum(less), sum(mutes) FROM ("
                         + "SELECT date_trunc('hour', fetched_at) AS hour, 1 AS posts, 0 AS less, 0 AS mutes FROM posts "
                         + "UNION ALL SELECT date_trunc('hour', created_at), 0, 1, 0 FROM channel_penalties "
-                        + "UNION ALL SELECT date_trunc('hour', created_at), 0, 0, 1 FROM reader_mutes) x "
+                        + "UNION ALL SELECT date_trunc('hour', at), 0, 0, 1 FROM console_mute_presses) x "
                         + "WHERE hour >= " + kept + " GROUP BY 1");
     }
 
@@ -185,6 +290,30 @@ class ConsoleRollupsTest {
             }
             return b.toString();
         }).collectList().block(T);
+    }
+
+    /** Two columns of view rows as a map (times as instants). */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Long> pairs(Object rows, String key, String value) {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        for (Map<String, Object> m : (List<Map<String, Object>>) rows) {
+            Object k = m.get(key);
+            out.put(k instanceof String t && t.contains("T") ? java.time.OffsetDateTime.parse(t).toInstant().toString() : String.valueOf(k),
+                    ((Number) m.get(value)).longValue());
+        }
+        return out;
+    }
+
+    /** A direct grouping into two columns as a map (times as instants). */
+    private Map<String, Long> pairs(String query) {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        db.sql().query(query, readable -> {
+            io.r2dbc.spi.Row r = (io.r2dbc.spi.Row) readable;
+            Object k = r.get(0);
+            return Map.entry(k instanceof java.time.OffsetDateTime t ? t.toInstant().toString() : String.valueOf(k),
+                    ((Number) r.get(1)).longValue());
+        }).doOnNext(e -> out.put(e.getKey(), e.getValue())).blockLast(T);
+        return out;
     }
 
     private long direct(String query) {

@@ -279,6 +279,30 @@ class CandidateIndexTest {
     }
 
     @Test
+    void aPickIsMarkedExplorationExactlyWhenABetterScoredCandidateWasLeftForIt() {
+        setUp(400);
+        index.close();
+        index = new CandidateIndex(pool, current::get, K, 2, 0.05f, 0);
+        build(Map.of());
+        int explored = 0;
+        for (long r : readerIds) {
+            Map<Long, Float> scores = new HashMap<>();
+            for (CandidateIndex.Pick p : index.peek(r)) scores.put(p.postId(), p.score());
+            CandidateIndex.Pick pick = index.take(r, 1, ReaderPreferences.NONE, false).picks()[0];
+            float best = scores.values().stream().max(Float::compare).orElseThrow();
+            assertThat(pick.explored()).as("reader %d: picked %s, best score %s", r, scores.get(pick.postId()), best)
+                    .isEqualTo(scores.get(pick.postId()) < best);
+            if (pick.explored()) explored++;
+        }
+        assertThat(explored).as("the noise decides some picks, not all").isBetween(1, readerIds.length - 1);
+        // without noise the best score is always taken
+        index.close();
+        index = new CandidateIndex(pool, current::get, K, 2);
+        build(Map.of());
+        for (long r : readerIds) assertThat(index.take(r, 1, ReaderPreferences.NONE, false).picks()[0].explored()).isFalse();
+    }
+
+    @Test
     void withNoiseEachSetHoldsTheBestByScorePlusThatReadersNoiseAndSpansMoreChannels() {
         setUp(400);
         float sigma = 0.05f;

@@ -55,7 +55,7 @@ class OutboxTest {
     void aDigestIsOneDeliveryAndEachOfItsPostsCanBeAskedForOnce() {
         new ReaderRepository(db).start(1, "Ann", "en").block(T);
         long a = post(1), b = post(2), c = post(3);
-        assertThat(deliveries.enqueueAll(new long[] {1, 1, 1}, new long[] {a, b, c}, new float[] {0.2f, 0.9f, 0.5f}, "mailing", true)
+        assertThat(deliveries.enqueueAll(new long[] {1, 1, 1}, new long[] {a, b, c}, new float[] {0.2f, 0.9f, 0.5f}, new boolean[3], "mailing", true)
                 .count().block(T)).isEqualTo(3);
         assertThat(deliveries.open().block(T)).as("posts planned for a digest are not queued by themselves").isZero();
         assertThat(deliveries.bundleDigests(new Long[] {1L}).block(T)).isEqualTo(1);
