@@ -330,6 +330,7 @@ public final class CandidateIndex implements AutoCloseable {
             }
             long s0 = pr.scored, k0 = pr.skipped;
             pr.rank(g, ph, rid, m, rseen, rrated, prune);
+            rankedReaders.add(m);
             scored.add(pr.scored - s0);
             skipped.add(pr.skipped - k0);
             install(g, gi, pr, rid, rsl, rseen, rrated, seq0);
@@ -345,9 +346,12 @@ public final class CandidateIndex implements AutoCloseable {
                 cseen[j] = seen[i];
                 pr.rows.set(j++, hu[i]);
             }
+            long s0 = pr.scored, k0 = pr.skipped;
             boolean[] redo = carryOver(g, gi, pr, cid, csl, cseen);
             int r = 0;
             for (boolean x : redo) if (x) r++;
+            carriedReaders.add(carries - r);
+            rankedReaders.add(r);
             if (r > 0) {
                 long[] rid = new long[r];
                 int[] rsl = new int[r];
@@ -366,6 +370,8 @@ public final class CandidateIndex implements AutoCloseable {
                 pr.rank(g, ph, rid, r, rseen, rrated, prune);
                 install(g, gi, pr, rid, rsl, rseen, rrated, seq0);
             }
+            scored.add(pr.scored - s0);
+            skipped.add(pr.skipped - k0);
         }
     }
 
@@ -429,7 +435,12 @@ public final class CandidateIndex implements AutoCloseable {
 
     /**
      * Moves readers whose row did not change to an incremental version: the posts whose rows changed (and those
-     * that arrived since the build began) are taken out of their sets and offered again with their new scores.
+     * that arrived since the build began) are taken out of their sets and offered again with their new scores, as
+     * new posts are. Every other pair keeps its key (the same rows, network and noise seed), so the set stays the
+     * exact top of the ranking, except that a changed post whose key fell below the floor (what was left out before
+     * may beat it now) leaves the set instead of staying in it: the set is then the exact top {@code count}, which is
+     * what {@link #take} needs, and new posts fill it up again. Returns the readers whose set fell under half of
+     * {@code k} that way: they are ranked again against the whole pool.
      */
     private boolean[] carryOver(Generation g, int gi, PoolRanking pr, long[] ids, int[] sl, Set<Long>[] seen) {
         int n = ids.length;
@@ -448,6 +459,10 @@ public final class CandidateIndex implements AutoCloseable {
             channels[changed + i] = late.get(i).channelId();
         }
         System.arraycopy(lateHp, 0, hp, changed * h, lateHp.length);
+        int[] postShift = new int[posts.length];
+        for (int p = 0; p < posts.length; p++) postShift[p] = ExplorationNoise.postShift(posts[p], g.seed);
+        int[] readerShift = new int[n];
+        for (int i = 0; i < n; i++) readerShift[i] = ExplorationNoise.readerShift(ids[i], g.seed);
         FastScorer.ReaderMatrix m = pr.matrix(false, n);
         pr.rows.dequantize(0, n, m);
         int stride = m.readers();
@@ -467,6 +482,7 @@ public final class CandidateIndex implements AutoCloseable {
                 b.lock.unlock();
             }
         }
+        float widest = noise.widest() * ExplorationNoise.MAX + 1e-6f;
         for (int p0 = 0; p0 < posts.length; p0 += 256) {
             int cnt = Math.min(256, posts.length - p0);
             float[] out = pr.out(cnt * stride);
@@ -477,27 +493,41 @@ public final class CandidateIndex implements AutoCloseable {
                 int local = sl[i] & (ReaderBlock.SIZE - 1);
                 b.lock.lock();
                 try {
+                    CandidateSets sets = b.sets;
                     for (int p = 0; p < cnt; p++) {
                         long post = posts[p0 + p];
                         if (!CandidateSets.fits(post)) continue;
-                        float sigma = noise.sigma(b.votes(local, channels[p0 + p]));
-                        b.sets.offer(local, post, out[p * stride + i] + ExplorationNoise.draw(sigma, ids[i], post, g.seed), seen[i]);
+                        float s = out[p * stride + i];
+                        float cut = sets.cutoff(local);
+                        if (s + widest <= cut) {
+                            sets.leftOut(local, s + widest);
+                            continue;
+                        }
+                        // the exact key, what draw gives
+                        float key = s + noise.sigma(b.votes(local, channels[p0 + p])) * ExplorationNoise.unit(readerShift[i], postShift[p0 + p]);
+                        sets.offer(local, post, key, seen[i]);
                     }
                 } finally {
                     b.lock.unlock();
                 }
             }
         }
-        // the set is the exact top-k again only if it is full (or nothing was left out) and its k-th key is not
-        // below what was left out before: otherwise a post that never entered may now beat it
+        // a changed (or late) post below the old floor leaves: a post left out before may beat it now
         boolean[] redo = new boolean[n];
         for (int i = 0; i < n; i++) {
+            if (floor0[i] == Float.NEGATIVE_INFINITY) continue;
             ReaderBlock b = blocks[sl[i] >> ReaderBlock.SHIFT];
             int local = sl[i] & (ReaderBlock.SIZE - 1);
             b.lock.lock();
             try {
                 CandidateSets sets = b.sets;
-                redo[i] = floor0[i] > Float.NEGATIVE_INFINITY && (!sets.full(local) || sets.threshold(local) < floor0[i]);
+                for (int j = 0; j < sets.count[local]; j++) {
+                    long post = CandidateSets.post(sets.posts[local * k + j]);
+                    if (CandidateSets.key(sets.keys[local * k + j]) < floor0[i] && (g.changed.get(post) >= 0 || lateIds.get(post) >= 0)) {
+                        sets.removeAt(local, j--);
+                    }
+                }
+                redo[i] = sets.count[local] < (k + 1) / 2;
             } finally {
                 b.lock.unlock();
             }
@@ -827,6 +857,13 @@ public final class CandidateIndex implements AutoCloseable {
         return new long[] {scored.sum(), skipped.sum()};
     }
 
+    /** Readers ranked against the whole pool, and readers moved to an incremental version without, by every build so far. */
+    public long[] readerMoves() {
+        return new long[] {rankedReaders.sum(), carriedReaders.sum()};
+    }
+
+    private final java.util.concurrent.atomic.LongAdder rankedReaders = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder carriedReaders = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder scored = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder skipped = new java.util.concurrent.atomic.LongAdder();
 
