@@ -57,24 +57,14 @@ public final class TrainingService {
     private volatile TrainingSummary lastSummary;
 
     /**
-     * When to retrain from scratch: after {@code afterIncrements} incremental trainings, when {@code every} has
-     * passed since the last full one (zero: never by time), and when the votes grew by {@code growth} (a share)
-     * since the last full one (zero: never by growth). Increments move rows only, never the network, so a young
-     * model, whose network learned from few votes, is trained in full as its votes grow: a full training costs in
-     * proportion to all votes, so growth by a share keeps their total cost within a few times the last one's.
+     * When to retrain from scratch: after {@code afterIncrements} incremental trainings, and when
+     * {@code every} has passed since the last full one (zero: never by time).
      */
-    public record FullRetraining(int afterIncrements, Duration every, double growth) {
-        /** The default {@link #growth}: a full training once the votes grew by half since the last full one. */
-        public static final double GROWTH = 0.5;
-
+    public record FullRetraining(int afterIncrements, Duration every) {
         public FullRetraining {
-            if (afterIncrements < 1 || every.isNegative() || !(growth >= 0)) {
-                throw new IllegalArgumentException("full retraining needs afterIncrements >= 1, every >= 0 and growth >= 0");
+            if (afterIncrements < 1 || every.isNegative()) {
+                throw new IllegalArgumentException("full retraining needs afterIncrements >= 1 and every >= 0");
             }
-        }
-
-        public FullRetraining(int afterIncrements, Duration every) {
-            this(afterIncrements, every, GROWTH);
         }
     }
 
@@ -142,13 +132,12 @@ public final class TrainingService {
     /** Takes the one training slot now (or emits false), then trains by the schedule that {@code state} tells. */
     private Mono<Boolean> train(Mono<ModelRepository.FullTraining> state) {
         if (!running.compareAndSet(false, true)) return Mono.just(false);
-        return Mono.zip(state, votes.maxSeq()).flatMap(t -> trainHolding(t.getT1(), t.getT2())).doFinally(s -> running.set(false));
+        return state.flatMap(this::trainHolding).doFinally(s -> running.set(false));
     }
 
-    private Mono<Boolean> trainHolding(ModelRepository.FullTraining last, long maxSeq) {
-        boolean grown = full.growth() > 0 && maxSeq >= last.votesSeq() * (1 + full.growth());
+    private Mono<Boolean> trainHolding(ModelRepository.FullTraining last) {
         boolean isFull = registry.version() == 0 || last.at() == null
-                || last.incrementsSince() >= full.afterIncrements() || fullDueByTime(last) || grown || otherShapeServed();
+                || last.incrementsSince() >= full.afterIncrements() || fullDueByTime(last) || otherShapeServed();
         // streamed into primitive columns: no list of row objects, however many votes there are
         long trained = trainedSeq.get();
         // the votes read (by transaction, see CommittedVotes) and the horizon they reach

@@ -86,21 +86,6 @@ class TrainingServiceTest {
     }
 
     @Test
-    void fullRetrainingFollowsTheGrowthOfTheVotes() {
-        ModelRegistry registry = ModelRegistry.coldStart(CONFIG);
-        registries.add(registry);
-        TrainingService service = new TrainingService(votes, models, registry, CONFIG, 10,
-                new TrainingService.FullRetraining(100, Duration.ZERO, 0.5), clock, TRAINING);
-        List<String> kinds = new ArrayList<>();
-        for (int round = 0; round < 6; round++) {
-            addVotes(20); // 20, 40, …: full at 20, 40 (≥ 30), 60 (≥ 60) and 100 (≥ 90); 80 and 120 are increments
-            assertThat(service.trainIfDue().block(T)).as("round " + round).isTrue();
-            kinds.add(models.latest().block(T).kind());
-        }
-        assertThat(kinds).containsExactly("full", "full", "full", "incremental", "full", "incremental");
-    }
-
-    @Test
     void fullRetrainingRunsOnScheduleEvenWithFewNewVotes() {
         TrainingService service = service(100, Duration.ofHours(24));
         addVotes(10);
@@ -206,7 +191,7 @@ class TrainingServiceTest {
         ModelRegistry registry = ModelRegistry.coldStart(CONFIG);
         registries.add(registry);
         return new TrainingService(votes, models, registry, CONFIG, 10,
-                new TrainingService.FullRetraining(fullAfter, fullEvery, 0), clock, TRAINING);
+                new TrainingService.FullRetraining(fullAfter, fullEvery), clock, TRAINING);
     }
 
     /** {@code n} new votes by new readers on random posts, liked by channel. */
