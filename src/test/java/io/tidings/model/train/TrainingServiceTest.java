@@ -130,8 +130,29 @@ class TrainingServiceTest {
     }
 
     @Test
-    void anIncrementLearnsTheNewVotesWithABoundedReplayOfTheirReadersOwnHistory() {
+    void anIncrementLearnsTheNewVotesWithABoundedReplayOfOlderOnes() {
         TrainingService service = service(100, Duration.ZERO);
+        addVotes(TrainingService.MIN_REPLAY + 500);
+        assertThat(service.trainIfDue().block(T)).isTrue();
+        assertThat(models.latest().block(T).voteCount()).as("the first training is full").isEqualTo(TrainingService.MIN_REPLAY + 500);
+        addVotes(10);
+        assertThat(service.trainIfDue().block(T)).isTrue();
+        ModelRepository.ModelVersion v = models.latest().block(T);
+        assertThat(v.kind()).isEqualTo("incremental");
+        // under ROWS_ONLY_FROM votes the whole model learns, from the new votes and a random replay
+        assertThat(v.voteCount()).as("10 new votes and a replay of older ones, not all of them")
+                .isEqualTo(10 + TrainingService.MIN_REPLAY);
+        assertThat(v.votesSeq()).isEqualTo(votes.maxSeq().block(T));
+        assertThat(service.train().block(T)).as("nothing new: no increment").isFalse();
+    }
+
+    @Test
+    void aRowsOnlyIncrementLearnsTheNewVotesWithABoundedReplayOfTheirReadersOwnHistory() {
+        ModelRegistry reg = ModelRegistry.coldStart(CONFIG);
+        registries.add(reg);
+        // rows only from the first full training on (the service's default waits for 100,000 votes)
+        TrainingService service = new TrainingService(votes, models, reg, CONFIG, 10,
+                new TrainingService.FullRetraining(100, Duration.ZERO), 0, clock, TRAINING);
         long first = nextReader;
         for (int r = 0; r < 100; r++) addVotesBy(nextReader++, 0, 25); // 2,500 votes, 25 a reader
         addVotes(50); // and 50 readers of one vote each
