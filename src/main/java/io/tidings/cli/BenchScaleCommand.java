@@ -23,6 +23,10 @@ final class BenchScaleCommand extends Subcommand {
             + "re-rank is timed on; fewer than --readers: timed on them in an index of their own and extrapolated, reported "
             + "as rerank_seconds_extrapolated (default ${DEFAULT-VALUE})")
     int rerankReaders;
+    @Option(names = "--increment-votes", paramLabel = "N", defaultValue = "0", description = "votes the incremental "
+            + "version learned from: each by a random reader on one of their own candidates, moving that reader's and that "
+            + "post's rows, as an incremental training does (default 0: one per hundred readers)")
+    int incrementVotes;
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "random seed (default ${DEFAULT-VALUE})")
     long seed;
 
@@ -31,6 +35,7 @@ final class BenchScaleCommand extends Subcommand {
         var feed = config().feed();
         return ScaleBench.run(new ScaleBench.Options(positive(readers, "--readers"), positive(posts, "--posts"),
                 positive(channels, "--channels"), positive(candidates, "--candidates"), positive(newPosts, "--new-posts"),
-                feed.noise(), feed.exploreBoost(), seed, positive(rerankReaders, "--rerank-readers")), out());
+                feed.noise(), feed.exploreBoost(), seed, positive(rerankReaders, "--rerank-readers"),
+                incrementVotes > 0 ? incrementVotes : Math.max(1, readers / 100)), out());
     }
 }

@@ -255,6 +255,8 @@ public final class CandidateIndex implements AutoCloseable {
         PostHidden ph = g.hidden(snap);
         boolean carry = target != null && g.parent != null;
         int units = (readers.length + PoolRanking.UNIT - 1) / PoolRanking.UNIT;
+        // with carry: readers whose row did not change move over; the others are ranked after, in full units
+        boolean[] later = carry ? new boolean[readers.length] : null;
         parallel(units, u -> {
             int from = u * PoolRanking.UNIT;
             int n = Math.min(PoolRanking.UNIT, readers.length - from);
@@ -264,7 +266,37 @@ public final class CandidateIndex implements AutoCloseable {
                 s[i] = seen.get(from + i);
                 r[i] = rated == null ? null : rated.get(from + i);
             }
-            unit(g, gi, ph, Arrays.copyOfRange(readers, from, from + n), Arrays.copyOfRange(sl, from, from + n), s, r, seq0, carry);
+            boolean[] left = unit(g, gi, ph, Arrays.copyOfRange(readers, from, from + n), Arrays.copyOfRange(sl, from, from + n), s, r,
+                    seq0, carry);
+            if (left != null) System.arraycopy(left, 0, later, from, n);
+        });
+        if (!carry) return;
+        int left = 0;
+        for (boolean x : later) if (x) left++;
+        if (left == 0) return;
+        int m = left;
+        long[] ids = new long[m];
+        int[] msl = new int[m];
+        List<Set<Long>> mseen = new ArrayList<>(m);
+        List<Map<Long, Integer>> mrated = rated == null ? null : new ArrayList<>(m);
+        for (int i = 0, j = 0; i < readers.length; i++) {
+            if (!later[i]) continue;
+            ids[j] = readers[i];
+            msl[j++] = sl[i];
+            mseen.add(seen.get(i));
+            if (mrated != null) mrated.add(rated.get(i));
+        }
+        int rankUnits = (m + PoolRanking.UNIT - 1) / PoolRanking.UNIT;
+        parallel(rankUnits, u -> {
+            int from = u * PoolRanking.UNIT;
+            int n = Math.min(PoolRanking.UNIT, m - from);
+            Set<Long>[] s = new Set[n];
+            Map<Long, Integer>[] r = new Map[n];
+            for (int i = 0; i < n; i++) {
+                s[i] = mseen.get(from + i);
+                r[i] = mrated == null ? null : mrated.get(from + i);
+            }
+            unit(g, gi, ph, Arrays.copyOfRange(ids, from, from + n), Arrays.copyOfRange(msl, from, from + n), s, r, seq0, false);
         });
     }
 
@@ -293,9 +325,14 @@ public final class CandidateIndex implements AutoCloseable {
         return out;
     }
 
-    /** Ranks (or carries over) one unit of readers, then installs their sets and rows. */
-    private void unit(Generation g, int gi, PostHidden ph, long[] ids, int[] sl, Set<Long>[] seen, Map<Long, Integer>[] rated,
-                      long seq0, boolean carry) {
+    /**
+     * Ranks one unit of readers and installs their sets and rows; with {@code carry}, moves over only the readers
+     * whose row did not change and returns which readers are left to rank (their row changed, or their set fell
+     * under half), so that the caller ranks those together in full units: a unit of a few readers costs nearly
+     * what a full one does (every channel's bound and every scored channel take whole tiles of readers).
+     */
+    private boolean[] unit(Generation g, int gi, PostHidden ph, long[] ids, int[] sl, Set<Long>[] seen, Map<Long, Integer>[] rated,
+                           long seq0, boolean carry) {
         PoolRanking pr = rankings.get();
         pr.ensureHidden(g.hidden());
         int n = ids.length;
@@ -303,77 +340,58 @@ public final class CandidateIndex implements AutoCloseable {
         float[][] hu = new float[n][h];
         float[] u = new float[g.readerDim()];
         for (int i = 0; i < n; i++) g.readerHidden(ids[i], u, hu[i]);
-        boolean[] carried = new boolean[n];
-        int carries = 0;
-        if (carry) {
-            int parent = indexOf(g.parent);
-            for (int i = 0; i < n; i++) {
-                pr.rows.set(0, hu[i]);
-                ReaderBlock b = blocks[sl[i] >> ReaderBlock.SHIFT];
-                int local = sl[i] & (ReaderBlock.SIZE - 1);
-                b.lock.lock();
-                try {
-                    carried[i] = parent >= 0 && b.gen[local] == parent && b.rows.hidden == h && b.rows.sameRow(local, pr.rows, 0);
-                } finally {
-                    b.lock.unlock();
-                }
-                if (carried[i]) carries++;
-            }
-        }
-        // readers whose row changed (or every reader): against the whole pool
-        int m = n - carries;
-        if (m > 0) {
-            long[] rid = new long[m];
-            int[] rsl = new int[m];
-            Set<Long>[] rseen = new Set[m];
-            Map<Long, Integer>[] rrated = new Map[m];
-            for (int i = 0, j = 0; i < n; i++) {
-                if (carried[i]) continue;
-                rid[j] = ids[i];
-                rsl[j] = sl[i];
-                rseen[j] = seen[i];
-                rrated[j] = rated[i];
-                pr.rows.set(j++, hu[i]);
-            }
+        if (!carry) {
+            for (int i = 0; i < n; i++) pr.rows.set(i, hu[i]);
             long s0 = pr.scored, k0 = pr.skipped;
-            pr.rank(g, ph, rid, m, rseen, rrated, prune);
+            pr.rank(g, ph, ids, n, seen, rated, prune);
+            rankedReaders.add(n);
             scored.add(pr.scored - s0);
             skipped.add(pr.skipped - k0);
-            install(g, gi, pr, rid, rsl, rseen, rrated, seq0);
+            install(g, gi, pr, ids, sl, seen, rated, seq0);
+            return null;
+        }
+        boolean[] later = new boolean[n];
+        int carries = 0;
+        int parent = indexOf(g.parent);
+        for (int i = 0; i < n; i++) {
+            pr.rows.set(0, hu[i]);
+            ReaderBlock b = blocks[sl[i] >> ReaderBlock.SHIFT];
+            int local = sl[i] & (ReaderBlock.SIZE - 1);
+            b.lock.lock();
+            try {
+                later[i] = !(parent >= 0 && b.gen[local] == parent && b.rows.hidden == h && b.rows.sameRow(local, pr.rows, 0));
+            } finally {
+                b.lock.unlock();
+            }
+            if (!later[i]) carries++;
         }
         if (carries > 0) {
             long[] cid = new long[carries];
             int[] csl = new int[carries];
             Set<Long>[] cseen = new Set[carries];
+            int[] at = new int[carries];
             for (int i = 0, j = 0; i < n; i++) {
-                if (!carried[i]) continue;
+                if (later[i]) continue;
                 cid[j] = ids[i];
                 csl[j] = sl[i];
                 cseen[j] = seen[i];
+                at[j] = i;
                 pr.rows.set(j++, hu[i]);
             }
+            long s0 = pr.scored, k0 = pr.skipped;
             boolean[] redo = carryOver(g, gi, pr, cid, csl, cseen);
             int r = 0;
-            for (boolean x : redo) if (x) r++;
-            if (r > 0) {
-                long[] rid = new long[r];
-                int[] rsl = new int[r];
-                Set<Long>[] rseen = new Set[r];
-                Map<Long, Integer>[] rrated = new Map[r];
-                for (int i = 0, j = 0, c = 0; i < n; i++) {
-                    if (!carried[i]) continue;
-                    if (redo[c++]) {
-                        rid[j] = ids[i];
-                        rsl[j] = sl[i];
-                        rseen[j] = seen[i];
-                        rrated[j] = rated[i];
-                        pr.rows.set(j++, hu[i]);
-                    }
+            for (int j = 0; j < carries; j++) {
+                if (redo[j]) {
+                    later[at[j]] = true;
+                    r++;
                 }
-                pr.rank(g, ph, rid, r, rseen, rrated, prune);
-                install(g, gi, pr, rid, rsl, rseen, rrated, seq0);
             }
+            carriedReaders.add(carries - r);
+            scored.add(pr.scored - s0);
+            skipped.add(pr.skipped - k0);
         }
+        return later;
     }
 
     /** Installs ranked sets, offering first the posts that arrived since the ranking's snapshot. */
@@ -436,7 +454,12 @@ public final class CandidateIndex implements AutoCloseable {
 
     /**
      * Moves readers whose row did not change to an incremental version: the posts whose rows changed (and those
-     * that arrived since the build began) are taken out of their sets and offered again with their new scores.
+     * that arrived since the build began) are taken out of their sets and offered again with their new scores, as
+     * new posts are. Every other pair keeps its key (the same rows, network and noise seed), so the set stays the
+     * exact top of the ranking, except that a changed post whose key fell below the floor (what was left out before
+     * may beat it now) leaves the set instead of staying in it: the set is then the exact top {@code count}, which is
+     * what {@link #take} needs, and new posts fill it up again. Returns the readers whose set fell under half of
+     * {@code k} that way: they are ranked again against the whole pool.
      */
     private boolean[] carryOver(Generation g, int gi, PoolRanking pr, long[] ids, int[] sl, Set<Long>[] seen) {
         int n = ids.length;
@@ -455,6 +478,10 @@ public final class CandidateIndex implements AutoCloseable {
             channels[changed + i] = late.get(i).channelId();
         }
         System.arraycopy(lateHp, 0, hp, changed * h, lateHp.length);
+        int[] postShift = new int[posts.length];
+        for (int p = 0; p < posts.length; p++) postShift[p] = ExplorationNoise.postShift(posts[p], g.seed);
+        int[] readerShift = new int[n];
+        for (int i = 0; i < n; i++) readerShift[i] = ExplorationNoise.readerShift(ids[i], g.seed);
         FastScorer.ReaderMatrix m = pr.matrix(false, n);
         pr.rows.dequantize(0, n, m);
         int stride = m.readers();
@@ -474,6 +501,7 @@ public final class CandidateIndex implements AutoCloseable {
                 b.lock.unlock();
             }
         }
+        float widest = noise.widest() * ExplorationNoise.MAX + 1e-6f;
         for (int p0 = 0; p0 < posts.length; p0 += 256) {
             int cnt = Math.min(256, posts.length - p0);
             float[] out = pr.out(cnt * stride);
@@ -484,27 +512,41 @@ public final class CandidateIndex implements AutoCloseable {
                 int local = sl[i] & (ReaderBlock.SIZE - 1);
                 b.lock.lock();
                 try {
+                    CandidateSets sets = b.sets;
                     for (int p = 0; p < cnt; p++) {
                         long post = posts[p0 + p];
                         if (!CandidateSets.fits(post)) continue;
-                        float sigma = noise.sigma(b.votes(local, channels[p0 + p]));
-                        b.sets.offer(local, post, out[p * stride + i] + ExplorationNoise.draw(sigma, ids[i], post, g.seed), seen[i]);
+                        float s = out[p * stride + i];
+                        float cut = sets.cutoff(local);
+                        if (s + widest <= cut) {
+                            sets.leftOut(local, s + widest);
+                            continue;
+                        }
+                        // the exact key, what draw gives
+                        float key = s + noise.sigma(b.votes(local, channels[p0 + p])) * ExplorationNoise.unit(readerShift[i], postShift[p0 + p]);
+                        sets.offer(local, post, key, seen[i]);
                     }
                 } finally {
                     b.lock.unlock();
                 }
             }
         }
-        // the set is the exact top-k again only if it is full (or nothing was left out) and its k-th key is not
-        // below what was left out before: otherwise a post that never entered may now beat it
+        // a changed (or late) post below the old floor leaves: a post left out before may beat it now
         boolean[] redo = new boolean[n];
         for (int i = 0; i < n; i++) {
+            if (floor0[i] == Float.NEGATIVE_INFINITY) continue;
             ReaderBlock b = blocks[sl[i] >> ReaderBlock.SHIFT];
             int local = sl[i] & (ReaderBlock.SIZE - 1);
             b.lock.lock();
             try {
                 CandidateSets sets = b.sets;
-                redo[i] = floor0[i] > Float.NEGATIVE_INFINITY && (!sets.full(local) || sets.threshold(local) < floor0[i]);
+                for (int j = 0; j < sets.count[local]; j++) {
+                    long post = CandidateSets.post(sets.posts[local * k + j]);
+                    if (CandidateSets.key(sets.keys[local * k + j]) < floor0[i] && (g.changed.get(post) >= 0 || lateIds.get(post) >= 0)) {
+                        sets.removeAt(local, j--);
+                    }
+                }
+                redo[i] = sets.count[local] < (k + 1) / 2;
             } finally {
                 b.lock.unlock();
             }
@@ -821,6 +863,13 @@ public final class CandidateIndex implements AutoCloseable {
         return new long[] {scored.sum(), skipped.sum()};
     }
 
+    /** Readers ranked against the whole pool, and readers moved to an incremental version without, by every build so far. */
+    public long[] readerMoves() {
+        return new long[] {rankedReaders.sum(), carriedReaders.sum()};
+    }
+
+    private final java.util.concurrent.atomic.LongAdder rankedReaders = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder carriedReaders = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder scored = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder skipped = new java.util.concurrent.atomic.LongAdder();
 

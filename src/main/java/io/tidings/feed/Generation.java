@@ -18,6 +18,9 @@ final class Generation {
     final Network net;
     /** Scores posts: the model's network, channel and post tables, and an empty reader table. */
     final FastScorer scorer;
+    /** The model's channel and post tables (shared, never copied). */
+    private final EmbeddingTable channels;
+    private final EmbeddingTable posts;
     /** The whole model while this is the newest version (readers' rows), then null. */
     private volatile TrainedModel model;
     private volatile PostHidden hidden;
@@ -36,6 +39,8 @@ final class Generation {
         this.model = mv.model();
         this.net = mv.model().network();
         TrainedModel m = mv.model();
+        this.channels = m.channels();
+        this.posts = m.posts();
         this.scorer = new FastScorer(new TrainedModel(m.config(), net, new EmbeddingTable(m.config().readerDim(), 1),
                 m.channels(), m.posts()));
     }
@@ -70,6 +75,11 @@ final class Generation {
         return built;
     }
 
+    /** Whether {@code id} reads the very same row (or prior) in both tables. */
+    private static boolean sameRow(EmbeddingTable a, EmbeddingTable b, long id) {
+        return a == b || Arrays.equals(a.vector(id), b.vector(id));
+    }
+
     /** Whether {@code other} has the very same network: then only rows that changed change scores. */
     boolean sameNetwork(Network other) {
         return other == net || other.hidden == net.hidden && other.readerDim == net.readerDim
@@ -78,11 +88,16 @@ final class Generation {
                 && Arrays.equals(other.w2, net.w2) && Arrays.equals(other.b2, net.b2);
     }
 
-    /** Records the posts whose {@code hp} differs between {@code old} and this version (an incremental version). */
+    /**
+     * Records the posts whose {@code hp} differs between {@code old} and this version (an incremental version: the
+     * same network). The rows of posts whose own row and channel row did not move are {@code old}'s, not computed again.
+     */
     void diff(Generation old, FreshPool.Snapshot snap) {
         parent = old;
         PostHidden a = old.hidden(snap);
-        PostHidden b = hidden(snap);
+        PostHidden b = PostHidden.of(snap, scorer, net, a, seed,
+                (post, channel) -> sameRow(old.posts, posts, post) && sameRow(old.channels, channels, channel));
+        hidden = b;
         int h = hidden();
         java.util.List<Integer> at = new java.util.ArrayList<>();
         for (int c = 0; c < b.channelCount(); c++) {

@@ -62,6 +62,14 @@ final class PostHidden {
 
     /** Posts of the snapshot whose id fits the candidate sets' 32-bit form. */
     static PostHidden of(FreshPool.Snapshot snap, FastScorer scorer, Network net, PostHidden previous, long seed) {
+        return of(snap, scorer, net, previous, seed, null);
+    }
+
+    /**
+     * With {@code reuse}, a row of {@code previous} is taken only for the posts it accepts (an incremental version:
+     * the posts whose own row and channel row did not move); {@code previous} may then be another version's.
+     */
+    static PostHidden of(FreshPool.Snapshot snap, FastScorer scorer, Network net, PostHidden previous, long seed, Reuse reuse) {
         int h = scorer.hidden();
         int n = snap.size();
         LongIntMap channelIndex = new LongIntMap(1024);
@@ -106,7 +114,7 @@ final class PostHidden {
         int[] missingAt = new int[posts.length];
         for (int c = 0; c < cs; c++) {
             for (int at = start[c]; at < start[c + 1]; at++) {
-                float[] old = previous == null ? null : previous.row(posts[at]);
+                float[] old = previous == null || reuse != null && !reuse.test(posts[at], postChannels[at]) ? null : previous.row(posts[at]);
                 if (old != null && old.length == h) System.arraycopy(old, 0, hp[c], (at - start[c]) * h, h);
                 else missingAt[missing++] = at;
             }
@@ -140,10 +148,20 @@ final class PostHidden {
         }
         long[] ch = new long[cs];
         for (int c = 0; c < cs; c++) ch[c] = channelIds.get(c);
+        if (previous != null && previous.snap == snap && previous.seed == seed) {
+            // the same posts in the same order under the same noise seed: the same shifts and noise maxima
+            return new PostHidden(snap, h, ch, start, posts, hp, bounds, positions, seed, previous.shifts, previous.noiseMax);
+        }
         int[] shifts = new int[posts.length];
         for (int i = 0; i < posts.length; i++) shifts[i] = ExplorationNoise.postShift(posts[i], seed);
         return new PostHidden(snap, h, ch, start, posts, hp, bounds, positions, seed, shifts,
                 ExplorationNoise.channelMaxima(shifts, start, cs));
+    }
+
+    /** Which rows of a previous {@link PostHidden} still hold. */
+    @FunctionalInterface
+    interface Reuse {
+        boolean test(long post, long channel);
     }
 
     /** The row of {@code post}, or null when it is not in this snapshot. */

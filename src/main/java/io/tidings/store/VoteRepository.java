@@ -110,6 +110,16 @@ public final class VoteRepository {
                 VoteRepository::row, seqs, upTo, n);
     }
 
+    /**
+     * Up to {@code n} of the newest votes of {@code readers} with {@code seq} at most {@code upTo}, newest first:
+     * their history, read through the primary key (reader first), so the cost follows the readers asked for.
+     */
+    public Flux<VoteRow> ofReaders(Long[] readers, long upTo, int n) {
+        if (readers.length == 0 || upTo <= 0 || n <= 0) return Flux.empty();
+        return sql.query(ROWS + "WHERE v.reader_id = ANY($1) AND v.seq <= $2 ORDER BY v.seq DESC LIMIT $3",
+                VoteRepository::row, readers, upTo, n);
+    }
+
     /** Votes of one reader in one channel. */
     public record ChannelVotes(long reader, long channel, int votes) {}
 

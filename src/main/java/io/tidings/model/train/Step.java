@@ -35,8 +35,23 @@ final class Step {
     private final float coldDropout;
     private final java.util.SplittableRandom rng;
 
+    /** Rows that learn per table (null: every row), and whether the network does; null masks: everything learns. */
+    private final boolean[][] learns;
+    private final boolean trainNetwork;
+
     Step(ModelConfig config, Network net, EmbeddingTable readers, EmbeddingTable channels, EmbeddingTable posts,
          int[] unknown, java.util.SplittableRandom rng) {
+        this(config, net, readers, channels, posts, unknown, rng, null);
+    }
+
+    /**
+     * With {@code learns} (per table, the rows that move; rows past a mask's end never do), the network is held
+     * as it is and only those rows learn.
+     */
+    Step(ModelConfig config, Network net, EmbeddingTable readers, EmbeddingTable channels, EmbeddingTable posts,
+         int[] unknown, java.util.SplittableRandom rng, boolean[][] learns) {
+        this.learns = learns;
+        this.trainNetwork = learns == null;
         this.unknown = unknown;
         this.coldDropout = config.coldDropout();
         this.rng = rng;
@@ -60,8 +75,8 @@ final class Step {
         this.denseM = new float[4][];
         this.denseV = new float[4][];
         for (int i = 0; i < 4; i++) {
-            denseM[i] = adam ? new float[params[i].length] : null;
-            denseV[i] = adam ? new float[params[i].length] : null;
+            denseM[i] = adam && trainNetwork ? new float[params[i].length] : null;
+            denseV[i] = adam && trainNetwork ? new float[params[i].length] : null;
         }
         this.sparse = new SparseGrad[3];
         this.undo = new RowUndo[3];
@@ -111,29 +126,45 @@ final class Step {
                 }
                 gb1[h] += d;
                 int row = h * in;
-                for (int j = 0; j < in; j++) {
-                    gw1[row + j] += d * x[j];
-                    dx[j] += d * w1[row + j];
+                if (trainNetwork) {
+                    for (int j = 0; j < in; j++) {
+                        gw1[row + j] += d * x[j];
+                        dx[j] += d * w1[row + j];
+                    }
+                } else {
+                    for (int j = 0; j < in; j++) {
+                        dx[j] += d * w1[row + j];
+                    }
                 }
             }
             for (int t = 0; t < 3; t++) {
-                sparse[t].add(rows[t], dx, offsets[t]);
+                if (learns(t, rows[t])) sparse[t].add(rows[t], dx, offsets[t]);
             }
         }
         float scale = 1f / (to - from);
         updater.nextStep();
         rowUpdater.nextStep();
-        updater.apply(net.w1, 0, gw1, 0, scale, denseM[0], denseV[0], 0, net.w1.length);
-        updater.apply(net.b1, 0, gb1, 0, scale, denseM[1], denseV[1], 0, net.b1.length);
-        updater.apply(net.w2, 0, gw2, 0, scale, denseM[2], denseV[2], 0, net.w2.length);
-        updater.apply(net.b2, 0, gb2, 0, scale, denseM[3], denseV[3], 0, 1);
+        if (trainNetwork) {
+            updater.apply(net.w1, 0, gw1, 0, scale, denseM[0], denseV[0], 0, net.w1.length);
+            updater.apply(net.b1, 0, gb1, 0, scale, denseM[1], denseV[1], 0, net.b1.length);
+            updater.apply(net.w2, 0, gw2, 0, scale, denseM[2], denseV[2], 0, net.w2.length);
+            updater.apply(net.b2, 0, gb2, 0, scale, denseM[3], denseV[3], 0, 1);
+        }
         for (int t = 0; t < 3; t++) {
             sparse[t].apply(rowUpdater, tables[t], scale);
         }
-        if (biasTerms) {
+        if (biasTerms && trainNetwork) {
             net.holdBiasUnit();
         }
         return loss;
+    }
+
+    /** Whether row {@code row} of table {@code t} learns (a prior, row -1, never does). */
+    private boolean learns(int t, int row) {
+        if (row < 0) return false;
+        if (learns == null) return true;
+        boolean[] m = learns[t];
+        return m != null && row < m.length && m[row];
     }
 
     /** The undo logs of the three tables (readers, channels, posts). */

@@ -7,6 +7,7 @@ import io.tidings.model.TrainedModel;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.function.LongPredicate;
 
 /**
  * Trains the network and the embedding tables on votes (👍 = 1, 👎 = 0) with binary cross-entropy, L2,
@@ -30,7 +31,7 @@ public final class Trainer {
 
     /** Full training from fresh random weights. With no votes at all, returns an untrained model. */
     public Result train(List<Vote> votes) {
-        return run(votes, null, config.maxEpochs());
+        return run(votes, null, config.maxEpochs(), null);
     }
 
     /**
@@ -48,10 +49,29 @@ public final class Trainer {
                 || pc.postDim() != config.postDim() || pc.hidden() != config.hidden()) {
             throw new IllegalArgumentException("previous model has other sizes: " + pc);
         }
-        return run(votes, previous, epochs);
+        return run(votes, previous, epochs, null);
     }
 
-    private Result run(List<Vote> votes, TrainedModel previous, int maxEpochs) {
+    /**
+     * Incremental training of rows only, the way online recommenders refresh user factors: {@code previous}'s
+     * network, channel table and priors are kept as they are (shared, not copied), and only the rows of readers
+     * {@code readers} accepts and of posts {@code posts} accepts move (new ones start at the prior). Every other id
+     * in {@code votes} reads its row or the prior without changing it, so those votes are context for the rows that
+     * learn. A version made this way scores every unchanged (reader, post) pair exactly as {@code previous} does:
+     * serving re-ranks only the readers whose row moved and re-scores only the posts whose row moved.
+     */
+    public Result trainRows(List<Vote> votes, TrainedModel previous, int epochs, LongPredicate readers, LongPredicate posts) {
+        Objects.requireNonNull(previous, "previous");
+        if (epochs <= 0) {
+            throw new IllegalArgumentException("epochs must be > 0: " + epochs);
+        }
+        return run(votes, previous, epochs, new Rows(readers, posts));
+    }
+
+    /** Which rows a rows-only training moves. */
+    private record Rows(LongPredicate readers, LongPredicate posts) {}
+
+    private Result run(List<Vote> votes, TrainedModel previous, int maxEpochs, Rows rowsOnly) {
         Objects.requireNonNull(votes, "votes");
         SplittableRandom rng = new SplittableRandom(config.seed());
         int n = votes.size();
@@ -66,7 +86,7 @@ public final class Trainer {
         shuffle(order, n, rng);
         int nVal = (int) Math.floor(n * (double) config.validationFraction());
         // views over the shuffled order: the votes are not copied (there may be millions)
-        return fit(picked(votes, order, nVal, n), picked(votes, order, 0, nVal), previous, maxEpochs, rng);
+        return fit(picked(votes, order, nVal, n), picked(votes, order, 0, nVal), previous, maxEpochs, rng, rowsOnly);
     }
 
     /** {@code votes.get(order[from])} … {@code votes.get(order[to - 1])}, as a read-only view. */
@@ -95,11 +115,11 @@ public final class Trainer {
             return new Result(TrainedModel.untrained(config, config.seed()),
                     new TrainingSummary(0, 0, Float.NaN, Float.NaN, 0, 0, false, false));
         }
-        return fit(trainVotes, validationVotes, null, config.maxEpochs(), new SplittableRandom(config.seed()));
+        return fit(trainVotes, validationVotes, null, config.maxEpochs(), new SplittableRandom(config.seed()), null);
     }
 
     private Result fit(List<Vote> trainVotes, List<Vote> valVotes, TrainedModel previous, int maxEpochs,
-                       SplittableRandom rng) {
+                       SplittableRandom rng, Rows rowsOnly) {
         long started = System.nanoTime();
         int nVal = valVotes.size();
         int nTrain = trainVotes.size();
@@ -111,7 +131,16 @@ public final class Trainer {
         EmbeddingTable.RowInit readerInit;
         EmbeddingTable.RowInit channelInit;
         EmbeddingTable.RowInit postInit;
-        if (previous != null) {
+        if (rowsOnly != null) {
+            // the network, the channels and every prior stay the previous version's: never written here
+            net = previous.network();
+            readers = previous.readers().copy();
+            channels = previous.channels();
+            posts = previous.posts().copy();
+            readerInit = fromPrior(readers.prior());
+            channelInit = null;
+            postInit = fromPrior(posts.prior());
+        } else if (previous != null) {
             net = previous.network().copy();
             readers = previous.readers().copy();
             channels = previous.channels().copy();
@@ -128,7 +157,7 @@ public final class Trainer {
         }
 
         int[] unknown = {-1, -1, -1};
-        if (config.coldDropout() > 0) {
+        if (config.coldDropout() > 0 && rowsOnly == null) {
             // the learned unknown rows start as the prior (the mean row, or the previous unknown row)
             unknown[0] = readers.addIfAbsent(EmbeddingTable.UNKNOWN_ID, fromPrior(readers.prior()));
             unknown[2] = posts.addIfAbsent(EmbeddingTable.UNKNOWN_ID, fromPrior(posts.prior()));
@@ -136,8 +165,15 @@ public final class Trainer {
         Examples train = new Examples(nTrain);
         for (int k = 0; k < nTrain; k++) {
             Vote v = trainVotes.get(k);
-            train.set(k, readers.addIfAbsent(v.reader(), readerInit), channels.addIfAbsent(v.channel(), channelInit),
-                    posts.addIfAbsent(v.post(), postInit), v.like());
+            if (rowsOnly == null) {
+                train.set(k, readers.addIfAbsent(v.reader(), readerInit), channels.addIfAbsent(v.channel(), channelInit),
+                        posts.addIfAbsent(v.post(), postInit), v.like());
+            } else {
+                // only the rows that learn are added; any other id reads its row or the prior
+                train.set(k, rowsOnly.readers().test(v.reader()) ? readers.addIfAbsent(v.reader(), readerInit) : readers.rowOf(v.reader()),
+                        channels.rowOf(v.channel()),
+                        rowsOnly.posts().test(v.post()) ? posts.addIfAbsent(v.post(), postInit) : posts.rowOf(v.post()), v.like());
+            }
         }
         Examples val = new Examples(nVal);
         for (int k = 0; k < nVal; k++) {
@@ -146,7 +182,9 @@ public final class Trainer {
             val.set(k, readers.rowOf(v.reader()), channels.rowOf(v.channel()), posts.rowOf(v.post()), v.like());
         }
 
-        Step step = new Step(config, net, readers, channels, posts, unknown, rng.split());
+        Step step = rowsOnly == null ? new Step(config, net, readers, channels, posts, unknown, rng.split())
+                : new Step(config, net, readers, channels, posts, unknown, rng.split(),
+                        new boolean[][] {mask(readers, rowsOnly.readers()), new boolean[0], mask(posts, rowsOnly.posts())});
         // the best epoch: a copy of the (small) network, and of the rows only as they are written after it
         Network bestNet = null;
         RowUndo[] undo = step.undo();
@@ -179,7 +217,7 @@ public final class Trainer {
                 bestEpoch = epoch;
                 continue;
             }
-            updatePriors(readers, channels, posts, unknown);
+            if (rowsOnly == null) updatePriors(readers, channels, posts, unknown);
             double valLoss = step.loss(val);
             valLosses[epoch - 1] = (float) valLoss;
             if (valLoss < bestVal - MIN_IMPROVEMENT) {
@@ -187,7 +225,9 @@ public final class Trainer {
                 bestTrain = trainLoss;
                 bestEpoch = epoch;
                 bad = 0;
-                if (bestNet == null) {
+                if (rowsOnly != null) {
+                    // the network does not move
+                } else if (bestNet == null) {
                     bestNet = net.copy();
                 } else {
                     bestNet.copyFrom(net);
@@ -203,17 +243,27 @@ public final class Trainer {
         }
         if (bestNet != null) {
             net.copyFrom(bestNet);
+        }
+        if (bestNet != null || rowsOnly != null && bestEpoch > 0) {
             for (RowUndo u : undo) {
                 u.rollback();
             }
         }
-        updatePriors(readers, channels, posts, unknown);
+        if (rowsOnly == null) updatePriors(readers, channels, posts, unknown);
         TrainedModel model = new TrainedModel(config, net, readers, channels, posts);
         TrainingSummary summary = new TrainingSummary(epochsRun, bestEpoch, (float) bestTrain,
                 nVal == 0 ? Float.NaN : (float) bestVal, nTrain, nVal, stoppedEarly, previous != null,
                 java.util.Arrays.copyOf(trainLosses, epochsRun), java.util.Arrays.copyOf(valLosses, nVal == 0 ? 0 : epochsRun),
                 (System.nanoTime() - started) / 1_000_000);
         return new Result(model, summary);
+    }
+
+    /** Which rows of {@code table} belong to ids {@code learns} accepts. */
+    private static boolean[] mask(EmbeddingTable table, LongPredicate learns) {
+        long[] ids = table.ids();
+        boolean[] out = new boolean[ids.length];
+        for (int row = 0; row < ids.length; row++) out[row] = learns.test(ids[row]);
+        return out;
     }
 
     /** Priors: the learned unknown rows where there are, else the mean rows. */

@@ -110,6 +110,55 @@ class TrainerTest {
     }
 
     @Test
+    void aRowsOnlyIncrementMovesJustTheRowsOfTheNewVotesAndLearnsFromThem() {
+        ModelConfig config = ModelConfig.custom().maxEpochs(4).build();
+        List<Vote> older = VOTES.subList(0, 9000);
+        List<Vote> fresh = VOTES.subList(9000, VOTES.size());
+        TrainedModel previous = new Trainer(config).train(older).model();
+        byte[] before = previous.toBytes();
+        java.util.Set<Long> readers = new java.util.HashSet<>();
+        java.util.Set<Long> posts = new java.util.HashSet<>();
+        for (Vote v : fresh) {
+            readers.add(v.reader());
+            posts.add(v.post());
+        }
+        // the new votes plus the history of their readers, as the training service gives them
+        List<Vote> data = new ArrayList<>();
+        for (Vote v : older) if (readers.contains(v.reader())) data.add(v);
+        data.addAll(fresh);
+        TrainedModel next = new Trainer(config).trainRows(data, previous, 3, readers::contains, posts::contains).model();
+
+        assertThat(previous.toBytes()).as("previous model unchanged").isEqualTo(before);
+        assertThat(next.network()).as("the very network, not a copy").isSameAs(previous.network());
+        assertThat(next.channels()).isSameAs(previous.channels());
+        assertThat(next.readers().prior()).isEqualTo(previous.readers().prior());
+        assertThat(next.posts().prior()).isEqualTo(previous.posts().prior());
+        int movedReaders = 0;
+        for (long id : next.readers().ids()) {
+            boolean same = java.util.Arrays.equals(next.readers().vector(id), previous.readers().vector(id));
+            if (!readers.contains(id)) assertThat(same).as("reader %d without new votes", id).isTrue();
+            else if (!same) movedReaders++;
+        }
+        for (long id : next.posts().ids()) {
+            if (!posts.contains(id)) assertThat(next.posts().vector(id)).as("post %d", id).isEqualTo(previous.posts().vector(id));
+        }
+        assertThat(movedReaders).as("readers of the new votes that learned").isGreaterThan(readers.size() / 2);
+        // it learned from the new votes: they are predicted better than by the previous version
+        assertThat(logLoss(next, fresh)).isLessThan(logLoss(previous, fresh));
+    }
+
+    private static double logLoss(TrainedModel m, List<Vote> votes) {
+        float[] p = new float[votes.size()];
+        boolean[] y = new boolean[votes.size()];
+        for (int i = 0; i < p.length; i++) {
+            Vote v = votes.get(i);
+            p[i] = m.score(v.reader(), v.channel(), v.post());
+            y[i] = v.like();
+        }
+        return Quality.logLoss(p, y);
+    }
+
+    @Test
     void noVotesGivesAnUntrainedModelScoringOneHalf() {
         Trainer.Result result = new Trainer(ModelConfig.defaults()).train(List.of());
         assertThat(result.summary().epochsRun()).isZero();

@@ -139,10 +139,58 @@ class TrainingServiceTest {
         assertThat(service.trainIfDue().block(T)).isTrue();
         ModelRepository.ModelVersion v = models.latest().block(T);
         assertThat(v.kind()).isEqualTo("incremental");
+        // under ROWS_ONLY_FROM votes the whole model learns, from the new votes and a random replay
         assertThat(v.voteCount()).as("10 new votes and a replay of older ones, not all of them")
                 .isEqualTo(10 + TrainingService.MIN_REPLAY);
         assertThat(v.votesSeq()).isEqualTo(votes.maxSeq().block(T));
         assertThat(service.train().block(T)).as("nothing new: no increment").isFalse();
+    }
+
+    @Test
+    void aRowsOnlyIncrementLearnsTheNewVotesWithABoundedReplayOfTheirReadersOwnHistory() {
+        ModelRegistry reg = ModelRegistry.coldStart(CONFIG);
+        registries.add(reg);
+        // rows only from the first full training on (the service's default waits for 100,000 votes)
+        TrainingService service = new TrainingService(votes, models, reg, CONFIG, 10,
+                new TrainingService.FullRetraining(100, Duration.ZERO), 0, clock, TRAINING);
+        long first = nextReader;
+        for (int r = 0; r < 100; r++) addVotesBy(nextReader++, 0, 25); // 2,500 votes, 25 a reader
+        addVotes(50); // and 50 readers of one vote each
+        assertThat(service.trainIfDue().block(T)).isTrue();
+        assertThat(models.latest().block(T).voteCount()).as("the first training is full").isEqualTo(2_550);
+        float[] network = weights(service);
+
+        for (int r = 0; r < 10; r++) addVotesBy(first + r, 25, 1); // 10 new votes of readers with 25 older ones
+        assertThat(service.trainIfDue().block(T)).isTrue();
+        ModelRepository.ModelVersion v = models.latest().block(T);
+        assertThat(v.kind()).isEqualTo("incremental");
+        assertThat(v.voteCount()).as("10 new votes and the older votes of those 10 readers, nobody else's").isEqualTo(10 + 10 * 25);
+        assertThat(v.votesSeq()).isEqualTo(votes.maxSeq().block(T));
+        assertThat(weights(service)).as("an increment keeps the network").isEqualTo(network);
+
+        for (int r = 10; r < 100; r++) addVotesBy(first + r, 25, 1);
+        assertThat(service.trainIfDue().block(T)).isTrue();
+        assertThat(models.latest().block(T).voteCount()).as("90 new votes and a bounded replay of their readers' 2,250 older ones")
+                .isEqualTo(90 + TrainingService.MIN_REPLAY);
+        assertThat(service.train().block(T)).as("nothing new: no increment").isFalse();
+    }
+
+    /** The weights of the network the newest registry serves now. */
+    private float[] weights(TrainingService service) {
+        try (ModelRegistry.Lease lease = registries.get(registries.size() - 1).current()) {
+            io.tidings.model.Network n = lease.model().model().network();
+            float[] out = java.util.Arrays.copyOf(n.w1, n.w1.length + n.b1.length + n.w2.length + 1);
+            System.arraycopy(n.b1, 0, out, n.w1.length, n.b1.length);
+            System.arraycopy(n.w2, 0, out, n.w1.length + n.b1.length, n.w2.length);
+            out[out.length - 1] = n.b2[0];
+            return out;
+        }
+    }
+
+    /** {@code n} votes of {@code reader} on posts {@code from .. from + n)}. */
+    private void addVotesBy(long reader, int from, int n) {
+        new ReaderRepository(db).start(reader, "r" + reader, "en").block(T);
+        for (int p = from; p < from + n; p++) votes.upsert(reader, posts.get(p), p < 10 || rng.nextInt(4) == 0).block(T);
     }
 
     @Test
