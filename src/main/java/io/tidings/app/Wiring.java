@@ -100,6 +100,7 @@ final class Wiring {
                 .apiUrl(config.telegramApiUrl())
                 .maxRequests(256)
                 .maxRequestsPerHost(256)
+                .chatGap(config.feed().chatGap()) // one pace per chat for the sender and every reply
                 .build()));
         this.scoring = lifecycle.open("scoring threads", Schedulers.newBoundedElastic(
                 Math.max(2, Runtime.getRuntime().availableProcessors()), 10_000, "scoring"), Scheduler::dispose);

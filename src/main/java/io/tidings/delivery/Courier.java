@@ -20,6 +20,14 @@ interface Courier {
 
     Attempt prepare(Outgoing o);
 
+    /**
+     * When a message to {@code chat} may leave by the pace all of this replica's messages keep (replies to commands
+     * too); {@link Long#MIN_VALUE} when the courier keeps none.
+     */
+    default long chatFreeAt(long chat) {
+        return Long.MIN_VALUE;
+    }
+
     /** Completes when Telegram accepts the bot token (at once, normally). */
     default Mono<Void> whenAccessible() {
         return Mono.empty();
@@ -41,6 +49,11 @@ interface Courier {
                         return parts.partsSent();
                     }
                 };
+            }
+
+            @Override
+            public long chatFreeAt(long chat) {
+                return telegram.chatFreeAt(chat);
             }
 
             @Override

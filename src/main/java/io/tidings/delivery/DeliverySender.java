@@ -134,7 +134,7 @@ public final class DeliverySender {
         this.timer = timer;
         this.loop = timer.createWorker();
         this.clock = clock;
-        this.window = new ClaimWindow(chatGap.toNanos());
+        this.window = new ClaimWindow(chatGap.toNanos(), courier::chatFreeAt);
         checkRate(messagesPerSecond);
         this.rate = messagesPerSecond;
         this.pace = new SendPace(messagesPerSecond, clock.getAsLong());

@@ -34,6 +34,7 @@ public final class TelegramClient implements AutoCloseable {
     private final TelegramBot bot;
     private final TelegramBot sendBot;
     private final AccessGuard access;
+    private final ChatPace chatPace;
     // OkHttp's enqueue takes locks (its dispatcher's and its executor's): never on a Reactor non-blocking thread
     private final Scheduler calls = Schedulers.newBoundedElastic(4, 100_000, "telegram-calls");
 
@@ -64,6 +65,7 @@ public final class TelegramClient implements AutoCloseable {
         this.bot = new TelegramBot.Builder(config.token()).apiUrl(config.apiUrl()).okHttpClient(http).build();
         this.sendBot = new TelegramBot.Builder(config.token()).apiUrl(config.apiUrl()).okHttpClient(sendHttp).build();
         this.access = new AccessGuard(() -> call(new GetMe()), config.minBackoff(), config.maxBackoff(), config.timer());
+        this.chatPace = new ChatPace(config.chatGap(), config.timer(), System::nanoTime);
     }
 
     public static TelegramClient create(TelegramClientConfig config) {
@@ -76,8 +78,24 @@ public final class TelegramClient implements AutoCloseable {
      * {@link TelegramException.OutcomeUnknown} and must not be repeated. A request found to ride a connection the
      * server had closed is repeated here (it never left). While Telegram refuses the token (401/404) every call
      * fails at once with {@link TelegramException.Unauthorized}, without a request. Cancelling cancels the HTTP call.
+     * A message to a chat waits its turn in that chat's pace ({@link TelegramClientConfig#chatGap()}): at once when the
+     * chat had nothing within the gap.
      */
     public <T extends BaseRequest<T, R>, R extends BaseResponse> Mono<R> execute(BaseRequest<T, R> request) {
+        String method = request.getMethod();
+        Mono<R> call = unpaced(request);
+        return ChatPace.paced(method) ? chatPace.paced(request.getParameters().get("chat_id"), call) : call;
+    }
+
+    /**
+     * When the next message to {@code chat} may leave by this client's per-chat pace ({@link System#nanoTime()} time;
+     * at or before now: at once). A chat with a message queued or on the wire is busy for a gap from now at least.
+     */
+    public long chatFreeAt(long chat) {
+        return chatPace.freeAt(chat);
+    }
+
+    private <T extends BaseRequest<T, R>, R extends BaseResponse> Mono<R> unpaced(BaseRequest<T, R> request) {
         String method = request.getMethod();
         return Mono.defer(() -> {
             if (!access.open()) {
