@@ -96,13 +96,14 @@ final class ChatPace {
 
     /**
      * When the next message to {@code chatId} could leave by this replica's pace ({@code clock} time; at or before now:
-     * at once). A chat with a call queued or on the wire is busy for at least a gap from now.
+     * at once; {@link Long#MIN_VALUE} for a chat it does not remember). A chat with a call queued or on the wire is busy
+     * for at least a gap from now.
      */
     long freeAt(long chatId) {
         long now = clock.getAsLong();
         synchronized (this) {
             Slot s = slots.get(String.valueOf(chatId));
-            if (s == null) return now;
+            if (s == null) return Long.MIN_VALUE; // never "now": a caller's own now is a little earlier, and would wait
             return s.queued > 0 ? Math.max(s.freeAt, now + gap) : s.freeAt;
         }
     }

@@ -89,7 +89,8 @@ public final class TelegramClient implements AutoCloseable {
 
     /**
      * When the next message to {@code chat} may leave by this client's per-chat pace ({@link System#nanoTime()} time;
-     * at or before now: at once). A chat with a message queued or on the wire is busy for a gap from now at least.
+     * at or before now, or {@link Long#MIN_VALUE} for a chat not seen lately: at once). A chat with a message queued or
+     * on the wire is busy for a gap from now at least.
      */
     public long chatFreeAt(long chat) {
         return chatPace.freeAt(chat);

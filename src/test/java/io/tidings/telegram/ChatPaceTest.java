@@ -67,7 +67,7 @@ class ChatPaceTest {
 
     @Test
     void freeAtTellsWhenAChatMayTakeItsNextMessage() {
-        assertThat(pace.freeAt(1L)).isEqualTo(0);
+        assertThat(pace.freeAt(1L)).as("a chat never seen is free").isEqualTo(Long.MIN_VALUE);
         pace.paced(1L, call("a", 100)).subscribe();
         assertThat(pace.freeAt(1L)).as("busy while on the wire").isGreaterThanOrEqualTo(GAP.toNanos());
         time.advanceTimeBy(Duration.ofMillis(100));
