@@ -165,8 +165,9 @@ final class Wiring {
                 ingestConfig.autoAccept()), bot);
 
         Config.ScaleOut scale = config.scaleOut();
-        this.inbox = scale.webhook() ? new UpdateInbox(db, instanceId, updates::handle, 64, Duration.ofMinutes(2),
-                metrics.registry(), scale.updatesRetention()) : null;
+        // long polling keeps its given-up updates here too
+        this.inbox = new UpdateInbox(db, instanceId, updates::handle, 64, Duration.ofMinutes(2),
+                metrics.registry(), scale.updatesRetention()).onGiveUp(bot::apologise);
         this.web = lifecycle.open("web server", new WebServer(db, metrics, modelLoaded::get,
                 scale.webhook() ? new WebServer.Webhook(scale.webhookPath(), scale.webhookSecret(), 1 << 20) : null, inbox));
         this.alerts = new io.tidings.console.Alerts(db, config.operators(),
