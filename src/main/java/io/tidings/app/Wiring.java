@@ -119,6 +119,7 @@ final class Wiring {
         var renderer = new PostRenderer(callbacks, messages);
         this.sender = new DeliverySender(deliveries, readers, telegram, renderer, instanceId, config.sendRate(),
                 Duration.ofSeconds(1), config.feed().lease(), config.feed().chatGap(), Schedulers.parallel());
+        telegram.shareBudget(sender.budget()); // replies and alerts keep to this replica's share of SEND_RATE too
         Supplier<CandidateIndex.ModelVersion> modelVersion = () -> {
             try (var lease = models.current()) {
                 return new CandidateIndex.ModelVersion(lease.model().version(), lease.model().model());

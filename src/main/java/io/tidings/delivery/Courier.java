@@ -41,7 +41,9 @@ interface Courier {
                 return new Attempt() {
                     @Override
                     public Mono<Integer> send() {
-                        return Mono.defer(() -> parts.send(telegram)).map(r -> r.message() == null ? 0 : r.message().messageId());
+                        // its place in the send rate was taken by the sender (SendPace)
+                        return TelegramClient.budgeted(Mono.defer(() -> parts.send(telegram)))
+                                .map(r -> r.message() == null ? 0 : r.message().messageId());
                     }
 
                     @Override

@@ -35,6 +35,11 @@ public final class TelegramClient implements AutoCloseable {
     private final TelegramBot sendBot;
     private final AccessGuard access;
     private final ChatPace chatPace;
+    private volatile SendBudget budget;
+    /** Marks calls that already have their place in the {@link SendBudget} (the outbox's sender's own). */
+    private static final String BUDGETED = "tidings.telegram.budgeted";
+    /** A reply waits at most this long for its turn in the budget (a long pause after a 429), then goes anyway. */
+    private static final Duration MAX_BUDGET_WAIT = Duration.ofSeconds(5);
     // OkHttp's enqueue takes locks (its dispatcher's and its executor's): never on a Reactor non-blocking thread
     private final Scheduler calls = Schedulers.newBoundedElastic(4, 100_000, "telegram-calls");
 
@@ -84,7 +89,27 @@ public final class TelegramClient implements AutoCloseable {
     public <T extends BaseRequest<T, R>, R extends BaseResponse> Mono<R> execute(BaseRequest<T, R> request) {
         String method = request.getMethod();
         Mono<R> call = unpaced(request);
-        return ChatPace.paced(method) ? chatPace.paced(request.getParameters().get("chat_id"), call) : call;
+        if (!ChatPace.paced(method)) return call;
+        Mono<R> counted = Mono.deferContextual(ctx -> {
+            SendBudget b = budget;
+            if (b == null || ctx.hasKey(BUDGETED)) return call;
+            return b.take().thenReturn(true).timeout(MAX_BUDGET_WAIT, Mono.just(false), config.timer())
+                    .flatMap(granted -> granted ? call.doFinally(s -> b.answered()) : call);
+        });
+        return chatPace.paced(request.getParameters().get("chat_id"), counted);
+    }
+
+    /**
+     * Messages sent through this client take their turn in {@code b} (the outbox's sender's share of the rate), except
+     * those sent under {@link #budgeted}: replies and alerts never push the replica over its share.
+     */
+    public void shareBudget(SendBudget b) {
+        this.budget = b;
+    }
+
+    /** Calls made by {@code m} already have their place in the {@link SendBudget}: they do not take another. */
+    public static <T> Mono<T> budgeted(Mono<T> m) {
+        return m.contextWrite(reactor.util.context.Context.of(BUDGETED, Boolean.TRUE));
     }
 
     /**
