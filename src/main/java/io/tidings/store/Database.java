@@ -110,6 +110,14 @@ public final class Database implements AutoCloseable {
      */
     static boolean notThereYet(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            // TLS refused (a certificate not trusted, a host it does not name): waiting will not change it
+            String m = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
+            if (t instanceof javax.net.ssl.SSLException || t instanceof java.security.cert.CertificateException
+                    || m.contains("ssl error") || m.contains("certificate") || m.contains("pkix") || m.contains("could not be verified")) {
+                return false;
+            }
+        }
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             String state = t instanceof java.sql.SQLException sql ? sql.getSQLState()
                     : t instanceof io.r2dbc.spi.R2dbcException r ? r.getSqlState() : null;
             if (state != null && (state.startsWith("08") || state.equals("57P03"))) return true;
@@ -134,7 +142,10 @@ public final class Database implements AutoCloseable {
 
     private static ConnectionPool pool(Target t, DatabaseConfig config) {
         PostgresqlConnectionConfiguration.Builder b = PostgresqlConnectionConfiguration.builder().sslMode(t.sslMode());
-        if (t.sslRootCert() != null) b.sslRootCert(t.sslRootCert());
+        if (t.sslMode() != SSLMode.DISABLE) {
+            // trust material and a seeded random made now, so no connection reads a file on an event loop
+            b.sslContextBuilderCustomizer(TlsMaterial.of(t.sslMode(), t.sslRootCert())::customize);
+        }
         PostgresqlConnectionFactory factory = new PostgresqlConnectionFactory(b
                 .host(t.host())
                 .port(t.port())
