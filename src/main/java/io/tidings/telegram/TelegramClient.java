@@ -96,7 +96,10 @@ public final class TelegramClient implements AutoCloseable {
             return b.take().thenReturn(true).timeout(MAX_BUDGET_WAIT, Mono.just(false), config.timer())
                     .flatMap(granted -> granted ? call.doFinally(s -> b.answered()) : call);
         });
-        return chatPace.paced(request.getParameters().get("chat_id"), counted);
+        Mono<R> paced = chatPace.paced(request.getParameters().get("chat_id"), counted);
+        // while paused, refused at once: not after waiting for the chat's turn
+        return Mono.defer(() -> access.open() ? paced
+                : Mono.error(TelegramException.of(method, 401, "Unauthorized (paused until getMe works again)", null)));
     }
 
     /**
