@@ -101,7 +101,7 @@ public final class App implements AutoCloseable {
                 if (scale.webhookRegister()) intake.add(UpdateRouter.registerWebhook(w.telegram, scale));
                 intake.add(w.inbox.start(Duration.ofSeconds(5)));
             } else {
-                intake.add(w.updates.poll(w.telegram));
+                intake.add(w.updates.poll(w.telegram, w.inbox));
             }
             if (loops.ingest()) intake.add(w.ingest.start());
         }

@@ -6,6 +6,7 @@ import io.tidings.bot.BotHandler;
 import io.tidings.ingest.ChannelPostUpdates;
 import io.tidings.telegram.TelegramClient;
 import io.tidings.telegram.TelegramException;
+import io.tidings.web.UpdateInbox;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,15 +35,19 @@ final class UpdateRouter {
         return bot.handle(u);
     }
 
-    /** Long polling (one replica): each update handled, a failure logged and skipped. */
-    Disposable poll(TelegramClient telegram) {
+    /** Attempts at an update that arrived by long polling: a failure (a database blip, say) is tried again. */
+    static final int POLL_ATTEMPTS = 3;
+
+    /**
+     * Long polling (one replica): each update handled; one that fails is tried again (up to {@link #POLL_ATTEMPTS}
+     * times, a second or two apart; a hung one, after its minute, is not), then set aside in {@code inbox} with its
+     * error, counted, and its sender asked to try again.
+     */
+    Disposable poll(TelegramClient telegram, UpdateInbox inbox) {
         // a batch is handled before the next getUpdates confirms its offset: a crash mid-batch loses no update
         return telegram.updateBatches(Duration.ofSeconds(25))
                 .concatMap(batch -> reactor.core.publisher.Flux.fromIterable(batch)
-                        .flatMap(u -> handle(u).timeout(Duration.ofSeconds(60)).onErrorResume(e -> {
-                            log.warn("update {} not handled: {}", u.updateId(), e.toString());
-                            return Mono.empty();
-                        }), 64).then(), 0)
+                        .flatMap(u -> attempt(u, inbox), 64).then(), 0)
                 .subscribe(null, e -> {
                     if (e instanceof TelegramException.Conflict) {
                         log.error("long polling stopped: another instance polls this bot token, or a webhook is set. "
@@ -50,6 +55,22 @@ final class UpdateRouter {
                     } else {
                         log.error("the update loop stopped: {}", e.toString());
                     }
+                });
+    }
+
+    private Mono<Void> attempt(Update u, UpdateInbox inbox) {
+        int[] attempts = {0};
+        return Mono.defer(() -> {
+                    attempts[0]++;
+                    return handle(u).timeout(Duration.ofSeconds(60));
+                })
+                .retryWhen(reactor.util.retry.Retry.backoff(POLL_ATTEMPTS - 1, Duration.ofSeconds(1))
+                        .filter(e -> !(e instanceof java.util.concurrent.TimeoutException))
+                        .doBeforeRetry(r -> log.info("update {} failed, trying again: {}", u.updateId(), r.failure().toString()))
+                        .onRetryExhaustedThrow((spec, r) -> r.failure()))
+                .onErrorResume(e -> {
+                    log.warn("update {} not handled after {} attempts, set aside: {}", u.updateId(), attempts[0], e.toString());
+                    return inbox.giveUp(u, attempts[0], e);
                 });
     }
 

@@ -100,6 +100,7 @@ final class Wiring {
                 .apiUrl(config.telegramApiUrl())
                 .maxRequests(256)
                 .maxRequestsPerHost(256)
+                .chatGap(config.feed().chatGap()) // one pace per chat for the sender and every reply
                 .build()));
         this.scoring = lifecycle.open("scoring threads", Schedulers.newBoundedElastic(
                 Math.max(2, Runtime.getRuntime().availableProcessors()), 10_000, "scoring"), Scheduler::dispose);
@@ -118,6 +119,7 @@ final class Wiring {
         var renderer = new PostRenderer(callbacks, messages);
         this.sender = new DeliverySender(deliveries, readers, telegram, renderer, instanceId, config.sendRate(),
                 Duration.ofSeconds(1), config.feed().lease(), config.feed().chatGap(), Schedulers.parallel());
+        telegram.shareBudget(sender.budget()); // replies and alerts keep to this replica's share of SEND_RATE too
         Supplier<CandidateIndex.ModelVersion> modelVersion = () -> {
             try (var lease = models.current()) {
                 return new CandidateIndex.ModelVersion(lease.model().version(), lease.model().model());
@@ -164,8 +166,9 @@ final class Wiring {
                 ingestConfig.autoAccept()), bot);
 
         Config.ScaleOut scale = config.scaleOut();
-        this.inbox = scale.webhook() ? new UpdateInbox(db, instanceId, updates::handle, 64, Duration.ofMinutes(2),
-                metrics.registry(), scale.updatesRetention()) : null;
+        // long polling keeps its given-up updates here too
+        this.inbox = new UpdateInbox(db, instanceId, updates::handle, 64, Duration.ofMinutes(2),
+                metrics.registry(), scale.updatesRetention()).onGiveUp(bot::apologise);
         this.web = lifecycle.open("web server", new WebServer(db, metrics, modelLoaded::get,
                 scale.webhook() ? new WebServer.Webhook(scale.webhookPath(), scale.webhookSecret(), 1 << 20) : null, inbox));
         this.alerts = new io.tidings.console.Alerts(db, config.operators(),

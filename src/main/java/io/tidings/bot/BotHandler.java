@@ -89,6 +89,23 @@ public final class BotHandler {
         return Mono.empty(); // channel posts, membership changes, reactions: nothing to answer
     }
 
+    /**
+     * An update whose handling failed for good: a reader who pressed a button or wrote in a private chat is asked to try
+     * again (in Telegram's language for them: their stored one may be what could not be read). Nothing for the rest.
+     */
+    public Mono<Void> apologise(Update u) {
+        CallbackQuery q = u.callbackQuery();
+        if (q != null && q.from() != null && q.id() != null) {
+            return replies.answer(q, messages.get(Messages.languageOf(q.from().languageCode()), "try_again"));
+        }
+        Message m = u.message();
+        if (m == null || m.from() == null || m.chat() == null || m.chat().type() != Chat.Type.Private
+                || !m.from().id().equals(m.chat().id())) {
+            return Mono.empty();
+        }
+        return replies.text(m.chat().id(), messages.get(Messages.languageOf(m.from().languageCode()), "try_again"));
+    }
+
     private Mono<Void> onMessage(Message m, boolean edited) {
         User from = m.from();
         if (from == null || m.chat() == null || m.chat().id() == null || from.isBot() != null && from.isBot()) {

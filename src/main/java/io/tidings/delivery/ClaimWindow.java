@@ -24,6 +24,8 @@ final class ClaimWindow {
     private static final long EVICT_EVERY = Duration.ofSeconds(1).toNanos();
 
     private final long chatGap;
+    /** When a chat is free by the pace every message of this replica keeps (replies too), see {@link Courier#chatFreeAt}. */
+    private final java.util.function.LongUnaryOperator sharedFreeAt;
     private final LinkedHashMap<Long, Entry> claimed = new LinkedHashMap<>();
     private final List<Entry> ready = new ArrayList<>();
     private final Set<Long> chatsInHand = new HashSet<>(); // chats with a delivery ready or in flight
@@ -35,7 +37,19 @@ final class ClaimWindow {
 
     /** @param chatGap nanoseconds from Telegram's answer to one message to a chat until the next to it may leave */
     ClaimWindow(long chatGap) {
+        this(chatGap, chat -> Long.MIN_VALUE);
+    }
+
+    /** As above, also waiting for a chat while the replica's other messages (replies to commands) keep it busy. */
+    ClaimWindow(long chatGap, java.util.function.LongUnaryOperator sharedFreeAt) {
         this.chatGap = chatGap;
+        this.sharedFreeAt = sharedFreeAt;
+    }
+
+    private long freeAt(long chat, long now) {
+        long shared = sharedFreeAt.applyAsLong(chat);
+        long own = chatFreeAt.getOrDefault(chat, now);
+        return shared != Long.MIN_VALUE && shared - own > 0 ? shared : own;
     }
 
     int claimed() {
@@ -76,7 +90,7 @@ final class ClaimWindow {
                 continue;
             }
             if (chatsInHand.contains(e.chat())) continue;
-            long free = chatFreeAt.getOrDefault(e.chat(), now);
+            long free = freeAt(e.chat(), now);
             if (free - now > lead) {
                 blockedUntil = Math.min(blockedUntil, free - lead);
                 continue;
@@ -110,7 +124,7 @@ final class ClaimWindow {
     Entry takeDue(long now) {
         for (Iterator<Entry> it = ready.iterator(); it.hasNext(); ) {
             Entry e = it.next();
-            if (Math.max(e.notBefore, chatFreeAt.getOrDefault(e.chat(), now)) - now <= 0) {
+            if (Math.max(e.notBefore, freeAt(e.chat(), now)) - now <= 0) {
                 it.remove();
                 return e;
             }
@@ -121,7 +135,7 @@ final class ClaimWindow {
     /** When the first ready delivery may go ({@link #NEVER} when none is ready). */
     long nextDueAt(long now) {
         long earliest = NEVER;
-        for (Entry e : ready) earliest = Math.min(earliest, Math.max(e.notBefore, chatFreeAt.getOrDefault(e.chat(), now)));
+        for (Entry e : ready) earliest = Math.min(earliest, Math.max(e.notBefore, freeAt(e.chat(), now)));
         return earliest;
     }
 

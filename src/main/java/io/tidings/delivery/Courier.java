@@ -20,6 +20,14 @@ interface Courier {
 
     Attempt prepare(Outgoing o);
 
+    /**
+     * When a message to {@code chat} may leave by the pace all of this replica's messages keep (replies to commands
+     * too); {@link Long#MIN_VALUE} when the courier keeps none.
+     */
+    default long chatFreeAt(long chat) {
+        return Long.MIN_VALUE;
+    }
+
     /** Completes when Telegram accepts the bot token (at once, normally). */
     default Mono<Void> whenAccessible() {
         return Mono.empty();
@@ -34,7 +42,9 @@ interface Courier {
                 return new Attempt() {
                     @Override
                     public Mono<Integer> send() {
-                        return Mono.defer(() -> parts.send(telegram)).map(r -> r.message() == null ? 0 : r.message().messageId());
+                        // its place in the send rate was taken by the sender (SendPace)
+                        return TelegramClient.budgeted(Mono.defer(() -> parts.send(telegram)))
+                                .map(r -> r.message() == null ? 0 : r.message().messageId());
                     }
 
                     @Override
@@ -42,6 +52,11 @@ interface Courier {
                         return parts.partsSent();
                     }
                 };
+            }
+
+            @Override
+            public long chatFreeAt(long chat) {
+                return telegram.chatFreeAt(chat);
             }
 
             @Override

@@ -91,6 +91,8 @@ public final class DeliverySender {
     private final Disposable.Composite background = Disposables.composite();
     private long stopDeadline;
     private MonoSink<Void> stopped;
+    /** Replies waiting for their turn in this replica's share of the rate: they go before the outbox's next. */
+    private final java.util.ArrayDeque<MonoSink<Void>> replies = new java.util.ArrayDeque<>();
 
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
@@ -134,7 +136,7 @@ public final class DeliverySender {
         this.timer = timer;
         this.loop = timer.createWorker();
         this.clock = clock;
-        this.window = new ClaimWindow(chatGap.toNanos());
+        this.window = new ClaimWindow(chatGap.toNanos(), courier::chatFreeAt);
         checkRate(messagesPerSecond);
         this.rate = messagesPerSecond;
         this.pace = new SendPace(messagesPerSecond, clock.getAsLong());
@@ -161,6 +163,35 @@ public final class DeliverySender {
 
     public double rate() {
         return rate;
+    }
+
+    /**
+     * This replica's share of the rate for messages that are not the outbox's (replies to commands, alerts): each takes
+     * its turn before the next delivery, so together they keep to the rate. While the sender is not running (before
+     * start, stopped, or while Telegram refuses the token) a turn is given at once.
+     */
+    public io.tidings.telegram.SendBudget budget() {
+        return new io.tidings.telegram.SendBudget() {
+            @Override
+            public Mono<Void> take() {
+                return Mono.create(sink -> {
+                    boolean looping = hop(() -> {
+                        if (state == State.NEW || state == State.STOPPED || accessRefused) {
+                            sink.success();
+                        } else {
+                            replies.add(sink);
+                        }
+                    });
+                    if (!looping) sink.success();
+                    sink.onCancel(() -> hop(() -> replies.remove(sink)));
+                });
+            }
+
+            @Override
+            public void answered() {
+                hop(() -> pace.answered(now()));
+            }
+        };
     }
 
     /** Asks the sender to look at the outbox now instead of at its next poll. */
@@ -256,6 +287,7 @@ public final class DeliverySender {
         } else {
             next = Math.min(next, winding(now));
         }
+        next = Math.min(next, grantReplies(now));
         next = Math.min(next, sendDue(now));
         next = Math.min(next, flushIfDue(now));
         if (accessRefused) next = NEVER; // woken when Telegram accepts the token again
@@ -344,6 +376,22 @@ public final class DeliverySender {
             }
             pace.sent(now);
             fire(pick);
+        }
+        return NEVER;
+    }
+
+    /** Lets waiting replies go while the pace allows, before any delivery; returns when to look again. */
+    private long grantReplies(long now) {
+        while (!replies.isEmpty()) {
+            if (accessRefused) {
+                replies.poll().success(); // it fails at once without a request
+                continue;
+            }
+            long allowed = pace.nextAllowed(now);
+            if (allowed == SendPace.NEVER) return NEVER; // woken by the next answer
+            if (allowed - now > 0) return allowed;
+            pace.sent(now);
+            replies.poll().success();
         }
         return NEVER;
     }
@@ -496,6 +544,7 @@ public final class DeliverySender {
 
     private void halt() {
         state = State.STOPPED;
+        while (!replies.isEmpty()) replies.poll().success();
         wakeTimer.dispose();
         background.dispose();
         loop.dispose();

@@ -132,14 +132,15 @@ final class Mailings {
     }
 
     private Flux<List<Reader>> pages(long after, java.util.function.LongFunction<Flux<Reader>> page) {
-        return page.apply(after).collectList()
-                .expand(p -> p.size() < config.page() ? Mono.empty() : page.apply(p.get(p.size() - 1).id()).collectList())
+        return ridingOut(page.apply(after).collectList(), "reading a page of readers")
+                .expand(p -> p.size() < config.page() ? Mono.empty()
+                        : ridingOut(page.apply(p.get(p.size() - 1).id()).collectList(), "reading a page of readers"))
                 .filter(p -> !p.isEmpty());
     }
 
     private Mono<Long> mailPage(List<Reader> page, int perReader, String reason) {
-        return readers.wantingDigest(page.stream().map(Reader::id).toArray(Long[]::new))
-                .collect(java.util.stream.Collectors.toSet())
+        return ridingOut(readers.wantingDigest(page.stream().map(Reader::id).toArray(Long[]::new))
+                        .collect(java.util.stream.Collectors.toSet()), "reading who wants a digest")
                 .flatMap(digest -> {
                     List<Reader> separate = page.stream().filter(r -> !digest.contains(r.id())).toList();
                     List<Reader> digests = page.stream().filter(r -> digest.contains(r.id())).toList();
@@ -161,7 +162,20 @@ final class Mailings {
             counts[i] = perReader > 0 ? perReader : prefs.postsPerMailing(ids[i], config.postsPerMailing());
             if (digest) counts[i] = Math.max(DIGEST_MIN, counts[i]);
         }
-        return planner.plan(ids, counts, reason, digest);
+        // tried again as it is: the plan counts down what it queued, and the outbox key keeps a post from a reader twice
+        return ridingOut(planner.plan(ids, counts, reason, digest), "planning a mailing page");
+    }
+
+    /**
+     * A database step of a mailing, tried again (1 s doubling to 5 s, four times) when the database was only busy or
+     * away for a moment: a pool that handed out no connection in time under load, a statement or connection timeout.
+     * Seen in a soak: a whole mailing failed on one "Connection acquisition timed out after 5000ms".
+     */
+    static <T> Mono<T> ridingOut(Mono<T> step, String what) {
+        return step.retryWhen(reactor.util.retry.Retry.backoff(4, Duration.ofSeconds(1)).maxBackoff(Duration.ofSeconds(5))
+                .filter(e -> e instanceof io.r2dbc.spi.R2dbcTransientException)
+                .doBeforeRetry(r -> log.warn("{} failed, trying again: {}", what, r.failure().toString()))
+                .onRetryExhaustedThrow((spec, r) -> r.failure()));
     }
 
     /** Fewest headlines in a digest (a reader's posts per mailing, when more). */

@@ -359,10 +359,29 @@ public final class IngestService {
      * {@code goneChecks} checks and {@code goneAfter}; only then is it marked unavailable (and left to re-checks).
      */
     private Mono<Long> unavailable(State st, ChannelUnavailableException e) {
+        // in the database's precision: the run's start comes back from it and is compared with this
+        Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+        // counted on the channel's row: a restart, or another replica taking the channel over, goes on counting
+        return channels.goneAnswer(st.id, now)
+                .doOnNext(run -> {
+                    st.goneSince = run.since();
+                    st.goneAnswers = run.answers();
+                })
+                .onErrorResume(x -> {
+                    log.warn("@{}: gone answer not counted in the database ({}), counted in memory", st.username, x.toString());
+                    if (st.goneSince == null) st.goneSince = now;
+                    st.goneAnswers++;
+                    return Mono.empty();
+                })
+                .then(Mono.defer(() -> counted(st, e, now)));
+    }
+
+    private Mono<Long> counted(State st, ChannelUnavailableException e, Instant now) {
         String reason = e.getMessage().substring(e.getMessage().indexOf(':') + 1).strip();
-        Instant now = clock.instant();
-        if (st.goneSince == null) st.goneSince = now;
-        st.goneAnswers++;
+        if (st.goneSince == null) { // the row went meanwhile (removed by an operator): counted here only
+            st.goneSince = now;
+            st.goneAnswers = Math.max(1, st.goneAnswers);
+        }
         boolean persisted = st.goneAnswers >= config.goneChecks()
                 && Duration.between(st.goneSince, now).compareTo(config.goneAfter()) >= 0;
         if (!persisted && !st.recheck) {

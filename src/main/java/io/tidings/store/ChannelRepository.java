@@ -55,6 +55,20 @@ public final class ChannelRepository {
                 + "WHERE id = $1 AND status IN ('active', 'unavailable')", id, reason, at.atOffset(java.time.ZoneOffset.UTC));
     }
 
+    /** A run of "gone" answers from t.me: when the first came and how many in a row. */
+    public record GoneRun(java.time.Instant since, int answers) {}
+
+    /**
+     * One more redirect, 404 or 410 from t.me, counted on the row (a restart keeps the count); emits the run so far. A
+     * successful poll ({@link #polled(long, String, String, String, long, long)}) ends the run.
+     */
+    public Mono<GoneRun> goneAnswer(long id, java.time.Instant at) {
+        return sql.one("UPDATE channels SET gone_since = COALESCE(gone_since, $2), gone_answers = gone_answers + 1 "
+                        + "WHERE id = $1 RETURNING gone_since, gone_answers",
+                r -> new GoneRun(r.get("gone_since", java.time.OffsetDateTime.class).toInstant(), r.get("gone_answers", Integer.class)),
+                id, at.atOffset(java.time.ZoneOffset.UTC));
+    }
+
     /** Unavailable channels last checked before {@code cutoff} (or never): due for a re-check. */
     public Flux<Channel> unavailableCheckedBefore(java.time.Instant cutoff) {
         return sql.query("SELECT " + COLUMNS + " FROM channels WHERE status = 'unavailable' "
@@ -67,7 +81,8 @@ public final class ChannelRepository {
             long lastMessageId) {
         return sql.update("UPDATE channels SET title = COALESCE($2, title), description = COALESCE($3, description), "
                         + "avatar_url = COALESCE($4, avatar_url), subscribers = GREATEST($5, 0), last_polled_at = now(), "
-                        + "last_success_at = now(), last_message_id = GREATEST(last_message_id, $6) WHERE id = $1",
+                        + "last_success_at = now(), last_message_id = GREATEST(last_message_id, $6), "
+                        + "gone_since = NULL, gone_answers = 0 WHERE id = $1",
                 id, orNull(title), orNull(description), orNull(avatarUrl), subscribers, lastMessageId);
     }
 

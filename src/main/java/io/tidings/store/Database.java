@@ -52,13 +52,22 @@ public final class Database implements AutoCloseable {
                 target = new Target("localhost", embedded.getPort(), "postgres", "postgres", "", SSLMode.DISABLE, null);
                 log.info("embedded PostgreSQL on port {} with data in {}", embedded.getPort(), config.embeddedDataDir());
             }
+            long deadline = System.nanoTime() + config.startupWait().toNanos();
             try {
-                migrate(target, config);
+                untilReachable(target, deadline, () -> migrate(target, config));
             } catch (RuntimeException e) {
                 // the driver's message, said once and plainly, without the password
                 throw new IllegalStateException("cannot reach the database " + target + ": " + target.scrub(rootMessage(e)), null);
             }
-            return new Database(embedded, pool(target, config), target);
+            ConnectionPool pool = pool(target, config);
+            try {
+                // the first connections, made now: under load one can take longer than the connect timeout
+                untilReachable(target, deadline, () -> pool.warmup().block(config.connectTimeout().multipliedBy(2)));
+            } catch (RuntimeException e) {
+                pool.dispose();
+                throw new IllegalStateException("cannot connect to the database " + target + ": " + target.scrub(rootMessage(e)), null);
+            }
+            return new Database(embedded, pool, target);
         } catch (IOException e) {
             closeQuietly(embedded);
             throw new UncheckedIOException("could not start the embedded PostgreSQL", e);
@@ -66,6 +75,61 @@ public final class Database implements AutoCloseable {
             closeQuietly(embedded);
             throw e;
         }
+    }
+
+    /**
+     * Runs {@code step} until it works or {@code deadline} (nanoTime) passes, waiting 0.5 s, then twice as long up to 5 s,
+     * between attempts, while the failure says the server is not there or not ready yet (a database starting beside the
+     * application); any other failure (a wrong password, say) at once. Each attempt is logged, without the password.
+     */
+    static void untilReachable(Object target, long deadline, Runnable step) {
+        long wait = 500;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                step.run();
+                if (attempt > 1) log.info("database {} reached (attempt {})", target, attempt);
+                return;
+            } catch (RuntimeException e) {
+                if (!notThereYet(e) || System.nanoTime() + wait * 1_000_000 - deadline > 0) throw e;
+                log.warn("database {} not reachable yet (attempt {}: {}); trying again in {} ms", target, attempt,
+                        target instanceof Target t ? t.scrub(rootMessage(e)) : rootMessage(e), wait);
+                try {
+                    Thread.sleep(wait);
+                } catch (InterruptedException x) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                wait = Math.min(5_000, wait * 2);
+            }
+        }
+    }
+
+    /**
+     * A failure that a server still starting (or a network not up yet) gives: SQLSTATE class 08 (connection exception),
+     * 57P03 (cannot connect now: starting up), or a refused, reset or timed-out connection.
+     */
+    static boolean notThereYet(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            // TLS refused (a certificate not trusted, a host it does not name): waiting will not change it
+            String m = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
+            if (t instanceof javax.net.ssl.SSLException || t instanceof java.security.cert.CertificateException
+                    || m.contains("ssl error") || m.contains("certificate") || m.contains("pkix") || m.contains("could not be verified")) {
+                return false;
+            }
+        }
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String state = t instanceof java.sql.SQLException sql ? sql.getSQLState()
+                    : t instanceof io.r2dbc.spi.R2dbcException r ? r.getSqlState() : null;
+            if (state != null && (state.startsWith("08") || state.equals("57P03"))) return true;
+            if (t instanceof io.r2dbc.spi.R2dbcNonTransientResourceException || t instanceof io.r2dbc.spi.R2dbcTimeoutException
+                    || t instanceof io.r2dbc.spi.R2dbcTransientResourceException
+                    || t instanceof java.net.ConnectException || t instanceof java.net.SocketTimeoutException
+                    || t instanceof java.net.NoRouteToHostException || t instanceof java.util.concurrent.TimeoutException
+                    || t instanceof java.net.SocketException && !(t instanceof java.net.UnknownHostException)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void migrate(Target t, DatabaseConfig config) {
@@ -78,7 +142,10 @@ public final class Database implements AutoCloseable {
 
     private static ConnectionPool pool(Target t, DatabaseConfig config) {
         PostgresqlConnectionConfiguration.Builder b = PostgresqlConnectionConfiguration.builder().sslMode(t.sslMode());
-        if (t.sslRootCert() != null) b.sslRootCert(t.sslRootCert());
+        if (t.sslMode() != SSLMode.DISABLE) {
+            // trust material and a seeded random made now, so no connection reads a file on an event loop
+            b.sslContextBuilderCustomizer(TlsMaterial.of(t.sslMode(), t.sslRootCert())::customize);
+        }
         PostgresqlConnectionFactory factory = new PostgresqlConnectionFactory(b
                 .host(t.host())
                 .port(t.port())

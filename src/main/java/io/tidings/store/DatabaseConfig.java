@@ -17,6 +17,7 @@ public final class DatabaseConfig {
     private final Duration acquireTimeout;
     private final Duration connectTimeout;
     private final Duration statementTimeout;
+    private final Duration startupWait;
 
     private DatabaseConfig(Builder b) {
         this.url = b.url;
@@ -25,6 +26,7 @@ public final class DatabaseConfig {
         this.acquireTimeout = b.acquireTimeout;
         this.connectTimeout = b.connectTimeout;
         this.statementTimeout = b.statementTimeout;
+        this.startupWait = b.startupWait;
     }
 
     public static Builder custom() {
@@ -37,6 +39,8 @@ public final class DatabaseConfig {
     public Duration acquireTimeout() { return acquireTimeout; }
     public Duration connectTimeout() { return connectTimeout; }
     public Duration statementTimeout() { return statementTimeout; }
+    /** How long start-up waits for an external database that cannot be reached yet (it may be starting too). */
+    public Duration startupWait() { return startupWait; }
 
     /** Builder with the documented defaults. */
     public static final class Builder {
@@ -46,6 +50,7 @@ public final class DatabaseConfig {
         private Duration acquireTimeout = Duration.ofSeconds(5);
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration statementTimeout = Duration.ofSeconds(30);
+        private Duration startupWait = Duration.ofSeconds(60);
 
         /** {@code postgresql://user:password@host:port/database?sslmode=…}, as {@link DatabaseUrl#parse} reads it. */
         public Builder url(String url) {
@@ -58,6 +63,7 @@ public final class DatabaseConfig {
         public Builder acquireTimeout(Duration d) { this.acquireTimeout = d; return this; }
         public Builder connectTimeout(Duration d) { this.connectTimeout = d; return this; }
         public Builder statementTimeout(Duration d) { this.statementTimeout = d; return this; }
+        public Builder startupWait(Duration d) { this.startupWait = Objects.requireNonNull(d); return this; }
 
         public DatabaseConfig build() {
             if (poolMaxSize < 1) {

@@ -34,6 +34,12 @@ public final class TelegramClient implements AutoCloseable {
     private final TelegramBot bot;
     private final TelegramBot sendBot;
     private final AccessGuard access;
+    private final ChatPace chatPace;
+    private volatile SendBudget budget;
+    /** Marks calls that already have their place in the {@link SendBudget} (the outbox's sender's own). */
+    private static final String BUDGETED = "tidings.telegram.budgeted";
+    /** A reply waits at most this long for its turn in the budget (a long pause after a 429), then goes anyway. */
+    private static final Duration MAX_BUDGET_WAIT = Duration.ofSeconds(5);
     // OkHttp's enqueue takes locks (its dispatcher's and its executor's): never on a Reactor non-blocking thread
     private final Scheduler calls = Schedulers.newBoundedElastic(4, 100_000, "telegram-calls");
 
@@ -64,6 +70,7 @@ public final class TelegramClient implements AutoCloseable {
         this.bot = new TelegramBot.Builder(config.token()).apiUrl(config.apiUrl()).okHttpClient(http).build();
         this.sendBot = new TelegramBot.Builder(config.token()).apiUrl(config.apiUrl()).okHttpClient(sendHttp).build();
         this.access = new AccessGuard(() -> call(new GetMe()), config.minBackoff(), config.maxBackoff(), config.timer());
+        this.chatPace = new ChatPace(config.chatGap(), config.timer(), System::nanoTime);
     }
 
     public static TelegramClient create(TelegramClientConfig config) {
@@ -76,8 +83,48 @@ public final class TelegramClient implements AutoCloseable {
      * {@link TelegramException.OutcomeUnknown} and must not be repeated. A request found to ride a connection the
      * server had closed is repeated here (it never left). While Telegram refuses the token (401/404) every call
      * fails at once with {@link TelegramException.Unauthorized}, without a request. Cancelling cancels the HTTP call.
+     * A message to a chat waits its turn in that chat's pace ({@link TelegramClientConfig#chatGap()}): at once when the
+     * chat had nothing within the gap.
      */
     public <T extends BaseRequest<T, R>, R extends BaseResponse> Mono<R> execute(BaseRequest<T, R> request) {
+        String method = request.getMethod();
+        Mono<R> call = unpaced(request);
+        if (!ChatPace.paced(method)) return call;
+        Mono<R> counted = Mono.deferContextual(ctx -> {
+            SendBudget b = budget;
+            if (b == null || ctx.hasKey(BUDGETED)) return call;
+            return b.take().thenReturn(true).timeout(MAX_BUDGET_WAIT, Mono.just(false), config.timer())
+                    .flatMap(granted -> granted ? call.doFinally(s -> b.answered()) : call);
+        });
+        Mono<R> paced = chatPace.paced(request.getParameters().get("chat_id"), counted);
+        // while paused, refused at once: not after waiting for the chat's turn
+        return Mono.defer(() -> access.open() ? paced
+                : Mono.error(TelegramException.of(method, 401, "Unauthorized (paused until getMe works again)", null)));
+    }
+
+    /**
+     * Messages sent through this client take their turn in {@code b} (the outbox's sender's share of the rate), except
+     * those sent under {@link #budgeted}: replies and alerts never push the replica over its share.
+     */
+    public void shareBudget(SendBudget b) {
+        this.budget = b;
+    }
+
+    /** Calls made by {@code m} already have their place in the {@link SendBudget}: they do not take another. */
+    public static <T> Mono<T> budgeted(Mono<T> m) {
+        return m.contextWrite(reactor.util.context.Context.of(BUDGETED, Boolean.TRUE));
+    }
+
+    /**
+     * When the next message to {@code chat} may leave by this client's per-chat pace ({@link System#nanoTime()} time;
+     * at or before now, or {@link Long#MIN_VALUE} for a chat not seen lately: at once). A chat with a message queued or
+     * on the wire is busy for a gap from now at least.
+     */
+    public long chatFreeAt(long chat) {
+        return chatPace.freeAt(chat);
+    }
+
+    private <T extends BaseRequest<T, R>, R extends BaseResponse> Mono<R> unpaced(BaseRequest<T, R> request) {
         String method = request.getMethod();
         return Mono.defer(() -> {
             if (!access.open()) {

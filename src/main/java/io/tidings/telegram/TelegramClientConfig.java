@@ -21,11 +21,13 @@ import reactor.core.scheduler.Schedulers;
  * @param maxBackoff         longest wait between failed getUpdates, default 60 s
  * @param timer              scheduler for backoff waits (inject a virtual one in tests), default parallel
  * @param idleConnectionLifetime how long an idle keep-alive connection is kept for reuse, default 20 s
+ * @param chatGap            least time from Telegram's answer to one message to a chat until the next message to that
+ *                           chat leaves, whoever sends it, default 1005 ms (Telegram takes about one a second per chat)
  */
 public record TelegramClientConfig(String token, String apiUrl, int maxRequests, int maxRequestsPerHost,
                                    Duration connectTimeout, Duration readTimeout, Duration writeTimeout,
                                    int updatesLimit, Duration minBackoff, Duration maxBackoff, Scheduler timer,
-                                   Duration idleConnectionLifetime) {
+                                   Duration idleConnectionLifetime, Duration chatGap) {
 
     public static final String TELEGRAM_API_URL = "https://api.telegram.org/bot";
 
@@ -47,6 +49,7 @@ public record TelegramClientConfig(String token, String apiUrl, int maxRequests,
         if (idleConnectionLifetime == null || idleConnectionLifetime.isNegative() || idleConnectionLifetime.isZero()) {
             throw new IllegalArgumentException("idleConnectionLifetime must be positive");
         }
+        if (chatGap == null || chatGap.isNegative()) throw new IllegalArgumentException("chatGap must not be negative");
     }
 
     public static Builder custom(String token) {
@@ -74,6 +77,7 @@ public record TelegramClientConfig(String token, String apiUrl, int maxRequests,
         private Duration maxBackoff = Duration.ofSeconds(60);
         private Scheduler timer = Schedulers.parallel();
         private Duration idleConnectionLifetime = Duration.ofSeconds(20);
+        private Duration chatGap = Duration.ofMillis(1005);
 
         private Builder(String token) {
             this.token = token;
@@ -89,10 +93,11 @@ public record TelegramClientConfig(String token, String apiUrl, int maxRequests,
         public Builder backoff(Duration min, Duration max) { minBackoff = min; maxBackoff = max; return this; }
         public Builder timer(Scheduler v) { timer = v; return this; }
         public Builder idleConnectionLifetime(Duration v) { idleConnectionLifetime = v; return this; }
+        public Builder chatGap(Duration v) { chatGap = v; return this; }
 
         public TelegramClientConfig build() {
             return new TelegramClientConfig(token, apiUrl, maxRequests, maxRequestsPerHost, connectTimeout,
-                    readTimeout, writeTimeout, updatesLimit, minBackoff, maxBackoff, timer, idleConnectionLifetime);
+                    readTimeout, writeTimeout, updatesLimit, minBackoff, maxBackoff, timer, idleConnectionLifetime, chatGap);
         }
     }
 }

@@ -21,7 +21,8 @@ import reactor.core.publisher.Sinks;
  * repeat is ignored) before it answers 200; any replica then claims pending updates with
  * {@code FOR UPDATE SKIP LOCKED}, hands them to the bot and marks them processed, so an update Telegram
  * delivers twice, or to two replicas, is handled once. A failing update is retried a few times with
- * backoff, then set aside with its error. A handled update's body (a reader's message: personal data) is dropped at
+ * backoff, then set aside with its error (counted in {@code tidings.updates.given_up}; the reader is asked to try again,
+ * see {@link #onGiveUp}); long polling sets aside its failed updates here too ({@link #giveUp}). A handled update's body (a reader's message: personal data) is dropped at
  * once; its id stays for {@code retention} so that a repeat is still recognised, then the row goes.
  */
 public final class UpdateInbox {
@@ -38,6 +39,8 @@ public final class UpdateInbox {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Counter processed;
     private final Counter failed;
+    private final Counter givenUp;
+    private volatile Function<Update, Mono<Void>> apology = u -> Mono.empty();
     private final Duration retention;
     private volatile boolean stopping;
 
@@ -57,6 +60,40 @@ public final class UpdateInbox {
         this.claimLease = claimLease;
         this.processed = Counter.builder("tidings.updates.processed").description("Updates handled by the bot").register(meters);
         this.failed = Counter.builder("tidings.updates.failed").description("Update handling attempts that failed").register(meters);
+        this.givenUp = Counter.builder("tidings.updates.given.up")
+                .description("Updates set aside after their last attempt failed (their error is in the updates table)")
+                .register(meters);
+    }
+
+    /** What to tell the sender of an update that was given up (a polite "try again"); its failures are only logged. */
+    public UpdateInbox onGiveUp(Function<Update, Mono<Void>> apology) {
+        this.apology = apology;
+        return this;
+    }
+
+    /**
+     * Sets aside an update that arrived by long polling and whose last attempt failed: stored as given up with its
+     * error (no secrets: Telegram's errors are redacted, the database's name no password), counted, and its sender
+     * is asked to try again.
+     */
+    public Mono<Void> giveUp(Update u, int attempts, Throwable error) {
+        givenUp.increment();
+        return sql.update("INSERT INTO updates (update_id, body, attempts, error, processed_at) VALUES ($1, $2, $3, $4, now())"
+                        + " ON CONFLICT (update_id) DO UPDATE SET attempts = EXCLUDED.attempts, error = EXCLUDED.error,"
+                        + " processed_at = now()",
+                        (long) u.updateId(), BotUtils.toJson(u), attempts, abbreviate(error.toString()))
+                .onErrorResume(e -> {
+                    log.warn("update {} given up but not recorded: {}", u.updateId(), e.toString());
+                    return Mono.empty();
+                })
+                .then(apologise(u));
+    }
+
+    private Mono<Void> apologise(Update u) {
+        return Mono.defer(() -> apology.apply(u)).onErrorResume(e -> {
+            log.info("no apology for update {}: {}", u.updateId(), e.toString());
+            return Mono.empty();
+        });
     }
 
     /** Stores an update; emits true when it is new, false when this update_id was stored before. */
@@ -111,8 +148,10 @@ public final class UpdateInbox {
 
     private Mono<Void> process(Claimed c) {
         inFlight.incrementAndGet();
+        Update[] parsed = new Update[1];
         return Mono.fromCallable(() -> BotUtils.parseUpdate(c.body))
                 .switchIfEmpty(Mono.error(() -> new IllegalArgumentException("not an update")))
+                .doOnNext(u -> parsed[0] = u)
                 .flatMap(u -> handler.apply(u).then(Mono.just(true)))
                 .flatMap(x -> sql.update("UPDATE updates SET processed_at = now(), claimed_by = NULL, claimed_until = NULL,"
                         + " error = NULL, body = '' WHERE update_id = $1", c.id))
@@ -125,7 +164,10 @@ public final class UpdateInbox {
                     return sql.update("UPDATE updates SET error = $2, claimed_until = now() + $3 * interval '1 millisecond',"
                                     + " processed_at = CASE WHEN $4 THEN now() END WHERE update_id = $1",
                             c.id, abbreviate(e.toString()), backoffMs, last)
-                            .onErrorResume(e2 -> Mono.empty()); // the claim expires and the update is tried again
+                            .onErrorResume(e2 -> Mono.empty()) // the claim expires and the update is tried again
+                            .then(last ? Mono.fromRunnable(givenUp::increment)
+                                    .then(parsed[0] == null ? Mono.empty() : apologise(parsed[0])) : Mono.empty())
+                            .then(Mono.<Long>empty());
                 })
                 .doFinally(s -> inFlight.decrementAndGet())
                 .then();

@@ -111,6 +111,70 @@ class DeliveryE2eTest {
     }
 
     @Test
+    void repliesAndPostsToOneChatKeepOnePaceSoTelegramNeverAnswersTooManyRequests() {
+        // Telegram's pace for one chat, as in production; the server answers 429 to a second message within a second
+        e2e.start(List.of("alphanews", "betanews"), Map.of("SEND_CHAT_GAP_MS", "1005"));
+        e2e.ingest();
+        e2e.telegram.simulateLimits(0, true);
+        List<Long> readers = LongStream.range(9800, 9804).boxed().toList();
+        // a new reader's greeting, first post (from the outbox) and the answer to a command typed at once, in one chat
+        for (long r : readers) {
+            e2e.telegram.pushMessage(r, "/start", "en");
+            e2e.telegram.pushMessage(r, "/help", "en");
+        }
+        readers.forEach(r -> e2e.awaitPost(r, 1));
+        e2e.awaitUpdatesHandled();
+        // and a mailing while the replies go out
+        assertThat(e2e.app().feed().mailing(1).block(T)).isEqualTo(readers.size());
+        for (long r : readers) e2e.telegram.pushMessage(r, "/help", "en");
+        readers.forEach(r -> e2e.awaitPost(r, 2));
+        e2e.awaitUpdatesHandled();
+        e2e.awaitOutboxEmpty();
+        for (long r : readers) {
+            E2e.await("greeting, two posts and two answers to /help in " + r, () -> e2e.telegram.sentTo(r).size() >= 5);
+        }
+
+        List<RecordedCall> sends = e2e.telegram.calls().stream().filter(c -> c.method().startsWith("send")).toList();
+        assertThat(sends).as("no 429 from the server's per-chat limit").allMatch(RecordedCall::ok);
+        Map<Long, List<RecordedCall>> byChat = sends.stream().collect(Collectors.groupingBy(RecordedCall::chatId));
+        assertThat(byChat.keySet()).containsExactlyInAnyOrderElementsOf(readers);
+        byChat.values().forEach(calls -> {
+            assertThat(calls).hasSizeGreaterThanOrEqualTo(5);
+            for (int i = 1; i < calls.size(); i++) {
+                assertThat(calls.get(i).nanoTime() - calls.get(i - 1).nanoTime()).as("one message a second in a chat")
+                        .isGreaterThanOrEqualTo(Duration.ofMillis(1000).toNanos());
+            }
+        });
+        for (long r : readers) assertNoDuplicates(r);
+    }
+
+    @Test
+    void manyReadersStartingAtOnceGetTheirRepliesAndPostsWithinTheSendRate() {
+        int rate = 5;
+        e2e.start(List.of("alphanews", "betanews"), Map.of("SEND_RATE", Integer.toString(rate)));
+        e2e.ingest();
+        e2e.telegram.simulateLimits(rate, false);
+        List<Long> readers = LongStream.range(9900, 9912).boxed().toList();
+        // twelve greetings, twelve first posts and twelve answers to /help: at 5 a second, about seven seconds' worth
+        for (long r : readers) {
+            e2e.telegram.pushMessage(r, "/start", "en");
+            e2e.telegram.pushMessage(r, "/help", "en");
+        }
+        readers.forEach(r -> e2e.awaitPost(r, 1));
+        e2e.awaitUpdatesHandled();
+        e2e.awaitOutboxEmpty();
+        for (long r : readers) E2e.await("greeting, post and help in " + r, () -> e2e.telegram.sentTo(r).size() >= 3);
+
+        List<RecordedCall> sends = e2e.telegram.calls().stream().filter(c -> c.method().startsWith("send")).toList();
+        assertThat(sends).as("no 429 from the server's limit of %d a second", rate).allMatch(RecordedCall::ok);
+        assertThat(sends).hasSizeGreaterThanOrEqualTo(3 * readers.size());
+        for (int i = rate; i < sends.size(); i++) {
+            assertThat(sends.get(i).nanoTime() - sends.get(i - rate).nanoTime())
+                    .as("at most %d sends in any second", rate).isGreaterThanOrEqualTo(Duration.ofMillis(1000).toNanos());
+        }
+    }
+
+    @Test
     void aTooManyRequestsStormIsWaitedOutWithNothingLost() {
         List<Long> readers = started(6, 9300);
         e2e.telegram.faults().next("sendMessage", Fault.tooManyRequests(1), 8);

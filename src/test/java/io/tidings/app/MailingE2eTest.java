@@ -91,6 +91,29 @@ class MailingE2eTest {
     }
 
     @Test
+    void aMailingRidesOutAPoolThatHandsOutNoConnectionForAWhile() {
+        ACTIVE.forEach(r -> e2e.telegram.pushMessage(r, "/start", "en"));
+        ACTIVE.forEach(r -> e2e.awaitPost(r, 1));
+        e2e.awaitOutboxEmpty();
+        e2e.awaitUpdatesHandled();
+        // every connection of the app's pool held for twice its 5 s acquire timeout, as busy handlers did in a soak
+        var pool = e2e.app().database().pool();
+        int size = pool.getMetrics().orElseThrow().getMaxAllocatedSize();
+        List<io.r2dbc.spi.Connection> held = reactor.core.publisher.Flux.range(0, size)
+                .flatMap(i -> pool.create()).collectList().block(T);
+        assertThat(held).hasSize(size);
+        reactor.core.publisher.Mono.delay(Duration.ofSeconds(12))
+                .thenMany(reactor.core.publisher.Flux.fromIterable(held).concatMap(c -> c.close()))
+                .subscribe();
+
+        long t0 = System.nanoTime();
+        assertThat(e2e.app().feed().mailing(1).block(Duration.ofMinutes(1))).isEqualTo(ACTIVE.size());
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("it had to wait past an acquire timeout")
+                .isGreaterThan(Duration.ofSeconds(5));
+        for (long r : ACTIVE) e2e.awaitPost(r, 2);
+    }
+
+    @Test
     void aMailingWithNothingNewQueuesNothing() {
         e2e.telegram.pushMessage(ACTIVE.get(0), "/start", "en");
         e2e.awaitPost(ACTIVE.get(0), 1);

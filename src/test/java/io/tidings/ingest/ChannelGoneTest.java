@@ -114,6 +114,27 @@ class ChannelGoneTest {
     }
 
     @Test
+    void theCountOfGoneAnswersOutlivesARestart() {
+        IngestService first = ingest(3, Duration.ofHours(1), Duration.ofHours(24));
+        first.follow(List.of("steady_chan", "gone_chan", "blip_chan")).block(WAIT);
+        pollAt(first, Duration.ZERO);
+        server.removeChannel("gone_chan");
+        server.goneFor("blip_chan", 404, 1);
+        pollAt(first, Duration.ofMinutes(1));  // gone_chan: 404 #1; blip_chan: 404 #1
+        pollAt(first, Duration.ofMinutes(30)); // gone_chan: 404 #2; blip_chan answers: its run ends
+
+        // a new process (a restart, or another replica taking the channel over) goes on from the stored count
+        IngestService second = ingest(3, Duration.ofHours(1), Duration.ofHours(24));
+        second.follow(List.of("steady_chan", "gone_chan", "blip_chan")).block(WAIT);
+        pollAt(second, Duration.ofMinutes(62)); // gone_chan: 404 #3, 61 minutes after the first
+        assertThat(status("gone_chan")).as("three 404s over an hour, across the restart").isEqualTo(ChannelStatus.UNAVAILABLE);
+        assertThat(status("blip_chan")).isEqualTo(ChannelStatus.ACTIVE);
+        assertThat(status("steady_chan")).isEqualTo(ChannelStatus.ACTIVE);
+        assertThat(TestDatabase.shared().sql().one("SELECT gone_answers FROM channels WHERE username = 'blip_chan'",
+                r -> r.get("gone_answers", Integer.class)).block(WAIT)).as("cleared by the answer").isZero();
+    }
+
+    @Test
     void unavailableChannelsAreCheckedAgainAndFollowedOnceTheyAnswer() {
         IngestService ingest = ingest(1, Duration.ZERO, Duration.ofHours(24));
         ingest.follow(List.of("steady_chan", "hidden_chan")).block(WAIT); // as CHANNELS does for configured ones
