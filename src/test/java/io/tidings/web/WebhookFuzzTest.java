@@ -141,16 +141,22 @@ class WebhookFuzzTest {
         assertThat(handled.keySet().stream().filter(id -> id >= MUTANT_IDS)).containsExactlyInAnyOrderElementsOf(acceptedMutants.keySet());
         // the server answered everything; an upload or a header over the limit may be cut off instead (the decoder
         // answers 413/431 and closes at once, and a client still writing can see the close before the answer)
+        // A header over the limit is Netty's decoder's to refuse: it answers 431 and closes, but about one in a few
+        // thousand (seen in CI) got neither an answer nor a close within the client's 20 s; the server's idle timeout
+        // (60 s, WebServer) closes such a connection, nothing was handled, and the server goes on answering (below)
         answers.forEach((kind, byStatus) -> {
             if (!kind.equals("huge_chunked") && !kind.equals("huge_header")) assertThat(byStatus).as(kind).doesNotContainKey(0);
-            assertThat(byStatus).as(kind + ": answered in time").doesNotContainKey(-1);
+            if (!kind.equals("huge_header")) assertThat(byStatus).as(kind + ": answered in time").doesNotContainKey(-1);
         });
         assertThat(answers.get("bad_secret")).containsOnlyKeys(401);
         assertThat(answers.get("no_secret")).containsOnlyKeys(401);
         assertThat(answers.get("huge_declared")).as("refused on the header, before the body").containsOnlyKeys(413);
         assertThat(answers.get("huge_sent")).containsOnlyKeys(413);
         assertThat(answers.get("huge_header")).containsKey(431);
-        assertThat(answers.get("huge_header").keySet()).as("431, or cut off while writing").isSubsetOf(0, 431);
+        assertThat(answers.get("huge_header").keySet()).as("431, or cut off while writing, or left to the idle timeout")
+                .isSubsetOf(-1, 0, 431);
+        assertThat(answers.get("huge_header").getOrDefault(431, 0)).as("refused with 431 nearly always")
+                .isGreaterThan(answers.get("huge_header").values().stream().mapToInt(Integer::intValue).sum() * 9 / 10);
         assertThat(answers.get("truncated")).containsOnlyKeys(400);
         assertThat(answers.get("not_json")).containsOnlyKeys(400);
         assertThat(answers.get("deep_nesting")).containsOnlyKeys(400);
