@@ -40,8 +40,9 @@ import reactor.core.publisher.Mono;
  * <p>
  * At the end the load stops, the faults are cleared, the outbox drains, and every delivery row is compared with
  * what reached the readers: {@code duplicates} (a post twice in one chat), {@code lost} (a row marked sent that never
- * arrived, or a row never finished), {@code unknown} (rows whose outcome the sender could not know; how many of those
- * did arrive is given too). Heap is measured after a GC: at the start (after a warm-up), every minute (max) and at the
+ * arrived, a row never finished, or a post whose digest was sent without it), {@code unknown} (rows whose outcome the
+ * sender could not know; how many of those did arrive is given too). Posts listed in a digest that arrived count as
+ * delivered ({@code outbox_in_digest}); those planned for a reader's next digest are {@code outbox_digest_waiting}. Heap is measured after a GC: at the start (after a warm-up), every minute (max) and at the
  * end; threads as the most of the last minute's samples (every 10 s), at the same two points.
  */
 public final class Soak {
@@ -309,15 +310,18 @@ public final class Soak {
 
     /** Every delivery row of the soak's readers against what reached their chats. */
     private Map<String, Object> compare(App app, SoakReaders readers) {
-        record Row(long reader, String permalink, String state, String error) {}
-        List<Row> rows = app.database().sql().query("SELECT d.reader_id, c.username, p.message_id, d.state, d.error "
-                        + "FROM deliveries d JOIN posts p ON p.id = d.post_id JOIN channels c ON c.id = p.channel_id "
+        record Row(long reader, String permalink, String state, String error, String digestState) {}
+        List<Row> rows = app.database().sql().query("SELECT d.reader_id, c.username, p.message_id, d.state, d.error, "
+                        + "dg.state AS digest_state FROM deliveries d JOIN posts p ON p.id = d.post_id "
+                        + "JOIN channels c ON c.id = p.channel_id LEFT JOIN deliveries dg ON dg.id = d.digest_id "
                         + "WHERE d.reader_id >= $1",
                 r -> new Row(r.get("reader_id", Long.class),
                         "https://t.me/" + r.get("username", String.class) + "/" + r.get("message_id", Long.class),
-                        r.get("state", String.class), r.get("error", String.class)), SoakReaders.FIRST_ID)
+                        r.get("state", String.class), r.get("error", String.class), r.get("digest_state", String.class)),
+                SoakReaders.FIRST_ID)
                 .collectList().block(Duration.ofMinutes(1));
         long sentMissing = 0, unfinished = 0, unknown = 0, unknownArrived = 0, failed = 0, sent = 0, rowsArrived = 0;
+        long inDigest = 0, digestWaiting = 0, digestMissing = 0;
         Map<String, Long> failures = new TreeMap<>();
         for (Row row : rows) {
             int arrived = readers.received(row.reader(), row.permalink());
@@ -336,19 +340,36 @@ public final class Soak {
                     String reason = row.error() == null ? "(none)" : row.error();
                     failures.merge(reason.length() > 60 ? reason.substring(0, 60) : reason, 1L, Long::sum);
                 }
+                // listed in a digest: delivered when the digest that lists it arrived; one not bundled yet waits for
+                // the reader's next mailing (not lost); one whose digest was sent but did not list it is lost
+                case "digest" -> {
+                    if (readers.listedInDigest(row.reader(), row.permalink())) {
+                        inDigest++;
+                    } else if (row.digestState() == null) {
+                        digestWaiting++;
+                    } else if (row.digestState().equals("unknown")) {
+                        unknown++;
+                    } else {
+                        digestMissing++;
+                    }
+                }
                 default -> unfinished++;
             }
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("deliveries", readers.deliveries());
         out.put("duplicates", readers.duplicates());
-        out.put("lost", sentMissing + unfinished);
+        out.put("lost", sentMissing + unfinished + digestMissing);
         out.put("unknown", unknown);
         out.put("unknown_arrived", unknownArrived);
         out.put("outbox_rows", rows.size());
         out.put("outbox_sent", sent);
         out.put("outbox_sent_not_arrived", sentMissing);
         out.put("outbox_unfinished", unfinished);
+        out.put("digests", readers.digests());
+        out.put("outbox_in_digest", inDigest);
+        out.put("outbox_digest_waiting", digestWaiting);
+        out.put("outbox_digest_missing", digestMissing);
         out.put("outbox_failed", failed);
         out.put("outbox_failed_reasons", failures);
         out.put("arrived_without_row", Math.max(0, readers.distinctReceived() - rowsArrived));

@@ -41,6 +41,9 @@ final class SoakReaders implements AutoCloseable {
     private final Map<String, Integer> postNumbers = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicInteger nextPostNumber = new java.util.concurrent.atomic.AtomicInteger();
     private final LongIntMap received = new LongIntMap(1 << 16);
+    /** (chat, post) pairs listed in a digest message that reached the chat. */
+    private final java.util.Set<Long> listed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final AtomicLong digests = new AtomicLong();
     private final AtomicLong deliveries = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong votes = new AtomicLong();
@@ -87,6 +90,14 @@ final class SoakReaders implements AutoCloseable {
     }
 
     long deliveries() { return deliveries.get(); }
+
+    /** Digest messages that reached the soak's readers (a reader may switch the digest on in /settings). */
+    long digests() { return digests.get(); }
+
+    /** Whether {@code permalink} was listed in a digest that reached {@code chat}. */
+    boolean listedInDigest(long chat, String permalink) {
+        return listed.contains(key(chat, postNumber(permalink)));
+    }
     long duplicates() { return duplicates.get(); }
     long votes() { return votes.get(); }
     long presses() { return presses.get(); }
@@ -122,6 +133,11 @@ final class SoakReaders implements AutoCloseable {
         String text = m.textOrCaption();
         if (m.button("👍") == null) {
             if (text != null && text.startsWith("⚙️")) pressSettings(m);
+            if (text != null && m.buttons().stream().anyMatch(b -> b.text().startsWith("📖"))) { // a digest: every link it lists
+                digests.incrementAndGet();
+                Matcher links = PERMALINK.matcher(text);
+                while (links.find()) listed.add(key(m.chatId(), postNumber(links.group())));
+            }
             return;
         }
         Matcher link = PERMALINK.matcher(text == null ? "" : text);

@@ -25,7 +25,8 @@ class SoakE2eTest {
         System.out.println("soak e2e: " + Demo.json(report));
 
         assertThat(report).containsKeys("minutes", "deliveries", "duplicates", "lost", "unknown", "http_429",
-                "heap_mb_start", "heap_mb_end", "heap_mb_max", "threads_start", "threads_end", "db_connections_max");
+                "heap_mb_start", "heap_mb_end", "heap_mb_max", "threads_start", "threads_end", "db_connections_max",
+                "outbox_in_digest", "outbox_digest_waiting", "outbox_digest_missing");
         assertThat((Long) report.get("deliveries")).isPositive();
         assertThat(report.get("duplicates")).isEqualTo(0L);
         assertThat(report.get("lost")).isEqualTo(0L);
