@@ -42,6 +42,7 @@ public final class BotHandler {
     private final ReaderCommands commands;
     private final OperatorCommands operatorCommands;
     private final VoteButtons buttons;
+    private final SentReplies sent;
 
     /** Routes updates to the handlers, each built with what it needs (see {@code App}). */
     public BotHandler(Replies replies, Messages messages, BotConfig config, ReaderSettingsRepository settings,
@@ -58,6 +59,7 @@ public final class BotHandler {
         this.commands = commands;
         this.operatorCommands = operatorCommands;
         this.buttons = buttons;
+        this.sent = new SentReplies(nanoTime);
         BotConfig c = config;
         this.readerGuard = new FloodGuard(c.commandBurst(), c.commandsPerMinute(), c.floodSilence(), nanoTime);
         // voting quickly through a feed is what the bot is for: buttons get four times the room of typed commands
@@ -82,7 +84,15 @@ public final class BotHandler {
         return this;
     }
 
+    /**
+     * Handles one update; called again for an update tried again after a failure, which then does not send the replies
+     * that went out before it failed (see {@link SentReplies}).
+     */
     public Mono<Void> handle(Update update) {
+        return sent.attempt(update.updateId(), Mono.defer(() -> dispatch(update)));
+    }
+
+    private Mono<Void> dispatch(Update update) {
         if (update.callbackQuery() != null) return onCallback(update.callbackQuery());
         if (update.message() != null) return onMessage(update.message(), false);
         if (update.editedMessage() != null) return onMessage(update.editedMessage(), true);
@@ -94,6 +104,7 @@ public final class BotHandler {
      * again (in Telegram's language for them: their stored one may be what could not be read). Nothing for the rest.
      */
     public Mono<Void> apologise(Update u) {
+        sent.forget(u.updateId());
         CallbackQuery q = u.callbackQuery();
         if (q != null && q.from() != null && q.id() != null) {
             return replies.answer(q, messages.get(Messages.languageOf(q.from().languageCode()), "try_again"));

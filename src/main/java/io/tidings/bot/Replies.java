@@ -1,6 +1,5 @@
 package io.tidings.bot;
 
-import io.tidings.render.RenderedPost;
 import io.tidings.telegram.TelegramClient;
 import io.tidings.telegram.TelegramException;
 import com.pengrad.telegrambot.model.CallbackQuery;
@@ -15,7 +14,10 @@ import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 
-/** How the handlers talk back: plain replies (429 waited out), callback answers and keyboard edits. */
+/**
+ * How the handlers talk back: plain replies (429 waited out), callback answers and keyboard edits; a reply or answer
+ * that an earlier attempt at the same update sent is not sent again.
+ */
 public final class Replies {
 
     private static final Logger log = LoggerFactory.getLogger(Replies.class);
@@ -43,29 +45,26 @@ public final class Replies {
 
     /** A file (up to Telegram's 50 MB for bots) with a caption of at most 1024 characters. */
     Mono<Void> document(long chat, byte[] content, String fileName, String caption) {
-        return telegram.execute(new SendDocument(chat, content).fileName(fileName).contentType("application/json")
-                .caption(caption)).then().retryWhen(rateLimited());
+        return SentReplies.once("document " + chat + " " + fileName + " " + caption,
+                telegram.execute(new SendDocument(chat, content).fileName(fileName).contentType("application/json")
+                        .caption(caption)).then().retryWhen(rateLimited()));
     }
 
-    /** Sends a reply; a 429 is waited out (a few times, if Telegram asks for a short wait), as Telegram requires. */
+    /**
+     * Sends a reply; a 429 is waited out (a few times, if Telegram asks for a short wait), as Telegram requires. An
+     * update tried again does not send the same reply again (see {@link SentReplies}).
+     */
     Mono<Void> send(SendMessage message) {
-        return telegram.execute(message).then().retryWhen(rateLimited());
-    }
-
-    /** Sends a post as a reply (/channel): parts in order, 429 waited out, a failure logged and swallowed. */
-    Mono<Void> post(RenderedPost post, long chat) {
-        return post.send(telegram).then().retryWhen(rateLimited())
-                .onErrorResume(e -> {
-                    log.info("post to {} not sent: {}", chat, e.toString());
-                    return Mono.empty();
-                });
+        var p = message.getParameters();
+        return SentReplies.once("message " + p.get("chat_id") + " " + p.get("text"),
+                telegram.execute(message).then().retryWhen(rateLimited()));
     }
 
     /** Always answer a callback query, else the reader's client shows a spinner; failures are only logged. */
     Mono<Void> answer(CallbackQuery q, String text) {
         AnswerCallbackQuery a = new AnswerCallbackQuery(q.id());
         if (text != null && !text.isEmpty()) a.text(text.length() > 200 ? text.substring(0, 199) + "…" : text);
-        return telegram.execute(a).then()
+        return SentReplies.once("answer " + q.id(), telegram.execute(a).then())
                 .onErrorResume(e -> {
                     log.info("could not answer a callback: {}", e.toString());
                     return Mono.empty();

@@ -40,6 +40,14 @@ class UpdateFailuresE2eTest {
                 + " THEN RAISE EXCEPTION 'injected fault: reader % not stored', NEW.id; END IF; RETURN NEW; END $$").block(T);
         e2e.db.sql().update("CREATE TRIGGER test_refuse_reader BEFORE INSERT ON readers FOR EACH ROW"
                 + " EXECUTE FUNCTION test_refuse_reader()").block(T);
+        // the same for a reader's deliveries: a write that comes after the bot has replied (the greeting of /start)
+        e2e.db.sql().update("CREATE TABLE test_refused_deliveries (reader bigint PRIMARY KEY, times bigint NOT NULL)").block(T);
+        e2e.db.sql().update("CREATE FUNCTION test_refuse_delivery() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                + " IF EXISTS (SELECT 1 FROM test_refused_deliveries WHERE reader = NEW.reader_id AND times >= nextval('test_refusals'))"
+                + " THEN RAISE EXCEPTION 'injected fault: post for reader % not queued', NEW.reader_id; END IF; RETURN NEW; END $$")
+                .block(T);
+        e2e.db.sql().update("CREATE TRIGGER test_refuse_delivery BEFORE INSERT ON deliveries FOR EACH ROW"
+                + " EXECUTE FUNCTION test_refuse_delivery()").block(T);
         e2e.start(List.of("alphanews"));
         e2e.ingest();
     }
@@ -53,6 +61,9 @@ class UpdateFailuresE2eTest {
             sql.update("DROP TRIGGER IF EXISTS test_refuse_reader ON readers").block(T);
             sql.update("DROP FUNCTION IF EXISTS test_refuse_reader()").block(T);
             sql.update("DROP TABLE IF EXISTS test_refused").block(T);
+            sql.update("DROP TRIGGER IF EXISTS test_refuse_delivery ON deliveries").block(T);
+            sql.update("DROP FUNCTION IF EXISTS test_refuse_delivery()").block(T);
+            sql.update("DROP TABLE IF EXISTS test_refused_deliveries").block(T);
             sql.update("DROP SEQUENCE IF EXISTS test_refusals").block(T);
         }
     }
@@ -61,6 +72,45 @@ class UpdateFailuresE2eTest {
     private void refuse(long reader, int times) {
         e2e.db.sql().update("INSERT INTO test_refused (reader, times) VALUES ($1, $2 + nextval('test_refusals'))",
                 reader, times).block(T);
+    }
+
+    /** The database refuses to queue posts for {@code reader} the next {@code times} times it is asked. */
+    private void refuseDeliveries(long reader, int times) {
+        e2e.db.sql().update("INSERT INTO test_refused_deliveries (reader, times) VALUES ($1, $2 + nextval('test_refusals'))",
+                reader, times).block(T);
+    }
+
+    /** The bot's replies to {@code reader} that start with {@code start}. */
+    private static List<String> repliesStartingWith(Chat reader, String start) {
+        return reader.replies().stream().map(SentMessage::textOrCaption).filter(t -> t.startsWith(start)).toList();
+    }
+
+    @Test
+    void aFailureAfterTheReplyIsTriedAgainWithoutSendingTheReplyAgain() {
+        double before = givenUp();
+        refuseDeliveries(5301, 1);
+        Chat reader = new Chat(e2e, 5301, "en");
+        assertThat(reader.say("/start").text()).startsWith("Hi");
+
+        e2e.awaitPost(5301, 1); // the second attempt queued the first post
+        e2e.awaitUpdatesHandled();
+        assertThat(repliesStartingWith(reader, "Hi")).hasSize(1);
+        assertThat(e2e.count("SELECT count(*) FROM updates WHERE error IS NOT NULL")).isZero();
+        assertThat(givenUp()).isEqualTo(before);
+    }
+
+    @Test
+    void aFailureAfterTheReplyThatLastsGetsOneReplyAndOneApology() {
+        refuseDeliveries(5401, 1000);
+        Chat reader = new Chat(e2e, 5401, "en");
+        assertThat(reader.say("/start").text()).startsWith("Hi");
+
+        E2e.await("the update set aside", () -> e2e.count("SELECT count(*) FROM updates WHERE processed_at IS NOT NULL"
+                + " AND attempts = 3 AND error LIKE '%injected fault: post for reader 5401 not queued%'") == 1);
+        E2e.await("the apology", () -> repliesStartingWith(reader, MESSAGES.get("en", "try_again")).size() == 1);
+        e2e.awaitUpdatesHandled();
+        assertThat(repliesStartingWith(reader, "Hi")).hasSize(1);
+        assertThat(reader.replies()).hasSize(2);
     }
 
     @Test
