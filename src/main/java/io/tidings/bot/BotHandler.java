@@ -184,7 +184,7 @@ public final class BotHandler {
         String fallback = Messages.languageOf(from.languageCode());
         // a read: retried through a database blip; if it still fails the reader is asked to try again
         return settings.find(from.id())
-                .retryWhen(DatabaseRetry.spec())
+                .retryWhen(ReaderRetry.of("reading the settings of reader " + from.id()))
                 .onErrorMap(e -> new ContextUnavailable(from.id(), e))
                 .map(s -> new Ctx(from.id(), from.firstName(), s.language(), s, operator))
                 .defaultIfEmpty(new Ctx(from.id(), from.firstName(), fallback, null, operator));

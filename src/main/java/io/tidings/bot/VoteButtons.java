@@ -58,7 +58,7 @@ public final class VoteButtons {
 
     /** Deliveries a reader may have queued or on the way before "More" is asked to wait. */
     static final long MAX_OPEN_PER_READER = 5;
-    private static final int VOTE_RETRIES = DatabaseRetry.RETRIES;
+    private static final int VOTE_RETRIES = ReaderRetry.RETRIES;
 
     Mono<Void> onPress(Ctx ctx, CallbackQuery q) {
         Optional<Press> press = callbacks.decode(ctx.user(), q.data());
@@ -88,7 +88,7 @@ public final class VoteButtons {
         return votes.vote(ctx.user(), p.postId(), liked)
                 // a database blip must not lose the vote: retried (an upsert, safe to repeat), and if it finally
                 // fails the reader is told so, not that the post is gone
-                .retryWhen(DatabaseRetry.spec())
+                .retryWhen(ReaderRetry.of("storing the vote of reader " + ctx.user()))
                 .map(Optional::of)
                 .onErrorResume(e -> {
                     log.warn("vote of reader {} for post {} not stored after {} retries: {}", ctx.user(), p.postId(),

@@ -1,5 +1,6 @@
 package io.tidings.delivery;
 
+import io.tidings.store.DatabaseRetry;
 import io.tidings.store.DeliveryRepository;
 import io.tidings.store.DeliveryRepository.Outcome;
 import io.tidings.store.DeliveryState;
@@ -24,7 +25,6 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
-import reactor.util.retry.Retry;
 
 /**
  * Drains the delivery outbox into Telegram at the configured rate. One ordered loop (a single worker of the
@@ -576,9 +576,8 @@ public final class DeliverySender {
 
     /** A database call that must not be lost to a short outage: retried with backoff for about a minute. */
     private <T> Mono<T> db(Mono<T> call) {
-        return call.retryWhen(Retry.backoff(12, Duration.ofMillis(200)).maxBackoff(Duration.ofSeconds(8))
-                .scheduler(timer)
-                .doBeforeRetry(rs -> log.warn("database call failed, retrying: {}", rs.failure().toString())));
+        return call.retryWhen(DatabaseRetry.backoff(12, Duration.ofMillis(200), Duration.ofSeconds(8), "a database call of the sender")
+                .scheduler(timer));
     }
 
     private void breakerFailure() {

@@ -1,5 +1,6 @@
 package io.tidings.feed;
 
+import io.tidings.store.DatabaseRetry;
 import io.tidings.store.DeliveryRepository;
 import io.tidings.store.Post;
 import io.tidings.store.Reader;
@@ -172,10 +173,7 @@ final class Mailings {
      * Seen in a soak: a whole mailing failed on one "Connection acquisition timed out after 5000ms".
      */
     static <T> Mono<T> ridingOut(Mono<T> step, String what) {
-        return step.retryWhen(reactor.util.retry.Retry.backoff(4, Duration.ofSeconds(1)).maxBackoff(Duration.ofSeconds(5))
-                .filter(e -> e instanceof io.r2dbc.spi.R2dbcTransientException)
-                .doBeforeRetry(r -> log.warn("{} failed, trying again: {}", what, r.failure().toString()))
-                .onRetryExhaustedThrow((spec, r) -> r.failure()));
+        return step.retryWhen(DatabaseRetry.backoff(4, Duration.ofSeconds(1), Duration.ofSeconds(5), what));
     }
 
     /** Fewest headlines in a digest (a reader's posts per mailing, when more). */

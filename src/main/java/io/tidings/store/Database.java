@@ -109,27 +109,9 @@ public final class Database implements AutoCloseable {
      * 57P03 (cannot connect now: starting up), or a refused, reset or timed-out connection.
      */
     static boolean notThereYet(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            // TLS refused (a certificate not trusted, a host it does not name): waiting will not change it
-            String m = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
-            if (t instanceof javax.net.ssl.SSLException || t instanceof java.security.cert.CertificateException
-                    || m.contains("ssl error") || m.contains("certificate") || m.contains("pkix") || m.contains("could not be verified")) {
-                return false;
-            }
-        }
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            String state = t instanceof java.sql.SQLException sql ? sql.getSQLState()
-                    : t instanceof io.r2dbc.spi.R2dbcException r ? r.getSqlState() : null;
-            if (state != null && (state.startsWith("08") || state.equals("57P03"))) return true;
-            if (t instanceof io.r2dbc.spi.R2dbcNonTransientResourceException || t instanceof io.r2dbc.spi.R2dbcTimeoutException
-                    || t instanceof io.r2dbc.spi.R2dbcTransientResourceException
-                    || t instanceof java.net.ConnectException || t instanceof java.net.SocketTimeoutException
-                    || t instanceof java.net.NoRouteToHostException || t instanceof java.util.concurrent.TimeoutException
-                    || t instanceof java.net.SocketException && !(t instanceof java.net.UnknownHostException)) {
-                return true;
-            }
-        }
-        return false;
+        // what a running server's blip gives (DatabaseRetry), and while it starts any resource failure (57P03 among them)
+        return !DatabaseRetry.tlsRefused(e) && DatabaseRetry.anyCause(e, t -> DatabaseRetry.awayForAMoment(t)
+                || t instanceof io.r2dbc.spi.R2dbcNonTransientResourceException || t instanceof io.r2dbc.spi.R2dbcTransientException);
     }
 
     private static void migrate(Target t, DatabaseConfig config) {
