@@ -7,12 +7,9 @@ import io.tidings.store.DeliveryState;
 import io.tidings.store.ReaderRepository;
 import io.tidings.render.PostRenderer;
 import io.tidings.telegram.TelegramClient;
-import io.tidings.telegram.TelegramException;
 import io.tidings.util.Loop;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -22,7 +19,6 @@ import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.MonoSink;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
@@ -39,7 +35,12 @@ import reactor.core.scheduler.Schedulers;
  * never repeated; a reader who blocked the bot gets nothing more; a refused token (401/404) pauses all sending until
  * Telegram accepts it again. 5xx and timeouts in a row pause everything (a circuit breaker). A delivery whose outcome
  * was never recorded after it became "sending" (a crash) becomes unknown, never sent again. Outcomes are written in
- * batches ({@link OutcomeBatch}); {@link #stop(Duration)} hands back what was never given to Telegram.
+ * batches; {@link #stop(Duration)} hands back what was never given to Telegram.
+ *
+ * <p>This class is the loop and its timing; its parts, each touched only on the loop: {@link Intake} (claiming and
+ * marking), {@link ClaimWindow} (what is in hand), {@link SendPace} and {@link Batches} (how fast, how much at once),
+ * {@link Refusals} (a failed send, the breaker), {@link OutcomeBatch} (writing outcomes), {@link ReplyTurns} (replies'
+ * share of the rate), {@link Winding} (the graceful stop).
  */
 public final class DeliverySender {
 
@@ -50,17 +51,7 @@ public final class DeliverySender {
      * its answer, so a second from then is a second as Telegram counts it (plus a little for the two ends' timers).
      */
     public static final Duration CHAT_GAP = Duration.ofMillis(1005);
-    /** A claimed delivery is marked "sending" when its chat is free within this. */
-    private static final long MARK_LEAD = Duration.ofMillis(300).toNanos();
-    /** After a stop's deadline, how long the last outcome writes and hand-backs may take. */
-    private static final long FINAL_WRITES = Duration.ofSeconds(5).toNanos();
-    /** 5xx or timeouts in a row that open the breaker. */
-    private static final int BREAKER_FAILURES = 5;
-    private static final Duration BREAKER_MIN = Duration.ofSeconds(5);
-    private static final Duration BREAKER_MAX = Duration.ofMinutes(2);
     private static final long NEVER = ClaimWindow.NEVER;
-    /** At most this many claim batches in hand when the claimed deliveries are all for busy chats. */
-    private static final int CLAIM_AHEAD_MAX = 10;
 
     private enum State { NEW, RUNNING, STOPPING, STOPPED }
 
@@ -68,7 +59,6 @@ public final class DeliverySender {
     private final Courier courier;
     private final String owner;
     private final Duration lease;
-    private final long idlePoll;
     private final Scheduler timer;
     private final Scheduler.Worker loop;
     private final LongSupplier clock;
@@ -78,26 +68,20 @@ public final class DeliverySender {
     private State state = State.NEW;
     private final SendPace pace;
     private final ClaimWindow window;
-    private final OutcomeBatch outcomes = new OutcomeBatch();
-    private boolean claiming, marking, releasing;
+    private final OutcomeBatch outcomes;
+    private final Intake intake;
+    private final Refusals refusals;
+    private final Winding winding;
     private boolean accessRefused; // Telegram refuses the token: nothing is sent until it accepts it again
-    private boolean starved; // every claimed delivery is for a chat that is busy: claim further ahead
-    private long nextClaimAt, nextMarkAt;
     private int inFlight;
-    private int failuresInARow;
     private Disposable wakeTimer = Disposables.disposed();
     private long wakeAt;
     private boolean wakePending;
     private final Disposable.Composite background = Disposables.composite();
-    private long stopDeadline;
-    private MonoSink<Void> stopped;
-    /** Replies waiting for their turn in this replica's share of the rate: they go before the outbox's next. */
-    private final java.util.ArrayDeque<MonoSink<Void>> replies = new java.util.ArrayDeque<>();
+    private final ReplyTurns replies;
 
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
-    private final AtomicLong unknown = new AtomicLong();
-    private final AtomicLong rateLimited = new AtomicLong();
 
     public DeliverySender(DeliveryRepository deliveries, ReaderRepository readers, TelegramClient telegram,
                           PostRenderer renderer, String owner, double messagesPerSecond, Duration idlePoll) {
@@ -131,15 +115,19 @@ public final class DeliverySender {
         this.outbox = outbox;
         this.courier = courier;
         this.owner = owner;
-        this.idlePoll = idlePoll.toNanos();
         this.lease = lease;
         this.timer = timer;
         this.loop = timer.createWorker();
         this.clock = clock;
-        this.window = new ClaimWindow(chatGap.toNanos(), courier::chatFreeAt);
         checkRate(messagesPerSecond);
         this.rate = messagesPerSecond;
         this.pace = new SendPace(messagesPerSecond, clock.getAsLong());
+        this.window = new ClaimWindow(chatGap.toNanos(), courier::chatFreeAt);
+        this.intake = new Intake(this, outbox, courier, window, owner, lease, idlePoll);
+        this.outcomes = new OutcomeBatch(this, outbox, owner, intake);
+        this.refusals = new Refusals(this, outbox, window, owner);
+        this.winding = new Winding(this, outbox, window, pace, owner, timer);
+        this.replies = new ReplyTurns(this, pace);
     }
 
     /**
@@ -171,32 +159,17 @@ public final class DeliverySender {
      * start, stopped, or while Telegram refuses the token) a turn is given at once.
      */
     public io.tidings.telegram.SendBudget budget() {
-        return new io.tidings.telegram.SendBudget() {
-            @Override
-            public Mono<Void> take() {
-                return Mono.create(sink -> {
-                    boolean looping = hop(() -> {
-                        if (state == State.NEW || state == State.STOPPED || accessRefused) {
-                            sink.success();
-                        } else {
-                            replies.add(sink);
-                        }
-                    });
-                    if (!looping) sink.success();
-                    sink.onCancel(() -> hop(() -> replies.remove(sink)));
-                });
-            }
+        return replies;
+    }
 
-            @Override
-            public void answered() {
-                hop(() -> pace.answered(now()));
-            }
-        };
+    /** Running and let to send: a reply waits for its turn (see {@link ReplyTurns}); on the loop. */
+    boolean sending() {
+        return state != State.NEW && state != State.STOPPED && !accessRefused;
     }
 
     /** Asks the sender to look at the outbox now instead of at its next poll. */
     public void wake() {
-        hop(() -> nextClaimAt = now());
+        hop(() -> intake.lookAt(now()));
     }
 
     /**
@@ -227,9 +200,8 @@ public final class DeliverySender {
                     return;
                 }
                 state = State.STOPPING;
-                stopped = sink;
-                stopDeadline = now() + deadline.toNanos();
-                wakeAt(stopDeadline);
+                winding.begin(now() + deadline.toNanos(), sink);
+                wakeAt(winding.deadline());
             });
             if (!looping) sink.success();
         });
@@ -249,7 +221,7 @@ public final class DeliverySender {
     // ---- the loop -------------------------------------------------------------------------------------
 
     /** Runs {@code r} on the loop, then looks what is due. Ignored once the loop is gone. */
-    private boolean hop(Runnable r) {
+    boolean hop(Runnable r) {
         try {
             loop.schedule(() -> {
                 r.run();
@@ -281,85 +253,23 @@ public final class DeliverySender {
         long now = now();
         window.evictIdle(now);
         long next = NEVER;
+        Batches b = Batches.at(pace.rate());
         if (state == State.RUNNING) {
-            next = Math.min(next, claimIfLow(now));
-            next = Math.min(next, markIfLow(now));
+            next = Math.min(next, intake.claimIfLow(now, b.claim()));
+            next = Math.min(next, intake.markIfLow(now, b.readyLow(), b.group()));
         } else {
-            next = Math.min(next, winding(now));
+            next = Math.min(next, winding.step(now));
         }
-        next = Math.min(next, grantReplies(now));
+        next = Math.min(next, replies.grant(now, accessRefused));
         next = Math.min(next, sendDue(now));
-        next = Math.min(next, flushIfDue(now));
+        next = Math.min(next, outcomes.flushIfDue(now, b.flushRows(), state != State.RUNNING));
         if (accessRefused) next = NEVER; // woken when Telegram accepts the token again
-        if (state == State.STOPPING && finished(now)) {
+        if (state == State.STOPPING && winding.finished(now, window.isEmpty() && outcomes.isDone(),
+                intake.busy() || inFlight > 0)) {
             halt();
             return;
         }
         if (next != NEVER) wakeAt(next);
-    }
-
-    private long claimIfLow(long now) {
-        int batch = claimBatch();
-        // a mailing of several posts per reader is claimed reader by reader: look further for free chats
-        int target = starved ? batch * CLAIM_AHEAD_MAX : batch;
-        if (claiming || window.claimed() >= target) return NEVER;
-        if (now - nextClaimAt < 0) return nextClaimAt;
-        claiming = true;
-        db(outbox.claim(owner, lease, batch).collectList()).subscribe(
-                list -> hop(() -> {
-                    claiming = false;
-                    window.claimedNow(list, now);
-                    if (list.size() < batch) nextClaimAt = now() + idlePoll; // the outbox is empty for now
-                }),
-                e -> hop(() -> {
-                    claiming = false;
-                    nextClaimAt = now() + idlePoll;
-                    log.warn("claiming deliveries failed, will retry: {}", e.toString());
-                }));
-        return NEVER;
-    }
-
-    /** Marks the next group of claimed deliveries "sending" when few are ready; returns when a busy chat frees. */
-    private long markIfLow(long now) {
-        if (marking || window.ready() >= readyLow()) return NEVER; // woken when it changes
-        if (now - nextMarkAt < 0) return nextMarkAt;
-        int size = groupSize();
-        ClaimWindow.Group next = window.nextGroup(size, now, MARK_LEAD);
-        List<Entry> group = next.entries();
-        long blockedUntil = next.blockedUntil();
-        starved = group.size() < size;
-        if (group.isEmpty()) return blockedUntil;
-        marking = true;
-        Long[] ids = group.stream().map(e -> e.o.id()).toArray(Long[]::new);
-        db(outbox.markSending(ids, owner, lease).collectList()).subscribe(
-                mine -> hop(() -> {
-                    marking = false;
-                    Set<Long> ours = new HashSet<>(mine);
-                    for (Entry e : group) {
-                        if (ours.contains(e.o.id())) {
-                            prepare(e);
-                        } else { // taken over or dropped meanwhile: not ours to send
-                            window.done(e);
-                        }
-                    }
-                }),
-                err -> hop(() -> {
-                    marking = false;
-                    nextMarkAt = now() + idlePoll;
-                    log.warn("marking deliveries as sending failed, will retry: {}", err.toString());
-                    window.unmarked(group);
-                }));
-        return blockedUntil;
-    }
-
-    private void prepare(Entry e) {
-        try {
-            e.call = courier.prepare(e.o);
-            window.ready(e);
-        } catch (RuntimeException x) { // a bug in rendering: give this one up, not the loop
-            log.warn("delivery {} could not be rendered", e.o.id(), x);
-            record(e, Outcome.failed(e.id(), FailurePolicy.abbreviate(x.toString())));
-        }
     }
 
     /** Hands ready deliveries to Telegram while the pace allows; returns when to look again. */
@@ -380,34 +290,18 @@ public final class DeliverySender {
         return NEVER;
     }
 
-    /** Lets waiting replies go while the pace allows, before any delivery; returns when to look again. */
-    private long grantReplies(long now) {
-        while (!replies.isEmpty()) {
-            if (accessRefused) {
-                replies.poll().success(); // it fails at once without a request
-                continue;
-            }
-            long allowed = pace.nextAllowed(now);
-            if (allowed == SendPace.NEVER) return NEVER; // woken by the next answer
-            if (allowed - now > 0) return allowed;
-            pace.sent(now);
-            replies.poll().success();
-        }
-        return NEVER;
-    }
-
     private void fire(Entry e) {
         inFlight++;
         e.call.send().defaultIfEmpty(0).subscribe(
                 id -> hop(() -> {
                     answered(e);
                     sent.incrementAndGet();
-                    failuresInARow = 0;
+                    refusals.succeeded();
                     record(e, Outcome.sent(e.id(), id));
                 }),
                 err -> hop(() -> {
                     answered(e);
-                    refused(e, err);
+                    refusals.refused(e, err, now());
                 }));
     }
 
@@ -418,59 +312,8 @@ public final class DeliverySender {
         window.answered(e, now);
     }
 
-    /** Carries out {@link FailurePolicy}'s decision for a failed send. */
-    private void refused(Entry e, Throwable err) {
-        long now = now();
-        FailurePolicy.Decision d = FailurePolicy.decide(err, e);
-        switch (d.kind()) {
-            case RATE_LIMITED -> {
-                e.rateLimitedRetries++;
-                rateLimited.incrementAndGet();
-                pauseFor(d.delay(), "Telegram asked to slow down");
-                window.readyFirst(e); // first after the pause
-            }
-            case ACCESS_REFUSED -> {
-                window.readyFirst(e); // nothing was sent
-                refuseAccess();
-            }
-            case RETRY_SOON -> {
-                breakerFailure();
-                e.notBefore = now + d.delay().toNanos();
-                e.transientRetries++;
-                window.ready(e);
-            }
-            case REQUEUE -> {
-                breakerFailure();
-                window.done(e);
-                int parts = e.partsSent();
-                db(outbox.requeue(e.id(), owner, d.delay(), parts)).subscribe(
-                        n -> { if (n == 0) log.info("delivery {} was no longer ours to re-queue", e.id()); },
-                        x -> log.warn("delivery {} left to its lease: {}", e.id(), x.toString()));
-            }
-            case UNKNOWN -> {
-                breakerFailure();
-                unknown.incrementAndGet();
-                log.warn("delivery {} to reader {} may or may not have arrived ({}): recorded unknown, not sent again",
-                        e.id(), e.chat(), d.reason());
-                record(e, Outcome.unknown(e.id(), d.reason()));
-            }
-            case UNREACHABLE -> {
-                window.unreachable(e.chat(), now);
-                log.info("reader {} cannot be reached ({}): stopping deliveries to them", e.chat(), err.getMessage());
-                record(e, Outcome.failed(e.id(), "unreachable"));
-                db(outbox.readerUnreachable(e.chat())).subscribe(x -> { },
-                        x -> log.warn("reader {} not marked unreachable: {}", e.chat(), x.toString()));
-            }
-            case FAILED -> {
-                if (err instanceof io.tidings.telegram.TelegramException) log.warn("delivery {} failed: {}", e.id(), d.reason());
-                else log.warn("delivery {} failed unexpectedly", e.id(), err);
-                record(e, Outcome.failed(e.id(), d.reason()));
-            }
-        }
-    }
-
     /** Telegram refuses the token: send nothing until it accepts it again (the client probes getMe meanwhile). */
-    private void refuseAccess() {
+    void refuseAccess() {
         if (accessRefused) return;
         accessRefused = true;
         background.add(courier.whenAccessible().subscribe(null,
@@ -478,129 +321,44 @@ public final class DeliverySender {
                 () -> hop(() -> accessRefused = false)));
     }
 
-    private void record(Entry e, Outcome outcome) {
+    /** Gives {@code e} up from the window and records its outcome (written with the next batch). */
+    void record(Entry e, Outcome outcome) {
         window.done(e);
         if (outcome.state() == DeliveryState.FAILED) failed.incrementAndGet();
         outcomes.add(outcome, now());
     }
 
-    /** Writes the recorded outcomes in one statement when enough piled up, or a little while after the first. */
-    private long flushIfDue(long now) {
-        long at = outcomes.dueAt(now, flushRows(), state != State.RUNNING);
-        if (at - now > 0) return at;
-        outcomes.writing = true;
-        List<Outcome> batch = outcomes.take();
-        db(outbox.record(batch, owner)).subscribe(
-                n -> hop(() -> {
-                    outcomes.writing = false;
-                    // a recorded outcome frees its reader's next delivery for claiming (one in flight per reader):
-                    // look now rather than at the idle poll, or a reader's mailing leaves one post per poll
-                    if (nextClaimAt - now() > 0) nextClaimAt = now();
-                }),
-                e -> hop(() -> {
-                    // the rows stay "sending" under a lease: never re-sent, whatever happens to this process
-                    outcomes.writing = false;
-                    log.warn("outcomes of {} deliveries not recorded: {}", batch.size(), e.toString());
-                }));
-        return NEVER;
-    }
-
-    // ---- stopping -------------------------------------------------------------------------------------
-
-    /** While stopping: hand back what was claimed, and at the deadline what is ready but never sent. */
-    private long winding(long now) {
-        if (releasing) return NEVER;
-        List<Entry> back = window.releaseClaimed();
-        boolean late = now - stopDeadline >= 0 || pace.pausedUntil() - stopDeadline >= 0;
-        // when late, everything ready never left (a send that may have is recorded at once): hand it back
-        List<Entry> marked = late ? window.releaseReady() : List.of();
-        if (!back.isEmpty() || !marked.isEmpty()) {
-            releasing = true;
-            Long[] ids = back.stream().map(e -> e.o.id()).toArray(Long[]::new);
-            Long[] sending = marked.stream().map(e -> e.o.id()).toArray(Long[]::new);
-            Integer[] parts = marked.stream().map(Entry::partsSent).toArray(Integer[]::new);
-            outbox.release(ids, sending, parts, owner).timeout(Duration.ofSeconds(10), timer).subscribe(
-                    n -> hop(() -> {
-                        releasing = false;
-                        log.info("stopping: {} deliveries handed back to the queue", n);
-                    }),
-                    e -> hop(() -> {
-                        releasing = false; // their leases run out and they are taken over
-                        log.warn("stopping: {} deliveries not handed back: {}", ids.length + sending.length, e.toString());
-                    }));
-        }
-        return late ? stopDeadline + FINAL_WRITES : stopDeadline;
-    }
-
-    /**
-     * Before the deadline: everything sent and recorded. After it: what is known recorded and the rest handed
-     * back, calls on the wire left alone; the last writes get a few seconds more.
-     */
-    private boolean finished(long now) {
-        boolean written = window.isEmpty() && !releasing && !outcomes.writing && outcomes.isEmpty();
-        if (now - stopDeadline < 0) return written && !claiming && !marking && inFlight == 0;
-        return written || now - stopDeadline >= FINAL_WRITES;
-    }
-
     private void halt() {
         state = State.STOPPED;
-        while (!replies.isEmpty()) replies.poll().success();
+        replies.releaseAll();
         wakeTimer.dispose();
         background.dispose();
         loop.dispose();
-        if (stopped != null) {
-            if (inFlight > 0) log.info("stopped with {} calls still on the wire (their deliveries are not repeated)", inFlight);
-            stopped.success();
-        }
+        winding.done(inFlight);
     }
 
     // ---- helpers --------------------------------------------------------------------------------------
 
-    /** Claimed a second ahead (at least 8, at most 1000), so the rate has no gaps between claims. */
-    private int claimBatch() {
-        return (int) Math.max(8, Math.min(1000, Math.ceil(pace.rate())));
-    }
-
-    /** Deliveries kept "sending" ahead of their turn: a quarter second's worth (lost, not repeated, on a crash). */
-    private int readyLow() {
-        return (int) Math.max(2, Math.ceil(pace.rate() / 4));
-    }
-
-    private int groupSize() {
-        return (int) Math.max(1, Math.min(200, Math.ceil(pace.rate() / 10)));
-    }
-
-    private int flushRows() {
-        return (int) Math.max(50, Math.ceil(pace.rate() / 5));
-    }
-
     /** A database call that must not be lost to a short outage: retried with backoff for about a minute. */
-    private <T> Mono<T> db(Mono<T> call) {
+    <T> Mono<T> db(Mono<T> call) {
         return call.retryWhen(DatabaseRetry.backoff(12, Duration.ofMillis(200), Duration.ofSeconds(8), "a database call of the sender")
                 .scheduler(timer));
     }
 
-    private void breakerFailure() {
-        int n = ++failuresInARow;
-        if (n >= BREAKER_FAILURES) {
-            long factor = Math.min(1L << Math.min(10, n - BREAKER_FAILURES), BREAKER_MAX.dividedBy(BREAKER_MIN));
-            pauseFor(BREAKER_MIN.multipliedBy(factor), n + " server errors or timeouts in a row");
-        }
-    }
-
-    private void pauseFor(Duration d, String why) {
+    /** Sends nothing until {@code d} from now (a 429, the breaker, a hold), unless already paused longer. */
+    void pauseFor(Duration d, String why) {
         long until = now() + d.toNanos();
         if (until - pace.pausedUntil() > 0) log.warn("{}: all sending paused for {} ms", why, d.toMillis());
         pace.pauseUntil(until);
     }
 
-    private long now() {
+    long now() {
         return clock.getAsLong();
     }
 
     public long sentCount() { return sent.get(); }
     public long failedCount() { return failed.get(); }
     /** Sends that may or may not have reached Telegram, recorded unknown and never repeated (by this replica). */
-    public long unknownCount() { return unknown.get(); }
-    public long rateLimitedCount() { return rateLimited.get(); }
+    public long unknownCount() { return refusals.unknown.get(); }
+    public long rateLimitedCount() { return refusals.rateLimited.get(); }
 }
