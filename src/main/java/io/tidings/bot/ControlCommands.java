@@ -23,13 +23,13 @@ import java.util.Optional;
 import java.util.Set;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * The reader in control of their feed: {@code /mute @name}, {@code /unmute @name}, {@code /muted}, {@code /only @a @b …}
  * and {@code /only off}, {@code /less} (the "Less from this channel" presses, each with an undo button) and
  * {@code /filter}; {@code /forget} (after a confirm button) and {@code /export}. Every change reaches the planner's in-memory view before the reply. Buttons (signed like every
- * button, as settings data): {@code cu<channel>} unmute, {@code cl<channel>} undo "less".
+ * button, as settings data): {@code cu<channel>} unmute, {@code cl<channel>} undo "less". The channels offered after
+ * /start are {@link ChannelPicks}'; /forget and /export, {@link PrivacyCommands}.
  */
 public final class ControlCommands {
 
@@ -55,13 +55,14 @@ public final class ControlCommands {
     private final PenaltyRepository penalties;
     private final StoredPreferences preferences;
     private final Duration lessHalfLife;
-    private final PrivacyRepository privacy;
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    private final PrivacyCommands privacy;
+    private final ChannelPicks picks;
 
     public ControlCommands(Replies replies, Messages messages, CallbackData callbacks, ChannelRepository channels,
                            ReaderControlRepository control, PenaltyRepository penalties, StoredPreferences preferences,
                            PrivacyRepository privacy, Duration lessHalfLife) {
-        this.privacy = privacy;
+        this.privacy = new PrivacyCommands(replies, messages, callbacks, privacy, preferences);
+        this.picks = new ChannelPicks(replies, messages, callbacks, control, preferences);
         this.replies = replies;
         this.messages = messages;
         this.callbacks = callbacks;
@@ -83,10 +84,8 @@ public final class ControlCommands {
             case "muted" -> muted(ctx);
             case "only" -> only(ctx, args);
             case "less" -> less(ctx);
-            case "forget" -> replies.text(ctx.user(), msg(ctx, "forget.confirm"), new InlineKeyboardMarkup(new InlineKeyboardButton[] {
-                    new InlineKeyboardButton(msg(ctx, "forget.yes")).callbackData(callbacks.encodeSetting(ctx.user(), "cfy")),
-                    new InlineKeyboardButton(msg(ctx, "forget.no")).callbackData(callbacks.encodeSetting(ctx.user(), "cfn"))}));
-            case "export" -> export(ctx);
+            case "forget" -> privacy.askToForget(ctx);
+            case "export" -> privacy.export(ctx);
             default -> filter(ctx, args);
         };
     }
@@ -270,51 +269,13 @@ public final class ControlCommands {
         return arg.startsWith("cu") || arg.startsWith("cl") || arg.startsWith("cp") || arg.equals("cfy") || arg.equals("cfn");
     }
 
-    // ---- onboarding picks ----------------------------------------------------------------------------
-
-    /** Channels offered after /start: the catalogue's best-liked ones, two buttons a row. */
-    static final int PICKS_OFFERED = 12;
-
-    /**
-     * The optional message after /start's first post: the catalogue's best-liked channels as buttons ({@code cp<id>});
-     * each press picks or unpicks one, and for a day the picked channels' posts come first. Ignoring it changes nothing.
-     */
+    /** The optional message after /start's first post (see {@link ChannelPicks}). */
     Mono<Void> offerPicks(Ctx ctx) {
-        return control.bestLiked(PICKS_OFFERED).collectList()
-                .filter(l -> l.size() >= 2)
-                .flatMap(l -> replies.text(ctx.user(), msg(ctx, "picks.offer"), picksKeyboard(ctx, l, Set.of())));
-    }
-
-    private InlineKeyboardMarkup picksKeyboard(Ctx ctx, List<ReaderControlRepository.ChannelRef> offered, Set<Long> picked) {
-        List<InlineKeyboardButton[]> rows = new ArrayList<>();
-        for (int i = 0; i < offered.size(); i += 2) {
-            List<InlineKeyboardButton> row = new ArrayList<>();
-            for (int j = i; j < Math.min(i + 2, offered.size()); j++) {
-                ReaderControlRepository.ChannelRef c = offered.get(j);
-                String label = (c.title() == null || c.title().isBlank() ? "" : cut(c.title(), 24) + " ") + "@" + c.username();
-                row.add(button(ctx, (picked.contains(c.id()) ? "✅ " : "") + label, "cp", c.id()));
-            }
-            rows.add(row.toArray(InlineKeyboardButton[]::new));
-        }
-        return new InlineKeyboardMarkup(rows.toArray(InlineKeyboardButton[][]::new));
-    }
-
-    private static String cut(String s, int max) {
-        return s.length() <= max ? s : s.substring(0, max - 1) + "…";
-    }
-
-    private Mono<Void> pick(Ctx ctx, CallbackQuery q, long channel, Integer messageId) {
-        return control.togglePick(ctx.user(), channel)
-                .flatMap(now -> preferences.reloadPicks(ctx.user())
-                        .then(replies.answer(q, msg(ctx, now ? "picks.picked" : "picks.unpicked")))
-                        .then(control.bestLiked(PICKS_OFFERED).collectList()
-                                .zipWith(control.picks(ctx.user(), StoredPreferences.PICKS_LAST)
-                                        .map(ReaderControlRepository.Picks::channels).defaultIfEmpty(Set.of()))
-                                .flatMap(t -> replies.editKeyboard(ctx.user(), messageId, picksKeyboard(ctx, t.getT1(), t.getT2())))));
+        return picks.offer(ctx);
     }
 
     Mono<Void> onPress(Ctx ctx, CallbackQuery q, String arg) {
-        if (arg.startsWith("cf")) return forget(ctx, q, arg.equals("cfy"));
+        if (arg.startsWith("cf")) return privacy.forget(ctx, q, arg.equals("cfy"));
         long channel;
         try {
             channel = Long.parseLong(arg.substring(2), 36);
@@ -322,7 +283,7 @@ public final class ControlCommands {
             return replies.answer(q, msg(ctx, "callback.invalid"));
         }
         Integer messageId = q.maybeInaccessibleMessage() == null ? null : q.maybeInaccessibleMessage().messageId();
-        if (arg.startsWith("cp")) return pick(ctx, q, channel, messageId);
+        if (arg.startsWith("cp")) return picks.pick(ctx, q, channel, messageId);
         if (arg.startsWith("cu")) {
             return control.unmute(ctx.user(), channel).then(changed(ctx))
                     .then(replies.answer(q, msg(ctx, "muted.unmuted")));
@@ -332,33 +293,12 @@ public final class ControlCommands {
                 .then(replies.answer(q, msg(ctx, "less.undone")));
     }
 
-    // ---- privacy -------------------------------------------------------------------------------------
-
-    /** Deletes everything about the reader (after the confirm button), then forgets them in memory too. */
-    private Mono<Void> forget(Ctx ctx, CallbackQuery q, boolean confirmed) {
-        Integer messageId = q.maybeInaccessibleMessage() == null ? null : q.maybeInaccessibleMessage().messageId();
-        if (!confirmed) return replies.answer(q, msg(ctx, "forget.cancelled")).then(replies.editKeyboard(ctx.user(), messageId, null));
-        return privacy.forget(ctx.user())
-                .then(Mono.fromRunnable(() -> preferences.forget(ctx.user())).subscribeOn(Schedulers.boundedElastic()))
-                .then(replies.answer(q, null))
-                .then(replies.editKeyboard(ctx.user(), messageId, null))
-                .then(reply(ctx, msg(ctx, "forget.done")));
-    }
-
-    /** A JSON file of everything kept about the reader. */
-    private Mono<Void> export(Ctx ctx) {
-        return privacy.export(ctx.user()).flatMap(json -> {
-            byte[] pretty;
-            try {
-                pretty = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(JSON.readTree(json));
-            } catch (java.io.IOException e) {
-                return Mono.error(e);
-            }
-            return replies.document(ctx.user(), pretty, "tidings-" + ctx.user() + ".json", msg(ctx, "export.caption"));
-        });
-    }
-
     private InlineKeyboardButton button(Ctx ctx, String text, String prefix, long channelId) {
+        return button(callbacks, ctx, text, prefix, channelId);
+    }
+
+    /** A button of these commands for one channel: {@code prefix} and the channel's id, signed as settings data. */
+    static InlineKeyboardButton button(CallbackData callbacks, Ctx ctx, String text, String prefix, long channelId) {
         return new InlineKeyboardButton(text).callbackData(callbacks.encodeSetting(ctx.user(), prefix + Long.toString(channelId, 36)));
     }
 

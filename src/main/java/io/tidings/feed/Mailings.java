@@ -2,6 +2,7 @@ package io.tidings.feed;
 
 import io.tidings.store.DatabaseRetry;
 import io.tidings.store.DeliveryRepository;
+import io.tidings.store.MailingRuns;
 import io.tidings.store.Post;
 import io.tidings.store.Reader;
 import io.tidings.store.ReaderRepository;
@@ -39,6 +40,7 @@ final class Mailings {
 
     private final ReaderRepository readers;
     private final DeliveryRepository deliveries;
+    private final MailingRuns runs;
     private final Planner planner;
     private final Runnable wakeSender;
     private final FeedConfig config;
@@ -48,6 +50,7 @@ final class Mailings {
              ReaderPreferences prefs) {
         this.readers = readers;
         this.deliveries = deliveries;
+        this.runs = deliveries.mailingRuns();
         this.planner = planner;
         this.wakeSender = wakeSender;
         this.config = config;
@@ -73,7 +76,7 @@ final class Mailings {
      */
     public Mono<Long> mailingAt(Instant minute, String owner) {
         Instant m = minute.truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
-        return deliveries.claimMailingMinute(m, owner, config.lease())
+        return runs.claimMinute(m, owner, config.lease())
                 .flatMap(run -> runMailing(run, owner))
                 .defaultIfEmpty(0L)
                 .flatMap(n -> resumeAbandoned(owner).map(r -> n + r));
@@ -82,7 +85,7 @@ final class Mailings {
     /** Resumes, one after another, every mailing run left unfinished; emits how many deliveries they queued. */
     Mono<Long> resumeAbandoned(String owner) {
         // one run at a time: claim, finish, then look for the next
-        return deliveries.claimAbandonedMailing(owner, config.lease())
+        return runs.claimAbandoned(owner, config.lease())
                 .flatMap(run -> {
                     log.info("resuming the mailing of {} after reader {}", run.minute(), run.afterReader());
                     return runMailing(run, owner);
@@ -94,7 +97,7 @@ final class Mailings {
                 .reduce(0L, (n, r) -> n + r.get());
     }
 
-    private Mono<Long> runMailing(DeliveryRepository.MailingRun run, String owner) {
+    private Mono<Long> runMailing(MailingRuns.MailingRun run, String owner) {
         Instant m = run.minute();
         List<String> times = config.mailingTimes().stream().map(HH_MM::format).toList();
         java.util.concurrent.atomic.AtomicBoolean mine = new java.util.concurrent.atomic.AtomicBoolean(true);
@@ -102,7 +105,7 @@ final class Mailings {
                 .takeWhile(page -> mine.get())
                 .concatMap(page -> notYetMailed(page, run)
                         .flatMap(todo -> todo.isEmpty() ? Mono.just(0L) : mailPage(todo, -1, "mailing"))
-                        .flatMap(n -> deliveries.advanceMailing(m, owner, page.get(page.size() - 1).id(), n, config.lease())
+                        .flatMap(n -> runs.advance(m, owner, page.get(page.size() - 1).id(), n, config.lease())
                                 .doOnNext(held -> {
                                     if (!held) {
                                         log.warn("the mailing of {} was taken over by another replica", m);
@@ -111,17 +114,17 @@ final class Mailings {
                                 })
                                 .thenReturn(n)), 1)
                 .reduce(0L, Long::sum)
-                .flatMap(n -> (mine.get() ? deliveries.finishMailing(m, owner) : Mono.just(false)).thenReturn(n))
+                .flatMap(n -> (mine.get() ? runs.finish(m, owner) : Mono.just(false)).thenReturn(n))
                 .doOnNext(n -> {
                     if (n > 0) log.info("mailing of {} queued {} deliveries", m, n);
                     wakeSender.run();
                 })
-                .onErrorResume(e -> deliveries.releaseMailing(m, owner).onErrorResume(x -> Mono.empty())
+                .onErrorResume(e -> runs.release(m, owner).onErrorResume(x -> Mono.empty())
                         .then(Mono.error(new IllegalStateException("the mailing of " + m + " stopped half-way, to be resumed: " + e, e))));
     }
 
     /** A resumed run's page may have been planned in part before the crash: only readers with no mailing since it started. */
-    private Mono<List<Reader>> notYetMailed(List<Reader> page, DeliveryRepository.MailingRun run) {
+    private Mono<List<Reader>> notYetMailed(List<Reader> page, MailingRuns.MailingRun run) {
         if (!run.resumed()) return Mono.just(page);
         return deliveries.queuedSince(page.stream().map(Reader::id).toArray(Long[]::new), "mailing", run.startedAt())
                 .collect(java.util.stream.Collectors.toSet())

@@ -13,7 +13,6 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -21,7 +20,6 @@ import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tidings.store.Channel;
-import io.tidings.store.ChannelStatus;
 import io.tidings.store.ChannelRepository;
 import io.tidings.store.Post;
 import io.tidings.store.PostRepository;
@@ -45,6 +43,8 @@ import reactor.core.scheduler.Schedulers;
  * that persists: {@code goneChecks} checks in a row, spread over at least {@code goneAfter} (a blip of t.me costs
  * nothing). Unavailable channels, configured ones included, are checked again every {@code recheckUnavailable} and
  * followed again once they answer. A failing channel is logged, counted and retried later; the others go on.
+ * Its parts: {@link PolledChannel} (a channel on the timetable), {@link PollSchedule} (its interval), {@link HostGate}
+ * (politeness), {@link PageReconciler} (deleted and edited posts), {@link GoneChannels} (a channel that answers as gone).
  */
 public final class IngestService {
 
@@ -54,40 +54,17 @@ public final class IngestService {
     private final ChannelRepository channels;
     private final PostRepository posts;
     private final Consumer<Post> announce;
-    private final Consumer<Post> retract;
     private final IngestConfig config;
     private final Clock clock;
     private final Scheduler timer;
     private final IngestMetrics metrics;
     private final HostGate gate;
     private final PollSchedule schedule;
-    private final Map<Long, State> states = new ConcurrentHashMap<>();
+    private final PageReconciler reconciler;
+    private final GoneChannels gone;
+    private final Map<Long, PolledChannel> states = new ConcurrentHashMap<>();
     private volatile Instant lastRefresh = Instant.EPOCH;
     private volatile Supplier<Flux<Channel>> owned;
-
-    /** Per-channel polling state, in memory: the database holds the catalogue, this holds the timetable. */
-    private static final class State {
-        final long id;
-        final String username;
-        volatile long lastMessageId;
-        volatile Instant nextPollAt;
-        volatile Duration interval;
-        volatile Instant lastSuccess;
-        /** When this channel first answered "gone" in the current run of such answers, and how many in a row; null, 0 when none. */
-        volatile Instant goneSince;
-        volatile int goneAnswers;
-        /** True for an unavailable channel taken back on the timetable for a re-check. */
-        volatile boolean recheck;
-        final AtomicBoolean busy = new AtomicBoolean();
-
-        State(Channel ch, Instant nextPollAt) {
-            this.id = ch.id();
-            this.username = ch.username();
-            this.lastMessageId = ch.lastMessageId();
-            this.nextPollAt = nextPollAt;
-            this.recheck = ch.status() == ChannelStatus.UNAVAILABLE;
-        }
-    }
 
     /** The walking skeleton's constructor: default politeness, no retraction, meters kept locally. */
     public IngestService(ChannelPageFetcher fetcher, ChannelRepository channels, PostRepository posts,
@@ -108,7 +85,6 @@ public final class IngestService {
         this.channels = channels;
         this.posts = posts;
         this.announce = announce;
-        this.retract = retract;
         this.config = config;
         this.clock = clock;
         this.timer = timer;
@@ -117,6 +93,11 @@ public final class IngestService {
         this.schedule = new PollSchedule(config.minInterval(), config.maxInterval(), config.jitter(),
                 () -> ThreadLocalRandom.current().nextDouble());
         this.owned = channels::active;
+        this.reconciler = new PageReconciler(posts, metrics, retract);
+        this.gone = new GoneChannels(channels, config, metrics, clock, st -> {
+            states.remove(st.id);
+            metrics.unwatch(st.username);
+        });
     }
 
     /** Adds configured channels to the catalogue (invalid names are reported and skipped). */
@@ -149,7 +130,7 @@ public final class IngestService {
 
     /** Polls one channel now, as the timetable would (for tests and the demo). */
     Mono<Long> pollChannel(Channel ch) {
-        State st = state(ch);
+        PolledChannel st = state(ch);
         return st.busy.compareAndSet(false, true) ? poll(st) : Mono.just(0L);
     }
 
@@ -210,9 +191,9 @@ public final class IngestService {
                 Flux.defer(() -> channels.unavailableCheckedBefore(clock.instant().minus(config.recheckUnavailable()))));
     }
 
-    private List<State> takeDue(Instant now) {
-        List<State> due = new ArrayList<>();
-        for (State st : states.values()) {
+    private List<PolledChannel> takeDue(Instant now) {
+        List<PolledChannel> due = new ArrayList<>();
+        for (PolledChannel st : states.values()) {
             if (!st.nextPollAt.isAfter(now) && st.busy.compareAndSet(false, true)) {
                 due.add(st);
             }
@@ -221,15 +202,15 @@ public final class IngestService {
         return due;
     }
 
-    private State state(Channel ch) {
+    private PolledChannel state(Channel ch) {
         return states.computeIfAbsent(ch.id(), id -> {
-            State st = new State(ch, clock.instant().plus(schedule.initialDelay()));
+            PolledChannel st = new PolledChannel(ch, clock.instant().plus(schedule.initialDelay()));
             metrics.watch(st.username, () -> st.lastSuccess, clock::instant);
             return st;
         });
     }
 
-    private Mono<Long> poll(State st) {
+    private Mono<Long> poll(PolledChannel st) {
         boolean first = st.lastMessageId == 0;
         int maxPages = first ? config.backfillPages() : config.catchUpPages();
         return fetch(st.username, OptionalLong.empty())
@@ -238,7 +219,7 @@ public final class IngestService {
                         return Mono.error(new ChannelUnavailableException(st.username,
                                 "the name now belongs to another channel (@" + newest.info().username() + ")"));
                     }
-                    Mono<Void> reconciled = first ? Mono.empty() : reconcile(st, newest);
+                    Mono<Void> reconciled = first ? Mono.empty() : reconciler.reconcile(st, newest);
                     return reconciled.then(Mono.just(newest)
                             .expand(page -> reachedKnown(page, st.lastMessageId) ? Mono.empty()
                                     : fetch(st.username, page.nextBefore()))
@@ -247,7 +228,7 @@ public final class IngestService {
                             .flatMap(pages -> store(st, pages));
                 })
                 .doOnSuccess(n -> metrics.outcome("ok"))
-                .onErrorResume(ChannelUnavailableException.class, e -> unavailable(st, e))
+                .onErrorResume(ChannelUnavailableException.class, e -> gone.answered(st, e))
                 .onErrorResume(CallNotPermittedException.class, e -> {
                     metrics.outcome("paused");
                     st.nextPollAt = clock.instant().plus(config.breakerOpenFor());
@@ -285,42 +266,7 @@ public final class IngestService {
                 .doOnNext(metrics::page);
     }
 
-    /** Posts stored within the newest page's id range but missing from it were deleted; changed ones were edited. */
-    private Mono<Void> reconcile(State st, ChannelPage newest) {
-        if (newest.posts().isEmpty() || newest.skipped() > 0) {
-            return Mono.empty(); // an unreadable post could be the "missing" one: decide nothing on such a page
-        }
-        long from = newest.lowestId();
-        long to = Math.min(st.lastMessageId, newest.posts().stream().mapToLong(ChannelPost::messageId).max().orElse(0));
-        if (to < from) {
-            return Mono.empty();
-        }
-        Map<Long, ChannelPost> onPage = new java.util.HashMap<>();
-        newest.posts().forEach(p -> onPage.put(p.messageId(), p));
-        return posts.between(st.id, from, to)
-                .concatMap(stored -> {
-                    ChannelPost now = onPage.get(stored.messageId());
-                    if (now == null) {
-                        return posts.markDeleted(stored.id()).doOnNext(p -> {
-                            metrics.deleted();
-                            retract.accept(p);
-                        });
-                    }
-                    if (differs(stored, now)) {
-                        return posts.updateContent(stored.id(), now.kind(), now.text(), now.html(), now.mediaUrls(),
-                                now.views(), now.edited()).doOnNext(p -> metrics.edited());
-                    }
-                    return Mono.<Post>empty();
-                })
-                .then();
-    }
-
-    private static boolean differs(Post stored, ChannelPost now) {
-        return !(stored.kind() == now.kind() && stored.text().equals(now.text()) && stored.html().equals(now.html())
-                && stored.mediaUrls().equals(now.mediaUrls()));
-    }
-
-    private Mono<Long> store(State st, List<ChannelPage> pages) {
+    private Mono<Long> store(PolledChannel st, List<ChannelPage> pages) {
         ChannelPage newest = pages.get(0);
         long known = st.lastMessageId;
         List<ChannelPost> fresh = pages.stream().flatMap(p -> p.posts().stream())
@@ -340,7 +286,7 @@ public final class IngestService {
                 .count()
                 .flatMap(n -> channels.polled(st.id, info.title(), info.description(), info.avatarUrl(),
                                 info.subscribers(), highest)
-                        .then(st.recheck ? readableAgain(st) : Mono.empty())
+                        .then(st.recheck ? gone.readableAgain(st) : Mono.empty())
                         .thenReturn(n))
                 .doOnNext(n -> {
                     Instant now = clock.instant();
@@ -354,65 +300,9 @@ public final class IngestService {
                 });
     }
 
-    /**
-     * A redirect, 404 or 410: counted, and the channel checked again later, until the answers have persisted for
-     * {@code goneChecks} checks and {@code goneAfter}; only then is it marked unavailable (and left to re-checks).
-     */
-    private Mono<Long> unavailable(State st, ChannelUnavailableException e) {
-        // in the database's precision: the run's start comes back from it and is compared with this
-        Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
-        // counted on the channel's row: a restart, or another replica taking the channel over, goes on counting
-        return channels.goneAnswer(st.id, now)
-                .doOnNext(run -> {
-                    st.goneSince = run.since();
-                    st.goneAnswers = run.answers();
-                })
-                .onErrorResume(x -> {
-                    log.warn("@{}: gone answer not counted in the database ({}), counted in memory", st.username, x.toString());
-                    if (st.goneSince == null) st.goneSince = now;
-                    st.goneAnswers++;
-                    return Mono.empty();
-                })
-                .then(Mono.defer(() -> counted(st, e, now)));
-    }
-
-    private Mono<Long> counted(State st, ChannelUnavailableException e, Instant now) {
-        String reason = e.getMessage().substring(e.getMessage().indexOf(':') + 1).strip();
-        if (st.goneSince == null) { // the row went meanwhile (removed by an operator): counted here only
-            st.goneSince = now;
-            st.goneAnswers = Math.max(1, st.goneAnswers);
-        }
-        boolean persisted = st.goneAnswers >= config.goneChecks()
-                && Duration.between(st.goneSince, now).compareTo(config.goneAfter()) >= 0;
-        if (!persisted && !st.recheck) {
-            metrics.outcome("gone_suspected");
-            log.info("@{} answers as gone ({}), {} time(s) since {}: checked again before it is marked unavailable",
-                    st.username, reason, st.goneAnswers, st.goneSince);
-            st.nextPollAt = now.plus(config.goneCheckSpacing());
-            return Mono.just(0L);
-        }
-        metrics.outcome("unavailable");
-        if (st.recheck) {
-            log.info("@{} is still not readable ({}): checked again in {}", st.username, reason, config.recheckUnavailable());
-        } else {
-            log.warn("@{} is not readable ({}) since {}: marked unavailable, checked again every {}", st.username, reason,
-                    st.goneSince, config.recheckUnavailable());
-        }
-        states.remove(st.id);
-        metrics.unwatch(st.username);
-        return channels.markUnavailable(st.id, reason, now).thenReturn(0L);
-    }
-
-    /** An unavailable channel answered again: followed again. */
-    private Mono<Void> readableAgain(State st) {
-        st.recheck = false;
-        log.info("@{} is readable again: followed again", st.username);
-        return channels.setStatus(st.username, ChannelStatus.ACTIVE).then();
-    }
-
     /** When the channel is polled next, or {@code null} when it is not on the timetable. */
     Instant nextPollAt(long channelId) {
-        State st = states.get(channelId);
+        PolledChannel st = states.get(channelId);
         return st == null ? null : st.nextPollAt;
     }
 

@@ -16,9 +16,16 @@ import reactor.core.publisher.Mono;
 public final class DeliveryRepository {
 
     private final Sql sql;
+    private final MailingRuns mailingRuns;
 
     public DeliveryRepository(Database db) {
         this.sql = db.sql();
+        this.mailingRuns = new MailingRuns(sql);
+    }
+
+    /** The runs of scheduled mailings, whose pages queue deliveries here (on the same database). */
+    public MailingRuns mailingRuns() {
+        return mailingRuns;
     }
 
     /**
@@ -360,62 +367,10 @@ public final class DeliveryRepository {
                 post, at.atOffset(java.time.ZoneOffset.UTC), afterReader, limit);
     }
 
-    /** A scheduled mailing minute claimed by one replica: plan the readers after {@code afterReader}. */
-    public record MailingRun(Instant minute, long afterReader, Instant startedAt, boolean resumed) {}
-
-    /**
-     * Claims a scheduled mailing minute for {@code owner} under a lease; emits the run only to the first replica to
-     * ask (nothing to the others).
-     */
-    public Mono<MailingRun> claimMailingMinute(Instant minute, String owner, Duration lease) {
-        return sql.one("INSERT INTO mailing_runs (minute, owner, lease_until) VALUES ($1, $2, now() + $3 * interval '1 millisecond') "
-                        + "ON CONFLICT (minute) DO NOTHING RETURNING minute, after_reader, started_at",
-                r -> mailingRun(r, false), minute.atOffset(java.time.ZoneOffset.UTC), owner, lease.toMillis());
-    }
-
-    /**
-     * Takes over one mailing minute of the last day that some replica left unfinished (its lease ran out: it died or
-     * failed half-way); emits it, or nothing when there is none.
-     */
-    public Mono<MailingRun> claimAbandonedMailing(String owner, Duration lease) {
-        return sql.one("UPDATE mailing_runs SET owner = $1, lease_until = now() + $2 * interval '1 millisecond' "
-                        + "WHERE minute = (SELECT minute FROM mailing_runs WHERE done_at IS NULL AND lease_until < now() "
-                        + "AND minute > now() - interval '1 day' ORDER BY minute LIMIT 1 FOR UPDATE SKIP LOCKED) "
-                        + "RETURNING minute, after_reader, started_at",
-                r -> mailingRun(r, true), owner, lease.toMillis());
-    }
-
-    /**
-     * Records that the readers up to {@code lastReader} of the run were planned ({@code queued} more deliveries) and
-     * extends the lease; false when the run is no longer {@code owner}'s (taken over after the lease ran out).
-     */
-    public Mono<Boolean> advanceMailing(Instant minute, String owner, long lastReader, long queued, Duration lease) {
-        return sql.update("UPDATE mailing_runs SET after_reader = $3, queued = COALESCE(queued, 0) + $4, "
-                        + "lease_until = now() + $5 * interval '1 millisecond' WHERE minute = $1 AND owner = $2 AND done_at IS NULL",
-                minute.atOffset(java.time.ZoneOffset.UTC), owner, lastReader, queued, lease.toMillis()).map(n -> n > 0);
-    }
-
-    /** Marks the run finished. */
-    public Mono<Boolean> finishMailing(Instant minute, String owner) {
-        return sql.update("UPDATE mailing_runs SET done_at = now(), lease_until = NULL, queued = COALESCE(queued, 0) "
-                + "WHERE minute = $1 AND owner = $2 AND done_at IS NULL", minute.atOffset(java.time.ZoneOffset.UTC), owner).map(n -> n > 0);
-    }
-
-    /** Gives up {@code owner}'s lease on the run at once (after an error), so the next tick of any replica resumes it. */
-    public Mono<Long> releaseMailing(Instant minute, String owner) {
-        return sql.update("UPDATE mailing_runs SET lease_until = now() WHERE minute = $1 AND owner = $2 AND done_at IS NULL",
-                minute.atOffset(java.time.ZoneOffset.UTC), owner);
-    }
-
     /** Which of {@code readers} already have a delivery for {@code reason} queued since {@code since} (a resumed page). */
     public Flux<Long> queuedSince(Long[] readers, String reason, Instant since) {
         return sql.query("SELECT DISTINCT reader_id FROM deliveries WHERE reader_id = ANY($1) AND reason = $2 AND created_at >= $3",
                 r -> r.get("reader_id", Long.class), readers, reason, since.atOffset(java.time.ZoneOffset.UTC));
-    }
-
-    private static MailingRun mailingRun(Readable r, boolean resumed) {
-        return new MailingRun(r.get("minute", java.time.OffsetDateTime.class).toInstant(), r.get("after_reader", Long.class),
-                r.get("started_at", java.time.OffsetDateTime.class).toInstant(), resumed);
     }
 
     private static Outgoing mapOutgoing(Readable r) {
