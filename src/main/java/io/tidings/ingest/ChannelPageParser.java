@@ -28,15 +28,10 @@ public final class ChannelPageParser {
     private static final Logger log = LoggerFactory.getLogger(ChannelPageParser.class);
 
     private static final Pattern DATA_POST = Pattern.compile("([A-Za-z0-9_]+)/(\\d{1,18})");
-    private static final Pattern BACKGROUND_URL =
-            Pattern.compile("background-image\\s*:\\s*url\\(\\s*['\"]?([^'\")]+)['\"]?\\s*\\)");
     private static final Pattern POST_LINK =
             Pattern.compile("(?:https?://)?(?:www\\.)?(?:t\\.me|telegram\\.me)/(?:s/)?([A-Za-z0-9_]+)/(\\d{1,18})(?:[?#].*)?");
     private static final Pattern VIEWS = Pattern.compile("(\\d{1,12}(?:[.,]\\d{1,3})?)\\s*([KMB]?)");
 
-    /** Media that belongs to something quoted or linked, not to the post itself. */
-    private static final String NOT_OWN_MEDIA =
-            ".tgme_widget_message_link_preview, .tgme_widget_message_reply, .tgme_widget_message_user";
 
     private ChannelPageParser() {
     }
@@ -89,7 +84,7 @@ public final class ChannelPageParser {
         var rendered = TelegramHtml.render(textElement(message));
         List<String> media = new ArrayList<>();
         String[] note = new String[2]; // a note on the media, the media file's URL
-        PostKind kind = kindAndMedia(message, media, note);
+        PostKind kind = PostMedia.kindAndMedia(message, media, note);
         if (kind == PostKind.POLL && rendered.text().isEmpty()) {
             String question = message.select(".tgme_widget_message_poll_question").text();
             rendered = new TelegramHtml.Rendered(question, TelegramHtml.escape(question));
@@ -106,126 +101,16 @@ public final class ChannelPageParser {
     private static Element textElement(Element message) {
         // the outermost caption; a reply quote carries js-message_reply_text instead of js-message_text
         for (Element e : message.select(".tgme_widget_message_text.js-message_text")) {
-            if (e.closest(NOT_OWN_MEDIA) == null) {
+            if (e.closest(PostMedia.NOT_OWN_MEDIA) == null) {
                 return e;
             }
         }
         for (Element e : message.select(".tgme_widget_message_text")) {
-            if (e.closest(NOT_OWN_MEDIA) == null) {
+            if (e.closest(PostMedia.NOT_OWN_MEDIA) == null) {
                 return e;
             }
         }
         return null;
-    }
-
-    private static PostKind kindAndMedia(Element message, List<String> media, String[] note) {
-        Elements grouped = message.select(".tgme_widget_message_grouped_wrap");
-        Element scope = grouped.isEmpty() ? message : grouped.first();
-        int photos = 0;
-        int videos = 0;
-        for (Element e : scope.select(".tgme_widget_message_photo_wrap, .tgme_widget_message_video_player, "
-                + ".tgme_widget_message_roundvideo_player")) {
-            if (isNotOwn(e)) {
-                continue;
-            }
-            boolean photo = e.hasClass("tgme_widget_message_photo_wrap");
-            Element styled = photo ? e
-                    : e.selectFirst(".tgme_widget_message_video_thumb, .tgme_widget_message_roundvideo_thumb");
-            String url = styled == null ? null : backgroundUrl(styled.attr("style"));
-            if (url != null) {
-                media.add(url);
-            }
-            if (photo) {
-                photos++;
-            } else {
-                videos++;
-            }
-        }
-        if (!grouped.isEmpty() || photos + videos > 1) {
-            return PostKind.ALBUM;
-        }
-        if (photos == 1) {
-            return PostKind.PHOTO;
-        }
-        if (videos == 1 || own(message, ".tgme_widget_message_video, .tgme_widget_message_roundvideo") != null) {
-            note[0] = ownText(message, ".message_video_duration, .tgme_widget_message_roundvideo_duration");
-            Element video = own(message, "video.tgme_widget_message_video, video.tgme_widget_message_roundvideo");
-            note[1] = video == null ? null : mediaFile(video.attr("src"));
-            // a GIF plays as a silent loop without a duration: Telegram's animations
-            boolean gif = video != null && video.hasAttr("loop") && !video.hasClass("tgme_widget_message_roundvideo")
-                    && (note[0] == null || note[0].isBlank());
-            return gif ? PostKind.ANIMATION : PostKind.VIDEO;
-        }
-        if (own(message, ".tgme_widget_message_document_wrap, .tgme_widget_message_document") != null) {
-            note[0] = ownText(message, ".tgme_widget_message_document_title");
-            return PostKind.DOCUMENT;
-        }
-        if (own(message, ".tgme_widget_message_poll") != null) {
-            return PostKind.POLL;
-        }
-        if (own(message, ".tgme_widget_message_voice_player, .tgme_widget_message_voice") != null) {
-            note[0] = ownText(message, ".tgme_widget_message_voice_duration");
-            Element audio = own(message, "audio.tgme_widget_message_voice");
-            note[1] = audio == null ? null : mediaFile(audio.attr("src"));
-            return PostKind.VOICE;
-        }
-        Element sticker = own(message, ".tgme_widget_message_sticker_wrap, .tgme_widget_message_sticker");
-        if (sticker != null) {
-            Element image = sticker.hasClass("tgme_widget_message_sticker") ? sticker
-                    : sticker.selectFirst(".tgme_widget_message_sticker");
-            String url = image == null ? null : backgroundUrl(image.attr("style"));
-            if (url == null && image != null) {
-                url = absolute(image.attr("data-webp"));
-            }
-            if (url != null) {
-                media.add(url);
-            }
-            return PostKind.STICKER;
-        }
-        if (own(message, ".tgme_widget_message_location_wrap, .tgme_widget_message_location") != null) {
-            return PostKind.LOCATION;
-        }
-        Element unsupported = visibleUnsupported(message);
-        if (unsupported != null) {
-            String label = unsupported.select(".message_media_not_supported_label").text().strip();
-            note[0] = label.isEmpty() ? null : label;
-            return PostKind.UNSUPPORTED;
-        }
-        return PostKind.OTHER; // becomes TEXT when a caption is all there is
-    }
-
-    /**
-     * Every post carries hidden "not supported" fallbacks (inside video players, or marked media_not_supported_cont
-     * beside a supported sticker); only one that sits directly in the bubble without that mark is what the page shows.
-     */
-    private static Element visibleUnsupported(Element message) {
-        for (Element e : message.select(".message_media_not_supported_wrap")) {
-            Element parent = e.parent();
-            if (!e.hasClass("media_not_supported_cont") && parent != null
-                    && parent.hasClass("tgme_widget_message_bubble")) {
-                return e;
-            }
-        }
-        return null;
-    }
-
-    private static Element own(Element message, String selector) {
-        for (Element e : message.select(selector)) {
-            if (!isNotOwn(e)) {
-                return e;
-            }
-        }
-        return null;
-    }
-
-    private static String ownText(Element message, String selector) {
-        Element e = own(message, selector);
-        String text = e == null ? "" : e.text().strip();
-        return text.isEmpty() ? null : text;
-    }
-
-    private static boolean isNotOwn(Element e) {
-        return e.closest(NOT_OWN_MEDIA) != null;
     }
 
     private static long replyTo(Element message, String channel) {
@@ -248,7 +133,7 @@ public final class ChannelPageParser {
             }
             Element image = a.selectFirst(".link_preview_image, .link_preview_right_image, .link_preview_video_thumb");
             return new LinkPreview(url, textOf(a, ".link_preview_site_name"), textOf(a, ".link_preview_title"),
-                    textOf(a, ".link_preview_description"), image == null ? null : backgroundUrl(image.attr("style")));
+                    textOf(a, ".link_preview_description"), image == null ? null : PageUrls.backgroundUrl(image.attr("style")));
         }
         return null;
     }
@@ -267,22 +152,6 @@ public final class ChannelPageParser {
 
     private static String signature(Element message) {
         return textOf(message, ".tgme_widget_message_footer .tgme_widget_message_from_author");
-    }
-
-    /** The URL inside {@code background-image:url('…')}, made absolute, http(s) only. */
-    static String backgroundUrl(String style) {
-        if (style == null || style.isEmpty()) {
-            return null;
-        }
-        Matcher m = BACKGROUND_URL.matcher(style);
-        if (!m.find()) {
-            return null;
-        }
-        String url = m.group(1).strip();
-        if (url.startsWith("//")) {
-            url = "https:" + url;
-        }
-        return TelegramHtml.safeHref(url) != null && !url.startsWith("tg:") ? url : null;
     }
 
     private static Instant date(Element message) {
@@ -349,9 +218,9 @@ public final class ChannelPageParser {
         String description = descriptionElement == null ? meta(doc, "og:description")
                 : TelegramHtml.render(descriptionElement).text();
         Element avatar = doc.selectFirst(".tgme_channel_info_header .tgme_page_photo_image img[src]");
-        String avatarUrl = avatar == null ? null : absolute(avatar.attr("src"));
+        String avatarUrl = avatar == null ? null : PageUrls.absolute(avatar.attr("src"));
         if (avatarUrl == null) {
-            avatarUrl = absolute(meta(doc, "og:image"));
+            avatarUrl = PageUrls.absolute(meta(doc, "og:image"));
         }
         long subscribers = 0;
         for (Element counter : doc.select(".tgme_channel_info_counter")) {
@@ -368,18 +237,6 @@ public final class ChannelPageParser {
         return og == null ? "" : og.attr("content").strip();
     }
 
-    /** http(s) URLs as they are, protocol-relative ones made https; anything else (data:, javascript:) is dropped. */
-    private static String absolute(String raw) {
-        if (raw == null || raw.isBlank()) {
-            return null;
-        }
-        String url = raw.strip();
-        if (url.startsWith("//")) {
-            url = "https:" + url;
-        }
-        return TelegramHtml.safeHref(url) != null && !url.startsWith("tg:") ? url : null;
-    }
-
     private static OptionalLong nextBefore(Document doc) {
         for (Element more : doc.select("a.tme_messages_more[data-before]")) {
             String before = more.attr("data-before").strip();
@@ -388,11 +245,5 @@ public final class ChannelPageParser {
             }
         }
         return OptionalLong.empty();
-    }
-
-    /** An https URL of a media file as the page gives it, or null. */
-    private static String mediaFile(String src) {
-        String url = absolute(src);
-        return url != null && url.startsWith("https://") ? url : null;
     }
 }
