@@ -307,13 +307,13 @@ public final class LocalBotApiServer implements AutoCloseable {
                     return Mono.just(new Reply(500, TelegramObjects.error(500, "Internal Server Error", null)));
                 })
                 .flatMap(r -> params.onErrorReturn(Map.of())
-                        .doOnNext(p -> record(new RecordedCall(method, p, BotMethods.numericChatId(p), arrived, r.status)))
+                        .doOnNext(p -> record(new RecordedCall(method, p, RequestParams.numericChatId(p), arrived, r.status)))
                         .thenReturn(r))
                 .flatMapMany(r -> send(response, r));
     }
 
     private Mono<Reply> answer(String method, Map<String, String> params) {
-        Fault fault = faults.take(method, BotMethods.numericChatId(params));
+        Fault fault = faults.take(method, RequestParams.numericChatId(params));
         Mono<Reply> normal = Mono.defer(() -> methods.call(method, params))
                 .map(result -> new Reply(200, TelegramObjects.ok(result)));
         if (fault == null) {

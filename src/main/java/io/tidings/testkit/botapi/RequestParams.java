@@ -82,4 +82,43 @@ final class RequestParams {
     private static String last(List<String> values) {
         return values.get(values.size() - 1);
     }
+
+    /** The numeric {@code chat_id}, or null when there is none or it is a @username. */
+    static Long numericChatId(Map<String, String> p) {
+        String raw = p.get("chat_id");
+        if (raw == null) {
+            return null;
+        }
+        try {
+            return Long.parseLong(raw.trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** The numeric {@code chat_id}, or Telegram's 400 for a missing one or a chat the bot is not in. */
+    static long chatId(Map<String, String> p) {
+        String raw = p.get("chat_id");
+        if (raw == null || raw.isBlank()) {
+            throw ApiError.badRequest("chat_id is empty");
+        }
+        Long id = numericChatId(p);
+        if (id == null) { // @username of a chat the bot is not in
+            throw ApiError.badRequest("chat not found");
+        }
+        return id;
+    }
+
+    /** An integer parameter, {@code fallback} when absent, Telegram's 400 when not a number. */
+    static long longParam(Map<String, String> p, String name, long fallback) {
+        String raw = p.get(name);
+        if (raw == null || raw.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(raw.trim());
+        } catch (NumberFormatException e) {
+            throw ApiError.badRequest("invalid " + name + " specified");
+        }
+    }
 }

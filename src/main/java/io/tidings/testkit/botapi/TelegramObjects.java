@@ -168,4 +168,9 @@ final class TelegramObjects {
             throw new IllegalStateException("cannot write JSON", e);
         }
     }
+
+    /** Now as Telegram gives dates: seconds since the epoch. */
+    static long now() {
+        return java.time.Instant.now().getEpochSecond();
+    }
 }
