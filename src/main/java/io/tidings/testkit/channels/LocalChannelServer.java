@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -26,36 +25,18 @@ import reactor.netty.http.server.HttpServerResponse;
 /**
  * A real HTTP server on 127.0.0.1 (port 0) serving {@code /s/<name>[?before=ID]} in the t.me/s markup from an
  * in-memory catalogue, with t.me's paging (latest {@value #PAGE_SIZE} posts, oldest first; {@code before} for older
- * ones), channels without a preview (redirect to {@code /<name>}), request counters and injected faults.
+ * ones), channels without a preview (redirect to {@code /<name>}), request counters and injected faults. Each
+ * channel, its posts and its pages are a {@link FakeChannel}; this class is the control surface and the HTTP answers.
  */
 public final class LocalChannelServer implements AutoCloseable {
 
     /** Posts per page, as t.me shows about 16–20. */
     public static final int PAGE_SIZE = 20;
 
-    private static final class Channel {
-        final String title;
-        final String description;
-        final List<TmePageRenderer.Post> posts = new ArrayList<>(); // guarded by this, ascending ids
-        long lastId;                                                  // guarded by this
-        volatile boolean noPreview;
-        volatile boolean invalidUtf8;
-        volatile boolean hanging;
-        volatile int padding;
-        volatile int failWith;                                        // 0 = answer normally
-        final AtomicInteger goneAnswers = new AtomicInteger();       // answers still to give as "gone"
-        volatile int goneStatus;                                      // 302 (redirect to /name), 404 or 410
-
-        Channel(String title, String description) {
-            this.title = title;
-            this.description = description;
-        }
-    }
-
     private record Fault(int status, int remaining, int retryAfterSeconds) {
     }
 
-    private final Map<String, Channel> channels = new ConcurrentHashMap<>();
+    private final Map<String, FakeChannel> channels = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
     private final AtomicReference<Fault> fault = new AtomicReference<>();
     private volatile Duration delay = Duration.ZERO;
@@ -94,7 +75,7 @@ public final class LocalChannelServer implements AutoCloseable {
 
     /** Adds (or replaces, emptying it) a channel; {@code name} must be a valid username. */
     public void addChannel(String name, String title, String description) {
-        channels.put(checkName(name), new Channel(Objects.requireNonNull(title, "title"),
+        channels.put(checkName(name), new FakeChannel(Objects.requireNonNull(title, "title"),
                 description == null ? "" : description));
     }
 
@@ -131,34 +112,16 @@ public final class LocalChannelServer implements AutoCloseable {
 
     /** Deletes a post: it disappears from every page, as on t.me. Returns false when there was none. */
     public boolean deletePost(String channel, long id) {
-        Channel c = channel(channel);
-        synchronized (c) {
-            return c.posts.removeIf(p -> p.id() == id);
-        }
+        return channel(channel).delete(id);
     }
 
     /** Replaces a post's text and marks it edited. Returns false when there is no such post. */
     public boolean editPost(String channel, long id, String newText) {
-        Channel c = channel(channel);
-        synchronized (c) {
-            for (int i = 0; i < c.posts.size(); i++) {
-                if (c.posts.get(i).id() == id) {
-                    c.posts.set(i, c.posts.get(i).edit(newText == null ? "" : newText));
-                    return true;
-                }
-            }
-            return false;
-        }
+        return channel(channel).edit(id, newText);
     }
 
     private long add(String channel, int ids, java.util.function.LongFunction<TmePageRenderer.Post> post) {
-        Channel c = channel(channel);
-        synchronized (c) {
-            long id = c.lastId + 1;
-            c.lastId += ids;
-            c.posts.add(post.apply(id));
-            return id;
-        }
+        return channel(channel).add(ids, post);
     }
 
     public void removeChannel(String name) {
@@ -184,7 +147,7 @@ public final class LocalChannelServer implements AutoCloseable {
         if (status != 302 && status != 404 && status != 410) {
             throw new IllegalArgumentException("status is 302, 404 or 410, not " + status);
         }
-        Channel c = channel(name);
+        FakeChannel c = channel(name);
         c.goneStatus = status;
         c.goneAnswers.set(Math.max(0, answers));
     }
@@ -277,7 +240,7 @@ public final class LocalChannelServer implements AutoCloseable {
     }
 
     private Publisher<Void> preview(String raw, HttpServerRequest request, HttpServerResponse response) {
-        Channel target = channels.get(raw.toLowerCase(Locale.ROOT));
+        FakeChannel target = channels.get(raw.toLowerCase(Locale.ROOT));
         if (hanging || (target != null && target.hanging)) {
             return Mono.never();
         }
@@ -299,7 +262,7 @@ public final class LocalChannelServer implements AutoCloseable {
             return text(response, HttpResponseStatus.valueOf(failure.status()), "injected failure");
         }
         String name = raw.toLowerCase(Locale.ROOT);
-        Channel c = channels.get(name);
+        FakeChannel c = channels.get(name);
         if (c == null) {
             return text(response, HttpResponseStatus.NOT_FOUND, "not found");
         }
@@ -315,31 +278,7 @@ public final class LocalChannelServer implements AutoCloseable {
         if (c.noPreview) {
             return response.status(HttpResponseStatus.FOUND).header(HttpHeaderNames.LOCATION, "/" + name).send();
         }
-        Long before = before(request.uri());
-        List<TmePageRenderer.Post> page;
-        Long more;
-        synchronized (c) {
-            int end = c.posts.size();
-            if (before != null) {
-                end = 0;
-                while (end < c.posts.size() && c.posts.get(end).id() < before) {
-                    end++;
-                }
-            }
-            int start = Math.max(0, end - pageSize);
-            page = List.copyOf(c.posts.subList(start, end));
-            more = start > 0 ? page.get(0).id() : null;
-        }
-        String html = TmePageRenderer.channelPage(name, c.title, c.description, 1_000 + c.lastId, page, more);
-        if (c.padding > 0) {
-            int at = html.lastIndexOf("</body>");
-            html = html.substring(0, at) + "<div class=\"filler\">" + "x".repeat(c.padding) + "</div>\n"
-                    + html.substring(at);
-        }
-        byte[] body = html.getBytes(StandardCharsets.UTF_8);
-        if (c.invalidUtf8) {
-            body = breakUtf8(html);
-        }
+        byte[] body = c.page(name, before(request.uri()), pageSize);
         return response.status(HttpResponseStatus.OK)
                 .header(HttpHeaderNames.CONTENT_TYPE, "text/html; charset=utf-8")
                 .sendByteArray(Mono.just(body))
@@ -348,7 +287,7 @@ public final class LocalChannelServer implements AutoCloseable {
 
     private Publisher<Void> profile(String raw, HttpServerResponse response) {
         String name = raw.toLowerCase(Locale.ROOT);
-        Channel c = channels.get(name);
+        FakeChannel c = channels.get(name);
         if (c == null) {
             return text(response, HttpResponseStatus.NOT_FOUND, "not found");
         }
@@ -371,21 +310,6 @@ public final class LocalChannelServer implements AutoCloseable {
         }
     }
 
-    /** Puts a lone continuation byte and a truncated sequence into every post text. */
-    private static byte[] breakUtf8(String html) {
-        String marker = "js-message_text\" dir=\"auto\">";
-        var out = new java.io.ByteArrayOutputStream(html.length() + 64);
-        int from = 0;
-        for (int at = html.indexOf(marker); at >= 0; at = html.indexOf(marker, from)) {
-            int end = at + marker.length();
-            out.writeBytes(html.substring(from, end).getBytes(StandardCharsets.UTF_8));
-            out.writeBytes(new byte[] {(byte) 0x80, 'o', 'k', (byte) 0xE2, (byte) 0x82, ' '});
-            from = end;
-        }
-        out.writeBytes(html.substring(from).getBytes(StandardCharsets.UTF_8));
-        return out.toByteArray();
-    }
-
     private static Mono<Void> text(HttpServerResponse response, HttpResponseStatus status, String body) {
         return response.status(status)
                 .header(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
@@ -406,8 +330,8 @@ public final class LocalChannelServer implements AutoCloseable {
         return null;
     }
 
-    private Channel channel(String name) {
-        Channel c = channels.get(checkName(name));
+    private FakeChannel channel(String name) {
+        FakeChannel c = channels.get(checkName(name));
         if (c == null) {
             throw new IllegalArgumentException("no channel @" + name);
         }
