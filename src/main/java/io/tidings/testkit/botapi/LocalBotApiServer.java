@@ -2,10 +2,7 @@ package io.tidings.testkit.botapi;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.netty.channel.Channel;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.util.AttributeKey;
+import io.tidings.testkit.botapi.Connections.Reply;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,8 +10,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +27,8 @@ import reactor.netty.http.server.HttpServerResponse;
 /**
  * A Telegram Bot API server on 127.0.0.1 (random port) that the real pengrad client can talk to: it
  * records every call, lets tests push updates, shows what the bot sent, and injects Telegram's faults.
- * Handlers never block a thread; long polls wait on a timer. Thread-safe.
+ * Handlers never block a thread; long polls wait on a timer. Thread-safe. The methods are {@link BotMethods}'; how
+ * connections are kept, closed or dropped, {@link Connections}'.
  *
  * <pre>{@code
  * try (var server = LocalBotApiServer.start("123:secret")) {
@@ -60,10 +56,8 @@ public final class LocalBotApiServer implements AutoCloseable {
     private final Map<Long, List<SentMessage>> sentByChat = new HashMap<>();
     private final Sinks.Many<SentMessage> sentSink = Sinks.many().multicast().directBestEffort();
     private final Scheduler timer;
-    private static final AttributeKey<AtomicLong> REQUESTS = AttributeKey.valueOf("tidings.requests");
     private volatile boolean keepMessages = true;
-    private volatile boolean closeAfterEveryResponse;
-    private volatile Duration idleClose;
+    private final Connections connections;
     private final WebhookDelivery webhook;
     private final DisposableServer server;
 
@@ -73,6 +67,7 @@ public final class LocalBotApiServer implements AutoCloseable {
         this.timer = Objects.requireNonNull(timer, "timer");
         this.methods = new BotMethods(botId, "tidings_local_bot", updates, limits, timer, this::onSent);
         this.webhook = new WebhookDelivery(timer);
+        this.connections = new Connections(timer);
         this.server = HttpServer.create().host("127.0.0.1").port(0).handle(this::handle).bindNow(Duration.ofSeconds(10));
     }
 
@@ -277,16 +272,12 @@ public final class LocalBotApiServer implements AutoCloseable {
 
     private Publisher<Void> handle(HttpServerRequest request, HttpServerResponse response) {
         long arrived = System.nanoTime();
-        response.withConnection(c -> {
-            AtomicLong fresh = new AtomicLong();
-            AtomicLong requests = c.channel().attr(REQUESTS).setIfAbsent(fresh);
-            (requests == null ? fresh : requests).incrementAndGet();
-        });
+        connections.arrived(response);
         String path = request.fullPath();
         path = path.startsWith("/") ? path.substring(1) : path;
         int slash = path.indexOf('/');
         if (!path.startsWith("bot") || slash < 0) {
-            return send(response, new Reply(404, TelegramObjects.error(404, "Not Found", null)));
+            return connections.send(response, new Reply(404, TelegramObjects.error(404, "Not Found", null)));
         }
         String method = path.substring(slash + 1);
         boolean authorized = path.substring(3, slash).equals(token);
@@ -307,9 +298,9 @@ public final class LocalBotApiServer implements AutoCloseable {
                     return Mono.just(new Reply(500, TelegramObjects.error(500, "Internal Server Error", null)));
                 })
                 .flatMap(r -> params.onErrorReturn(Map.of())
-                        .doOnNext(p -> record(new RecordedCall(method, p, RequestParams.numericChatId(p), arrived, r.status)))
+                        .doOnNext(p -> record(new RecordedCall(method, p, RequestParams.numericChatId(p), arrived, r.status())))
                         .thenReturn(r))
-                .flatMapMany(r -> send(response, r));
+                .flatMapMany(r -> connections.send(response, r));
     }
 
     private Mono<Reply> answer(String method, Map<String, String> params) {
@@ -329,50 +320,12 @@ public final class LocalBotApiServer implements AutoCloseable {
         };
     }
 
-    private Mono<Void> send(HttpServerResponse response, Reply r) {
-        if (r.lost != null) { // no answer: the connection closes (after a silence), as a broken network does
-            return Mono.delay(r.lost, timer)
-                    .then(Mono.fromRunnable(() -> response.withConnection(c -> c.channel().close())))
-                    .then(Mono.never());
-        }
-        boolean close = closeAfterEveryResponse;
-        HttpServerResponse out = response.status(HttpResponseStatus.valueOf(r.status))
-                .header(HttpHeaderNames.CONTENT_TYPE, "application/json");
-        if (close) {
-            out.header(HttpHeaderNames.CONNECTION, "close");
-        }
-        return out.sendString(Mono.just(TelegramObjects.write(r.body)))
-                .then()
-                .doOnSuccess(v -> response.withConnection(c -> {
-                    if (close) {
-                        c.channel().close();
-                    } else {
-                        closeWhenIdle(c.channel());
-                    }
-                }));
-    }
-
-    /** Closes a keep-alive connection (without a word, as servers and proxies do) once idle for the configured time. */
-    private void closeWhenIdle(Channel channel) {
-        Duration idle = idleClose;
-        if (idle == null) {
-            return;
-        }
-        AtomicLong requests = channel.attr(REQUESTS).get();
-        long seen = requests == null ? 0 : requests.get();
-        timer.schedule(() -> {
-            if (requests == null || requests.get() == seen) {
-                channel.close();
-            }
-        }, idle.toNanos(), TimeUnit.NANOSECONDS);
-    }
-
     /**
      * Answers every call with {@code Connection: close} and closes the connection after it (an HTTP/1.0 server or
      * proxy), or stops doing so.
      */
     public void closeAfterEveryResponse(boolean on) {
-        closeAfterEveryResponse = on;
+        connections.closeAfterEveryResponse(on);
     }
 
     /**
@@ -380,7 +333,7 @@ public final class LocalBotApiServer implements AutoCloseable {
      * front ends and proxies do); null stops it. A client that reuses such a connection finds it dead.
      */
     public void closeIdleConnectionsAfter(Duration idle) {
-        idleClose = idle;
+        connections.closeIdleAfter(idle);
     }
 
     private void record(RecordedCall call) {
@@ -408,17 +361,6 @@ public final class LocalBotApiServer implements AutoCloseable {
             return colon > 0 ? Long.parseLong(token.substring(0, colon)) : 1L;
         } catch (NumberFormatException e) {
             return 1L;
-        }
-    }
-
-    /** An answer, or ({@code lost} not null) none: the connection is closed after that silence. */
-    private record Reply(int status, JsonNode body, Duration lost) {
-        Reply(int status, JsonNode body) {
-            this(status, body, null);
-        }
-
-        static Reply lost(Duration silence) {
-            return new Reply(0, null, silence);
         }
     }
 }
