@@ -49,30 +49,25 @@ class DatabaseRetryTest {
     @Test
     void onlyATransientFailureIsTriedAgainAndTheLastFailureIsWhatRemains() {
         AtomicInteger calls = new AtomicInteger();
-        Mono<Integer> twiceAway = Mono.fromCallable(() -> {
-            if (calls.incrementAndGet() <= 2) throw new io.r2dbc.spi.R2dbcTransientResourceException("away");
-            return 7;
-        });
-        assertThat(twiceAway.retryWhen(DatabaseRetry.backoff(3, Duration.ofMillis(1), Duration.ofMillis(5), "a test"))
-                .block(T)).isEqualTo(7);
+        assertThat(failingFirst(calls, 2, new io.r2dbc.spi.R2dbcTransientResourceException("away")).block(T)).isEqualTo(7);
         assertThat(calls).hasValue(3);
 
         calls.set(0);
-        Mono<Integer> refused = Mono.fromCallable(() -> {
-            calls.incrementAndGet();
-            throw new io.r2dbc.spi.R2dbcBadGrammarException("bad");
-        });
-        assertThatThrownBy(() -> refused.retryWhen(DatabaseRetry.backoff(3, Duration.ofMillis(1), Duration.ofMillis(5), "a test"))
-                .block(T)).isInstanceOf(io.r2dbc.spi.R2dbcBadGrammarException.class);
+        assertThatThrownBy(() -> failingFirst(calls, 100, new io.r2dbc.spi.R2dbcBadGrammarException("bad")).block(T))
+                .isInstanceOf(io.r2dbc.spi.R2dbcBadGrammarException.class);
         assertThat(calls).hasValue(1);
 
         calls.set(0);
-        Mono<Integer> away = Mono.fromCallable(() -> {
-            calls.incrementAndGet();
-            throw new io.r2dbc.spi.R2dbcTransientResourceException("still away");
-        });
-        assertThatThrownBy(() -> away.retryWhen(DatabaseRetry.backoff(3, Duration.ofMillis(1), Duration.ofMillis(5), "a test"))
-                .block(T)).isInstanceOf(io.r2dbc.spi.R2dbcTransientResourceException.class).hasMessage("still away");
+        assertThatThrownBy(() -> failingFirst(calls, 100, new io.r2dbc.spi.R2dbcTransientResourceException("still away")).block(T))
+                .isInstanceOf(io.r2dbc.spi.R2dbcTransientResourceException.class).hasMessage("still away");
         assertThat(calls).hasValue(4);
+    }
+
+    /** A step that fails with {@code error} its first {@code failures} times, then gives 7; three retries at most. */
+    private static Mono<Integer> failingFirst(AtomicInteger calls, int failures, RuntimeException error) {
+        return Mono.fromCallable(() -> {
+            if (calls.incrementAndGet() <= failures) throw error;
+            return 7;
+        }).retryWhen(DatabaseRetry.backoff(3, Duration.ofMillis(1), Duration.ofMillis(5), "a test"));
     }
 }
