@@ -110,10 +110,12 @@ public final class Database implements AutoCloseable {
      */
     static boolean notThereYet(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            // TLS refused (a certificate not trusted, a host it does not name): waiting will not change it
+            // TLS refused (a certificate not trusted, a host it does not name, a server without TLS for sslmode=require):
+            // waiting will not change it
             String m = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
             if (t instanceof javax.net.ssl.SSLException || t instanceof java.security.cert.CertificateException
-                    || m.contains("ssl error") || m.contains("certificate") || m.contains("pkix") || m.contains("could not be verified")) {
+                    || m.contains("ssl error") || m.contains("certificate") || m.contains("pkix") || m.contains("could not be verified")
+                    || m.contains("does not support ssl")) {
                 return false;
             }
         }
