@@ -128,7 +128,8 @@ public record Config(
                         RETRAIN_FULL_AFTER.read(get), RETRAIN_FULL_HOURS.read(get))),
                 Settings.model(get),
                 new io.tidings.console.ConsoleConfig(CONSOLE_URL.read(get), CONSOLE_SECRET.read(get),
-                        CONSOLE_LINK_MINUTES.read(get), CONSOLE_SESSION_HOURS.read(get), ALERT_UNKNOWN_PER_HOUR.read(get)));
+                        CONSOLE_LINK_MINUTES.read(get), CONSOLE_SESSION_HOURS.read(get), ALERT_UNKNOWN_PER_HOUR.read(get),
+                        CONSOLE_ANSWER_SECONDS.read(get)));
     }
 
     private static IngestConfig ingest(Function<String, String> get) {

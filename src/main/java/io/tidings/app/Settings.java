@@ -260,6 +260,8 @@ public final class Settings {
             12, 1, 720, "How long a console session lasts."));
     public static final Setting<Integer> ALERT_UNKNOWN_PER_HOUR = add(integer("ALERT_UNKNOWN_PER_HOUR", 20, 1, MAX,
             "Operators get a Telegram alert when more deliveries than this end with an unknown outcome within an hour."));
+    public static final Setting<Duration> CONSOLE_ANSWER_SECONDS = add(duration("CONSOLE_ANSWER_SECONDS", ChronoUnit.SECONDS,
+            15, 1, 300, "A console view or action the database has not answered within this is answered 503 (busy) rather than left waiting."));
     public static final Setting<String> ROLE = add(choice("ROLE", "all", List.of("serve", "train", "all"),
             "`serve`: updates, candidate sets, planning, sending, loading new model versions, never training; `train`: only trains and stores new versions (no sets, no updates, no sending, no share of `SEND_RATE`); `all`: both in one process."));
     /** Read by logback itself ({@code logback.xml}); declared here so a wrong level stops start-up too. */

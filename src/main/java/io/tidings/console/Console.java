@@ -36,11 +36,6 @@ public final class Console {
     private static final Logger log = LoggerFactory.getLogger(Console.class);
     static final String COOKIE = "tidings_console";
     private static final int MAX_BODY = 64 * 1024;
-    /**
-     * Every answer that waits for the database is written within this, busy or not: a view or action still waiting
-     * (the pool's acquire and the statement timeout together can take longer) is answered 503 rather than never.
-     */
-    static final java.time.Duration ANSWER_WITHIN = java.time.Duration.ofSeconds(15);
     static final ObjectMapper JSON = new ObjectMapper();
 
     private final ConsoleConfig config;
@@ -48,6 +43,11 @@ public final class Console {
     private final ConsoleStore store;
     private final LongPredicate isOperator;
     private final ConsoleApi api;
+    /**
+     * Every answer that waits for the database is written within this, busy or not: a view or action still waiting
+     * (the pool's acquire and the statement timeout together can take longer) is answered 503 rather than never.
+     */
+    private final java.time.Duration answerWithin;
     private final Map<String, Asset> assets = new HashMap<>();
     private final String indexHtml;
     private final String loginHtml;
@@ -63,6 +63,7 @@ public final class Console {
         this.store = store;
         this.isOperator = isOperator;
         this.api = api;
+        this.answerWithin = config.answerWithin();
         // read once at start-up: no file or jar reads on an event loop
         for (String f : new String[] {"console.js", "console.css", "login.js"}) {
             assets.put(f, new Asset(resource("/console/" + f), f.endsWith(".js") ? "text/javascript" : "text/css"));
@@ -109,7 +110,7 @@ public final class Console {
                 log.info("console sign-in refused: {} is not an operator", t.user());
                 return refusal(res, 403, "Not an operator", "This Telegram account is not (or no longer) an operator of this bot.");
             }
-            return store.redeem(t.id(), t.user(), t.expires()).timeout(ANSWER_WITHIN).flatMap(fresh -> {
+            return store.redeem(t.id(), t.user(), t.expires()).timeout(answerWithin).flatMap(fresh -> {
                 if (!fresh) {
                     return refusal(res, 403, "Link already used", "Each sign-in link works once. Send /console to the bot for a new one.");
                 }
@@ -120,12 +121,12 @@ public final class Console {
                 cookie.setPath("/console");
                 cookie.setMaxAge(signIn.sessionTtl().toSeconds());
                 log.info("operator {} signed in to the console", t.user());
-                return store.audit(t.user(), "sign_in", null, null).timeout(ANSWER_WITHIN)
+                return store.audit(t.user(), "sign_in", null, null).timeout(answerWithin)
                         .then(res.status(303).header(HttpHeaderNames.SET_COOKIE, ServerCookieEncoder.STRICT.encode(cookie))
                                 .header(HttpHeaderNames.LOCATION, "/console/").send().then());
             });
         }).onErrorResume(java.util.concurrent.TimeoutException.class, e -> {
-            log.warn("console sign-in: the database did not answer within {} s", ANSWER_WITHIN.toSeconds());
+            log.warn("console sign-in: the database did not answer within {} s", answerWithin.toSeconds());
             return refusal(res, 503, "Busy", "The service did not answer in time. Open the link again in a minute "
                     + "(if it says the link was used, send /console to the bot for a new one).");
         });
@@ -176,12 +177,12 @@ public final class Console {
         path = (q < 0 ? path : path.substring(0, q)).substring("/console/api/".length());
         if (req.method() == HttpMethod.GET) {
             String p = path;
-            return Mono.defer(() -> api.get(p, query)).timeout(ANSWER_WITHIN)
+            return Mono.defer(() -> api.get(p, query)).timeout(answerWithin)
                     .flatMap(body -> json(res, body == ConsoleApi.NOT_FOUND ? 404 : 200,
                             body == ConsoleApi.NOT_FOUND ? Map.of("error", "not found: " + p) : body))
                     .onErrorResume(ConsoleApi.BadRequest.class, e -> json(res, 400, Map.of("error", e.getMessage())))
                     .onErrorResume(java.util.concurrent.TimeoutException.class, e -> busy(res, "GET " + p,
-                            "the database did not answer within " + ANSWER_WITHIN.toSeconds() + " s; try again"));
+                            "the database did not answer within " + answerWithin.toSeconds() + " s; try again"));
         }
         if (req.method() != HttpMethod.POST) {
             return req.receive().then(refusal(res, 405, "Method not allowed", "Only GET and POST are used here."));
@@ -199,12 +200,12 @@ public final class Console {
             } catch (IOException e) {
                 return json(res, 400, Map.of("error", "the body is not JSON"));
             }
-            return Mono.defer(() -> api.post(p, json, s.operator())).timeout(ANSWER_WITHIN)
+            return Mono.defer(() -> api.post(p, json, s.operator())).timeout(answerWithin)
                     .flatMap(out -> json(res, out == ConsoleApi.NOT_FOUND ? 404 : 200,
                             out == ConsoleApi.NOT_FOUND ? Map.of("error", "no such action: " + p) : out))
                     .onErrorResume(ConsoleApi.BadRequest.class, e -> json(res, 400, Map.of("error", e.getMessage())))
                     .onErrorResume(java.util.concurrent.TimeoutException.class, e -> busy(res, "POST " + p,
-                            "the database did not answer within " + ANSWER_WITHIN.toSeconds()
+                            "the database did not answer within " + answerWithin.toSeconds()
                                     + " s: the change may or may not be made; reload to see"));
         });
     }

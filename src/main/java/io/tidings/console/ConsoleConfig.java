@@ -15,11 +15,14 @@ import java.time.Duration;
  * @param sessionTtl how long a session lasts, 12 hours (CONSOLE_SESSION_HOURS)
  * @param alertUnknownPerHour operators are alerted when more deliveries than this end with an unknown outcome in an
  *                   hour, 20 (ALERT_UNKNOWN_PER_HOUR)
+ * @param answerWithin every answer that waits for the database is written within this, busy or not, 15 s
+ *                   (CONSOLE_ANSWER_SECONDS)
  */
-public record ConsoleConfig(String url, String secret, Duration linkTtl, Duration sessionTtl, int alertUnknownPerHour) {
+public record ConsoleConfig(String url, String secret, Duration linkTtl, Duration sessionTtl, int alertUnknownPerHour,
+        Duration answerWithin) {
 
     public static ConsoleConfig defaults() {
-        return new ConsoleConfig(null, null, Duration.ofMinutes(10), Duration.ofHours(12), 20);
+        return new ConsoleConfig(null, null, Duration.ofMinutes(10), Duration.ofHours(12), 20, Duration.ofSeconds(15));
     }
 
     /** The signing key: CONSOLE_SECRET, or one derived from {@code fallback} (the callback key). */
@@ -49,6 +52,6 @@ public record ConsoleConfig(String url, String secret, Duration linkTtl, Duratio
     @Override
     public String toString() {
         return "ConsoleConfig[url=" + url + ", secret=" + (secret == null ? "derived" : "set") + ", linkTtl=" + linkTtl
-                + ", sessionTtl=" + sessionTtl + ", alertUnknownPerHour=" + alertUnknownPerHour + "]";
+                + ", sessionTtl=" + sessionTtl + ", alertUnknownPerHour=" + alertUnknownPerHour + ", answerWithin=" + answerWithin + "]";
     }
 }

@@ -55,7 +55,9 @@ public final class DatabaseRetry {
         return anyCause(e, t -> {
             String m = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
             return t instanceof javax.net.ssl.SSLException || t instanceof java.security.cert.CertificateException
-                    || m.contains("ssl error") || m.contains("certificate") || m.contains("pkix") || m.contains("could not be verified");
+                    || m.contains("ssl error") || m.contains("certificate") || m.contains("pkix") || m.contains("could not be verified")
+                    // a server without TLS for sslmode=require: waiting will not change it
+                    || m.contains("does not support ssl");
         });
     }
 

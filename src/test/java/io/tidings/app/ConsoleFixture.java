@@ -35,11 +35,19 @@ final class ConsoleFixture implements AutoCloseable {
     final App app;
 
     ConsoleFixture() {
+        this(Map.of());
+    }
+
+    /** The same with more settings for the app, e.g. a short CONSOLE_ANSWER_SECONDS. */
+    ConsoleFixture(Map<String, String> env) {
         e2e = new E2e().channel("alphanews", 4);
         e2e.channels.addChannel("gammanews", "Gamma", "third");
         e2e.addPost("gammanews", 1);
         e2e.db.sql().update("TRUNCATE console_audit, console_links, reader_bans").block(E2e.T);
-        app = e2e.start(List.of("alphanews"), Map.of("OPERATORS", Long.toString(OPERATOR), "CATALOGUE_AUTO_ACCEPT", "false"));
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("OPERATORS", Long.toString(OPERATOR));
+        all.put("CATALOGUE_AUTO_ACCEPT", "false");
+        app = e2e.start(List.of("alphanews"), all);
         e2e.ingest();
         op = new Chat(e2e, OPERATOR, "en");
         ann = new Chat(e2e, ANN, "en");

@@ -60,6 +60,25 @@ class DeliveryE2eTest {
         return readers;
     }
 
+    /**
+     * Starts the app with {@code env} under the server's limits ({@link io.tidings.testkit.botapi.LocalBotApiServer#simulateLimits}),
+     * then {@code n} new readers send /start and /help at once; returns them once each has their first post and every
+     * update is handled.
+     */
+    private List<Long> startingWithHelp(int n, long first, Map<String, String> env, int globalPerSecond, boolean perChat) {
+        e2e.start(List.of("alphanews", "betanews"), env);
+        e2e.ingest();
+        e2e.telegram.simulateLimits(globalPerSecond, perChat);
+        List<Long> readers = LongStream.range(first, first + n).boxed().toList();
+        for (long r : readers) {
+            e2e.telegram.pushMessage(r, "/start", "en");
+            e2e.telegram.pushMessage(r, "/help", "en");
+        }
+        readers.forEach(r -> e2e.awaitPost(r, 1));
+        e2e.awaitUpdatesHandled();
+        return readers;
+    }
+
     private List<RecordedCall> okSends() {
         return e2e.telegram.calls("sendMessage").stream().filter(RecordedCall::ok).toList();
     }
@@ -113,17 +132,8 @@ class DeliveryE2eTest {
     @Test
     void repliesAndPostsToOneChatKeepOnePaceSoTelegramNeverAnswersTooManyRequests() {
         // Telegram's pace for one chat, as in production; the server answers 429 to a second message within a second
-        e2e.start(List.of("alphanews", "betanews"), Map.of("SEND_CHAT_GAP_MS", "1005"));
-        e2e.ingest();
-        e2e.telegram.simulateLimits(0, true);
-        List<Long> readers = LongStream.range(9800, 9804).boxed().toList();
         // a new reader's greeting, first post (from the outbox) and the answer to a command typed at once, in one chat
-        for (long r : readers) {
-            e2e.telegram.pushMessage(r, "/start", "en");
-            e2e.telegram.pushMessage(r, "/help", "en");
-        }
-        readers.forEach(r -> e2e.awaitPost(r, 1));
-        e2e.awaitUpdatesHandled();
+        List<Long> readers = startingWithHelp(4, 9800, Map.of("SEND_CHAT_GAP_MS", "1005"), 0, true);
         // and a mailing while the replies go out
         assertThat(e2e.app().feed().mailing(1).block(T)).isEqualTo(readers.size());
         for (long r : readers) e2e.telegram.pushMessage(r, "/help", "en");
@@ -151,17 +161,8 @@ class DeliveryE2eTest {
     @Test
     void manyReadersStartingAtOnceGetTheirRepliesAndPostsWithinTheSendRate() {
         int rate = 5;
-        e2e.start(List.of("alphanews", "betanews"), Map.of("SEND_RATE", Integer.toString(rate)));
-        e2e.ingest();
-        e2e.telegram.simulateLimits(rate, false);
-        List<Long> readers = LongStream.range(9900, 9912).boxed().toList();
         // twelve greetings, twelve first posts and twelve answers to /help: at 5 a second, about seven seconds' worth
-        for (long r : readers) {
-            e2e.telegram.pushMessage(r, "/start", "en");
-            e2e.telegram.pushMessage(r, "/help", "en");
-        }
-        readers.forEach(r -> e2e.awaitPost(r, 1));
-        e2e.awaitUpdatesHandled();
+        List<Long> readers = startingWithHelp(12, 9900, Map.of("SEND_RATE", Integer.toString(rate)), rate, false);
         e2e.awaitOutboxEmpty();
         for (long r : readers) E2e.await("greeting, post and help in " + r, () -> e2e.telegram.sentTo(r).size() >= 3);
 

@@ -17,7 +17,9 @@ class LearningE2eTest {
     @Test
     void learnedRankingIsLikedMoreOftenThanRandomPosts() throws Exception {
         TestDatabase.reset();
-        Config base = Config.fromEnv(Map.of("DATABASE_URL", TestDatabase.url(), "SEND_CHAT_GAP_MS", "50"));
+        // the local t.me without the 5 requests a second owed to the real one: the first backfill (100 pages) took 20 s
+        Config base = Config.fromEnv(Map.of("DATABASE_URL", TestDatabase.url(), "SEND_CHAT_GAP_MS", "50",
+                "TME_REQUESTS_PER_SECOND", "1000"));
         var options = new Demo.Options(ROUNDS, READERS, 7, VOTES, POSTS, false); // no onboarding picks: the model alone must learn
 
         Map<String, Object> report = Demo.run(options, base);

@@ -68,10 +68,11 @@ class UpdateFailuresE2eTest {
         }
     }
 
-    /** The database refuses to store {@code reader} the next {@code times} times it is asked. */
-    private void refuse(long reader, int times) {
+    /** The chat of {@code reader}, whom the database refuses to store the next {@code times} times it is asked. */
+    private Chat refused(long reader, int times) {
         e2e.db.sql().update("INSERT INTO test_refused (reader, times) VALUES ($1, $2 + nextval('test_refusals'))",
                 reader, times).block(T);
+        return new Chat(e2e, reader, "en");
     }
 
     /** The database refuses to queue posts for {@code reader} the next {@code times} times it is asked. */
@@ -116,8 +117,7 @@ class UpdateFailuresE2eTest {
     @Test
     void aFailureThatPassesIsRiddenOutByTryingAgain() {
         double before = givenUp();
-        refuse(5101, 2);
-        Chat reader = new Chat(e2e, 5101, "en");
+        Chat reader = refused(5101, 2);
         SentMessage greeting = reader.say("/start");
 
         assertThat(greeting.text()).startsWith("Hi");
@@ -130,8 +130,7 @@ class UpdateFailuresE2eTest {
     @Test
     void aFailureThatLastsIsSetAsideWithItsErrorCountedAndTheReaderAskedToTryAgain() {
         double before = givenUp();
-        refuse(5201, 1000);
-        Chat reader = new Chat(e2e, 5201, "en");
+        Chat reader = refused(5201, 1000);
         SentMessage answer = reader.say("/start");
 
         assertThat(answer.text()).isEqualTo(MESSAGES.get("en", "try_again"));

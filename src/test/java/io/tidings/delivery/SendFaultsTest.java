@@ -53,7 +53,8 @@ class SendFaultsTest {
     void setUp() {
         db = TestDatabase.reset();
         telegram = LocalBotApiServer.start(TOKEN);
-        client = TelegramClient.create(TelegramClientConfig.custom(TOKEN).apiUrl(telegram.apiUrl())
+        // a chat takes a message every 50 ms here instead of Telegram's second (ChatPaceTest and DeliveryE2eTest test that pace)
+        client = TelegramClient.create(TelegramClientConfig.custom(TOKEN).apiUrl(telegram.apiUrl()).chatGap(Duration.ofMillis(50))
                 .readTimeout(Duration.ofSeconds(5)).backoff(Duration.ofMillis(50), Duration.ofMillis(200)).build());
         db.sql().update("INSERT INTO readers (id, first_name, language) SELECT g, 'r' || g, 'en' FROM generate_series(1, $1) g",
                 READERS).block(T);

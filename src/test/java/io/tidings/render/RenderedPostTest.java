@@ -33,7 +33,8 @@ class RenderedPostTest {
     @BeforeEach
     void start() {
         server = LocalBotApiServer.start(TOKEN);
-        client = TelegramClient.create(TelegramClientConfig.custom(TOKEN).apiUrl(server.apiUrl()).build());
+        // a chat takes a message every 50 ms here instead of Telegram's second (ChatPaceTest and DeliveryE2eTest test that pace)
+        client = TelegramClient.create(TelegramClientConfig.custom(TOKEN).apiUrl(server.apiUrl()).chatGap(Duration.ofMillis(50)).build());
     }
 
     @AfterEach

@@ -37,5 +37,7 @@ class DatabaseStartupTest {
         assertThat(Database.notThereYet(new java.sql.SQLException("Connection to localhost:5 refused", "08001"))).isTrue();
         assertThat(Database.notThereYet(new java.sql.SQLException("password authentication failed", "28P01"))).isFalse();
         assertThat(Database.notThereYet(new IllegalArgumentException("bad"))).isFalse();
+        // sslmode=require against a server without TLS (PgJDBC's words, SQLSTATE 08004): it will not grow TLS by waiting
+        assertThat(Database.notThereYet(new java.sql.SQLException("The server does not support SSL.", "08004"))).isFalse();
     }
 }

@@ -29,7 +29,8 @@ class TelegramClientTest {
     @BeforeEach
     void start() {
         server = LocalBotApiServer.start(TOKEN);
-        client = TelegramClient.create(TelegramClientConfig.custom(TOKEN).apiUrl(server.apiUrl())
+        // a chat takes a message every 50 ms here instead of Telegram's second (ChatPaceTest and DeliveryE2eTest test that pace)
+        client = TelegramClient.create(TelegramClientConfig.custom(TOKEN).apiUrl(server.apiUrl()).chatGap(Duration.ofMillis(50))
                 .backoff(Duration.ofMillis(10), Duration.ofMillis(50)).build());
     }
 

@@ -30,7 +30,8 @@ class TelegramFaultsTest {
     @BeforeEach
     void start() {
         server = LocalBotApiServer.start(TOKEN);
-        client = TelegramClient.create(TelegramClientConfig.custom(TOKEN).apiUrl(server.apiUrl())
+        // a chat takes a message every 50 ms here instead of Telegram's second (ChatPaceTest and DeliveryE2eTest test that pace)
+        client = TelegramClient.create(TelegramClientConfig.custom(TOKEN).apiUrl(server.apiUrl()).chatGap(Duration.ofMillis(50))
                 .readTimeout(Duration.ofSeconds(1)).backoff(Duration.ofMillis(50), Duration.ofMillis(200)).build());
     }
 

@@ -46,7 +46,8 @@ class WebhookTest {
         db.sql().update("TRUNCATE updates, replicas").block(T);
         metrics = Metrics.create();
         telegram = LocalBotApiServer.start(TOKEN);
-        client = TelegramClient.create(TelegramClientConfig.custom(TOKEN).apiUrl(telegram.apiUrl()).build());
+        // a chat takes a message every 50 ms here instead of Telegram's second (ChatPaceTest and DeliveryE2eTest test that pace)
+        client = TelegramClient.create(TelegramClientConfig.custom(TOKEN).apiUrl(telegram.apiUrl()).chatGap(Duration.ofMillis(50)).build());
         inbox = new UpdateInbox(db, "replica-a", this::count, 8, Duration.ofMinutes(1), metrics.registry());
         otherReplica = new UpdateInbox(db, "replica-b", this::count, 8, Duration.ofMinutes(1), metrics.registry());
         web = new WebServer(db, metrics, () -> true, new WebServer.Webhook("/telegram/webhook", SECRET, 64 * 1024), inbox)

@@ -18,7 +18,9 @@ class EvaluationTest {
 
     @Test
     void modelBeatsEveryBaselineOnTheNewestVotes() {
-        Evaluation.Report r = Evaluation.run(LOG, ModelConfig.defaults(), System.out::println);
+        // the default recipe; with patience 1 instead of 3 the early-stopping probe ends two epochs sooner at the same
+        // best epoch (3) on this log, so the refit, the model and every number below are the same as with the defaults
+        Evaluation.Report r = Evaluation.run(LOG, ModelConfig.defaults().toBuilder().patience(1).build(), System.out::println);
         Evaluation.table(r).forEach(System.out::println);
         assertThat(r.trainVotes()).isEqualTo(19_200);
         assertThat(r.validationVotes()).isEqualTo(4_800);

@@ -29,12 +29,22 @@ class TrainerTest {
 
     @Test
     void sgdAlsoLearns() {
-        ModelConfig sgd = ModelConfig.custom().optimizer(ModelConfig.Optimizer.SGD).learningRate(0.5f)
-                .maxEpochs(9).build(); // about AUC 0.75 by the ninth epoch: enough to show it learns
+        // plain SGD needs a large step: at 2.0 it reaches AUC 0.77-0.82 in four epochs for seeds 1, 2, 3, 7 and 42
+        // (at 0.5 it took nine epochs to reach 0.73)
+        ModelConfig sgd = ModelConfig.custom().optimizer(ModelConfig.Optimizer.SGD).learningRate(2.0f)
+                .maxEpochs(4).build();
         Trainer.Result result = new Trainer(sgd).train(VOTES);
         double auc = validationAuc(result.model(), VOTES, sgd);
         System.out.println("SGD: " + result.summary() + " AUC " + auc);
-        assertThat(auc).isGreaterThan(0.65);
+        assertThat(auc).isGreaterThan(0.7);
+    }
+
+    /** Four epochs on the first 9,000 votes: the previous version that warm starts and row increments begin from. */
+    private static TrainedModel first9000;
+
+    private static synchronized TrainedModel previousOnFirst9000() {
+        if (first9000 == null) first9000 = new Trainer(ModelConfig.custom().maxEpochs(4).build()).train(VOTES.subList(0, 9000)).model();
+        return first9000;
     }
 
     @Test
@@ -96,8 +106,7 @@ class TrainerTest {
     @Test
     void warmStartAddsNewRowsAndLeavesThePreviousModelAlone() {
         ModelConfig config = ModelConfig.custom().maxEpochs(4).build();
-        List<Vote> first = VOTES.subList(0, 9000);
-        TrainedModel previous = new Trainer(config).train(first).model();
+        TrainedModel previous = previousOnFirst9000();
         byte[] before = previous.toBytes();
         int readersBefore = previous.readers().size();
 
@@ -114,7 +123,7 @@ class TrainerTest {
         ModelConfig config = ModelConfig.custom().maxEpochs(4).build();
         List<Vote> older = VOTES.subList(0, 9000);
         List<Vote> fresh = VOTES.subList(9000, VOTES.size());
-        TrainedModel previous = new Trainer(config).train(older).model();
+        TrainedModel previous = previousOnFirst9000();
         byte[] before = previous.toBytes();
         java.util.Set<Long> readers = new java.util.HashSet<>();
         java.util.Set<Long> posts = new java.util.HashSet<>();

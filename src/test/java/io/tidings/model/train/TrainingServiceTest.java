@@ -23,6 +23,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -189,8 +190,21 @@ class TrainingServiceTest {
 
     /** {@code n} votes of {@code reader} on posts {@code from .. from + n)}. */
     private void addVotesBy(long reader, int from, int n) {
-        new ReaderRepository(db).start(reader, "r" + reader, "en").block(T);
-        for (int p = from; p < from + n; p++) votes.upsert(reader, posts.get(p), p < 10 || rng.nextInt(4) == 0).block(T);
+        List<NewVote> batch = new ArrayList<>();
+        for (int p = from; p < from + n; p++) batch.add(new NewVote(reader, posts.get(p), p < 10 || rng.nextInt(4) == 0));
+        store(batch);
+    }
+
+    private record NewVote(long reader, long post, boolean liked) {}
+
+    /**
+     * Stores the readers of {@code batch}, then its votes, each with its own statement as the bot stores them, eight at
+     * a time: thousands one after the other took seconds of round trips.
+     */
+    private void store(List<NewVote> batch) {
+        ReaderRepository readers = new ReaderRepository(db);
+        Flux.fromIterable(batch).map(NewVote::reader).distinct().flatMap(r -> readers.start(r, "r" + r, "en"), 8).blockLast(T);
+        Flux.fromIterable(batch).flatMap(v -> votes.upsert(v.reader(), v.post(), v.liked()), 8).blockLast(T);
     }
 
     @Test
@@ -217,13 +231,13 @@ class TrainingServiceTest {
 
     /** {@code n} new votes by new readers on random posts, liked by channel. */
     private void addVotes(int n) {
-        ReaderRepository readers = new ReaderRepository(db);
+        List<NewVote> batch = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             long reader = nextReader++;
-            readers.start(reader, "r" + reader, "en").block(T);
             int p = rng.nextInt(posts.size());
-            votes.upsert(reader, posts.get(p), p < 10 || rng.nextInt(4) == 0).block(T);
+            batch.add(new NewVote(reader, posts.get(p), p < 10 || rng.nextInt(4) == 0));
         }
+        store(batch);
     }
 
     private static final class MutableClock extends Clock {
