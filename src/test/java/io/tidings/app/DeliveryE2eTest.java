@@ -12,8 +12,6 @@ import io.tidings.render.PostRenderer;
 import io.tidings.telegram.TelegramClient;
 import io.tidings.telegram.TelegramClientConfig;
 import io.tidings.testkit.botapi.Fault;
-import io.tidings.testkit.botapi.RecordedCall;
-import io.tidings.testkit.botapi.SentMessage;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -22,162 +20,31 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
-import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 
-/** Fan-out through the real pengrad client: pacing, per-chat spacing, 429 storms, two senders, leases, zones, broadcasts. */
+/** Fan-out through the real pengrad client: 429 storms, two senders, leases, zones, broadcasts (pacing: {@link PacingE2eTest}). */
 class DeliveryE2eTest {
 
+    private DeliveryFixture f;
     private E2e e2e;
 
     @BeforeEach
     void setUp() {
-        e2e = new E2e().channel("alphanews", 6).channel("betanews", 6);
+        f = new DeliveryFixture();
+        e2e = f.e2e;
     }
 
     @AfterEach
     void tearDown() {
-        if (e2e != null) e2e.close();
-    }
-
-    private List<Long> started(int n, long first) {
-        return started(n, first, Map.of());
-    }
-
-    /** Starts the app with {@code env} (e.g. its SEND_RATE: the replica registry keeps resetting a rate set by hand). */
-    private List<Long> started(int n, long first, Map<String, String> env) {
-        e2e.start(List.of("alphanews", "betanews"), env);
-        e2e.ingest();
-        List<Long> readers = LongStream.range(first, first + n).boxed().toList();
-        readers.forEach(r -> e2e.telegram.pushMessage(r, "/start", "en"));
-        readers.forEach(r -> e2e.awaitPost(r, 1));
-        e2e.awaitOutboxEmpty();
-        e2e.telegram.clearCalls();
-        return readers;
-    }
-
-    /**
-     * Starts the app with {@code env} under the server's limits ({@link io.tidings.testkit.botapi.LocalBotApiServer#simulateLimits}),
-     * then {@code n} new readers send /start and /help at once; returns them once each has their first post and every
-     * update is handled.
-     */
-    private List<Long> startingWithHelp(int n, long first, Map<String, String> env, int globalPerSecond, boolean perChat) {
-        e2e.start(List.of("alphanews", "betanews"), env);
-        e2e.ingest();
-        e2e.telegram.simulateLimits(globalPerSecond, perChat);
-        List<Long> readers = LongStream.range(first, first + n).boxed().toList();
-        for (long r : readers) {
-            e2e.telegram.pushMessage(r, "/start", "en");
-            e2e.telegram.pushMessage(r, "/help", "en");
-        }
-        readers.forEach(r -> e2e.awaitPost(r, 1));
-        e2e.awaitUpdatesHandled();
-        return readers;
-    }
-
-    private List<RecordedCall> okSends() {
-        return e2e.telegram.calls("sendMessage").stream().filter(RecordedCall::ok).toList();
-    }
-
-    private void assertNoDuplicates(long chat) {
-        List<SentMessage> posts = e2e.posts(chat);
-        assertThat(posts.stream().map(E2e::permalink).distinct().count()).as("distinct posts to %d", chat).isEqualTo(posts.size());
-    }
-
-    @Test
-    void aMailingToNReadersAtRateRIsSpreadOverNOverRSeconds() {
-        int rate = 15;
-        List<Long> readers = started(30, 9100, Map.of("SEND_RATE", Integer.toString(rate), "SEND_CHAT_GAP_MS", "1005"));
-        e2e.telegram.simulateLimits(rate, true);
-
-        assertThat(e2e.app().feed().mailing(1).block(T)).isEqualTo(readers.size());
-        e2e.awaitOutboxEmpty();
-
-        List<RecordedCall> sends = okSends();
-        assertThat(sends).hasSize(readers.size());
-        assertThat(e2e.telegram.calls("sendMessage")).as("no 429 in steady state").allMatch(RecordedCall::ok);
-        long span = sends.get(sends.size() - 1).nanoTime() - sends.get(0).nanoTime();
-        // N sends at R per second are N-1 gaps of 1/R: never faster than that (arrival jitter aside)
-        assertThat(span).isGreaterThanOrEqualTo((long) ((readers.size() - 1) * 1e9 / rate * 0.95));
-        for (int i = rate; i < sends.size(); i++) {
-            assertThat(sends.get(i).nanoTime() - sends.get(i - rate).nanoTime())
-                    .as("at most %d sends in any second", rate).isGreaterThanOrEqualTo(Duration.ofMillis(950).toNanos());
-        }
-    }
-
-    @Test
-    void noChatGetsTwoMessagesWithinASecond() {
-        // Telegram's pace for one chat, as in production (E2e lowers it)
-        List<Long> readers = started(3, 9200, Map.of("SEND_CHAT_GAP_MS", "1005"));
-        e2e.telegram.simulateLimits(0, true);
-
-        assertThat(e2e.app().feed().mailing(3).block(T)).isEqualTo(9);
-        e2e.awaitOutboxEmpty();
-
-        assertThat(e2e.telegram.calls("sendMessage")).as("the server's per-chat limit never hit").allMatch(RecordedCall::ok);
-        Map<Long, List<RecordedCall>> byChat = okSends().stream().collect(Collectors.groupingBy(RecordedCall::chatId));
-        assertThat(byChat.keySet()).containsExactlyInAnyOrderElementsOf(readers);
-        byChat.values().forEach(calls -> {
-            assertThat(calls).hasSize(3);
-            for (int i = 1; i < calls.size(); i++) {
-                assertThat(calls.get(i).nanoTime() - calls.get(i - 1).nanoTime()).isGreaterThanOrEqualTo(Duration.ofMillis(950).toNanos());
-            }
-        });
-    }
-
-    @Test
-    void repliesAndPostsToOneChatKeepOnePaceSoTelegramNeverAnswersTooManyRequests() {
-        // Telegram's pace for one chat, as in production; the server answers 429 to a second message within a second
-        // a new reader's greeting, first post (from the outbox) and the answer to a command typed at once, in one chat
-        List<Long> readers = startingWithHelp(4, 9800, Map.of("SEND_CHAT_GAP_MS", "1005"), 0, true);
-        // and a mailing while the replies go out
-        assertThat(e2e.app().feed().mailing(1).block(T)).isEqualTo(readers.size());
-        for (long r : readers) e2e.telegram.pushMessage(r, "/help", "en");
-        readers.forEach(r -> e2e.awaitPost(r, 2));
-        e2e.awaitUpdatesHandled();
-        e2e.awaitOutboxEmpty();
-        for (long r : readers) {
-            E2e.await("greeting, two posts and two answers to /help in " + r, () -> e2e.telegram.sentTo(r).size() >= 5);
-        }
-
-        List<RecordedCall> sends = e2e.telegram.calls().stream().filter(c -> c.method().startsWith("send")).toList();
-        assertThat(sends).as("no 429 from the server's per-chat limit").allMatch(RecordedCall::ok);
-        Map<Long, List<RecordedCall>> byChat = sends.stream().collect(Collectors.groupingBy(RecordedCall::chatId));
-        assertThat(byChat.keySet()).containsExactlyInAnyOrderElementsOf(readers);
-        byChat.values().forEach(calls -> {
-            assertThat(calls).hasSizeGreaterThanOrEqualTo(5);
-            for (int i = 1; i < calls.size(); i++) {
-                assertThat(calls.get(i).nanoTime() - calls.get(i - 1).nanoTime()).as("one message a second in a chat")
-                        .isGreaterThanOrEqualTo(Duration.ofMillis(1000).toNanos());
-            }
-        });
-        for (long r : readers) assertNoDuplicates(r);
-    }
-
-    @Test
-    void manyReadersStartingAtOnceGetTheirRepliesAndPostsWithinTheSendRate() {
-        int rate = 5;
-        // twelve greetings, twelve first posts and twelve answers to /help: at 5 a second, about seven seconds' worth
-        List<Long> readers = startingWithHelp(12, 9900, Map.of("SEND_RATE", Integer.toString(rate)), rate, false);
-        e2e.awaitOutboxEmpty();
-        for (long r : readers) E2e.await("greeting, post and help in " + r, () -> e2e.telegram.sentTo(r).size() >= 3);
-
-        List<RecordedCall> sends = e2e.telegram.calls().stream().filter(c -> c.method().startsWith("send")).toList();
-        assertThat(sends).as("no 429 from the server's limit of %d a second", rate).allMatch(RecordedCall::ok);
-        assertThat(sends).hasSizeGreaterThanOrEqualTo(3 * readers.size());
-        for (int i = rate; i < sends.size(); i++) {
-            assertThat(sends.get(i).nanoTime() - sends.get(i - rate).nanoTime())
-                    .as("at most %d sends in any second", rate).isGreaterThanOrEqualTo(Duration.ofMillis(1000).toNanos());
-        }
+        if (f != null) f.close();
     }
 
     @Test
     void aTooManyRequestsStormIsWaitedOutWithNothingLost() {
-        List<Long> readers = started(6, 9300);
+        List<Long> readers = f.started(6, 9300);
         e2e.telegram.faults().next("sendMessage", Fault.tooManyRequests(1), 8);
 
         assertThat(e2e.app().feed().mailing(1).block(T)).isEqualTo(readers.size());
@@ -186,7 +53,7 @@ class DeliveryE2eTest {
         assertThat(e2e.telegram.calls("sendMessage")).filteredOn(c -> c.status() == 429).hasSize(8);
         for (long r : readers) {
             assertThat(e2e.posts(r)).hasSize(2);
-            assertNoDuplicates(r);
+            f.assertNoDuplicates(r);
             assertThat(e2e.deliveries(r)).allSatisfy(d -> assertThat(d.state()).isEqualTo("sent"));
         }
     }
@@ -194,7 +61,7 @@ class DeliveryE2eTest {
     @Test
     void twoSendersOverOneDatabaseNeverSendTheSameDeliveryTwice() {
         // small rates make small claims, so both senders claim from the same queue at once
-        List<Long> readers = started(20, 9400, Map.of("SEND_RATE", "10"));
+        List<Long> readers = f.started(20, 9400, Map.of("SEND_RATE", "10"));
         try (TelegramClient client = TelegramClient.create(TelegramClientConfig.custom(E2e.TOKEN).apiUrl(e2e.telegram.apiUrl()).build())) {
             var renderer = new PostRenderer(new CallbackData(e2e.app().config().callbackKey()), new Messages());
             DeliverySender second = new DeliverySender(new DeliveryRepository(e2e.db), new ReaderRepository(e2e.db), client, renderer,
@@ -211,14 +78,14 @@ class DeliveryE2eTest {
         }
         for (long r : readers) {
             assertThat(e2e.posts(r)).hasSize(4);
-            assertNoDuplicates(r);
+            f.assertNoDuplicates(r);
         }
-        assertThat(okSends()).hasSize(readers.size() * 3);
+        assertThat(f.okSends()).hasSize(readers.size() * 3);
     }
 
     @Test
     void aDeadWorkersClaimsAreTakenOverButItsInFlightSendsAreNotRepeated() {
-        List<Long> readers = started(2, 9500);
+        List<Long> readers = f.started(2, 9500);
         DeliveryRepository deliveries = new DeliveryRepository(e2e.db);
         long post = e2e.count("SELECT min(id) FROM posts WHERE id NOT IN (SELECT post_id FROM deliveries)");
         long other = e2e.count("SELECT max(id) FROM posts WHERE id NOT IN (SELECT post_id FROM deliveries)");
@@ -242,7 +109,7 @@ class DeliveryE2eTest {
 
     @Test
     void aScheduledMailingReachesTheReadersForWhomItIsMailingTimeInTheirOwnZone() {
-        List<Long> readers = started(3, 9600);
+        List<Long> readers = f.started(3, 9600);
         long tokyo = readers.get(0), london = readers.get(1), paused = readers.get(2);
         e2e.db.sql().update("UPDATE readers SET time_zone = 'Asia/Tokyo' WHERE id = $1", tokyo).block(T);
         e2e.db.sql().update("UPDATE readers SET time_zone = 'Europe/London' WHERE id = $1", london).block(T);
@@ -263,7 +130,7 @@ class DeliveryE2eTest {
 
     @Test
     void aReadersOwnMailingTimesAndMailingSizeAreHonoured() {
-        List<Long> readers = started(2, 9650);
+        List<Long> readers = f.started(2, 9650);
         long early = readers.get(0), usual = readers.get(1);
         e2e.db.sql().update("UPDATE readers SET time_zone = 'UTC', mailing_times = '07:05', posts_per_mailing = 3 WHERE id = $1",
                 early).block(T);
@@ -284,7 +151,7 @@ class DeliveryE2eTest {
 
     @Test
     void aBroadcastReachesEveryActiveReaderAtItsTime() {
-        List<Long> readers = started(4, 9700);
+        List<Long> readers = f.started(4, 9700);
         long paused = readers.get(3);
         e2e.db.sql().update("UPDATE readers SET status = 'paused' WHERE id = $1", paused).block(T);
         long post = e2e.count("SELECT max(id) FROM posts");
@@ -296,7 +163,7 @@ class DeliveryE2eTest {
 
         for (long r : active) {
             assertThat(e2e.deliveries(r)).anySatisfy(d -> assertThat(d.post()).isEqualTo(post));
-            assertNoDuplicates(r);
+            f.assertNoDuplicates(r);
         }
         assertThat(e2e.posts(paused)).hasSize(1);
     }
