@@ -16,7 +16,7 @@ import java.util.Set;
 final class PoolRanking {
     static final int UNIT = 512;
     private static final int TILE = FastScorer.TILE;
-    private static final int SEEDS = 4;
+    private static final int SEEDS = 8;
     private static final int POST_CHUNK = 256;
 
     final int k;
@@ -82,6 +82,9 @@ final class PoolRanking {
         for (int i = 0; i < n; i++) sets.reset(i, Float.NEGATIVE_INFINITY);
         if (ph.seed != g.seed) throw new IllegalStateException("post rows of another noise seed");
         for (int i = 0; i < n; i++) shift[i] = ExplorationNoise.readerShift(ids[i], g.seed);
+        boolean anyRated = false;
+        for (int i = 0; i < n; i++) anyRated |= rated != null && rated[i] != null && !rated[i].isEmpty();
+        this.anyRated = anyRated;
         int cs = ph.channelCount();
         if (cs == 0) return;
         if (!prune) {
@@ -89,44 +92,31 @@ final class PoolRanking {
             for (int c = 0; c < cs; c++) channel(g, ph, c, m, n, ids, seen, rated, true);
             return;
         }
-        int h = rows.hidden;
         int stride = m.readers();
         if (bounds.length < cs * stride) bounds = new float[cs * stride];
-        for (int c0 = 0; c0 < cs; c0 += POST_CHUNK) {
-            int c1 = Math.min(cs, c0 + POST_CHUNK);
-            float[] b = c0 == 0 && c1 == cs ? ph.bounds : Arrays.copyOfRange(ph.bounds, c0 * h, c1 * h);
-            float[] o = out((c1 - c0) * stride);
-            g.scorer.score(m, b, c1 - c0, o);
-            System.arraycopy(o, 0, bounds, c0 * stride, (c1 - c0) * stride);
-        }
-        // the reader's exact largest noise over the channel's posts, and a little for the float rounding
+        float[] bounds = this.bounds;
+        for (int c0 = 0; c0 < cs; c0 += POST_CHUNK) g.scorer.score(m, ph.bounds, c0, Math.min(cs, c0 + POST_CHUNK), bounds);
+        // in one pass over the bounds: the reader's exact largest noise over the channel's posts (and a little for the
+        // float rounding) added, each reader's best channels by bound kept (enough of them to fill the set), the mean
+        Arrays.fill(seedChannel, 0, n * SEEDS, -1);
+        Arrays.fill(seedBound, 0, n * SEEDS, Float.NEGATIVE_INFINITY);
+        for (int i = 0; i < n; i++) least[i] = Float.NEGATIVE_INFINITY;
+        float widest = noise.widest();
+        long[] order = order(cs);
+        byte[] noiseMax = ph.noiseMax;
         for (int c = 0; c < cs; c++) {
             int row = c * stride;
             long channel = ph.channels[c];
             int at = c * ExplorationNoise.SIZE;
+            double sum = 0;
             for (int i = 0; i < n; i++) {
-                float sigma = sigma(rated, i, channel);
-                bounds[row + i] += sigma * ExplorationNoise.bound(ph.noiseMax[at + shift[i]]) + 1e-6f;
+                float sigma = anyRated ? sigma(rated, i, channel) : widest;
+                float v = bounds[row + i] + sigma * ExplorationNoise.bound(noiseMax[at + shift[i]]) + 1e-6f;
+                bounds[row + i] = v;
+                sum += v;
+                if (v > least[i]) least[i] = seed(i, c, v);
             }
-        }
-        // each reader's best channels by bound, enough of them to fill the set
-        Arrays.fill(seedChannel, 0, n * SEEDS, -1);
-        Arrays.fill(seedBound, 0, n * SEEDS, Float.NEGATIVE_INFINITY);
-        for (int c = 0; c < cs; c++) {
-            int row = c * stride;
-            for (int i = 0; i < n; i++) {
-                float v = bounds[row + i];
-                int base = i * SEEDS;
-                if (v <= seedBound[base + SEEDS - 1]) continue;
-                int j = SEEDS - 1;
-                while (j > 0 && seedBound[base + j - 1] < v) {
-                    seedBound[base + j] = seedBound[base + j - 1];
-                    seedChannel[base + j] = seedChannel[base + j - 1];
-                    j--;
-                }
-                seedBound[base + j] = v;
-                seedChannel[base + j] = c;
-            }
+            order[c] = ((long) descending((float) (sum / n)) << 32) | c;
         }
         for (int i = 0; i < n; i++) {
             int posts = 0;
@@ -138,13 +128,20 @@ final class PoolRanking {
             }
             seeds[i] = s;
         }
-        // pass 1: the seeds, channel by channel, for the readers that chose them
-        int[] counts = new int[cs + 1];
+        // pass 1: the seeds, channel by channel, for the readers that chose them; their bounds are then spent
+        int[] counts = counts(cs + 1);
         for (int i = 0; i < n; i++) for (int s = 0; s < seeds[i]; s++) counts[seedChannel[i * SEEDS + s] + 1]++;
         for (int c = 0; c < cs; c++) counts[c + 1] += counts[c];
-        int[] byChannel = new int[counts[cs]];
-        int[] at = Arrays.copyOf(counts, cs);
-        for (int i = 0; i < n; i++) for (int s = 0; s < seeds[i]; s++) byChannel[at[seedChannel[i * SEEDS + s]]++] = i;
+        int[] byChannel = byChannel(counts[cs]);
+        int[] at = at(cs);
+        System.arraycopy(counts, 0, at, 0, cs);
+        for (int i = 0; i < n; i++) {
+            for (int s = 0; s < seeds[i]; s++) {
+                int c = seedChannel[i * SEEDS + s];
+                byChannel[at[c]++] = i;
+                bounds[c * stride + i] = Float.NEGATIVE_INFINITY;
+            }
+        }
         for (int c = 0; c < cs; c++) {
             int len = counts[c + 1] - counts[c];
             if (len == 0) continue;
@@ -152,29 +149,75 @@ final class PoolRanking {
             channel(g, ph, c, m, len, ids, seen, rated, false);
         }
         // pass 2: the other channels, most promising first, only for readers they might still reach
-        long[] order = new long[cs];
-        for (int c = 0; c < cs; c++) {
-            double sum = 0;
-            for (int i = 0; i < n; i++) sum += bounds[c * stride + i];
-            order[c] = ((long) Float.floatToIntBits((float) -(sum / n)) << 32) | c; // ascending bits of a negated mean
+        for (int i = 0; i < n; i++) {
+            cut[i] = sets.cutoff(i);
+            least[i] = Float.NEGATIVE_INFINITY; // now: the largest bound skipped
         }
-        sortByMean(order);
-        for (long o : order) {
-            int c = (int) o;
+        Arrays.sort(order, 0, cs);
+        for (int o = 0; o < cs; o++) {
+            int c = (int) order[o];
+            int row = c * stride;
             int len = 0;
-            int posts = ph.start[c + 1] - ph.start[c];
             for (int i = 0; i < n; i++) {
-                if (isSeed(i, c)) continue;
-                float ub = bounds[c * stride + i];
-                if (ub > sets.cutoff(i)) {
-                    list[len++] = i;
-                } else {
-                    sets.leftOut(i, ub);
-                    skipped += posts;
-                }
+                float ub = bounds[row + i];
+                if (ub > cut[i]) list[len++] = i;
+                else if (ub > least[i]) least[i] = ub;
             }
+            int posts = ph.start[c + 1] - ph.start[c];
+            skipped += (long) posts * (n - len - (counts[c + 1] - counts[c]));
             if (len > 0) channel(g, ph, c, m, len, ids, seen, rated, false);
         }
+        for (int i = 0; i < n; i++) sets.leftOut(i, least[i]);
+    }
+
+    /** Keeps channel {@code c} of bound {@code v} among reader {@code i}'s best {@link #SEEDS}; returns the least kept. */
+    private float seed(int i, int c, float v) {
+        int base = i * SEEDS;
+        int j = SEEDS - 1;
+        while (j > 0 && seedBound[base + j - 1] < v) {
+            seedBound[base + j] = seedBound[base + j - 1];
+            seedChannel[base + j] = seedChannel[base + j - 1];
+            j--;
+        }
+        seedBound[base + j] = v;
+        seedChannel[base + j] = c;
+        return seedBound[base + SEEDS - 1];
+    }
+
+    /** Bits of {@code -v} that sort as signed ints the way {@code -v} sorts as a float: highest {@code v} first. */
+    private static int descending(float v) {
+        int bits = Float.floatToIntBits(-v);
+        return bits ^ ((bits >> 31) & 0x7fffffff);
+    }
+
+    private final float[] least = new float[UNIT];
+    private final float[] cut = new float[UNIT];
+    private final float[] sigmas = new float[UNIT];
+    private boolean anyRated;
+    private long[] order = new long[0];
+    private int[] counts = new int[0];
+    private int[] byChannel = new int[0];
+    private int[] at = new int[0];
+
+    private long[] order(int size) {
+        if (order.length < size) order = new long[size];
+        return order;
+    }
+
+    private int[] counts(int size) {
+        if (counts.length < size) counts = new int[size];
+        Arrays.fill(counts, 0, size, 0);
+        return counts;
+    }
+
+    private int[] byChannel(int size) {
+        if (byChannel.length < size) byChannel = new int[size];
+        return byChannel;
+    }
+
+    private int[] at(int size) {
+        if (at.length < size) at = new int[size];
+        return at;
     }
 
     /** The noise deviation of reader {@code i} in {@code channel}: the widest when the reader rated nothing. */
@@ -182,19 +225,6 @@ final class PoolRanking {
         if (rated == null || rated[i] == null || rated[i].isEmpty()) return noise.widest();
         Integer votes = rated[i].get(channel);
         return noise.sigma(votes == null ? -1 : votes);
-    }
-
-    private boolean isSeed(int i, int c) {
-        for (int s = 0; s < seeds[i]; s++) if (seedChannel[i * SEEDS + s] == c) return true;
-        return false;
-    }
-
-    /** Sorts by the mean bound, highest first (the keys hold a negated float; negative floats sort reversed as bits). */
-    private static void sortByMean(long[] order) {
-        Long[] boxed = new Long[order.length];
-        for (int i = 0; i < order.length; i++) boxed[i] = order[i];
-        Arrays.sort(boxed, (a, b) -> Float.compare(Float.intBitsToFloat((int) (a >>> 32)), Float.intBitsToFloat((int) (b >>> 32))));
-        for (int i = 0; i < order.length; i++) order[i] = boxed[i];
     }
 
     /** Scores channel {@code c}'s posts for readers {@code list[0 .. len)} and offers them. */
@@ -217,25 +247,45 @@ final class PoolRanking {
         int posts = ph.start[c + 1] - ph.start[c];
         long channel = ph.channels[c];
         scored += (long) posts * len;
+        int first = ph.start[c];
+        int at = c * ExplorationNoise.SIZE;
+        float widest = noise.widest();
+        // per reader: the deviation, and the score under which no post of the channel can enter even with the
+        // reader's largest noise over the channel (the cutoff only rises while the channel is offered)
+        for (int j = 0; j < len; j++) {
+            int i = all ? j : list[j];
+            float sigma = anyRated ? sigma(rated, i, channel) : widest;
+            sigmas[j] = sigma;
+            cut[i] = sets.cutoff(i);
+        }
         for (int p0 = 0; p0 < posts; p0 += POST_CHUNK) {
             int cnt = Math.min(POST_CHUNK, posts - p0);
-            float[] hp = p0 == 0 && cnt == posts ? ph.hp[c] : Arrays.copyOfRange(ph.hp[c], p0 * h, (p0 + cnt) * h);
             float[] o = out(cnt * stride);
-            g.scorer.score(target, hp, cnt, o);
+            if (p0 == 0 && cnt == posts) g.scorer.score(target, ph.hp[c], cnt, o);
+            else g.scorer.score(target, Arrays.copyOfRange(ph.hp[c], p0 * rows.hidden, (p0 + cnt) * rows.hidden), cnt, o);
             for (int j = 0; j < len; j++) {
                 int i = all ? j : list[j];
-                float sigma = sigma(rated, i, channel);
+                float sigma = sigmas[j];
                 int rs = shift[i];
+                float margin = sigma * ExplorationNoise.bound(ph.noiseMax[at + rs]);
+                float below = cut[i] - margin;
+                float skippedMax = Float.NEGATIVE_INFINITY;
                 Set<Long> s = seen == null ? null : seen[i];
-                int first = ph.start[c] + p0;
                 for (int p = 0; p < cnt; p++) {
-                    float key = o[p * stride + j] + sigma * ExplorationNoise.unit(rs, ph.shifts[first + p]);
+                    float sc = o[p * stride + j];
+                    if (sc <= below) {
+                        if (sc > skippedMax) skippedMax = sc;
+                        continue;
+                    }
+                    float key = sc + sigma * ExplorationNoise.unit(rs, ph.shifts[first + p0 + p]);
                     if (key <= sets.cutoff(i)) {
                         sets.leftOut(i, key);
                         continue;
                     }
-                    sets.offer(i, ph.posts[first + p], key, s);
+                    sets.offer(i, ph.posts[first + p0 + p], key, s);
                 }
+                if (skippedMax > Float.NEGATIVE_INFINITY) sets.leftOut(i, skippedMax + margin);
+                cut[i] = sets.cutoff(i);
             }
         }
     }

@@ -17,6 +17,8 @@ import java.util.List;
  * once built.
  */
 final class PostHidden {
+    /** Posts per pruning group at most: a channel of more is split into groups of similar posts. */
+    static final int GROUP = Integer.getInteger("tidings.group", 8);
     final FreshPool.Snapshot snap;
     final int hidden;
     /** Distinct channels; channel {@code c}'s posts are {@code posts[start[c] .. start[c + 1])}. */
@@ -133,6 +135,56 @@ final class PostHidden {
                 System.arraycopy(computed, j * h, hp[c], (at - start[c]) * h, h);
             }
         }
+        // each channel's posts in groups of similar posts (by their linear appeal hp·w2), each group pruned on its own
+        {
+            int gs = 0;
+            for (int c = 0; c < cs; c++) gs += (start[c + 1] - start[c] + GROUP - 1) / GROUP;
+            int[] gstart = new int[gs + 1];
+            long[] gchannel = new long[gs];
+            long[] gposts = new long[posts.length];
+            long[] gpostChannels = new long[posts.length];
+            float[][] ghp = new float[gs][];
+            int g = 0;
+            int at = 0;
+            for (int c = 0; c < cs; c++) {
+                int m = start[c + 1] - start[c];
+                long[] order = new long[m];
+                for (int p = 0; p < m; p++) {
+                    float a = 0;
+                    for (int j = 0; j < h; j++) a += net.w2[j] * hp[c][p * h + j];
+                    // descending appeal: flip the float bits so that ascending longs sort highest first
+                    int bits = Float.floatToIntBits(-a);
+                    bits ^= (bits >> 31) & 0x7fffffff;
+                    order[p] = ((long) bits << 32) | p;
+                }
+                java.util.Arrays.sort(order);
+                int groups = (m + GROUP - 1) / GROUP;
+                for (int q = 0; q < groups; q++) {
+                    int from = (int) ((long) m * q / groups);
+                    int to = (int) ((long) m * (q + 1) / groups);
+                    gstart[g] = at;
+                    gchannel[g] = channelIds.get(c);
+                    ghp[g] = new float[(to - from) * h];
+                    for (int x = from; x < to; x++) {
+                        int p = (int) order[x];
+                        gposts[at] = posts[start[c] + p];
+                        gpostChannels[at] = postChannels[start[c] + p];
+                        positions.put(gposts[at], at);
+                        System.arraycopy(hp[c], p * h, ghp[g], (x - from) * h, h);
+                        at++;
+                    }
+                    g++;
+                }
+            }
+            gstart[gs] = at;
+            cs = gs;
+            start = gstart;
+            posts = gposts;
+            postChannels = gpostChannels;
+            hp = ghp;
+            channelIds = new ArrayList<>(gs);
+            for (long x : gchannel) channelIds.add(x);
+        }
         float[] bounds = new float[cs * h];
         for (int c = 0; c < cs; c++) {
             int m = start[c + 1] - start[c];
@@ -148,7 +200,8 @@ final class PostHidden {
         }
         long[] ch = new long[cs];
         for (int c = 0; c < cs; c++) ch[c] = channelIds.get(c);
-        if (previous != null && previous.snap == snap && previous.seed == seed) {
+        if (previous != null && previous.snap == snap && previous.seed == seed && java.util.Arrays.equals(previous.posts, posts)
+                && java.util.Arrays.equals(previous.start, start)) {
             // the same posts in the same order under the same noise seed: the same shifts and noise maxima
             return new PostHidden(snap, h, ch, start, posts, hp, bounds, positions, seed, previous.shifts, previous.noiseMax);
         }
