@@ -432,7 +432,10 @@ public final class CandidateIndex implements AutoCloseable {
         }
         ModelVersion mv = models.get();
         if (mv == null || mv.model().network().hidden != g.hidden() || mv.model().network().readerDim != g.readerDim()) {
-            throw new IllegalStateException("no reader table for model version " + g.version);
+            // a model of another shape waits for its build: a neutral reader until then
+            Arrays.fill(u, 0f);
+            g.net.readerPart(u, 0, hu, 0);
+            return;
         }
         g.readerHidden(mv.model(), reader, u, hu);
     }
