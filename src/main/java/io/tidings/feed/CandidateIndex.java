@@ -559,19 +559,29 @@ public final class CandidateIndex implements AutoCloseable {
                 b.lock.lock();
                 try {
                     CandidateSets sets = b.sets;
+                    // a changed post under the old floor would leave again below (a post left out before may beat it):
+                    // it is not offered at all, so a set emptied by the removals is not filled with such posts first
+                    float low = floor0[i];
+                    float cut = sets.cutoff(local);
+                    float gate = Math.max(cut, low);
+                    float left = Float.NEGATIVE_INFINITY; // the largest bound of what is left out (under the old floor: no-op)
                     for (int p = 0; p < cnt; p++) {
-                        long post = posts[p0 + p];
-                        if (!CandidateSets.fits(post)) continue;
-                        float s = out[p * stride + i];
-                        float cut = sets.cutoff(local);
-                        if (s + widest <= cut) {
-                            sets.leftOut(local, s + widest);
+                        float wide = out[p * stride + i] + widest;
+                        if (wide <= gate) {
+                            if (wide > left) left = wide;
                             continue;
                         }
+                        long post = posts[p0 + p];
+                        if (!CandidateSets.fits(post)) continue;
                         // the exact key, what draw gives
-                        float key = s + noise.sigma(b.votes(local, channels[p0 + p])) * ExplorationNoise.unit(readerShift[i], postShift[p0 + p]);
+                        float key = out[p * stride + i]
+                                + noise.sigma(b.votes(local, channels[p0 + p])) * ExplorationNoise.unit(readerShift[i], postShift[p0 + p]);
+                        if (key < low) continue;
                         sets.offer(local, post, key, seen[i]);
+                        cut = sets.cutoff(local);
+                        gate = Math.max(cut, low);
                     }
+                    sets.leftOut(local, left);
                 } finally {
                     b.lock.unlock();
                 }
