@@ -25,6 +25,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongPredicate;
+import java.util.function.UnaryOperator;
 import javax.management.NotificationEmitter;
 import javax.management.NotificationListener;
 import javax.management.openmbean.CompositeData;
@@ -36,8 +37,9 @@ import javax.management.openmbean.CompositeData;
  * an incremental swap (what {@code Trainer.trainRows} makes of a batch of votes: the same network, channels and
  * priors, the rows of the readers who voted and of the posts they voted on moved; each vote by a random reader on
  * one of their own candidates, since readers vote on what they were sent), and picking one mailing for every reader
- * from the sets (the outbox write, measured by {@code bench fanout}, is not part of it). Heap is read after every
- * garbage collection; the last line is JSON.
+ * from the sets (the outbox write, measured by {@code bench fanout}, is not part of it). The live heap is read after full
+ * collections: after the build, with the next version beside the serving one, half-way through every swap and at the
+ * end (see {@link HeapWatch}); the last line is JSON.
  */
 public final class ScaleBench {
 
@@ -76,7 +78,7 @@ public final class ScaleBench {
 
         CandidateIndex.ModelVersion[] current = {new CandidateIndex.ModelVersion(1, a)};
         try (CandidateIndex index = new CandidateIndex(pool, () -> current[0], o.candidates(), threads, o.noise(), o.boost())) {
-            double buildSeconds = rerank(index, current[0], readers);
+            double buildSeconds = rerank(index, current[0], readers, heap);
             double buildCpu = lastCpuSeconds;
             long after = heap.settle();
             double bytesPerReader = (double) (after - before) / o.readers();
@@ -107,31 +109,39 @@ public final class ScaleBench {
                     + "p95 %.1f ms (both cores together)%n", p50, p95, ms[ms.length - 1], ms.length, cpuMs[cpuMs.length / 2],
                     cpuMs[Math.min(cpuMs.length - 1, (int) Math.ceil(cpuMs.length * 0.95) - 1)]);
 
+            // from here on the serving version keeps only what scores new posts (network, channel and post tables)
+            // and the int8 rows in the index; each next version arrives whole, as if read from the trainer's store:
+            // the bench makes it again from the small model and the changes so far, never by copying the served one
+            current[0] = new CandidateIndex.ModelVersion(1, rowless(a));
+            a = null;
+            List<UnaryOperator<TrainedModel>> steps = new ArrayList<>();
+
             // a full swap: a new network and new rows (as a full training gives)
-            TrainedModel b = changed(a, 1.0, o.seed() + 1, true);
+            UnaryOperator<TrainedModel> full = m -> changed(m, 1.0, o.seed() + 1, true);
+            TrainedModel b = full.apply(grow(o));
+            out.printf(Locale.ROOT, "live heap with the next full version beside the serving one: %d MB%n", heap.settle() >> 20);
             boolean slice = o.rerankReaders() < readers.length;
             double rerankSeconds;
             double rerankCpu;
-            TrainedModel base;
             if (!slice) {
-                a = null;
                 current[0] = new CandidateIndex.ModelVersion(2, b);
-                rerankSeconds = rerank(index, current[0], readers);
+                b = null;
+                rerankSeconds = rerank(index, current[0], readers, heap);
                 rerankCpu = lastCpuSeconds;
                 out.printf(Locale.ROOT, "model swap, full re-rank: %.1f s (%.1f s of CPU)%n", rerankSeconds, rerankCpu);
-                base = b;
+                current[0] = new CandidateIndex.ModelVersion(2, rowless(current[0].model()));
+                steps.add(full);
             } else {
                 // the same work on the first readers only, in an index of their own (the serving one keeps version 1)
                 CandidateIndex.ModelVersion v2 = new CandidateIndex.ModelVersion(2, b);
+                b = null;
                 try (CandidateIndex part = new CandidateIndex(pool, () -> v2, o.candidates(), threads, o.noise(), o.boost())) {
-                    rerankSeconds = rerank(part, v2, Arrays.copyOf(readers, o.rerankReaders()));
+                    rerankSeconds = rerank(part, v2, Arrays.copyOf(readers, o.rerankReaders()), heap);
                     rerankCpu = lastCpuSeconds;
                 }
                 out.printf(Locale.ROOT, "model swap, full re-rank of %d of the %d readers: %.1f s (%.1f s of CPU); "
                         + "EXTRAPOLATED to all readers: %.0f s (%.0f s of CPU)%n", o.rerankReaders(), readers.length, rerankSeconds,
                         rerankCpu, rerankSeconds * readers.length / o.rerankReaders(), rerankCpu * readers.length / o.rerankReaders());
-                b = null;
-                base = a;
             }
 
             // incremental swaps: the rows of the readers who voted and of the posts they voted on moved; the first runs
@@ -143,26 +153,30 @@ public final class ScaleBench {
             double incrementalCpu = 0;
             Set<Long> voters = Set.of();
             Set<Long> voted = Set.of();
-            TrainedModel last = base;
-            a = null;
-            b = null;
-            base = null;
             for (int round = 0; round < 2; round++) {
                 SplittableRandom vr = new SplittableRandom(o.seed() + 2 + 2 * round);
-                voters = new java.util.HashSet<>();
-                voted = new java.util.HashSet<>();
+                Set<Long> who = new java.util.HashSet<>();
+                Set<Long> what = new java.util.HashSet<>();
                 long[] snapPosts = pool.snapshot().postIds();
                 for (int v = 0; v < o.incrementVotes(); v++) {
                     long reader = readers[vr.nextInt(readers.length)];
                     CandidateIndex.Pick[] set = index.peek(reader);
-                    voters.add(reader);
-                    voted.add(set.length > 0 ? set[vr.nextInt(set.length)].postId() : snapPosts[vr.nextInt(snapPosts.length)]);
+                    who.add(reader);
+                    what.add(set.length > 0 ? set[vr.nextInt(set.length)].postId() : snapPosts[vr.nextInt(snapPosts.length)]);
                 }
-                last = incremented(last, voters, voted, o.seed() + 3 + 2 * round);
-                current[0] = new CandidateIndex.ModelVersion(3 + round, last);
+                voters = who;
+                voted = what;
+                long moveSeed = o.seed() + 3 + 2 * round;
+                steps.add(m -> incremented(m, who, what, moveSeed));
+                TrainedModel next = grow(o);
+                for (UnaryOperator<TrainedModel> step : steps) next = step.apply(next);
+                current[0] = new CandidateIndex.ModelVersion(3 + round, next);
+                next = null;
+                out.printf(Locale.ROOT, "live heap with the next incremental version beside the serving one: %d MB%n", heap.settle() >> 20);
                 long[] moves0 = index.readerMoves();
-                double seconds = rerank(index, current[0], readers);
+                double seconds = rerank(index, current[0], readers, heap);
                 long[] moves = index.readerMoves();
+                current[0] = new CandidateIndex.ModelVersion(3 + round, rowless(current[0].model()));
                 out.printf(Locale.ROOT, "model swap, incremental%s (%d votes: %d reader rows and %d post rows moved): %.1f s (%.1f s of CPU); "
                         + "%d readers ranked again, %d moved over with the changed posts scored again%n", round == 0 ? ", first" : "",
                         o.incrementVotes(), voters.size(), voted.size(), seconds, lastCpuSeconds, moves[0] - moves0[0], moves[1] - moves0[1]);
@@ -174,7 +188,6 @@ public final class ScaleBench {
                     incrementalCpu = lastCpuSeconds;
                 }
             }
-            last = null;
 
             long p0 = System.nanoTime();
             long planCpu = cpuNanos();
@@ -211,31 +224,46 @@ public final class ScaleBench {
                     : String.format(Locale.ROOT, "\"rerank_seconds\":%.1f,\"rerank_cpu_seconds\":%.1f", rerankSeconds, rerankCpu);
             out.printf(Locale.ROOT, "{\"readers\":%d,\"posts\":%d,\"channels\":%d,\"build_seconds\":%.1f,\"build_cpu_seconds\":%.1f,"
                             + "\"new_post_ms_p50\":%.1f,\"new_post_ms_p95\":%.1f,%s,\"incremental_rerank_seconds\":%.1f,"
-                            + "\"incremental_rerank_cpu_seconds\":%.1f,\"incremental_first_seconds\":%.1f,\"incremental_first_cpu_seconds\":%.1f,\"incremental_reader_rows\":%d,\"incremental_post_rows\":%d,\"plan_seconds\":%.2f,\"peak_heap_mb\":%d,\"bytes_per_reader\":%.0f,"
+                            + "\"incremental_rerank_cpu_seconds\":%.1f,\"incremental_first_seconds\":%.1f,\"incremental_first_cpu_seconds\":%.1f,\"incremental_reader_rows\":%d,\"incremental_post_rows\":%d,\"plan_seconds\":%.2f,\"peak_heap_mb\":%d,\"heap_limit_mb\":%d,\"bytes_per_reader\":%.0f,"
                             + "\"rank_pairs_scored\":%d,\"rank_pairs_skipped\":%d,\"load_average\":%.2f}%n",
                     o.readers(), o.posts(), o.channels(), buildSeconds, buildCpu, p50, p95, rerank, incrementalSeconds, incrementalCpu,
-                    incrementalColdSeconds, incrementalColdCpu, voters.size(), voted.size(), planSeconds, peak >> 20, bytesPerReader, index.rankedPairs()[0], index.rankedPairs()[1],
+                    incrementalColdSeconds, incrementalColdCpu, voters.size(), voted.size(), planSeconds, peak >> 20,
+                    Runtime.getRuntime().maxMemory() >> 20, bytesPerReader, index.rankedPairs()[0], index.rankedPairs()[1],
                     ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
             return picked >= readers.length * 0.99 ? 0 : 1;
         }
     }
 
-    /** beginBuild, fill every reader page by page, finishBuild: what {@code FeedService.rebuild} does, without the database. */
-    private static double rerank(CandidateIndex index, CandidateIndex.ModelVersion version, long[] readers) {
+    /**
+     * beginBuild, fill every reader page by page, finishBuild: what {@code FeedService.rebuild} does, without the database.
+     * Half-way (both versions live) the heap is settled by a full collection; its time is not counted.
+     */
+    private static double rerank(CandidateIndex index, CandidateIndex.ModelVersion version, long[] readers, HeapWatch heap) {
         long s = System.nanoTime();
         long cpu = cpuNanos();
+        long pausedNanos = 0;
+        long pausedCpu = 0;
         Object build = index.beginBuild(version, readers.length);
         List<Set<Long>> none = new ArrayList<>();
         for (int i = 0; i < PAGE; i++) none.add(Set.of());
+        int half = readers.length / 2 / PAGE * PAGE;
         for (int from = 0; from < readers.length; from += PAGE) {
+            if (from == half && heap != null) {
+                long p = System.nanoTime();
+                long c = cpuNanos();
+                heap.settle();
+                pausedNanos += System.nanoTime() - p;
+                pausedCpu += cpuNanos() - c;
+            }
             long[] page = Arrays.copyOfRange(readers, from, Math.min(readers.length, from + PAGE));
             index.fill(build, page, none.subList(0, page.length));
         }
         index.finishBuild(build);
         long[] pairs = index.rankedPairs();
-        System.out.printf(Locale.ROOT, "  (pairs so far: %d scored, %d skipped by channel pruning)%n", pairs[0], pairs[1]);
-        lastCpuSeconds = (cpuNanos() - cpu) / 1e9;
-        return (System.nanoTime() - s) / 1e9;
+        System.out.printf(Locale.ROOT, "  (pairs so far: %d scored, %d skipped by pruning; live heap half-way %d MB)%n", pairs[0], pairs[1],
+                heap == null ? -1 : heap.last() >> 20);
+        lastCpuSeconds = (cpuNanos() - cpu - pausedCpu) / 1e9;
+        return (System.nanoTime() - s - pausedNanos) / 1e9;
     }
 
     private static double lastCpuSeconds;
@@ -251,7 +279,10 @@ public final class ScaleBench {
      */
     static TrainedModel grow(Options o) {
         ModelConfig config = ModelConfig.defaults();
-        TrainedModel small = new Trainer(config).train(SyntheticVotes.generate(20_000, o.seed()).votes(0, 20_000)).model();
+        if (small == null || smallSeed != o.seed()) {
+            small = new Trainer(config).train(SyntheticVotes.generate(20_000, o.seed()).votes(0, 20_000)).model();
+            smallSeed = o.seed();
+        }
         SplittableRandom r = new SplittableRandom(o.seed());
         return new TrainedModel(config, small.network().copy(), resample(small.readers(), o.readers(), r),
                 resample(small.channels(), o.channels(), r), resample(small.posts(), o.posts() + o.newPosts() + 100, r));
@@ -272,8 +303,17 @@ public final class ScaleBench {
         return to;
     }
 
+    /** The small trained model {@link #grow} resamples (kept, so that growing again gives the very same rows). */
+    private static TrainedModel small;
+    private static long smallSeed;
+
+    /** {@code m} without its reader table: what a served version keeps once its readers' rows are in the index. */
+    private static TrainedModel rowless(TrainedModel m) {
+        return new TrainedModel(m.config(), m.network(), new EmbeddingTable(m.config().readerDim(), 1), m.channels(), m.posts());
+    }
+
     /**
-     * The next version of {@code m}: a {@code share} of reader and post rows moved a little (a copy of the tables),
+     * The next version of {@code m}: a {@code share} of reader and post rows moved a little (in place: {@code m} is a fresh model),
      * and with {@code newNetwork} a network moved too (a full training); without, the very same network.
      */
     private static TrainedModel changed(TrainedModel m, double share, long seed, boolean newNetwork) {
@@ -283,21 +323,22 @@ public final class ScaleBench {
             net = net.copy();
             for (int i = 0; i < net.w1.length; i++) net.w1[i] *= (float) (1 + 0.1 * r.nextGaussian());
         }
-        return new TrainedModel(m.config(), net, move(m.readers().copy(), share, r), m.channels().copy(),
-                move(m.posts().copy(), share, r));
+        return new TrainedModel(m.config(), net, move(m.readers(), share, r), m.channels(), move(m.posts(), share, r));
     }
 
-    /** {@code m} with the rows of {@code readers} and {@code posts} moved a little (copies of those two tables), the rest shared. */
+    /**
+     * {@code m} with the rows of {@code readers} and {@code posts} moved a little, in place ({@code m} is a fresh model
+     * of its own); each row's move depends only on its id and {@code seed}, so that making a version again gives it.
+     */
     private static TrainedModel incremented(TrainedModel m, Set<Long> readers, Set<Long> posts, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        return new TrainedModel(m.config(), m.network(), move(m.readers().copy(), readers, r), m.channels(),
-                move(m.posts().copy(), posts, r));
+        return new TrainedModel(m.config(), m.network(), move(m.readers(), readers, seed), m.channels(), move(m.posts(), posts, seed));
     }
 
-    private static EmbeddingTable move(EmbeddingTable t, Set<Long> ids, SplittableRandom r) {
+    private static EmbeddingTable move(EmbeddingTable t, Set<Long> ids, long seed) {
         for (long id : ids) {
             int row = t.rowOf(id);
             if (row < 0) continue;
+            SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + id);
             float[] block = t.block(row);
             int off = t.offset(row);
             for (int j = 0; j < t.dim(); j++) block[off + j] *= (float) (1 + 0.1 * r.nextGaussian());
@@ -315,9 +356,14 @@ public final class ScaleBench {
         return t;
     }
 
-    /** The heap in use right after each garbage collection, its maximum kept. */
+    /**
+     * The live heap: what is in use right after a full collection (an explicit one at the bench's chosen moments, or
+     * one the JVM ran on its own), its maximum kept. Young collections are not counted: after one, the old generation
+     * still holds objects already dead (a whole old model version, say) until the next mixed or full collection.
+     */
     static final class HeapWatch {
         private final AtomicLong peak = new AtomicLong();
+        private final AtomicLong last = new AtomicLong();
         private final List<Runnable> stops = new ArrayList<>();
 
         static HeapWatch start() {
@@ -327,6 +373,7 @@ public final class ScaleBench {
                 NotificationListener l = (n, h) -> {
                     if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(n.getType())) return;
                     var info = GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData());
+                    if (!"end of major GC".equals(info.getGcAction())) return;
                     long used = info.getGcInfo().getMemoryUsageAfterGc().values().stream().mapToLong(MemoryUsage::getUsed).sum();
                     w.peak.accumulateAndGet(used, Math::max);
                 };
@@ -342,12 +389,18 @@ public final class ScaleBench {
             return w;
         }
 
-        /** A full collection now; the heap in use after it. */
+        /** A full collection now; the heap in use after it (the live set). */
         long settle() {
             System.gc();
             long used = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
             peak.accumulateAndGet(used, Math::max);
+            last.set(used);
             return used;
+        }
+
+        /** The live heap at the last {@link #settle}. */
+        long last() {
+            return last.get();
         }
 
         long stop() {

@@ -191,6 +191,8 @@ public final class CandidateIndex implements AutoCloseable {
         Generation[] next = new Generation[2];
         next[gi] = gens[gi];
         next[gi].parent = null;
+        // every reader it reached has its int8 row in the index now: the float reader table can go
+        next[gi].retire();
         gens = next;
         current = gi;
         target = -1;
@@ -339,9 +341,10 @@ public final class CandidateIndex implements AutoCloseable {
         int h = g.hidden();
         float[][] hu = new float[n][h];
         float[] u = new float[g.readerDim()];
-        for (int i = 0; i < n; i++) g.readerHidden(ids[i], u, hu[i]);
+        boolean[] stored = g.hasReaders() ? null : storedRows(g, gi, pr, sl);
+        for (int i = 0; i < n; i++) if (stored == null || !stored[i]) readerHidden(g, ids[i], u, hu[i]);
         if (!carry) {
-            for (int i = 0; i < n; i++) pr.rows.set(i, hu[i]);
+            for (int i = 0; i < n; i++) if (stored == null || !stored[i]) pr.rows.set(i, hu[i]);
             long s0 = pr.scored, k0 = pr.skipped;
             pr.rank(g, ph, ids, n, seen, rated, prune);
             rankedReaders.add(n);
@@ -392,6 +395,49 @@ public final class CandidateIndex implements AutoCloseable {
             skipped.add(pr.skipped - k0);
         }
         return later;
+    }
+
+    /**
+     * After its build a version no longer holds its reader table: a reader it ranked is ranked again (a refill) from
+     * its own int8 row in the index, the very row the build ranked with. Marks which of {@code sl} were copied into
+     * {@code pr.rows} that way.
+     */
+    private boolean[] storedRows(Generation g, int gi, PoolRanking pr, int[] sl) {
+        boolean[] out = new boolean[sl.length];
+        for (int i = 0; i < sl.length; i++) {
+            ReaderBlock b = blocks[sl[i] >> ReaderBlock.SHIFT];
+            int local = sl[i] & (ReaderBlock.SIZE - 1);
+            b.lock.lock();
+            try {
+                if (b.gen[local] == gi && b.rows.hidden == g.hidden()) {
+                    pr.rows.copy(b.rows, local, i);
+                    out[i] = true;
+                }
+            } finally {
+                b.lock.unlock();
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code hu} of a reader the version has no row of in the index (new, or left behind by a swap): from the version's
+     * reader table while it holds one, else from the model now served ({@code models}), which is this version's own
+     * table in a service that keeps its current model, or a later version's row when a newer model waits for its build.
+     */
+    private void readerHidden(Generation g, long reader, float[] u, float[] hu) {
+        if (g.hasReaders()) {
+            g.readerHidden(reader, u, hu);
+            return;
+        }
+        ModelVersion mv = models.get();
+        if (mv == null || mv.model().network().hidden != g.hidden() || mv.model().network().readerDim != g.readerDim()) {
+            // a model of another shape waits for its build: a neutral reader until then
+            Arrays.fill(u, 0f);
+            g.net.readerPart(u, 0, hu, 0);
+            return;
+        }
+        g.readerHidden(mv.model(), reader, u, hu);
     }
 
     /** Installs ranked sets, offering first the posts that arrived since the ranking's snapshot. */
@@ -513,19 +559,29 @@ public final class CandidateIndex implements AutoCloseable {
                 b.lock.lock();
                 try {
                     CandidateSets sets = b.sets;
+                    // a changed post under the old floor would leave again below (a post left out before may beat it):
+                    // it is not offered at all, so a set emptied by the removals is not filled with such posts first
+                    float low = floor0[i];
+                    float cut = sets.cutoff(local);
+                    float gate = Math.max(cut, low);
+                    float left = Float.NEGATIVE_INFINITY; // the largest bound of what is left out (under the old floor: no-op)
                     for (int p = 0; p < cnt; p++) {
-                        long post = posts[p0 + p];
-                        if (!CandidateSets.fits(post)) continue;
-                        float s = out[p * stride + i];
-                        float cut = sets.cutoff(local);
-                        if (s + widest <= cut) {
-                            sets.leftOut(local, s + widest);
+                        float wide = out[p * stride + i] + widest;
+                        if (wide <= gate) {
+                            if (wide > left) left = wide;
                             continue;
                         }
+                        long post = posts[p0 + p];
+                        if (!CandidateSets.fits(post)) continue;
                         // the exact key, what draw gives
-                        float key = s + noise.sigma(b.votes(local, channels[p0 + p])) * ExplorationNoise.unit(readerShift[i], postShift[p0 + p]);
+                        float key = out[p * stride + i]
+                                + noise.sigma(b.votes(local, channels[p0 + p])) * ExplorationNoise.unit(readerShift[i], postShift[p0 + p]);
+                        if (key < low) continue;
                         sets.offer(local, post, key, seen[i]);
+                        cut = sets.cutoff(local);
+                        gate = Math.max(cut, low);
                     }
+                    sets.leftOut(local, left);
                 } finally {
                     b.lock.unlock();
                 }

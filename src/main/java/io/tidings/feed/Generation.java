@@ -21,7 +21,7 @@ final class Generation {
     /** The model's channel and post tables (shared, never copied). */
     private final EmbeddingTable channels;
     private final EmbeddingTable posts;
-    /** The whole model while this is the newest version (readers' rows), then null. */
+    /** The whole model while this version is being built (readers' rows), then null. */
     private volatile TrainedModel model;
     private volatile PostHidden hidden;
     /** For an incremental version: the version it follows and the posts whose rows changed (by post id), else null. */
@@ -49,19 +49,32 @@ final class Generation {
         return net.hidden;
     }
 
-    /** {@code hu} of one reader; only while this version is the newest. */
+    /** {@code hu} of one reader; only while this version holds its reader table. */
     void readerHidden(long reader, float[] u, float[] hu) {
         TrainedModel m = model;
         if (m == null) throw new IllegalStateException("model version " + version + " no longer ranks readers");
-        m.readers().copyInto(reader, u, 0);
+        readerHidden(m, reader, u, hu);
+    }
+
+    /** {@code hu} of one reader from another copy of the reader table (the same version's, or a later one's). */
+    void readerHidden(TrainedModel from, long reader, float[] u, float[] hu) {
+        from.readers().copyInto(reader, u, 0);
         net.readerPart(u, 0, hu, 0);
+    }
+
+    /** Whether this version still holds its reader table. */
+    boolean hasReaders() {
+        return model != null;
     }
 
     int readerDim() {
         return net.readerDim;
     }
 
-    /** Lets the reader table go: the version is superseded, its sets only take new posts until they move. */
+    /**
+     * Lets the reader table go: the version is superseded (its sets only take new posts until they move), or its
+     * build is finished (every ranked reader's {@code hu} row is in the index, int8).
+     */
     void retire() {
         model = null;
     }

@@ -6,17 +6,21 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Ranks a unit of up to {@link #UNIT} readers against a whole pool snapshot into top-k sets, skipping whole
- * channels that cannot enter: each channel's upper-bound row ({@link PostHidden}) is scored against every reader
- * first and the reader's exact largest noise over the channel's posts added ({@link ExplorationNoise#channelMaxima});
- * each reader's best channels by bound fill its set, then a channel is scored only for the readers whose bound
- * beats their current k-th key. Exact: what is skipped could never have entered, and the set's floor is raised to
- * the skipped bound. Scratch buffers are reused: one instance per thread.
+ * Ranks a unit of up to {@link #UNIT} readers against a whole pool snapshot into top-k sets, skipping what cannot
+ * enter at two levels ({@link PostHidden}): each channel's upper-bound row is scored against every reader first and
+ * the reader's exact largest noise over the channel's posts added ({@link ExplorationNoise#channelMaxima}); each
+ * reader's best channels by bound fill its set; then, channel by channel (most promising first), only the readers
+ * whose bound beats their current k-th key go on, the bound rows of the channel's groups of similar posts are scored
+ * for them, and a group's posts only for the readers whose group bound (with that group's noise) still beats it.
+ * Exact: what is skipped could never have entered, and the set's floor is raised to the skipped bound. Scratch
+ * buffers are reused: one instance per thread.
  */
 final class PoolRanking {
     static final int UNIT = 512;
     private static final int TILE = FastScorer.TILE;
-    private static final int SEEDS = 4;
+    private static final int SEEDS = 16;
+    /** Seeds fill the set well past k, so that the k-th key starts high: channels are then skipped from the first. */
+    private static final int SEED_POSTS = 200;
     private static final int POST_CHUNK = 256;
 
     final int k;
@@ -25,13 +29,29 @@ final class PoolRanking {
     ReaderRows rows;
     private final FastScorer.ReaderMatrix[] units = new FastScorer.ReaderMatrix[UNIT / TILE];
     private final FastScorer.ReaderMatrix[] gathers = new FastScorer.ReaderMatrix[UNIT / TILE];
+    private final FastScorer.ReaderMatrix[] subGathers = new FastScorer.ReaderMatrix[UNIT / TILE];
     private float[] bounds = new float[0];
     private float[] out = new float[0];
+    private float[] out2 = new float[0];
+    /** Readers (unit indices) of the channel being scored, and of the group being scored. */
     private final int[] list = new int[UNIT];
+    private final int[] sub = new int[UNIT];
+    /** Positions in {@link #list} of the readers in {@link #sub}. */
+    private final int[] subAt = new int[UNIT];
+    private final int[] identity = new int[UNIT];
     private final int[] seedChannel = new int[UNIT * SEEDS];
     private final float[] seedBound = new float[UNIT * SEEDS];
     private final int[] seeds = new int[UNIT];
     private final int[] shift = new int[UNIT];
+    /** Per reader: the largest bound seen, then the largest skipped; the current cutoff; the channel's deviation. */
+    private final float[] least = new float[UNIT];
+    private final float[] cut = new float[UNIT];
+    private final float[] sigmas = new float[UNIT];
+    private boolean anyRated;
+    private long[] order = new long[0];
+    private int[] counts = new int[0];
+    private int[] byChannel = new int[0];
+    private int[] at = new int[0];
     /** Pairs scored and pairs skipped by pruning, for the bench and tests. */
     long scored;
     long skipped;
@@ -41,6 +61,7 @@ final class PoolRanking {
         this.noise = noise;
         this.sets = new CandidateSets(UNIT, k);
         this.rows = new ReaderRows(UNIT, hidden);
+        for (int i = 0; i < UNIT; i++) identity[i] = i;
     }
 
     void ensureHidden(int hidden) {
@@ -48,18 +69,20 @@ final class PoolRanking {
             rows = new ReaderRows(UNIT, hidden);
             Arrays.fill(units, null);
             Arrays.fill(gathers, null);
+            Arrays.fill(subGathers, null);
         }
     }
 
     /** A matrix of {@code n} readers rounded up to whole tiles, from {@code pool} (reused). */
     FastScorer.ReaderMatrix matrix(boolean gather, int n) {
-        FastScorer.ReaderMatrix[] pool = gather ? gathers : units;
+        return matrix(gather ? gathers : units, n);
+    }
+
+    private FastScorer.ReaderMatrix matrix(FastScorer.ReaderMatrix[] pool, int n) {
         int t = Math.max(1, (n + TILE - 1) / TILE) - 1;
         if (pool[t] == null || pool[t].hidden() != rows.hidden) pool[t] = new FastScorer.ReaderMatrix((t + 1) * TILE, rows.hidden);
         return pool[t];
     }
-
-    private float[] out2 = new float[0];
 
     float[] out2(int size) {
         if (out2.length < size) out2 = new float[size];
@@ -82,99 +105,258 @@ final class PoolRanking {
         for (int i = 0; i < n; i++) sets.reset(i, Float.NEGATIVE_INFINITY);
         if (ph.seed != g.seed) throw new IllegalStateException("post rows of another noise seed");
         for (int i = 0; i < n; i++) shift[i] = ExplorationNoise.readerShift(ids[i], g.seed);
-        int cs = ph.channelCount();
+        boolean any = false;
+        for (int i = 0; i < n; i++) any |= rated != null && rated[i] != null && !rated[i].isEmpty();
+        anyRated = any;
+        int cs = ph.outerCount();
         if (cs == 0) return;
         if (!prune) {
-            for (int i = 0; i < n; i++) list[i] = i;
-            for (int c = 0; c < cs; c++) channel(g, ph, c, m, n, ids, seen, rated, true);
+            for (int c = 0; c < cs; c++) {
+                sigmas(rated, ph.channels[ph.groupsOf[c]], identity, n);
+                for (int q = ph.groupsOf[c]; q < ph.groupsOf[c + 1]; q++) groupScore(g, ph, q, m, identity, identity, n, seen, sigmas);
+            }
             return;
         }
-        int h = rows.hidden;
         int stride = m.readers();
         if (bounds.length < cs * stride) bounds = new float[cs * stride];
-        for (int c0 = 0; c0 < cs; c0 += POST_CHUNK) {
-            int c1 = Math.min(cs, c0 + POST_CHUNK);
-            float[] b = c0 == 0 && c1 == cs ? ph.bounds : Arrays.copyOfRange(ph.bounds, c0 * h, c1 * h);
-            float[] o = out((c1 - c0) * stride);
-            g.scorer.score(m, b, c1 - c0, o);
-            System.arraycopy(o, 0, bounds, c0 * stride, (c1 - c0) * stride);
-        }
-        // the reader's exact largest noise over the channel's posts, and a little for the float rounding
-        for (int c = 0; c < cs; c++) {
-            int row = c * stride;
-            long channel = ph.channels[c];
-            int at = c * ExplorationNoise.SIZE;
-            for (int i = 0; i < n; i++) {
-                float sigma = sigma(rated, i, channel);
-                bounds[row + i] += sigma * ExplorationNoise.bound(ph.noiseMax[at + shift[i]]) + 1e-6f;
-            }
-        }
-        // each reader's best channels by bound, enough of them to fill the set
+        float[] bounds = this.bounds;
+        for (int c0 = 0; c0 < cs; c0 += POST_CHUNK) g.scorer.score(m, ph.outerBounds, c0, Math.min(cs, c0 + POST_CHUNK), bounds);
+        // in one pass over the bounds: the reader's exact largest noise over the channel's posts (and a little for the
+        // float rounding) added, each reader's best channels by bound kept (enough of them to fill the set), the mean
         Arrays.fill(seedChannel, 0, n * SEEDS, -1);
         Arrays.fill(seedBound, 0, n * SEEDS, Float.NEGATIVE_INFINITY);
+        Arrays.fill(least, 0, n, Float.NEGATIVE_INFINITY);
+        float widest = noise.widest();
+        long[] order = order(cs);
+        byte[] noiseMax = ph.outerNoiseMax;
         for (int c = 0; c < cs; c++) {
             int row = c * stride;
+            long channel = ph.channels[ph.groupsOf[c]];
+            int at = c * ExplorationNoise.SIZE;
+            double sum = 0;
             for (int i = 0; i < n; i++) {
-                float v = bounds[row + i];
-                int base = i * SEEDS;
-                if (v <= seedBound[base + SEEDS - 1]) continue;
-                int j = SEEDS - 1;
-                while (j > 0 && seedBound[base + j - 1] < v) {
-                    seedBound[base + j] = seedBound[base + j - 1];
-                    seedChannel[base + j] = seedChannel[base + j - 1];
-                    j--;
-                }
-                seedBound[base + j] = v;
-                seedChannel[base + j] = c;
+                float sigma = anyRated ? sigma(rated, i, channel) : widest;
+                float v = bounds[row + i] + sigma * ExplorationNoise.bound(noiseMax[at + shift[i]]) + 1e-6f;
+                bounds[row + i] = v;
+                sum += v;
+                if (v > least[i]) least[i] = seed(i, c, v);
             }
+            order[c] = ((long) descending((float) (sum / n)) << 32) | c;
         }
         for (int i = 0; i < n; i++) {
             int posts = 0;
             int s = 0;
-            while (s < SEEDS && seedChannel[i * SEEDS + s] >= 0 && posts < k) {
-                int c = seedChannel[i * SEEDS + s];
-                posts += ph.start[c + 1] - ph.start[c];
+            while (s < SEEDS && seedChannel[i * SEEDS + s] >= 0 && posts < Math.max(k, SEED_POSTS)) {
+                posts += ph.outerPosts(seedChannel[i * SEEDS + s]);
                 s++;
             }
             seeds[i] = s;
         }
-        // pass 1: the seeds, channel by channel, for the readers that chose them
-        int[] counts = new int[cs + 1];
+        // pass 1: the seeds, channel by channel, for the readers that chose them (every group); their bounds are spent
+        int[] counts = counts(cs + 1);
         for (int i = 0; i < n; i++) for (int s = 0; s < seeds[i]; s++) counts[seedChannel[i * SEEDS + s] + 1]++;
         for (int c = 0; c < cs; c++) counts[c + 1] += counts[c];
-        int[] byChannel = new int[counts[cs]];
-        int[] at = Arrays.copyOf(counts, cs);
-        for (int i = 0; i < n; i++) for (int s = 0; s < seeds[i]; s++) byChannel[at[seedChannel[i * SEEDS + s]]++] = i;
+        int[] byChannel = byChannel(counts[cs]);
+        int[] at = at(cs);
+        System.arraycopy(counts, 0, at, 0, cs);
+        for (int i = 0; i < n; i++) {
+            for (int s = 0; s < seeds[i]; s++) {
+                int c = seedChannel[i * SEEDS + s];
+                byChannel[at[c]++] = i;
+                bounds[c * stride + i] = Float.NEGATIVE_INFINITY;
+            }
+        }
         for (int c = 0; c < cs; c++) {
             int len = counts[c + 1] - counts[c];
             if (len == 0) continue;
             System.arraycopy(byChannel, counts[c], list, 0, len);
-            channel(g, ph, c, m, len, ids, seen, rated, false);
+            FastScorer.ReaderMatrix target = gather(m, list, len, gathers);
+            sigmas(rated, ph.channels[ph.groupsOf[c]], list, len);
+            for (int q = ph.groupsOf[c]; q < ph.groupsOf[c + 1]; q++) groupScore(g, ph, q, target, list, identity, len, seen, sigmas);
         }
         // pass 2: the other channels, most promising first, only for readers they might still reach
-        long[] order = new long[cs];
-        for (int c = 0; c < cs; c++) {
-            double sum = 0;
-            for (int i = 0; i < n; i++) sum += bounds[c * stride + i];
-            order[c] = ((long) Float.floatToIntBits((float) -(sum / n)) << 32) | c; // ascending bits of a negated mean
+        for (int i = 0; i < n; i++) {
+            cut[i] = sets.cutoff(i);
+            least[i] = Float.NEGATIVE_INFINITY; // now: the largest bound skipped
         }
-        sortByMean(order);
-        for (long o : order) {
-            int c = (int) o;
+        Arrays.sort(order, 0, cs);
+        for (int o = 0; o < cs; o++) {
+            int c = (int) order[o];
+            int row = c * stride;
             int len = 0;
-            int posts = ph.start[c + 1] - ph.start[c];
             for (int i = 0; i < n; i++) {
-                if (isSeed(i, c)) continue;
-                float ub = bounds[c * stride + i];
-                if (ub > sets.cutoff(i)) {
-                    list[len++] = i;
+                float ub = bounds[row + i];
+                if (ub > cut[i]) list[len++] = i;
+                else if (ub > least[i]) least[i] = ub;
+            }
+            skipped += (long) ph.outerPosts(c) * (n - len - (counts[c + 1] - counts[c]));
+            if (len > 0) groups(g, ph, c, m, len, seen, rated);
+        }
+        for (int i = 0; i < n; i++) sets.leftOut(i, least[i]);
+    }
+
+    /**
+     * Channel {@code c} for readers {@code list[0 .. len)}: its groups' bound rows scored for them, then each group's
+     * posts for the readers whose group bound, with their largest noise over the group, beats their cutoff.
+     */
+    private void groups(Generation g, PostHidden ph, int c, FastScorer.ReaderMatrix m, int len, Set<Long>[] seen,
+                        Map<Long, Integer>[] rated) {
+        FastScorer.ReaderMatrix target = gather(m, list, len, gathers);
+        int q0 = ph.groupsOf[c];
+        int q1 = ph.groupsOf[c + 1];
+        sigmas(rated, ph.channels[q0], list, len);
+        if (q1 - q0 == 1) {
+            groupScore(g, ph, q0, target, list, identity, len, seen, sigmas);
+            return;
+        }
+        int stride = target.readers();
+        float[] gb = out2((q1 - q0) * stride);
+        g.scorer.score(target, ph.groupBounds[c], q1 - q0, gb);
+        scored += (long) (q1 - q0) * len; // the group bounds are work too: counted as pairs
+        for (int q = q0; q < q1; q++) {
+            int row = (q - q0) * stride;
+            int at = q * ExplorationNoise.SIZE;
+            int posts = ph.start[q + 1] - ph.start[q];
+            int n2 = 0;
+            for (int j = 0; j < len; j++) {
+                int i = list[j];
+                float ub = gb[row + j] + sigmas[j] * ExplorationNoise.bound(ph.noiseMax[at + shift[i]]) + 1e-6f;
+                if (ub > cut[i]) {
+                    sub[n2] = i;
+                    subAt[n2++] = j;
                 } else {
                     sets.leftOut(i, ub);
                     skipped += posts;
                 }
             }
-            if (len > 0) channel(g, ph, c, m, len, ids, seen, rated, false);
+            if (n2 == 0) continue;
+            for (int x = 0; x < n2; x++) subSigmas[x] = sigmas[subAt[x]];
+            if ((n2 + TILE - 1) / TILE == (len + TILE - 1) / TILE) {
+                // as many tiles either way: score the gathered matrix, offer only to the readers left
+                groupScore(g, ph, q, target, sub, subAt, n2, seen, subSigmas);
+            } else {
+                // the readers left into a smaller matrix
+                groupScore(g, ph, q, gather(target, subAt, n2, subGathers), sub, identity, n2, seen, subSigmas);
+            }
         }
+    }
+
+    private final float[] subSigmas = new float[UNIT];
+
+    /**
+     * Scores group {@code q}'s posts against {@code target} and offers them to readers {@code who[0 .. len)}: reader
+     * {@code who[j]} is column {@code col[j]} of the matrix, of deviation {@code sig[j]}.
+     */
+    private void groupScore(Generation g, PostHidden ph, int q, FastScorer.ReaderMatrix target, int[] who, int[] col, int len,
+                            Set<Long>[] seen, float[] sig) {
+        int stride = target.readers();
+        int posts = ph.start[q + 1] - ph.start[q];
+        scored += (long) posts * len;
+        int first = ph.start[q];
+        int at = q * ExplorationNoise.SIZE;
+        int h = rows.hidden;
+        for (int p0 = 0; p0 < posts; p0 += POST_CHUNK) {
+            int cnt = Math.min(POST_CHUNK, posts - p0);
+            float[] o = out(cnt * stride);
+            if (p0 == 0 && cnt == posts) g.scorer.score(target, ph.hp[q], cnt, o);
+            else g.scorer.score(target, Arrays.copyOfRange(ph.hp[q], p0 * h, (p0 + cnt) * h), cnt, o);
+            for (int j = 0; j < len; j++) {
+                int i = who[j];
+                int cj = col[j];
+                float sigma = sig[j];
+                int rs = shift[i];
+                // under this score no post of the group can enter, even with the reader's largest noise over the group
+                // (the cutoff only rises while the group is offered)
+                float margin = sigma * ExplorationNoise.bound(ph.noiseMax[at + rs]);
+                float c = cut[i];
+                float below = c - margin;
+                float skippedMax = Float.NEGATIVE_INFINITY;
+                float leftMax = Float.NEGATIVE_INFINITY;
+                Set<Long> s = seen == null ? null : seen[i];
+                for (int p = 0; p < cnt; p++) {
+                    float sc = o[p * stride + cj];
+                    if (sc <= below) {
+                        if (sc > skippedMax) skippedMax = sc;
+                        continue;
+                    }
+                    float key = sc + sigma * ExplorationNoise.unit(rs, ph.shifts[first + p0 + p]);
+                    if (key <= c) {
+                        if (key > leftMax) leftMax = key;
+                        continue;
+                    }
+                    sets.offer(i, ph.posts[first + p0 + p], key, s);
+                    c = sets.cutoff(i);
+                }
+                sets.leftOut(i, Math.max(leftMax, skippedMax + margin));
+                cut[i] = c;
+            }
+        }
+    }
+
+    /** The deviations of readers {@code who[0 .. len)} in {@code channel} into {@link #sigmas}; their cutoffs into {@link #cut}. */
+    private void sigmas(Map<Long, Integer>[] rated, long channel, int[] who, int len) {
+        float widest = noise.widest();
+        for (int j = 0; j < len; j++) {
+            int i = who[j];
+            sigmas[j] = anyRated ? sigma(rated, i, channel) : widest;
+            cut[i] = sets.cutoff(i);
+        }
+    }
+
+    /** Columns {@code pick[0 .. len)} of {@code src} into a matrix of {@code pool}. */
+    private FastScorer.ReaderMatrix gather(FastScorer.ReaderMatrix src, int[] pick, int len, FastScorer.ReaderMatrix[] pool) {
+        int h = rows.hidden;
+        FastScorer.ReaderMatrix target = matrix(pool, len);
+        float[] from = src.values;
+        float[] to = target.values;
+        for (int j = 0; j < len; j++) {
+            int r = pick[j];
+            int a = (r / TILE) * h * TILE + r % TILE;
+            int d = (j / TILE) * h * TILE + j % TILE;
+            for (int x = 0; x < h; x++) to[d + x * TILE] = from[a + x * TILE];
+        }
+        return target;
+    }
+
+    /** Keeps channel {@code c} of bound {@code v} among reader {@code i}'s best {@link #SEEDS}; returns the least kept. */
+    private float seed(int i, int c, float v) {
+        int base = i * SEEDS;
+        int j = SEEDS - 1;
+        while (j > 0 && seedBound[base + j - 1] < v) {
+            seedBound[base + j] = seedBound[base + j - 1];
+            seedChannel[base + j] = seedChannel[base + j - 1];
+            j--;
+        }
+        seedBound[base + j] = v;
+        seedChannel[base + j] = c;
+        return seedBound[base + SEEDS - 1];
+    }
+
+    /** Bits of {@code -v} that sort as signed ints the way {@code -v} sorts as a float: highest {@code v} first. */
+    private static int descending(float v) {
+        int bits = Float.floatToIntBits(-v);
+        return bits ^ ((bits >> 31) & 0x7fffffff);
+    }
+
+    private long[] order(int size) {
+        if (order.length < size) order = new long[size];
+        return order;
+    }
+
+    private int[] counts(int size) {
+        if (counts.length < size) counts = new int[size];
+        Arrays.fill(counts, 0, size, 0);
+        return counts;
+    }
+
+    private int[] byChannel(int size) {
+        if (byChannel.length < size) byChannel = new int[size];
+        return byChannel;
+    }
+
+    private int[] at(int size) {
+        if (at.length < size) at = new int[size];
+        return at;
     }
 
     /** The noise deviation of reader {@code i} in {@code channel}: the widest when the reader rated nothing. */
@@ -182,61 +364,5 @@ final class PoolRanking {
         if (rated == null || rated[i] == null || rated[i].isEmpty()) return noise.widest();
         Integer votes = rated[i].get(channel);
         return noise.sigma(votes == null ? -1 : votes);
-    }
-
-    private boolean isSeed(int i, int c) {
-        for (int s = 0; s < seeds[i]; s++) if (seedChannel[i * SEEDS + s] == c) return true;
-        return false;
-    }
-
-    /** Sorts by the mean bound, highest first (the keys hold a negated float; negative floats sort reversed as bits). */
-    private static void sortByMean(long[] order) {
-        Long[] boxed = new Long[order.length];
-        for (int i = 0; i < order.length; i++) boxed[i] = order[i];
-        Arrays.sort(boxed, (a, b) -> Float.compare(Float.intBitsToFloat((int) (a >>> 32)), Float.intBitsToFloat((int) (b >>> 32))));
-        for (int i = 0; i < order.length; i++) order[i] = boxed[i];
-    }
-
-    /** Scores channel {@code c}'s posts for readers {@code list[0 .. len)} and offers them. */
-    private void channel(Generation g, PostHidden ph, int c, FastScorer.ReaderMatrix m, int len, long[] ids, Set<Long>[] seen,
-                         Map<Long, Integer>[] rated, boolean all) {
-        int h = rows.hidden;
-        FastScorer.ReaderMatrix target = m;
-        if (!all) {
-            target = matrix(true, len);
-            float[] src = m.values;
-            float[] dst = target.values;
-            for (int j = 0; j < len; j++) {
-                int r = list[j];
-                int a = (r / TILE) * h * TILE + r % TILE;
-                int d = (j / TILE) * h * TILE + j % TILE;
-                for (int x = 0; x < h; x++) dst[d + x * TILE] = src[a + x * TILE];
-            }
-        }
-        int stride = target.readers();
-        int posts = ph.start[c + 1] - ph.start[c];
-        long channel = ph.channels[c];
-        scored += (long) posts * len;
-        for (int p0 = 0; p0 < posts; p0 += POST_CHUNK) {
-            int cnt = Math.min(POST_CHUNK, posts - p0);
-            float[] hp = p0 == 0 && cnt == posts ? ph.hp[c] : Arrays.copyOfRange(ph.hp[c], p0 * h, (p0 + cnt) * h);
-            float[] o = out(cnt * stride);
-            g.scorer.score(target, hp, cnt, o);
-            for (int j = 0; j < len; j++) {
-                int i = all ? j : list[j];
-                float sigma = sigma(rated, i, channel);
-                int rs = shift[i];
-                Set<Long> s = seen == null ? null : seen[i];
-                int first = ph.start[c] + p0;
-                for (int p = 0; p < cnt; p++) {
-                    float key = o[p * stride + j] + sigma * ExplorationNoise.unit(rs, ph.shifts[first + p]);
-                    if (key <= sets.cutoff(i)) {
-                        sets.leftOut(i, key);
-                        continue;
-                    }
-                    sets.offer(i, ph.posts[first + p], key, s);
-                }
-            }
-        }
     }
 }

@@ -279,6 +279,26 @@ class CandidateIndexTest {
     }
 
     @Test
+    void afterItsBuildAVersionRefillsItsReadersFromTheirRowsInTheIndexNotFromAReaderTable() {
+        setUp(200);
+        build(Map.of());
+        Map<Long, Set<Long>> before = allSets(index);
+        // the model now served has no reader rows at all (a reader table would give every reader the prior)
+        TrainedModel rowless = new TrainedModel(modelA.config(), modelA.network(),
+                new io.tidings.model.EmbeddingTable(modelA.config().readerDim(), 1), modelA.channels(), modelA.posts());
+        current.set(new CandidateIndex.ModelVersion(1, rowless));
+        for (long r : readerIds) index.invalidate(r);
+        List<Set<Long>> none = new ArrayList<>();
+        for (int i = 0; i < readerIds.length; i++) none.add(Set.of());
+        index.fill(null, readerIds, none);
+        assertThat(allSets(index)).isEqualTo(before);
+        // a reader the index has no row of is ranked from the served model's table (here: the prior row)
+        long stranger = 9_999_999L;
+        index.fill(null, new long[] {stranger}, List.of(Set.of()));
+        assertNearBest(ids(index.peek(stranger)), rowless, stranger, pool.snapshot(), Set.of(), 0, 1, K);
+    }
+
+    @Test
     void aPickIsMarkedExplorationExactlyWhenABetterScoredCandidateWasLeftForIt() {
         setUp(400);
         index.close();

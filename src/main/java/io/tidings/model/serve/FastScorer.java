@@ -98,6 +98,16 @@ public final class FastScorer {
     }
 
     /**
+     * Scores posts {@code [p0, p1)} of {@code hp} (row-major {@code [posts][hidden]}) against every reader of
+     * {@code m} into {@code out[post * m.readers() + reader]}, at their own places: no copy of a slice of rows.
+     */
+    public void score(ReaderMatrix m, float[] hp, int p0, int p1, float[] out) {
+        check(m, hp, p1, out);
+        if (p0 < 0 || p0 > p1) throw new IllegalArgumentException("bad post range " + p0 + ".." + p1);
+        scoreRange(m, hp, p0, p1, out, 0, m.tiles());
+    }
+
+    /**
      * Like {@link #score} with the work split into {@code threads} parts, one run on the calling thread and
      * the others on {@code pool}: by reader tiles, or by posts when there are too few tiles. Blocks until
      * done. Use a pool with as many threads as cores; call off event loops.

@@ -38,8 +38,19 @@ final class VectorKernel extends ScoreKernel {
         // blocks of four posts tile by tile (the tile stays in L1 across the blocks)...
         for (int t = 0; t < tiles; t++) {
             for (int p = p0; p < p4; p += 4) {
-                fourPosts(hu, base + t * tileSize, hp, p * h, out, off + (p - p0) * stride + t * TILE, stride);
+                fourPosts(hu, base + t * tileSize, hp, p * h, p * h + h, p * h + 2 * h, p * h + 3 * h, out,
+                        off + (p - p0) * stride + t * TILE, stride, 4);
             }
+        }
+        if (p1 - p4 >= 2) {
+            // two or three left: one more block of four, the last post repeated, only the real ones stored (on few
+            // tiles this beats one post at a time, which computes an odd chunk twice)
+            int last = (p1 - 1) * h;
+            for (int t = 0; t < tiles; t++) {
+                fourPosts(hu, base + t * tileSize, hp, p4 * h, p4 * h + h, Math.min(p4 * h + 2 * h, last), last, out,
+                        off + (p4 - p0) * stride + t * TILE, stride, p1 - p4);
+            }
+            p4 = p1;
         }
         // ...then the remaining posts one by one, over chunks of 4L readers taken two at a time
         int chunks = tiles * (TILE / (4 * L));
@@ -64,7 +75,8 @@ final class VectorKernel extends ScoreKernel {
     }
 
     /** Four posts, two vectors of readers at a time: eight independent accumulators, each hu load used four times. */
-    private void fourPosts(float[] hu, int base, float[] hp, int q, float[] out, int off, int stride) {
+    private void fourPosts(float[] hu, int base, float[] hp, int q, int q1, int q2, int q3, float[] out, int off, int stride,
+                           int stores) {
         int h = hidden;
         for (int g = 0; g < TILE; g += 2 * L) {
             FloatVector a0 = FloatVector.broadcast(S, b2);
@@ -81,9 +93,9 @@ final class VectorKernel extends ScoreKernel {
                 FloatVector y = FloatVector.fromArray(S, hu, row + L);
                 FloatVector w = FloatVector.broadcast(S, w2[k]);
                 float c0 = hp[q + k];
-                float c1 = hp[q + h + k];
-                float c2 = hp[q + 2 * h + k];
-                float c3 = hp[q + 3 * h + k];
+                float c1 = hp[q1 + k];
+                float c2 = hp[q2 + k];
+                float c3 = hp[q3 + k];
                 a0 = x.add(c0).max(0f).fma(w, a0);
                 a1 = x.add(c1).max(0f).fma(w, a1);
                 a2 = x.add(c2).max(0f).fma(w, a2);
@@ -95,13 +107,17 @@ final class VectorKernel extends ScoreKernel {
             }
             int o = off + g;
             a0.intoArray(out, o);
-            a1.intoArray(out, o + stride);
-            a2.intoArray(out, o + 2 * stride);
-            a3.intoArray(out, o + 3 * stride);
             b0.intoArray(out, o + L);
+            a1.intoArray(out, o + stride);
             b1.intoArray(out, o + L + stride);
-            b2v.intoArray(out, o + L + 2 * stride);
-            b3.intoArray(out, o + L + 3 * stride);
+            if (stores > 2) {
+                a2.intoArray(out, o + 2 * stride);
+                b2v.intoArray(out, o + L + 2 * stride);
+            }
+            if (stores > 3) {
+                a3.intoArray(out, o + 3 * stride);
+                b3.intoArray(out, o + L + 3 * stride);
+            }
         }
     }
 

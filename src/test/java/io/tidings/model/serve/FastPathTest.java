@@ -5,6 +5,7 @@ import io.tidings.model.ModelConfig;
 import io.tidings.model.OnnxExport;
 import io.tidings.model.TrainedModel;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
@@ -27,6 +28,32 @@ class FastPathTest {
     @Test
     void vectorKernelEqualsTheConcatenatedForwardPassForEveryPair() throws Exception {
         assertKernelMatchesForwardPass(new FastScorer(MODEL));
+    }
+
+    @Test
+    void vectorKernelHandlesTailsOfOneTwoAndThreePostsAndScoresARangeInPlace() {
+        FastScorer fast = new FastScorer(MODEL);
+        long[] readers = ids(new SplittableRandom(6), FastScorer.TILE * 3, 0, 330);
+        FastScorer.ReaderMatrix m = fast.readers(readers);
+        for (int posts = 1; posts <= 7; posts++) {
+            SplittableRandom rng = new SplittableRandom(7 + posts);
+            long[] channels = ids(rng, posts, 1000, 33);
+            long[] postIds = ids(rng, posts, 5000, 220);
+            float[] hp = fast.postHidden(channels, postIds);
+            float[] out = new float[posts * m.readers()];
+            fast.score(m, hp, posts, out);
+            // the same posts scored from the second on, at their own places
+            float[] range = new float[posts * m.readers()];
+            fast.score(m, hp, 1, posts, range);
+            for (int p = 0; p < posts; p++) {
+                for (int r = 0; r < readers.length; r++) {
+                    float want = MODEL.score(readers[r], channels[p], postIds[p]);
+                    assertThat(out[p * m.readers() + r]).as("post %d of %d, reader %d", p, posts, r).isCloseTo(want, within(1e-5f));
+                    if (p > 0) assertThat(range[p * m.readers() + r]).isEqualTo(out[p * m.readers() + r]);
+                    else assertThat(range[r]).isZero();
+                }
+            }
+        }
     }
 
     @Test
