@@ -137,6 +137,15 @@ final class ConsoleFixture implements AutoCloseable {
             if (cookie != null) b.header("Cookie", cookie);
             try {
                 return http.send(b.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            } catch (java.net.http.HttpTimeoutException e) {
+                // an answer that never came: what every thread was doing, for whoever reads the failure
+                StringBuilder dump = new StringBuilder("no answer within 30 s; threads:\n");
+                Thread.getAllStackTraces().forEach((t, stack) -> {
+                    dump.append(t.getName()).append(' ').append(t.getState()).append('\n');
+                    for (StackTraceElement f : stack) dump.append("    at ").append(f).append('\n');
+                });
+                System.err.println(dump);
+                throw new java.io.UncheckedIOException(e);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             } catch (InterruptedException e) {
