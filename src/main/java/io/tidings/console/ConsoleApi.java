@@ -52,12 +52,12 @@ public final class ConsoleApi {
 
     /**
      * What only the running replica knows: a reader's candidates, the configured send rate, the 429s it saw and the
-     * model version it serves.
+     * model version it serves, and a nudge to its broadcast loop when a broadcast is due now.
      */
     public record Live(LongFunction<List<Candidate>> candidates, DoubleSupplier sendRate, LongSupplier rateLimited,
-                       LongSupplier modelVersion) {
+                       LongSupplier modelVersion, Runnable broadcastDue) {
         public static Live none() {
-            return new Live(r -> List.of(), () -> 0, () -> 0, () -> 0);
+            return new Live(r -> List.of(), () -> 0, () -> 0, () -> 0, () -> {});
         }
     }
 
@@ -157,6 +157,8 @@ public final class ConsoleApi {
             postId = findPost(ref).switchIfEmpty(Mono.error(new BadRequest("no stored post " + ref))).map(Post::id);
         }
         return postId.flatMap(post -> store.scheduleBroadcast(post, sendAt, operator)
+                // due now: this replica's broadcast loop looks at once, not at its next tick
+                .doOnNext(id -> { if (!sendAt.isAfter(Instant.now())) live.broadcastDue().run(); })
                 .flatMap(id -> store.audit(operator, "schedule_broadcast", Long.toString(id),
                                 (text.isBlank() ? "post " : "text as post ") + post + " at " + sendAt)
                         .thenReturn(Map.<String, Object>of("id", id, "post_id", post, "send_at", sendAt.toString()))));

@@ -8,6 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 /**
  * A simple {@link Broadcasts}: /broadcast stores a row; a timer claims due rows (one replica each, under a lease)
@@ -25,6 +26,8 @@ public final class BroadcastLoop implements Broadcasts {
     private final Duration lease;
     private final int page;
     private final Runnable wakeSender;
+    /** A broadcast due now was scheduled here: look at once instead of at the next tick. */
+    private final Sinks.Many<Boolean> due = Sinks.many().multicast().directBestEffort();
 
     /** Claims as {@code owner} for {@code lease} at a time (extended per page of {@code page} readers); wakes the sender per page. */
     public BroadcastLoop(BroadcastRepository broadcasts, String owner, Duration lease, int page, Runnable wakeSender) {
@@ -38,13 +41,23 @@ public final class BroadcastLoop implements Broadcasts {
 
     @Override
     public Mono<Long> schedule(long postId, Instant at, long operatorId) {
-        return broadcasts.schedule(postId, at, operatorId);
+        return broadcasts.schedule(postId, at, operatorId).doOnNext(id -> {
+            if (!at.isAfter(Instant.now())) wake();
+        });
     }
 
-    /** Looks for due broadcasts every {@code every}. */
+    /**
+     * Looks for due broadcasts now rather than at the next tick: an operator who sends a broadcast "now" sees it go out
+     * at once. A wake-up lost to a concurrent one (or before {@link #start}) only waits for the tick.
+     */
+    public void wake() {
+        due.tryEmitNext(Boolean.TRUE);
+    }
+
+    /** Looks for due broadcasts every {@code every}, and when {@link #wake woken}. */
     public Disposable start(Duration every) {
         return Loop.named("broadcasts").every(every).firstAfter(Duration.ZERO).timeout(Duration.ofMinutes(10))
-                .start(this::runDue);
+                .wakeUps(due.asFlux()).start(this::runDue);
     }
 
     /** Queues every due (or abandoned) broadcast; emits how many deliveries were queued. */

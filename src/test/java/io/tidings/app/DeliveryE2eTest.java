@@ -20,27 +20,16 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 
 /** Fan-out through the real pengrad client: 429 storms, two senders, leases, zones, broadcasts (pacing: {@link PacingE2eTest}). */
 class DeliveryE2eTest {
 
-    private DeliveryFixture f;
-    private E2e e2e;
-
-    @BeforeEach
-    void setUp() {
-        f = new DeliveryFixture();
-        e2e = f.e2e;
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (f != null) f.close();
-    }
+    @AutoClose
+    private final DeliveryFixture f = new DeliveryFixture();
+    private final E2e e2e = f.e2e;
 
     @Test
     void aTooManyRequestsStormIsWaitedOutWithNothingLost() {

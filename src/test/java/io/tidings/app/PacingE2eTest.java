@@ -8,26 +8,15 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /** Pacing through the real pengrad client: the send rate, Telegram's one message a second in a chat, replies and posts in one pace. */
 class PacingE2eTest {
 
-    private DeliveryFixture f;
-    private E2e e2e;
-
-    @BeforeEach
-    void setUp() {
-        f = new DeliveryFixture();
-        e2e = f.e2e;
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (f != null) f.close();
-    }
+    @AutoClose
+    private final DeliveryFixture f = new DeliveryFixture();
+    private final E2e e2e = f.e2e;
 
     @Test
     void aMailingToNReadersAtRateRIsSpreadOverNOverRSeconds() {

@@ -99,6 +99,26 @@ class ResumeHalfWayTest {
     }
 
     @Test
+    void aBroadcastScheduledForNowIsQueuedWithoutWaitingForTheNextTick() {
+        long first = firstPost();
+        long second = shared.sql().one("SELECT id FROM posts ORDER BY id OFFSET 1 LIMIT 1", r -> r.get("id", Long.class)).block(T);
+        BroadcastLoop loop = new BroadcastLoop(new BroadcastRepository(shared), "a", Duration.ofMinutes(10), PAGE, () -> { });
+        // one look at start, the next an hour away
+        Disposable running = loop.start(Duration.ofHours(1));
+        closing.add(running::dispose);
+        long a = loop.schedule(first, Instant.now(), 1).block(T);
+        Await.until("the first broadcast queued (the look at start is behind us)", () -> progress(a).startsWith("queued"), T);
+
+        long later = loop.schedule(second, Instant.now().plus(Duration.ofHours(2)), 1).block(T);
+        long now = loop.schedule(second, Instant.now(), 1).block(T);
+
+        Await.until("the broadcast due now queued long before the next tick",
+                () -> ("queued " + READERS + " " + READERS).equals(progress(now)), T);
+        assertThat(progress(later)).as("the later one waits for its time").startsWith("scheduled");
+        assertExactlyOnce("broadcast", second);
+    }
+
+    @Test
     void aBroadcastThatFailedHalfWayIsResumedAtOnceAfterTheLastPageDone() {
         long post = firstPost();
         long id = new BroadcastRepository(shared).schedule(post, Instant.now(), 1).block(T);
