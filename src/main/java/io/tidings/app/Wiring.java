@@ -202,7 +202,7 @@ final class Wiring {
                 reader -> java.util.Arrays.stream(candidates.inspect(reader, preferences))
                         .map(p -> new io.tidings.console.ConsoleApi.Candidate(p.postId(), p.channelId(), p.score(), p.noise(),
                                 p.penaltyFactor(), p.key())).toList(),
-                config::sendRate, sender::rateLimitedCount, models::version, broadcasts::wake);
+                config::sendRate, sender::rateLimitedCount, models::version, broadcasts::schedule);
         var console = new io.tidings.console.Console(config.console(), signIn, store, config.bot()::isOperator,
                 new io.tidings.console.ConsoleApi(store, catalogue, posts, channels, renderer, live));
         web.routes(console::routes);

@@ -52,13 +52,21 @@ public final class ConsoleApi {
 
     /**
      * What only the running replica knows: a reader's candidates, the configured send rate, the 429s it saw and the
-     * model version it serves, and a nudge to its broadcast loop when a broadcast is due now.
+     * model version it serves, and its broadcast loop, which schedules a broadcast (the bot's /broadcast does the same)
+     * and starts one due now at once.
      */
     public record Live(LongFunction<List<Candidate>> candidates, DoubleSupplier sendRate, LongSupplier rateLimited,
-                       LongSupplier modelVersion, Runnable broadcastDue) {
+                       LongSupplier modelVersion, BroadcastScheduler broadcasts) {
         public static Live none() {
-            return new Live(r -> List.of(), () -> 0, () -> 0, () -> 0, () -> {});
+            return new Live(r -> List.of(), () -> 0, () -> 0, () -> 0,
+                    (post, at, operator) -> Mono.error(new IllegalStateException("no broadcast loop here")));
         }
+    }
+
+    /** Schedules {@code postId} for every active reader at {@code at}; emits the broadcast's id. */
+    @FunctionalInterface
+    public interface BroadcastScheduler {
+        Mono<Long> schedule(long postId, Instant at, long operator);
     }
 
     private static final Pattern LINK = Pattern.compile("(?:https?://)?(?:t\\.me|telegram\\.me)/(?:s/)?([A-Za-z0-9_]{4,32})/(\\d{1,12})/?");
@@ -156,9 +164,7 @@ public final class ConsoleApi {
         } else {
             postId = findPost(ref).switchIfEmpty(Mono.error(new BadRequest("no stored post " + ref))).map(Post::id);
         }
-        return postId.flatMap(post -> store.scheduleBroadcast(post, sendAt, operator)
-                // due now: this replica's broadcast loop looks at once, not at its next tick
-                .doOnNext(id -> { if (!sendAt.isAfter(Instant.now())) live.broadcastDue().run(); })
+        return postId.flatMap(post -> live.broadcasts().schedule(post, sendAt, operator)
                 .flatMap(id -> store.audit(operator, "schedule_broadcast", Long.toString(id),
                                 (text.isBlank() ? "post " : "text as post ") + post + " at " + sendAt)
                         .thenReturn(Map.<String, Object>of("id", id, "post_id", post, "send_at", sendAt.toString()))));

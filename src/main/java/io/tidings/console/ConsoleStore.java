@@ -248,11 +248,6 @@ public final class ConsoleStore {
                 r -> r.get("id", Long.class), text, html, io.tidings.render.PostRenderer.ANNOUNCEMENTS);
     }
 
-    Mono<Long> scheduleBroadcast(long postId, Instant at, long operator) {
-        return sql.one("INSERT INTO broadcasts (post_id, send_at, created_by) VALUES ($1, $2, $3) RETURNING id",
-                r -> r.get("id", Long.class), postId, at.atOffset(java.time.ZoneOffset.UTC), operator);
-    }
-
     @SuppressWarnings("unchecked")
     private static Object first(Object rows) {
         List<Map<String, Object>> list = (List<Map<String, Object>>) rows;

@@ -47,10 +47,11 @@ public final class BroadcastLoop implements Broadcasts {
     }
 
     /**
-     * Looks for due broadcasts now rather than at the next tick: an operator who sends a broadcast "now" sees it go out
-     * at once. A wake-up lost to a concurrent one (or before {@link #start}) only waits for the tick.
+     * Looks for due broadcasts now rather than at the next tick: an operator who sends a broadcast "now" (by the bot or
+     * the console, both through {@link #schedule}) sees it go out at once. A wake-up lost to a concurrent one (or before
+     * {@link #start}) only waits for the tick.
      */
-    public void wake() {
+    private void wake() {
         due.tryEmitNext(Boolean.TRUE);
     }
 
