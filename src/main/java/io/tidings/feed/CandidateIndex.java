@@ -342,7 +342,8 @@ public final class CandidateIndex implements AutoCloseable {
         float[][] hu = new float[n][h];
         float[] u = new float[g.readerDim()];
         boolean[] stored = g.hasReaders() ? null : storedRows(g, gi, pr, sl);
-        for (int i = 0; i < n; i++) if (stored == null || !stored[i]) readerHidden(g, ids[i], u, hu[i]);
+        TrainedModel source = stored == null ? null : rowSource(g);
+        for (int i = 0; i < n; i++) if (stored == null || !stored[i]) readerHidden(g, source, ids[i], u, hu[i]);
         if (!carry) {
             for (int i = 0; i < n; i++) if (stored == null || !stored[i]) pr.rows.set(i, hu[i]);
             long s0 = pr.scored, k0 = pr.skipped;
@@ -421,23 +422,29 @@ public final class CandidateIndex implements AutoCloseable {
     }
 
     /**
-     * {@code hu} of a reader the version has no row of in the index (new, or left behind by a swap): from the version's
-     * reader table while it holds one, else from the model now served ({@code models}), which is this version's own
-     * table in a service that keeps its current model, or a later version's row when a newer model waits for its build.
+     * Where a version that let its reader table go takes the row of a reader it has none of in the index (new, or left
+     * behind by a swap): the model now served ({@code models}) when it is this version or one with the very same network
+     * (an increment: its rows are this version's, newer), else none (a model of another network waits for its build).
      */
-    private void readerHidden(Generation g, long reader, float[] u, float[] hu) {
+    private TrainedModel rowSource(Generation g) {
+        ModelVersion mv = models.get();
+        if (mv == null) return null;
+        return mv.version() == g.version || g.sameNetwork(mv.model().network()) ? mv.model() : null;
+    }
+
+    /**
+     * {@code hu} of a reader the version has no row of in the index: from the version's reader table while it holds one,
+     * else from {@code source} ({@link #rowSource}), else a neutral reader (all zeros) until the next build moves them.
+     */
+    private static void readerHidden(Generation g, TrainedModel source, long reader, float[] u, float[] hu) {
         if (g.hasReaders()) {
             g.readerHidden(reader, u, hu);
-            return;
-        }
-        ModelVersion mv = models.get();
-        if (mv == null || mv.model().network().hidden != g.hidden() || mv.model().network().readerDim != g.readerDim()) {
-            // a model of another shape waits for its build: a neutral reader until then
+        } else if (source != null) {
+            g.readerHidden(source, reader, u, hu);
+        } else {
             Arrays.fill(u, 0f);
             g.net.readerPart(u, 0, hu, 0);
-            return;
         }
-        g.readerHidden(mv.model(), reader, u, hu);
     }
 
     /** Installs ranked sets, offering first the posts that arrived since the ranking's snapshot. */
