@@ -46,6 +46,8 @@ class OverlongHeadersTest {
                 .responseTimeout(Duration.ofSeconds(10));
         List<String> outcomes = Flux.range(0, PAIRS * 2)
                 .flatMap(i -> {
+                    // /metrics is answered from another thread (the scrape runs off the event loop): the connection is
+                    // handed back to the pool at once, and the next request on it can come before the server is done
                     HttpClient c = i % 2 == 0 ? client
                             : client.headers(h -> h.set("X-Padding", "p".repeat(9_000 + (i * 7919) % 30_000)));
                     return (i % 2 == 0 ? c.get().uri("/metrics")
