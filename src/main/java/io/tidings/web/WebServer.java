@@ -43,6 +43,14 @@ public final class WebServer implements AutoCloseable {
     public WebServer start(String host, int port) {
         server = HttpServer.create().host(host).port(port)
                 .idleTimeout(Duration.ofSeconds(60))
+                // one request per connection. Reactor Netty 1.3.7 buffers a request that arrives on a kept-alive
+                // connection before the previous one's operations ended (answered from another thread, e.g. after a
+                // database call) and, once it drained that buffer, no longer reads the socket (reactor-netty#4361):
+                // the next request then waits unread until the client gives up (the console's first action after
+                // signing in), and a request with over-long headers arriving there gets neither its 431 nor a close.
+                // Closing after each answer keeps every request on a fresh connection, off that path; a client opens
+                // a new connection per request (for a browser and Telegram's webhook calls, a negligible cost).
+                .maxKeepAliveRequests(1)
                 .route(r -> {
                     r.get("/healthz", (req, res) -> WebhookHandler.plain(res, 200, "ok\n"));
                     r.get("/readyz", this::ready);

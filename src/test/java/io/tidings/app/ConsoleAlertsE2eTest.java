@@ -48,19 +48,16 @@ class ConsoleAlertsE2eTest {
 
     @Test
     void sendingPausedByA401IsReportedOnceWhenTelegramTakesTheTokenAgain() {
-        // Telegram refuses the token for a while: the bot's answer to a reader meets the 401 and the client pauses
-        e2e.telegram.faults().unauthorizedFor(Duration.ofSeconds(5));
-        e2e.telegram.pushMessage(3001, "/start", "en");
+        // Telegram refuses the token until the client has paused: the bot's answer to a reader meets the 401, the
+        // client pauses and probes getMe; once a probe was refused, Telegram takes the token again
+        refuseTheTokenUntilAProbe(3001);
         for (long op : List.of(OPERATOR, OTHER_OPERATOR)) {
             E2e.await("the pause reported to " + op, () -> texts(op).size() == 1, Duration.ofSeconds(90));
         }
         assertThat(texts(OPERATOR).get(0)).contains("Sending was paused").contains("401").contains("TELEGRAM_BOT_TOKEN")
                 .doesNotContain(E2e.TOKEN);
         // a second pause within the hour (the client probes getMe again): no second message
-        int probes = e2e.telegram.calls("getMe").size();
-        e2e.telegram.faults().unauthorizedFor(Duration.ofSeconds(5));
-        e2e.telegram.pushMessage(3002, "/start", "en");
-        E2e.await("the second pause", () -> e2e.telegram.calls("getMe").size() > probes, Duration.ofSeconds(90));
+        refuseTheTokenUntilAProbe(3002);
         e2e.app().alerts().trainingFailed(new IllegalStateException("a later alert")).block(E2e.T);
         E2e.await("the later alert, after the pause", () -> texts(OPERATOR).size() == 2, Duration.ofSeconds(90));
         assertThat(texts(OPERATOR).get(1)).contains("a later alert");
@@ -114,6 +111,19 @@ class ConsoleAlertsE2eTest {
             E2e.await("an alert", () -> texts(OPERATOR).size() == 1);
             assertThat(texts(OPERATOR)).singleElement().asString().contains("Nothing was ingested in the last hour from 2 active channels");
         }
+    }
+
+    /**
+     * Telegram answers every call 401 from now until the client, paused by the 401 that a reader's /start met, has
+     * probed getMe and been refused; then it takes the token again (the next probe, a second or two later, passes).
+     */
+    private void refuseTheTokenUntilAProbe(long reader) {
+        long since = System.nanoTime();
+        e2e.telegram.faults().unauthorizedFor(Duration.ofMinutes(2));
+        e2e.telegram.pushMessage(reader, "/start", "en");
+        E2e.await("the client paused and probing", () -> e2e.telegram.calls("getMe").stream()
+                .anyMatch(c -> c.status() == 401 && c.nanoTime() > since), Duration.ofSeconds(90));
+        e2e.telegram.faults().clear();
     }
 
     private List<String> texts(long chat) {

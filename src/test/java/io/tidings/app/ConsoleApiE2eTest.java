@@ -11,30 +11,62 @@ import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
-/** The console's JSON endpoints end to end: sign-in through the bot's link, every view, every action, every refusal. */
+/**
+ * The console's JSON endpoints end to end: sign-in through the bot's link, every view, every action, every refusal.
+ * The tests that change nothing but sign-ins share one running service (its sign-ins and audit emptied before each);
+ * a test that changes the service (an action, a broadcast) gets a service of its own.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleApiE2eTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The service the tests that change nothing but sign-ins share; closed before a test that needs its own. */
+    private static ConsoleFixture shared;
+    private ConsoleFixture own;
     private ConsoleFixture f;
     private ConsoleFixture.Browser browser;
 
-    @BeforeEach
-    void setUp() {
-        f = new ConsoleFixture();
+    /** For a test that only signs in and looks: the shared service, with no sign-in or audit row left from before. */
+    private void sharedService() {
+        if (shared == null) {
+            shared = new ConsoleFixture();
+        } else {
+            shared.forgetSignIns();
+        }
+        f = shared;
+        browser = new ConsoleFixture.Browser(f.base());
+    }
+
+    /** For a test that changes the service: one of its own (the shared one is closed: one service per database). */
+    private void ownService() {
+        closeShared();
+        own = new ConsoleFixture();
+        f = own;
         browser = new ConsoleFixture.Browser(f.base());
     }
 
     @AfterEach
     void tearDown() {
-        if (f != null) f.close();
+        if (own != null) own.close();
+    }
+
+    @AfterAll
+    static void closeShared() {
+        if (shared != null) shared.close();
+        shared = null;
     }
 
     @Test
+    @Order(1)
     void anOperatorSignsInThroughTheBotsLinkAndSeesEveryView() {
+        sharedService();
         HttpResponse<String> signIn = browser.signIn(f.link());
         assertThat(signIn.statusCode()).isEqualTo(303);
         assertThat(signIn.headers().firstValue("Location")).contains("/console/");
@@ -100,7 +132,9 @@ class ConsoleApiE2eTest {
     }
 
     @Test
+    @Order(5)
     void actionsChangeTheServiceAndAreAudited() {
+        ownService();
         browser.signIn(f.link());
 
         assertThat(post("channels/gammanews/approve", "{}").get("changed").asBoolean()).isTrue();
@@ -137,7 +171,9 @@ class ConsoleApiE2eTest {
     }
 
     @Test
+    @Order(6)
     void aBroadcastComposedFromATextIsPreviewedScheduledListedCancelledAndSentAsPreviewed() {
+        ownService();
         browser.signIn(f.link());
         String text = "Maintenance tonight <b>not bold</b> & 22:00–23:00";
         JsonNode preview = get("preview?text=" + java.net.URLEncoder.encode(text, java.nio.charset.StandardCharsets.UTF_8));
@@ -184,7 +220,9 @@ class ConsoleApiE2eTest {
     }
 
     @Test
+    @Order(2)
     void reusedExpiredAndForeignLinksAreRefused() {
+        sharedService();
         String link = f.link();
         assertThat(browser.signIn(link).statusCode()).isEqualTo(303);
 
@@ -214,7 +252,9 @@ class ConsoleApiE2eTest {
     }
 
     @Test
+    @Order(3)
     void aChangeWithoutTheCsrfTokenIsRefusedAndChangesNothing() {
+        sharedService();
         browser.signIn(f.link());
         HttpResponse<String> none = browser.post("/api/channels/gammanews/approve", "application/json", "{}", null);
         assertThat(none.statusCode()).isEqualTo(403);
@@ -227,7 +267,9 @@ class ConsoleApiE2eTest {
     }
 
     @Test
+    @Order(4)
     void onlyOperatorsGetALink() {
+        sharedService();
         assertThat(f.ann.say("/console").text()).doesNotContain("/console/login");
     }
 

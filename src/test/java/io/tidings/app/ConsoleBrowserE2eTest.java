@@ -13,7 +13,8 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -37,13 +38,15 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 class ConsoleBrowserE2eTest {
 
     private static final Path SHOTS = Path.of("target");
-    private ConsoleFixture f;
-    private WebDriver browser;
-    private WebDriverWait wait;
-    private Path profile;
+    // one service and one browser for the class: the tests change nothing the other reads but sign-ins (forgotten
+    // before each) and the browser's session (its cookies deleted before each)
+    private static ConsoleFixture f;
+    private static WebDriver browser;
+    private static WebDriverWait wait;
+    private static Path profile;
 
-    @BeforeEach
-    void setUp() throws IOException {
+    @BeforeAll
+    static void startServiceAndBrowser() throws IOException {
         f = new ConsoleFixture();
         profile = Files.createTempDirectory("tidings-chromium");
         ChromeOptions options = new ChromeOptions();
@@ -58,8 +61,15 @@ class ConsoleBrowserE2eTest {
         wait = new WebDriverWait(browser, Duration.ofSeconds(30));
     }
 
-    @AfterEach
-    void tearDown() throws IOException {
+    @BeforeEach
+    void signedOut() {
+        f.forgetSignIns();
+        browser.get(f.base() + "/login"); // a page of the console's own, whose cookies are then deleted
+        browser.manage().deleteAllCookies();
+    }
+
+    @AfterAll
+    static void stopServiceAndBrowser() throws IOException {
         if (browser != null) browser.quit();
         if (f != null) f.close();
         if (profile != null) {
@@ -157,7 +167,7 @@ class ConsoleBrowserE2eTest {
     }
 
     /** Whether the chart's canvas has any painted pixel. */
-    private boolean drawn(String chartId) {
+    private static boolean drawn(String chartId) {
         Object painted = js("const c = document.querySelector('#" + chartId + " canvas'); if (!c || !c.width) return 0;"
                 + "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;"
                 + "for (let i = 3; i < d.length; i += 4) if (d[i] !== 0) n++; return n;");
@@ -165,16 +175,16 @@ class ConsoleBrowserE2eTest {
     }
 
     /** An element's text read in one step (pages re-render: a found element may be replaced before it is read). */
-    private String text(String id) {
+    private static String text(String id) {
         Object t = js("const e = document.getElementById('" + id + "'); return e ? e.innerText : '';");
         return t == null ? "" : t.toString();
     }
 
-    private Object js(String script) {
+    private static Object js(String script) {
         return ((JavascriptExecutor) browser).executeScript(script);
     }
 
-    private void shot(String name) {
+    private static void shot(String name) {
         try {
             Files.createDirectories(SHOTS);
             File png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);

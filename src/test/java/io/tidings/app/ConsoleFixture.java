@@ -60,6 +60,14 @@ final class ConsoleFixture implements AutoCloseable {
         e2e.awaitOutboxEmpty();
     }
 
+    /**
+     * Forgets every sign-in (used links, audit rows; links and sessions stay valid by their signature), so a test
+     * sharing this service with others counts its own.
+     */
+    void forgetSignIns() {
+        e2e.db.sql().update("TRUNCATE console_audit, console_links").block(E2e.T);
+    }
+
     /** Sends /console as the operator and returns the link in the bot's answer. */
     String link() {
         SentMessage reply = op.say("/console");
