@@ -125,6 +125,10 @@ public final class Console {
                         .then(res.status(303).header(HttpHeaderNames.SET_COOKIE, ServerCookieEncoder.STRICT.encode(cookie))
                                 .header(HttpHeaderNames.LOCATION, "/console/").send().then());
             });
+        }).onErrorResume(BodyTooLarge.class, e -> {
+            log.info("console sign-in refused: {}", e.getMessage());
+            return refusal(res.keepAlive(false), 413, "Too large", "A sign-in sends only its link's token. "
+                    + "Open the link from the bot again.");
         }).onErrorResume(java.util.concurrent.TimeoutException.class, e -> {
             log.warn("console sign-in: the database did not answer within {} s", answerWithin.toSeconds());
             return refusal(res, 503, "Busy", "The service did not answer in time. Open the link again in a minute "
@@ -207,6 +211,9 @@ public final class Console {
                     .onErrorResume(java.util.concurrent.TimeoutException.class, e -> busy(res, "POST " + p,
                             "the database did not answer within " + answerWithin.toSeconds()
                                     + " s: the change may or may not be made; reload to see"));
+        }).onErrorResume(BodyTooLarge.class, e -> {
+            log.info("console POST {} refused: {} (operator {})", p, e.getMessage(), s.operator());
+            return json(res.keepAlive(false), 413, Map.of("error", e.getMessage() + "; nothing was changed"));
         });
     }
 
@@ -256,13 +263,28 @@ public final class Console {
                 .header(HttpHeaderNames.CACHE_CONTROL, "no-store");
     }
 
+    /**
+     * The request's body as text, at most {@link #MAX_BODY} bytes: a longer one (said by its Content-Length, or found
+     * while reading a chunked one) fails with {@link BodyTooLarge} and is never cut, read whole or taken as empty.
+     */
     private static Mono<String> body(HttpServerRequest req) {
         String length = req.requestHeaders().get(HttpHeaderNames.CONTENT_LENGTH);
         if (length != null && ConsoleStore.parseLongOr(length, Long.MAX_VALUE) > MAX_BODY) {
-            return Mono.error(new ConsoleApi.BadRequest("the body is too large"));
+            return Mono.error(new BodyTooLarge());
         }
-        return req.receive().aggregate().asString(StandardCharsets.UTF_8).defaultIfEmpty("")
-                .filter(s -> s.length() <= MAX_BODY).switchIfEmpty(Mono.just(""));
+        return req.receive().asByteArray()
+                .collect(java.io.ByteArrayOutputStream::new, (out, chunk) -> {
+                    if (out.size() + chunk.length > MAX_BODY) throw new BodyTooLarge();
+                    out.write(chunk, 0, chunk.length);
+                })
+                .map(out -> out.toString(StandardCharsets.UTF_8));
+    }
+
+    /** A body over {@link #MAX_BODY}: answered 413 and the connection closed, so its unread rest is never parsed. */
+    private static final class BodyTooLarge extends RuntimeException {
+        BodyTooLarge() {
+            super("the body is over " + MAX_BODY / 1024 + " KB", null, false, false);
+        }
     }
 
     static String queryParam(String uri, String name) {

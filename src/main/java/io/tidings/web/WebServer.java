@@ -6,11 +6,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.reactivestreams.Publisher;
+import io.micrometer.core.instrument.Counter;
+import io.netty.handler.timeout.ReadTimeoutException;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
+import reactor.netty.http.server.HttpServerRoutes;
 
 /**
  * A replica's HTTP server (Reactor Netty): {@code GET /healthz} (the process answers), {@code GET /readyz}
@@ -28,8 +32,10 @@ public final class WebServer implements AutoCloseable {
     private final WebhookHandler webhook;
     private final String webhookPath;
     private volatile boolean draining;
+    private Duration readTimeout = Duration.ofSeconds(10);
+    private Duration requestTimeout = Duration.ofSeconds(30);
     private volatile DisposableServer server;
-    private final List<java.util.function.Consumer<reactor.netty.http.server.HttpServerRoutes>> more = new ArrayList<>();
+    private final List<java.util.function.Consumer<HttpServerRoutes>> more = new ArrayList<>();
 
     public WebServer(Database db, Metrics metrics, BooleanSupplier modelLoaded, Webhook webhook, UpdateInbox inbox) {
         this.db = db;
@@ -41,8 +47,20 @@ public final class WebServer implements AutoCloseable {
     }
 
     public WebServer start(String host, int port) {
+        HttpServerRoutes routes = HttpServerRoutes.newRoutes();
+        routes.get("/healthz", (req, res) -> WebhookHandler.plain(res, 200, "ok\n"));
+        routes.get("/readyz", this::ready);
+        routes.get("/metrics", (req, res) -> metrics.scrape().flatMap(text -> res
+                .header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                .sendString(Mono.just(text)).then()));
+        if (webhook != null) routes.post(webhookPath, webhook::handle);
+        more.forEach(m -> m.accept(routes));
+        Counter timeouts = metrics.registry().counter("tidings.web.request.timeouts");
         server = HttpServer.create().host(host).port(port)
                 .idleTimeout(Duration.ofSeconds(60))
+                // a body promised and never sent (or sent a byte at a time) does not hold its connection for ever
+                .readTimeout(readTimeout)
+                .requestTimeout(requestTimeout)
                 // one request per connection. Reactor Netty 1.3.7 buffers a request that arrives on a kept-alive
                 // connection before the previous one's operations ended (answered from another thread, e.g. after a
                 // database call) and, once it drained that buffer, no longer reads the socket (reactor-netty#4361):
@@ -51,21 +69,28 @@ public final class WebServer implements AutoCloseable {
                 // Closing after each answer keeps every request on a fresh connection, off that path; a client opens
                 // a new connection per request (for a browser and Telegram's webhook calls, a negligible cost).
                 .maxKeepAliveRequests(1)
-                .route(r -> {
-                    r.get("/healthz", (req, res) -> WebhookHandler.plain(res, 200, "ok\n"));
-                    r.get("/readyz", this::ready);
-                    r.get("/metrics", (req, res) -> metrics.scrape().flatMap(text -> res
-                            .header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-                            .sendString(Mono.just(text)).then()));
-                    if (webhook != null) r.post(webhookPath, webhook::handle);
-                    more.forEach(m -> m.accept(r));
-                })
+                .handle((req, res) -> Flux.from(routes.apply(req, res))
+                        .onErrorResume(e -> timedOut(e) && !res.hasSentHeaders(), e -> {
+                            // the body did not come in time: a clear 408 and a close, not a 500 (the route saw an error)
+                            timeouts.increment();
+                            return WebhookHandler.plain(res.keepAlive(false), 408, "request timeout\n");
+                        }))
                 .bindNow(Duration.ofSeconds(10));
         return this;
     }
 
+    /**
+     * Before {@link #start}: how long a request's body may pause between two reads, and how long reading it may take
+     * in all (defaults 10 s and 30 s; Telegram's updates and the console's forms are a few kilobytes).
+     */
+    public WebServer requestLimits(Duration read, Duration whole) {
+        this.readTimeout = read;
+        this.requestTimeout = whole;
+        return this;
+    }
+
     /** More routes (the console's), added before {@link #start}. */
-    public WebServer routes(java.util.function.Consumer<reactor.netty.http.server.HttpServerRoutes> routes) {
+    public WebServer routes(java.util.function.Consumer<HttpServerRoutes> routes) {
         more.add(routes);
         return this;
     }
@@ -86,6 +111,12 @@ public final class WebServer implements AutoCloseable {
     public int port() {
         DisposableServer s = server;
         return s == null ? -1 : s.port();
+    }
+
+    private static boolean timedOut(Throwable e) {
+        // reactor-netty's RequestTimeoutException (the request limit) is package-private: known by its name
+        return e instanceof ReadTimeoutException
+                || e.getClass().getName().equals("reactor.netty.http.server.RequestTimeoutException");
     }
 
     private Publisher<Void> ready(HttpServerRequest req, HttpServerResponse res) {

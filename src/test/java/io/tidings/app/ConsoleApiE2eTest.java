@@ -273,6 +273,26 @@ class ConsoleApiE2eTest {
         assertThat(f.ann.say("/console").text()).doesNotContain("/console/login");
     }
 
+    @Test
+    @Order(5)
+    void aBodyOverTheLimitIsRefusedAndChangesNothing() {
+        sharedService();
+        browser.signIn(f.link());
+        String big = "{\"text\":\"" + "x".repeat(70 * 1024) + "\",\"at\":\"now\"}";
+        HttpResponse<String> sized = browser.postJson("/api/broadcasts", big);
+        assertThat(sized.statusCode()).as(sized.body()).isEqualTo(413);
+        assertThat(sized.body()).contains("over 64 KB");
+        // without a Content-Length (chunked): found while reading, never cut and never taken as an empty body
+        HttpResponse<String> chunked = browser.postChunked("/api/broadcasts", big);
+        assertThat(chunked.statusCode()).as(chunked.body()).isEqualTo(413);
+        HttpResponse<String> login = browser.post("/login", "application/x-www-form-urlencoded", "t=" + "x".repeat(70 * 1024), null);
+        assertThat(login.statusCode()).isEqualTo(413);
+        assertThat(login.body()).contains("Too large");
+        assertThat(f.e2e.count("SELECT count(*) FROM broadcasts")).isZero();
+        assertThat(f.e2e.count("SELECT count(*) FROM console_audit WHERE action <> 'sign_in'")).isZero();
+        assertThat(browser.get("/api/overview").statusCode()).as("the session still works").isEqualTo(200);
+    }
+
     private JsonNode get(String path) {
         HttpResponse<String> res = browser.get("/api/" + path);
         assertThat(res.statusCode()).as("GET %s: %s", path, res.body()).isEqualTo(200);

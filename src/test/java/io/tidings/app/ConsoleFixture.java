@@ -122,6 +122,14 @@ final class ConsoleFixture implements AutoCloseable {
             return send(b);
         }
 
+        /** A POST whose body goes chunked, with no Content-Length. */
+        HttpResponse<String> postChunked(String path, String json) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+                    .header("X-CSRF-Token", csrf)
+                    .POST(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofString(json)));
+            return send(b);
+        }
+
         HttpResponse<String> postJson(String path, String json) {
             return post(path, "application/json", json, csrf);
         }
