@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * and all the migrations in each (Flyway's first run in a JVM: about 1.5 s of CPU with C1). The first JVM to need it
  * makes it under a file lock in {@code target/} (the others that start meanwhile do not wait but start as before):
  * initdb, the migrations by the production code ({@link Database#start}), a clean stop. Its name carries a digest of the
- * migration files, so a changed or added migration makes a new one; {@code mvn clean} removes them. A server started on a copy still runs Flyway at start, which finds nothing to do.
+ * migration files and of the binaries' jar, so a changed or added migration or another PostgreSQL makes a new one;
+ * {@code mvn clean} removes them. A server started on a copy still runs Flyway at start, which finds nothing to do.
  */
 final class PgTemplate {
 
@@ -110,10 +111,17 @@ final class PgTemplate {
         }
     }
 
-    /** SHA-256 over every migration's name and content, in name order. */
+    /**
+     * SHA-256 over where the PostgreSQL binaries come from (their jar, which names their version) and every migration's
+     * name and content, in name order.
+     */
     private static String digest(Path migrations) throws IOException {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (String binaries : List.of("postgres-linux-x86_64.txz", "postgres-linux-arm_64.txz")) {
+                var urls = PgTemplate.class.getClassLoader().getResources(binaries);
+                while (urls.hasMoreElements()) sha.update(urls.nextElement().toString().getBytes(StandardCharsets.UTF_8));
+            }
             List<Path> files;
             try (Stream<Path> s = Files.list(migrations)) {
                 files = s.filter(Files::isRegularFile).sorted(Comparator.comparing(Path::toString)).toList();
