@@ -9,7 +9,7 @@ import java.net.URL;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -17,6 +17,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
@@ -85,14 +86,14 @@ final class PgTemplate {
             Path work = Files.createTempDirectory(target, "pg-template-making");
             Path workData = work.resolve("pg");
             try (Database db = Database.start(DatabaseConfig.custom().embeddedDataDir(workData).poolMaxSize(1).build())) {
-                db.sql().one("SELECT count(*) AS n FROM pg_tables", r -> r.get("n", Long.class)).block();
+                db.sql().one("SELECT count(*) AS n FROM pg_tables", r -> r.get("n", Long.class)).block(Duration.ofSeconds(30));
             }
             // the server's own lock file (the server is stopped): a copy starts as a server of its own
             Files.deleteIfExists(workData.resolve("epg-lock"));
             Files.writeString(work.resolve("ready"), "migrated and stopped cleanly\n");
             try {
                 Files.move(work, home, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException e) { // a leftover of a run killed half-way: made again
+            } catch (FileSystemException e) { // a leftover in the way (a template is moved in whole): made again
                 deleteTree(home);
                 Files.move(work, home, StandardCopyOption.ATOMIC_MOVE);
             }
