@@ -14,8 +14,9 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * One embedded PostgreSQL for the whole test run (starting one takes seconds), migrated by the same
- * code as production. {@link #reset()} empties every table between tests.
+ * One embedded PostgreSQL for the whole test JVM (starting one takes seconds), on a copy of the build's migrated
+ * template ({@link PgTemplate}: made once by the same code as production). {@link #reset()} empties every table
+ * between tests.
  */
 public final class TestDatabase {
 
@@ -27,6 +28,7 @@ public final class TestDatabase {
         if (shared == null) {
             try {
                 Path dir = Files.createTempDirectory("tidings-test-pg");
+                PgTemplate.copyTo(dir.resolve("pg"));
                 shared = Database.start(DatabaseConfig.custom().embeddedDataDir(dir.resolve("pg")).poolMaxSize(12).build());
                 Runtime.getRuntime().addShutdownHook(new Thread(shared::close, "test-db-stop"));
             } catch (IOException e) {
@@ -42,14 +44,30 @@ public final class TestDatabase {
     }
 
     /**
-     * An embedded PostgreSQL of a test's own, on {@code dir}'s data (kept between starts), on {@code port} or any free
-     * one (0): a test stops it and starts it again on the same data and port to see what a restart does.
+     * An embedded PostgreSQL of a test's own, on {@code dir}'s data (kept between starts; an empty {@code dir} gets a copy
+     * of the migrated template), on {@code port} or any free one (0): a test stops it and starts it again on the same data
+     * and port to see what a restart does.
      */
     public static io.zonky.test.db.postgres.embedded.EmbeddedPostgres ownServer(Path dir, int port) throws IOException {
+        if (Files.notExists(dir)) {
+            PgTemplate.copyTo(dir);
+        } else {
+            try (var entries = Files.list(dir)) {
+                if (entries.findAny().isEmpty()) PgTemplate.copyTo(dir);
+            }
+        }
         var b = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().setDataDirectory(dir).setCleanDataDirectory(false)
                 .setPGStartupWait(Duration.ofSeconds(60));
         if (port > 0) b.setPort(port);
         return b.start();
+    }
+
+    /**
+     * Fills the absent or empty embedded data folder {@code dataDir} with a copy of the build's migrated template, so an
+     * {@code App} or {@link Database#start} on it skips initdb (seconds, most of them fsync).
+     */
+    public static void seed(Path dataDir) {
+        PgTemplate.copyTo(dataDir);
     }
 
     /** A {@code DATABASE_URL} for such a server (it has no TLS). */

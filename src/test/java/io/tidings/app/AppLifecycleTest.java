@@ -49,7 +49,9 @@ class AppLifecycleTest {
 
     @Test
     void aStoredModelThatCannotBeReadStopsStartUpAndLeavesNothingBehind() {
-        // the embedded database of the app to come, holding a model version that is not a model
+        // the embedded database of the app to come (a copy of the migrated template), holding a model version that is not
+        // a model
+        io.tidings.TestDatabase.seed(dir.resolve("pg"));
         try (Database db = Database.start(DatabaseConfig.custom().embeddedDataDir(dir.resolve("pg")).build())) {
             new ModelRepository(db).save("full", 1, 1, "not a model".getBytes(StandardCharsets.UTF_8),
                     "nor this".getBytes(StandardCharsets.UTF_8), "broken").block(Duration.ofSeconds(30));
@@ -65,6 +67,7 @@ class AppLifecycleTest {
 
     @Test
     void aTakenHttpPortStopsStartUpAfterTheClusterJoinedAndGivesEverythingBack() throws Exception {
+        // an empty DATA_DIR: the app makes its embedded database (initdb and every migration) as in production
         try (ServerSocket taken = new ServerSocket(0);
              LocalBotApiServer telegram = LocalBotApiServer.start("444444:the-right-token")) {
             Set<Thread> before = Thread.getAllStackTraces().keySet();
@@ -84,6 +87,7 @@ class AppLifecycleTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
+        io.tidings.TestDatabase.seed(dir.resolve("pg")); // a copy of the migrated template: the test is about closing
         try (LocalBotApiServer telegram = LocalBotApiServer.start("444444:the-right-token")) {
             Set<Thread> before = Thread.getAllStackTraces().keySet();
             Config config = Config.fromEnv(Map.of("TELEGRAM_BOT_TOKEN", "444444:a-wrong-token",

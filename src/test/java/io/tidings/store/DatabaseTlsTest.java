@@ -39,7 +39,8 @@ class DatabaseTlsTest {
         openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out",
                 "server.crt", "-days", "2", "-extfile", "san.ext");
         Files.setPosixFilePermissions(dir.resolve("server.key"), PosixFilePermissions.fromString("rw-------"));
-        postgres = EmbeddedPostgres.builder().setDataDirectory(dir.resolve("pg")).setCleanDataDirectory(true)
+        io.tidings.TestDatabase.seed(dir.resolve("pg")); // a copy of the migrated template instead of initdb
+        postgres = EmbeddedPostgres.builder().setDataDirectory(dir.resolve("pg")).setCleanDataDirectory(false)
                 .setPGStartupWait(Duration.ofSeconds(60))
                 .setServerConfig("ssl", "on")
                 .setServerConfig("ssl_cert_file", dir.resolve("server.crt").toString())

@@ -21,6 +21,7 @@ class AppWebhookTest {
     @Test
     void theAppRegistersItsWebhookAndAnswersUpdatesDeliveredThroughIt() throws Exception {
         Path dir = Files.createTempDirectory("tidings-app-webhook");
+        io.tidings.TestDatabase.seed(dir.resolve("pg")); // the app's embedded database: a copy of the migrated template
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();

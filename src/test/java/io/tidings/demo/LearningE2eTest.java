@@ -1,9 +1,9 @@
-package io.tidings.app;
+package io.tidings.demo;
 
-import io.tidings.demo.Demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tidings.TestDatabase;
+import io.tidings.app.Config;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The whole loop learns: simulated readers with hidden tastes vote through real buttons, the model is
  * retrained between rounds, and what the bot then sends them is liked clearly more often than random posts.
+ * It drives the demo engine ({@link Demo#run}), so it sits beside the soak; the end-to-end phase takes classes in
+ * reverse alphabetical order, so the two longest and busiest start first instead of this one ending the phase.
  */
 class LearningE2eTest {
 
