@@ -264,23 +264,31 @@ public final class Console {
     }
 
     /**
-     * The request's body as text, at most {@link #MAX_BODY} bytes: a longer one (said by its Content-Length, or found
-     * while reading a chunked one) fails with {@link BodyTooLarge} and is never cut, read whole or taken as empty.
+     * The request's body as text, at most {@link #MAX_BODY} bytes. A longer one is read to its end but not kept (answering
+     * before the client finished sending would reset the connection under the answer; the server's read and request
+     * limits bound the wait) and fails with {@link BodyTooLarge}: never cut, kept whole or taken as empty.
      */
     private static Mono<String> body(HttpServerRequest req) {
-        String length = req.requestHeaders().get(HttpHeaderNames.CONTENT_LENGTH);
-        if (length != null && ConsoleStore.parseLongOr(length, Long.MAX_VALUE) > MAX_BODY) {
-            return Mono.error(new BodyTooLarge());
-        }
         return req.receive().asByteArray()
-                .collect(java.io.ByteArrayOutputStream::new, (out, chunk) -> {
-                    if (out.size() + chunk.length > MAX_BODY) throw new BodyTooLarge();
-                    out.write(chunk, 0, chunk.length);
-                })
-                .map(out -> out.toString(StandardCharsets.UTF_8));
+                .collect(Bounded::new, Bounded::add)
+                .flatMap(b -> b.over ? Mono.error(new BodyTooLarge()) : Mono.just(b.out.toString(StandardCharsets.UTF_8)));
     }
 
-    /** A body over {@link #MAX_BODY}: answered 413 and the connection closed, so its unread rest is never parsed. */
+    /** What was read of a body: its first {@link #MAX_BODY} bytes, and whether there was more. */
+    private static final class Bounded {
+        final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        boolean over;
+
+        void add(byte[] chunk) {
+            if (over || out.size() + chunk.length > MAX_BODY) {
+                over = true;
+                return;
+            }
+            out.write(chunk, 0, chunk.length);
+        }
+    }
+
+    /** A body over {@link #MAX_BODY}: answered 413, and the connection closed. */
     private static final class BodyTooLarge extends RuntimeException {
         BodyTooLarge() {
             super("the body is over " + MAX_BODY / 1024 + " KB", null, false, false);

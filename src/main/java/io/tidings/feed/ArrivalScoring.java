@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -46,6 +47,7 @@ final class ArrivalScoring {
     private final ReaderPreferences prefs;
     private final ConcurrentLinkedQueue<FreshPool.Entry> arrivals = new ConcurrentLinkedQueue<>();
     private final AtomicInteger arrivalCount = new AtomicInteger();
+    private final ReentrantLock turn = new ReentrantLock();
     final AtomicBoolean arrivalsDropped = new AtomicBoolean();
     private final Sinks.Many<Boolean> arrived = Sinks.many().multicast().onBackpressureBuffer(1, false);
 
@@ -85,16 +87,14 @@ final class ArrivalScoring {
     /** Scores the posts that arrived since the last call; queues instant pushes. Emits how many posts were scored. */
     public Mono<Integer> scoreArrivals() {
         return Mono.fromCallable(() -> {
-                    List<FreshPool.Entry> batch = new ArrayList<>();
-                    for (FreshPool.Entry e; batch.size() < 4096 && (e = arrivals.poll()) != null; ) {
-                        arrivalCount.decrementAndGet();
-                        batch.add(e);
+                    // one caller at a time (the loop, or a mailing about to plan): whoever returns finds every post
+                    // that arrived before it in the sets, none still between the queue and the index
+                    turn.lock();
+                    try {
+                        return scoreWaiting();
+                    } finally {
+                        turn.unlock();
                     }
-                    float threshold = config.instantPush() || prefs != ReaderPreferences.NONE ? config.instantThreshold()
-                            : Float.POSITIVE_INFINITY;
-                    List<CandidateIndex.Hit> hits = batch.isEmpty() ? List.of()
-                            : index.addPosts(batch, threshold, r -> prefs.instantPush(r, config.instantPush()));
-                    return new Scored(batch.size(), hits);
                 })
                 .subscribeOn(scoring)
                 .flatMap(s -> Flux.fromIterable(s.hits())
@@ -105,6 +105,20 @@ final class ArrivalScoring {
                         .count()
                         .doOnNext(n -> { if (n > 0) wakeSender.run(); })
                         .thenReturn(s.posts()));
+    }
+
+    /** Takes the waiting posts (at most 4,096) into the index; the hits are readers to push to at once. */
+    private Scored scoreWaiting() {
+        List<FreshPool.Entry> batch = new ArrayList<>();
+        for (FreshPool.Entry e; batch.size() < 4096 && (e = arrivals.poll()) != null; ) {
+            arrivalCount.decrementAndGet();
+            batch.add(e);
+        }
+        float threshold = config.instantPush() || prefs != ReaderPreferences.NONE ? config.instantThreshold()
+                : Float.POSITIVE_INFINITY;
+        List<CandidateIndex.Hit> hits = batch.isEmpty() ? List.of()
+                : index.addPosts(batch, threshold, r -> prefs.instantPush(r, config.instantPush()));
+        return new Scored(batch.size(), hits);
     }
 
     private record Scored(int posts, List<CandidateIndex.Hit> hits) {}

@@ -114,17 +114,21 @@ public final class FeedService {
         return deliveries.openDigestEntry(reader, post).hasElement().doOnNext(q -> { if (q) wakeSender.run(); });
     }
 
-    /** Queues up to {@code perReader} fresh posts for every active reader, page by page. Emits how many were queued. */
+    /**
+     * Queues up to {@code perReader} fresh posts for every active reader, page by page; posts that arrived before it and
+     * wait to be scored are scored first. Emits how many were queued.
+     */
     public Mono<Long> mailing(int perReader) {
-        return mailings.mailing(perReader);
+        return arrivals.scoreArrivals().then(mailings.mailing(perReader));
     }
 
     /**
      * The scheduled mailing of one minute: every active reader for whom {@code minute} is a mailing time in
-     * their own time zone gets their best posts. Runs once per minute across replicas; emits how many were queued.
+     * their own time zone gets their best posts (posts waiting to be scored are scored first). Runs once per minute across
+     * replicas; emits how many were queued.
      */
     public Mono<Long> mailingAt(Instant minute, String owner) {
-        return mailings.mailingAt(minute, owner);
+        return arrivals.scoreArrivals().then(mailings.mailingAt(minute, owner));
     }
 
     /** Queues one post for every active reader, due at {@code at} (now or later); emits how many were queued. */
