@@ -113,7 +113,7 @@ final class PoolRanking {
         if (!prune) {
             for (int c = 0; c < cs; c++) {
                 sigmas(rated, ph.channels[ph.groupsOf[c]], identity, n);
-                for (int q = ph.groupsOf[c]; q < ph.groupsOf[c + 1]; q++) groupScore(g, ph, q, m, identity, identity, n, seen, sigmas);
+                for (int q = ph.groupsOf[c]; q < ph.groupsOf[c + 1]; q++) groupScore(g, ph, q, m, identity, identity, n, n, seen, sigmas);
             }
             return;
         }
@@ -172,7 +172,7 @@ final class PoolRanking {
             System.arraycopy(byChannel, counts[c], list, 0, len);
             FastScorer.ReaderMatrix target = gather(m, list, len, gathers);
             sigmas(rated, ph.channels[ph.groupsOf[c]], list, len);
-            for (int q = ph.groupsOf[c]; q < ph.groupsOf[c + 1]; q++) groupScore(g, ph, q, target, list, identity, len, seen, sigmas);
+            for (int q = ph.groupsOf[c]; q < ph.groupsOf[c + 1]; q++) groupScore(g, ph, q, target, list, identity, len, len, seen, sigmas);
         }
         // pass 2: the other channels, most promising first, only for readers they might still reach
         for (int i = 0; i < n; i++) {
@@ -206,12 +206,12 @@ final class PoolRanking {
         int q1 = ph.groupsOf[c + 1];
         sigmas(rated, ph.channels[q0], list, len);
         if (q1 - q0 == 1) {
-            groupScore(g, ph, q0, target, list, identity, len, seen, sigmas);
+            groupScore(g, ph, q0, target, list, identity, len, len, seen, sigmas);
             return;
         }
         int stride = target.readers();
         float[] gb = out2((q1 - q0) * stride);
-        g.scorer.score(target, ph.groupBounds[c], q1 - q0, gb);
+        g.scorer.score(target, ph.groupBounds[c], q1 - q0, gb, len);
         scored += (long) (q1 - q0) * len; // the group bounds are work too: counted as pairs
         for (int q = q0; q < q1; q++) {
             int row = (q - q0) * stride;
@@ -231,12 +231,13 @@ final class PoolRanking {
             }
             if (n2 == 0) continue;
             for (int x = 0; x < n2; x++) subSigmas[x] = sigmas[subAt[x]];
-            if ((n2 + TILE - 1) / TILE == (len + TILE - 1) / TILE) {
-                // as many tiles either way: score the gathered matrix, offer only to the readers left
-                groupScore(g, ph, q, target, sub, subAt, n2, seen, subSigmas);
+            int wanted = subAt[n2 - 1] + 1;
+            if (g.scorer.lanes(n2) == g.scorer.lanes(wanted)) {
+                // as many lanes either way: score the gathered matrix, offer only to the readers left
+                groupScore(g, ph, q, target, sub, subAt, n2, wanted, seen, subSigmas);
             } else {
                 // the readers left into a smaller matrix
-                groupScore(g, ph, q, gather(target, subAt, n2, subGathers), sub, identity, n2, seen, subSigmas);
+                groupScore(g, ph, q, gather(target, subAt, n2, subGathers), sub, identity, n2, n2, seen, subSigmas);
             }
         }
     }
@@ -245,10 +246,10 @@ final class PoolRanking {
 
     /**
      * Scores group {@code q}'s posts against {@code target} and offers them to readers {@code who[0 .. len)}: reader
-     * {@code who[j]} is column {@code col[j]} of the matrix, of deviation {@code sig[j]}.
+     * {@code who[j]} is column {@code col[j]} of the matrix (all under {@code wanted}), of deviation {@code sig[j]}.
      */
     private void groupScore(Generation g, PostHidden ph, int q, FastScorer.ReaderMatrix target, int[] who, int[] col, int len,
-                            Set<Long>[] seen, float[] sig) {
+                            int wanted, Set<Long>[] seen, float[] sig) {
         int stride = target.readers();
         int posts = ph.start[q + 1] - ph.start[q];
         scored += (long) posts * len;
@@ -258,8 +259,8 @@ final class PoolRanking {
         for (int p0 = 0; p0 < posts; p0 += POST_CHUNK) {
             int cnt = Math.min(POST_CHUNK, posts - p0);
             float[] o = out(cnt * stride);
-            if (p0 == 0 && cnt == posts) g.scorer.score(target, ph.hp[q], cnt, o);
-            else g.scorer.score(target, Arrays.copyOfRange(ph.hp[q], p0 * h, (p0 + cnt) * h), cnt, o);
+            if (p0 == 0 && cnt == posts) g.scorer.score(target, ph.hp[q], cnt, o, wanted);
+            else g.scorer.score(target, Arrays.copyOfRange(ph.hp[q], p0 * h, (p0 + cnt) * h), cnt, o, wanted);
             for (int j = 0; j < len; j++) {
                 int i = who[j];
                 int cj = col[j];
