@@ -102,6 +102,7 @@ final class PoolRanking {
     void rank(Generation g, PostHidden ph, long[] ids, int n, Set<Long>[] seen, Map<Long, Integer>[] rated, boolean prune) {
         FastScorer.ReaderMatrix m = matrix(false, n);
         rows.dequantize(0, n, m);
+        flatten(m, n);
         for (int i = 0; i < n; i++) sets.reset(i, Float.NEGATIVE_INFINITY);
         if (ph.seed != g.seed) throw new IllegalStateException("post rows of another noise seed");
         for (int i = 0; i < n; i++) shift[i] = ExplorationNoise.readerShift(ids[i], g.seed);
@@ -170,7 +171,7 @@ final class PoolRanking {
             int len = counts[c + 1] - counts[c];
             if (len == 0) continue;
             System.arraycopy(byChannel, counts[c], list, 0, len);
-            FastScorer.ReaderMatrix target = gather(m, list, len, gathers);
+            FastScorer.ReaderMatrix target = gather(list, len, gathers);
             sigmas(rated, ph.channels[ph.groupsOf[c]], list, len);
             for (int q = ph.groupsOf[c]; q < ph.groupsOf[c + 1]; q++) groupScore(g, ph, q, target, list, identity, len, len, seen, sigmas);
         }
@@ -201,7 +202,7 @@ final class PoolRanking {
      */
     private void groups(Generation g, PostHidden ph, int c, FastScorer.ReaderMatrix m, int len, Set<Long>[] seen,
                         Map<Long, Integer>[] rated) {
-        FastScorer.ReaderMatrix target = gather(m, list, len, gathers);
+        FastScorer.ReaderMatrix target = gather(list, len, gathers);
         int q0 = ph.groupsOf[c];
         int q1 = ph.groupsOf[c + 1];
         sigmas(rated, ph.channels[q0], list, len);
@@ -237,7 +238,7 @@ final class PoolRanking {
                 groupScore(g, ph, q, target, sub, subAt, n2, wanted, seen, subSigmas);
             } else {
                 // the readers left into a smaller matrix
-                groupScore(g, ph, q, gather(target, subAt, n2, subGathers), sub, identity, n2, n2, seen, subSigmas);
+                groupScore(g, ph, q, gather(sub, n2, subGathers), sub, identity, n2, n2, seen, subSigmas);
             }
         }
     }
@@ -304,17 +305,35 @@ final class PoolRanking {
         }
     }
 
-    /** Columns {@code pick[0 .. len)} of {@code src} into a matrix of {@code pool}. */
-    private FastScorer.ReaderMatrix gather(FastScorer.ReaderMatrix src, int[] pick, int len, FastScorer.ReaderMatrix[] pool) {
+    /** The unit's rows reader by reader, {@code [reader][hidden]}: a gather then reads each row in one run. */
+    private float[] flat = new float[0];
+
+    /** The first {@code n} readers of {@code m} into {@link #flat}, the very same values. */
+    private void flatten(FastScorer.ReaderMatrix m, int n) {
+        int h = rows.hidden;
+        if (flat.length < n * h) flat = new float[UNIT * h];
+        float[] from = m.values;
+        float[] to = flat;
+        for (int t = 0; t * TILE < n; t++) {
+            int base = t * h * TILE;
+            int r1 = Math.min(TILE, n - t * TILE);
+            for (int x = 0; x < h; x++) {
+                int a = base + x * TILE;
+                for (int r = 0; r < r1; r++) to[(t * TILE + r) * h + x] = from[a + r];
+            }
+        }
+    }
+
+    /** Readers {@code pick[0 .. len)} of the unit (rows of {@link #flat}) into a matrix of {@code pool}. */
+    private FastScorer.ReaderMatrix gather(int[] pick, int len, FastScorer.ReaderMatrix[] pool) {
         int h = rows.hidden;
         FastScorer.ReaderMatrix target = matrix(pool, len);
-        float[] from = src.values;
+        float[] from = flat;
         float[] to = target.values;
         for (int j = 0; j < len; j++) {
-            int r = pick[j];
-            int a = (r / TILE) * h * TILE + r % TILE;
+            int a = pick[j] * h;
             int d = (j / TILE) * h * TILE + j % TILE;
-            for (int x = 0; x < h; x++) to[d + x * TILE] = from[a + x * TILE];
+            for (int x = 0; x < h; x++) to[d + x * TILE] = from[a + x];
         }
         return target;
     }
