@@ -97,7 +97,7 @@ final class CarryOver {
         for (int q0 = 0; q0 < groups; q0 += 256) {
             int gc = Math.min(256, groups - q0);
             float[] gb = pr.out2(gc * stride);
-            g.scorer.score(m, Arrays.copyOfRange(cg.bounds, q0 * h, (q0 + gc) * h), gc, gb);
+            g.scorer.score(m, cg.bounds, q0, q0 + gc, gb);
             pr.scored += (long) gc * n;
             for (int q = q0; q < q0 + gc; q++) {
                 int row = (q - q0) * stride;
