@@ -50,6 +50,8 @@ final class CarryOver {
             channels[changed + i] = late.get(i).channelId();
         }
         System.arraycopy(lateHp, 0, hp, changed * h, lateHp.length);
+        int[] postShift = new int[posts.length];
+        for (int p = 0; p < posts.length; p++) postShift[p] = ExplorationNoise.postShift(posts[p], g.seed);
         int[] readerShift = new int[n];
         for (int i = 0; i < n; i++) readerShift[i] = ExplorationNoise.readerShift(ids[i], g.seed);
         FastScorer.ReaderMatrix m = pr.matrix(false, n);
@@ -72,94 +74,43 @@ final class CarryOver {
             }
         }
         float widest = noise.widest() * ExplorationNoise.MAX + 1e-6f;
-        // each reader's gate, read once (a changed post under the old floor would leave again below, since a post left
-        // out before may beat it: it is not offered at all) and raised after each offer; a stale gate only lets more by
-        float[] gate = new float[n];
-        float[] skippedMax = new float[n];
-        for (int i = 0; i < n; i++) {
-            ReaderBlock b = slots.block(sl[i]);
-            int local = ReaderSlots.local(sl[i]);
-            b.lock.lock();
-            try {
-                gate[i] = Math.max(b.sets.cutoff(local), floor0[i]);
-            } finally {
-                b.lock.unlock();
-            }
-            skippedMax[i] = Float.NEGATIVE_INFINITY;
-        }
-        // the posts in groups of similar ones: a group's bound row scored for every reader first, its posts only for the
-        // readers whose bound (with their largest noise over the group) passes their gate
-        ChangedGroups cg = new ChangedGroups(g.net, posts, channels, hp, g.seed);
-        int groups = cg.groups();
-        float noiseWidth = noise.widest();
-        pr.flatten(m, n);
-        int[] list = new int[n];
-        for (int q0 = 0; q0 < groups; q0 += 256) {
-            int gc = Math.min(256, groups - q0);
-            float[] gb = pr.out2(gc * stride);
-            g.scorer.score(m, cg.bounds, q0, q0 + gc, gb);
-            pr.scored += (long) gc * n;
-            for (int q = q0; q < q0 + gc; q++) {
-                int row = (q - q0) * stride;
-                int at = q * ExplorationNoise.SIZE;
-                int len = 0;
-                for (int i = 0; i < n; i++) {
-                    float ub = gb[row + i] + noiseWidth * Math.max(0f, ExplorationNoise.bound(cg.noiseMax[at + readerShift[i]])) + 1e-6f;
-                    if (ub > gate[i]) list[len++] = i;
-                    else if (ub > skippedMax[i]) skippedMax[i] = ub;
-                }
-                int first = cg.start[q];
-                int cnt = cg.start[q + 1] - first;
-                pr.skipped += (long) cnt * (n - len);
-                if (len == 0) continue;
-                FastScorer.ReaderMatrix target = pr.gathered(list, len);
-                int ts = target.readers();
-                float[] out = pr.out(cnt * ts);
-                g.scorer.score(target, cg.rows[q], cnt, out, len);
-                pr.scored += (long) cnt * len;
-                for (int j = 0; j < len; j++) {
-                    int i = list[j];
-                    ReaderBlock b = slots.block(sl[i]);
-                    int local = ReaderSlots.local(sl[i]);
-                    b.lock.lock();
-                    try {
-                        CandidateSets sets = b.sets;
-                        float low = floor0[i];
-                        float cut = sets.cutoff(local);
-                        float gt = Math.max(cut, low);
-                        float left = Float.NEGATIVE_INFINITY; // the largest bound of what is left out (under the old floor: no-op)
-                        for (int p = 0; p < cnt; p++) {
-                            float sc = out[p * ts + j];
-                            float wide = sc + widest;
-                            if (wide <= gt) {
-                                if (wide > left) left = wide;
-                                continue;
-                            }
-                            long post = cg.posts[first + p];
-                            if (!CandidateSets.fits(post)) continue;
-                            // the exact key, what draw gives
-                            float key = sc + noise.sigma(b.votes(local, cg.channels[first + p])) * ExplorationNoise.unit(readerShift[i], cg.shifts[first + p]);
-                            if (key < low) continue;
-                            sets.offer(local, post, key, seen[i]);
-                            cut = sets.cutoff(local);
-                            gt = Math.max(cut, low);
+        for (int p0 = 0; p0 < posts.length; p0 += 256) {
+            int cnt = Math.min(256, posts.length - p0);
+            float[] out = pr.out(cnt * stride);
+            g.scorer.score(m, Arrays.copyOfRange(hp, p0 * h, (p0 + cnt) * h), cnt, out);
+            pr.scored += (long) cnt * n;
+            for (int i = 0; i < n; i++) {
+                ReaderBlock b = slots.block(sl[i]);
+                int local = ReaderSlots.local(sl[i]);
+                b.lock.lock();
+                try {
+                    CandidateSets sets = b.sets;
+                    // a changed post under the old floor would leave again below (a post left out before may beat it):
+                    // it is not offered at all, so a set emptied by the removals is not filled with such posts first
+                    float low = floor0[i];
+                    float cut = sets.cutoff(local);
+                    float gate = Math.max(cut, low);
+                    float left = Float.NEGATIVE_INFINITY; // the largest bound of what is left out (under the old floor: no-op)
+                    for (int p = 0; p < cnt; p++) {
+                        float wide = out[p * stride + i] + widest;
+                        if (wide <= gate) {
+                            if (wide > left) left = wide;
+                            continue;
                         }
-                        sets.leftOut(local, left);
-                        gate[i] = gt;
-                    } finally {
-                        b.lock.unlock();
+                        long post = posts[p0 + p];
+                        if (!CandidateSets.fits(post)) continue;
+                        // the exact key, what draw gives
+                        float key = out[p * stride + i]
+                                + noise.sigma(b.votes(local, channels[p0 + p])) * ExplorationNoise.unit(readerShift[i], postShift[p0 + p]);
+                        if (key < low) continue;
+                        sets.offer(local, post, key, seen[i]);
+                        cut = sets.cutoff(local);
+                        gate = Math.max(cut, low);
                     }
+                    sets.leftOut(local, left);
+                } finally {
+                    b.lock.unlock();
                 }
-            }
-        }
-        for (int i = 0; i < n; i++) {
-            if (skippedMax[i] == Float.NEGATIVE_INFINITY) continue;
-            ReaderBlock b = slots.block(sl[i]);
-            b.lock.lock();
-            try {
-                b.sets.leftOut(ReaderSlots.local(sl[i]), skippedMax[i]);
-            } finally {
-                b.lock.unlock();
             }
         }
         // a changed (or late) post below the old floor leaves: a post left out before may beat it now

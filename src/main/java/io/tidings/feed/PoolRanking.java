@@ -309,7 +309,7 @@ final class PoolRanking {
     private float[] flat = new float[0];
 
     /** The first {@code n} readers of {@code m} into {@link #flat}, the very same values. */
-    void flatten(FastScorer.ReaderMatrix m, int n) {
+    private void flatten(FastScorer.ReaderMatrix m, int n) {
         int h = rows.hidden;
         if (flat.length < n * h) flat = new float[UNIT * h];
         float[] from = m.values;
@@ -322,11 +322,6 @@ final class PoolRanking {
                 for (int r = 0; r < r1; r++) to[(t * TILE + r) * h + x] = from[a + r];
             }
         }
-    }
-
-    /** Readers {@code pick[0 .. len)} of the last {@link #flatten} into a reused matrix. */
-    FastScorer.ReaderMatrix gathered(int[] pick, int len) {
-        return gather(pick, len, gathers);
     }
 
     /** Readers {@code pick[0 .. len)} of the unit (rows of {@link #flat}) into a matrix of {@code pool}. */
