@@ -83,7 +83,7 @@ final class ArrivalOffers {
             List<CandidateIndex.Hit> mine = new ArrayList<>();
             for (int r0 = 0; r0 < used; r0 += PoolRanking.UNIT) {
                 int n = Math.min(PoolRanking.UNIT, used - r0);
-                FastScorer.ReaderMatrix m = pr.matrix(false, n);
+                FastScorer.ReaderMatrix m = pr.matrix(n);
                 int stride = m.readers();
                 float[][] out = {hp[0] == null ? null : pr.out(c * stride), hp[1] == null ? null : pr.out2(c * stride)};
                 b.lock.lock();

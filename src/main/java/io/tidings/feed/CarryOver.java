@@ -54,7 +54,7 @@ final class CarryOver {
         for (int p = 0; p < posts.length; p++) postShift[p] = ExplorationNoise.postShift(posts[p], g.seed);
         int[] readerShift = new int[n];
         for (int i = 0; i < n; i++) readerShift[i] = ExplorationNoise.readerShift(ids[i], g.seed);
-        FastScorer.ReaderMatrix m = pr.matrix(false, n);
+        FastScorer.ReaderMatrix m = pr.matrix(n);
         pr.rows.dequantize(0, n, m);
         int stride = m.readers();
         for (int i = 0; i < n; i++) {

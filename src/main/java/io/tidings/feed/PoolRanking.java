@@ -28,8 +28,8 @@ final class PoolRanking {
     final CandidateSets sets;
     ReaderRows rows;
     private final FastScorer.ReaderMatrix[] units = new FastScorer.ReaderMatrix[UNIT / TILE];
-    private final FastScorer.ReaderMatrix[] gathers = new FastScorer.ReaderMatrix[UNIT / TILE];
-    private final FastScorer.ReaderMatrix[] subGathers = new FastScorer.ReaderMatrix[UNIT / TILE];
+    /** Readers of the unit gathered to score only them (a channel's, a group's). */
+    final UnitGather gathered = new UnitGather();
     private float[] bounds = new float[0];
     private float[] out = new float[0];
     private float[] out2 = new float[0];
@@ -68,14 +68,12 @@ final class PoolRanking {
         if (rows.hidden != hidden) {
             rows = new ReaderRows(UNIT, hidden);
             Arrays.fill(units, null);
-            Arrays.fill(gathers, null);
-            Arrays.fill(subGathers, null);
         }
     }
 
-    /** A matrix of {@code n} readers rounded up to whole tiles, from {@code pool} (reused). */
-    FastScorer.ReaderMatrix matrix(boolean gather, int n) {
-        return matrix(gather ? gathers : units, n);
+    /** A matrix of {@code n} readers rounded up to whole tiles (reused). */
+    FastScorer.ReaderMatrix matrix(int n) {
+        return matrix(units, n);
     }
 
     private FastScorer.ReaderMatrix matrix(FastScorer.ReaderMatrix[] pool, int n) {
@@ -100,9 +98,9 @@ final class PoolRanking {
      * per channel (null: none). Without {@code prune} every pair is scored (the plain path, for tests).
      */
     void rank(Generation g, PostHidden ph, long[] ids, int n, Set<Long>[] seen, Map<Long, Integer>[] rated, boolean prune) {
-        FastScorer.ReaderMatrix m = matrix(false, n);
+        FastScorer.ReaderMatrix m = matrix(n);
         rows.dequantize(0, n, m);
-        flatten(m, n);
+        gathered.flatten(m, n);
         for (int i = 0; i < n; i++) sets.reset(i, Float.NEGATIVE_INFINITY);
         if (ph.seed != g.seed) throw new IllegalStateException("post rows of another noise seed");
         for (int i = 0; i < n; i++) shift[i] = ExplorationNoise.readerShift(ids[i], g.seed);
@@ -171,7 +169,7 @@ final class PoolRanking {
             int len = counts[c + 1] - counts[c];
             if (len == 0) continue;
             System.arraycopy(byChannel, counts[c], list, 0, len);
-            FastScorer.ReaderMatrix target = gather(list, len, gathers);
+            FastScorer.ReaderMatrix target = gathered.gather(list, len, false);
             sigmas(rated, ph.channels[ph.groupsOf[c]], list, len);
             for (int q = ph.groupsOf[c]; q < ph.groupsOf[c + 1]; q++) groupScore(g, ph, q, target, list, identity, len, len, seen, sigmas);
         }
@@ -202,7 +200,7 @@ final class PoolRanking {
      */
     private void groups(Generation g, PostHidden ph, int c, FastScorer.ReaderMatrix m, int len, Set<Long>[] seen,
                         Map<Long, Integer>[] rated) {
-        FastScorer.ReaderMatrix target = gather(list, len, gathers);
+        FastScorer.ReaderMatrix target = gathered.gather(list, len, false);
         int q0 = ph.groupsOf[c];
         int q1 = ph.groupsOf[c + 1];
         sigmas(rated, ph.channels[q0], list, len);
@@ -238,7 +236,7 @@ final class PoolRanking {
                 groupScore(g, ph, q, target, sub, subAt, n2, wanted, seen, subSigmas);
             } else {
                 // the readers left into a smaller matrix
-                groupScore(g, ph, q, gather(sub, n2, subGathers), sub, identity, n2, n2, seen, subSigmas);
+                groupScore(g, ph, q, gathered.gather(sub, n2, true), sub, identity, n2, n2, seen, subSigmas);
             }
         }
     }
@@ -303,39 +301,6 @@ final class PoolRanking {
             sigmas[j] = anyRated ? sigma(rated, i, channel) : widest;
             cut[i] = sets.cutoff(i);
         }
-    }
-
-    /** The unit's rows reader by reader, {@code [reader][hidden]}: a gather then reads each row in one run. */
-    private float[] flat = new float[0];
-
-    /** The first {@code n} readers of {@code m} into {@link #flat}, the very same values. */
-    private void flatten(FastScorer.ReaderMatrix m, int n) {
-        int h = rows.hidden;
-        if (flat.length < n * h) flat = new float[UNIT * h];
-        float[] from = m.values;
-        float[] to = flat;
-        for (int t = 0; t * TILE < n; t++) {
-            int base = t * h * TILE;
-            int r1 = Math.min(TILE, n - t * TILE);
-            for (int x = 0; x < h; x++) {
-                int a = base + x * TILE;
-                for (int r = 0; r < r1; r++) to[(t * TILE + r) * h + x] = from[a + r];
-            }
-        }
-    }
-
-    /** Readers {@code pick[0 .. len)} of the unit (rows of {@link #flat}) into a matrix of {@code pool}. */
-    private FastScorer.ReaderMatrix gather(int[] pick, int len, FastScorer.ReaderMatrix[] pool) {
-        int h = rows.hidden;
-        FastScorer.ReaderMatrix target = matrix(pool, len);
-        float[] from = flat;
-        float[] to = target.values;
-        for (int j = 0; j < len; j++) {
-            int a = pick[j] * h;
-            int d = (j / TILE) * h * TILE + j % TILE;
-            for (int x = 0; x < h; x++) to[d + x * TILE] = from[a + x];
-        }
-        return target;
     }
 
     /** Keeps channel {@code c} of bound {@code v} among reader {@code i}'s best {@link #SEEDS}; returns the least kept. */
