@@ -101,18 +101,30 @@ final class CandidateSets {
             if (n + 1 == k) min[s] = minOf(base);
             return;
         }
+        // the worst (smallest key, then the larger post id) and, in the same pass, the smallest key of the others
         int worst = base;
+        short wk = keys[base];
+        int wp = posts[base];
+        short others = Short.MAX_VALUE;
         for (int j = base + 1; j < base + k; j++) {
-            if (keys[j] < keys[worst] || keys[j] == keys[worst] && Integer.compareUnsigned(posts[j], posts[worst]) > 0) worst = j;
+            short kj = keys[j];
+            if (kj < wk || kj == wk && Integer.compareUnsigned(posts[j], wp) > 0) {
+                if (wk < others) others = wk;
+                worst = j;
+                wk = kj;
+                wp = posts[j];
+            } else if (kj < others) {
+                others = kj;
+            }
         }
-        if (q == keys[worst] && Integer.compareUnsigned(p, posts[worst]) > 0) {
+        if (q == wk && Integer.compareUnsigned(p, wp) > 0) {
             leftOut(s, key);
             return;
         }
-        leftOut(s, key(keys[worst]));
+        leftOut(s, key(wk));
         posts[worst] = p;
         keys[worst] = q;
-        min[s] = minOf(base);
+        min[s] = (short) Math.min(q, others);
     }
 
     private short minOf(int base) {

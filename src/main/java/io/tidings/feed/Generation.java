@@ -62,6 +62,18 @@ final class Generation {
         net.readerPart(u, 0, hu, 0);
     }
 
+    /** The {@code hp} rows of {@code posts}, one after another. */
+    float[] hiddenOf(java.util.List<FreshPool.Entry> posts) {
+        if (posts.isEmpty()) return new float[0];
+        long[] ids = new long[posts.size()];
+        long[] chs = new long[posts.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = posts.get(i).postId();
+            chs[i] = posts.get(i).channelId();
+        }
+        return scorer.postHidden(chs, ids);
+    }
+
     /** Whether this version still holds its reader table. */
     boolean hasReaders() {
         return model != null;

@@ -28,8 +28,8 @@ final class PoolRanking {
     final CandidateSets sets;
     ReaderRows rows;
     private final FastScorer.ReaderMatrix[] units = new FastScorer.ReaderMatrix[UNIT / TILE];
-    private final FastScorer.ReaderMatrix[] gathers = new FastScorer.ReaderMatrix[UNIT / TILE];
-    private final FastScorer.ReaderMatrix[] subGathers = new FastScorer.ReaderMatrix[UNIT / TILE];
+    /** Readers of the unit gathered to score only them (a channel's, a group's). */
+    final UnitGather gathered = new UnitGather();
     private float[] bounds = new float[0];
     private float[] out = new float[0];
     private float[] out2 = new float[0];
@@ -68,14 +68,12 @@ final class PoolRanking {
         if (rows.hidden != hidden) {
             rows = new ReaderRows(UNIT, hidden);
             Arrays.fill(units, null);
-            Arrays.fill(gathers, null);
-            Arrays.fill(subGathers, null);
         }
     }
 
-    /** A matrix of {@code n} readers rounded up to whole tiles, from {@code pool} (reused). */
-    FastScorer.ReaderMatrix matrix(boolean gather, int n) {
-        return matrix(gather ? gathers : units, n);
+    /** A matrix of {@code n} readers rounded up to whole tiles (reused). */
+    FastScorer.ReaderMatrix matrix(int n) {
+        return matrix(units, n);
     }
 
     private FastScorer.ReaderMatrix matrix(FastScorer.ReaderMatrix[] pool, int n) {
@@ -100,8 +98,9 @@ final class PoolRanking {
      * per channel (null: none). Without {@code prune} every pair is scored (the plain path, for tests).
      */
     void rank(Generation g, PostHidden ph, long[] ids, int n, Set<Long>[] seen, Map<Long, Integer>[] rated, boolean prune) {
-        FastScorer.ReaderMatrix m = matrix(false, n);
+        FastScorer.ReaderMatrix m = matrix(n);
         rows.dequantize(0, n, m);
+        gathered.flatten(m, n);
         for (int i = 0; i < n; i++) sets.reset(i, Float.NEGATIVE_INFINITY);
         if (ph.seed != g.seed) throw new IllegalStateException("post rows of another noise seed");
         for (int i = 0; i < n; i++) shift[i] = ExplorationNoise.readerShift(ids[i], g.seed);
@@ -113,7 +112,7 @@ final class PoolRanking {
         if (!prune) {
             for (int c = 0; c < cs; c++) {
                 sigmas(rated, ph.channels[ph.groupsOf[c]], identity, n);
-                for (int q = ph.groupsOf[c]; q < ph.groupsOf[c + 1]; q++) groupScore(g, ph, q, m, identity, identity, n, seen, sigmas);
+                for (int q = ph.groupsOf[c]; q < ph.groupsOf[c + 1]; q++) groupScore(g, ph, q, m, identity, identity, n, n, seen, sigmas);
             }
             return;
         }
@@ -170,9 +169,9 @@ final class PoolRanking {
             int len = counts[c + 1] - counts[c];
             if (len == 0) continue;
             System.arraycopy(byChannel, counts[c], list, 0, len);
-            FastScorer.ReaderMatrix target = gather(m, list, len, gathers);
+            FastScorer.ReaderMatrix target = gathered.gather(list, len, false);
             sigmas(rated, ph.channels[ph.groupsOf[c]], list, len);
-            for (int q = ph.groupsOf[c]; q < ph.groupsOf[c + 1]; q++) groupScore(g, ph, q, target, list, identity, len, seen, sigmas);
+            for (int q = ph.groupsOf[c]; q < ph.groupsOf[c + 1]; q++) groupScore(g, ph, q, target, list, identity, len, len, seen, sigmas);
         }
         // pass 2: the other channels, most promising first, only for readers they might still reach
         for (int i = 0; i < n; i++) {
@@ -201,17 +200,17 @@ final class PoolRanking {
      */
     private void groups(Generation g, PostHidden ph, int c, FastScorer.ReaderMatrix m, int len, Set<Long>[] seen,
                         Map<Long, Integer>[] rated) {
-        FastScorer.ReaderMatrix target = gather(m, list, len, gathers);
+        FastScorer.ReaderMatrix target = gathered.gather(list, len, false);
         int q0 = ph.groupsOf[c];
         int q1 = ph.groupsOf[c + 1];
         sigmas(rated, ph.channels[q0], list, len);
         if (q1 - q0 == 1) {
-            groupScore(g, ph, q0, target, list, identity, len, seen, sigmas);
+            groupScore(g, ph, q0, target, list, identity, len, len, seen, sigmas);
             return;
         }
         int stride = target.readers();
         float[] gb = out2((q1 - q0) * stride);
-        g.scorer.score(target, ph.groupBounds[c], q1 - q0, gb);
+        g.scorer.score(target, ph.groupBounds[c], q1 - q0, gb, len);
         scored += (long) (q1 - q0) * len; // the group bounds are work too: counted as pairs
         for (int q = q0; q < q1; q++) {
             int row = (q - q0) * stride;
@@ -231,12 +230,13 @@ final class PoolRanking {
             }
             if (n2 == 0) continue;
             for (int x = 0; x < n2; x++) subSigmas[x] = sigmas[subAt[x]];
-            if ((n2 + TILE - 1) / TILE == (len + TILE - 1) / TILE) {
-                // as many tiles either way: score the gathered matrix, offer only to the readers left
-                groupScore(g, ph, q, target, sub, subAt, n2, seen, subSigmas);
+            int wanted = subAt[n2 - 1] + 1;
+            if (g.scorer.lanes(n2) == g.scorer.lanes(wanted)) {
+                // as many lanes either way: score the gathered matrix, offer only to the readers left
+                groupScore(g, ph, q, target, sub, subAt, n2, wanted, seen, subSigmas);
             } else {
                 // the readers left into a smaller matrix
-                groupScore(g, ph, q, gather(target, subAt, n2, subGathers), sub, identity, n2, seen, subSigmas);
+                groupScore(g, ph, q, gathered.gather(sub, n2, true), sub, identity, n2, n2, seen, subSigmas);
             }
         }
     }
@@ -245,10 +245,10 @@ final class PoolRanking {
 
     /**
      * Scores group {@code q}'s posts against {@code target} and offers them to readers {@code who[0 .. len)}: reader
-     * {@code who[j]} is column {@code col[j]} of the matrix, of deviation {@code sig[j]}.
+     * {@code who[j]} is column {@code col[j]} of the matrix (all under {@code wanted}), of deviation {@code sig[j]}.
      */
     private void groupScore(Generation g, PostHidden ph, int q, FastScorer.ReaderMatrix target, int[] who, int[] col, int len,
-                            Set<Long>[] seen, float[] sig) {
+                            int wanted, Set<Long>[] seen, float[] sig) {
         int stride = target.readers();
         int posts = ph.start[q + 1] - ph.start[q];
         scored += (long) posts * len;
@@ -258,8 +258,8 @@ final class PoolRanking {
         for (int p0 = 0; p0 < posts; p0 += POST_CHUNK) {
             int cnt = Math.min(POST_CHUNK, posts - p0);
             float[] o = out(cnt * stride);
-            if (p0 == 0 && cnt == posts) g.scorer.score(target, ph.hp[q], cnt, o);
-            else g.scorer.score(target, Arrays.copyOfRange(ph.hp[q], p0 * h, (p0 + cnt) * h), cnt, o);
+            if (p0 == 0 && cnt == posts) g.scorer.score(target, ph.hp[q], cnt, o, wanted);
+            else g.scorer.score(target, Arrays.copyOfRange(ph.hp[q], p0 * h, (p0 + cnt) * h), cnt, o, wanted);
             for (int j = 0; j < len; j++) {
                 int i = who[j];
                 int cj = col[j];
@@ -301,21 +301,6 @@ final class PoolRanking {
             sigmas[j] = anyRated ? sigma(rated, i, channel) : widest;
             cut[i] = sets.cutoff(i);
         }
-    }
-
-    /** Columns {@code pick[0 .. len)} of {@code src} into a matrix of {@code pool}. */
-    private FastScorer.ReaderMatrix gather(FastScorer.ReaderMatrix src, int[] pick, int len, FastScorer.ReaderMatrix[] pool) {
-        int h = rows.hidden;
-        FastScorer.ReaderMatrix target = matrix(pool, len);
-        float[] from = src.values;
-        float[] to = target.values;
-        for (int j = 0; j < len; j++) {
-            int r = pick[j];
-            int a = (r / TILE) * h * TILE + r % TILE;
-            int d = (j / TILE) * h * TILE + j % TILE;
-            for (int x = 0; x < h; x++) to[d + x * TILE] = from[a + x * TILE];
-        }
-        return target;
     }
 
     /** Keeps channel {@code c} of bound {@code v} among reader {@code i}'s best {@link #SEEDS}; returns the least kept. */

@@ -299,6 +299,50 @@ class CandidateIndexTest {
     }
 
     @Test
+    void aReaderWithoutARowWhileAnotherNetworkWaitsForItsBuildIsRankedAsANeutralReader() {
+        setUp(200);
+        // every reader but one is built with model A; A lets its reader table go
+        long absent = readerIds[readerIds.length - 1];
+        long[] built = Arrays.copyOf(readerIds, readerIds.length - 1);
+        Object b = index.beginBuild(current.get(), built.length);
+        List<Set<Long>> none = new ArrayList<>();
+        for (int i = 0; i < built.length; i++) none.add(Set.of());
+        index.fill(b, built, none);
+        index.finishBuild(b);
+        // model B (another network of the same shape) is served now, its build not begun: its row of the absent reader
+        // belongs to B's network, so A ranks them as a neutral reader (a zero row) until B's build moves them
+        assertThat(modelB.network().hidden).isEqualTo(modelA.network().hidden);
+        assertThat(modelB.readers().contains(absent)).as("B has a row of the absent reader").isTrue();
+        current.set(new CandidateIndex.ModelVersion(2, modelB));
+        index.fill(null, new long[] {absent}, List.of(Set.of()));
+        assertThat(index.version()).isEqualTo(1);
+        TrainedModel neutral = new TrainedModel(modelA.config(), modelA.network(),
+                new io.tidings.model.EmbeddingTable(modelA.config().readerDim(), 1), modelA.channels(), modelA.posts());
+        TrainedModel borrowed = new TrainedModel(modelA.config(), modelA.network(), modelB.readers(), modelA.channels(), modelA.posts());
+        FreshPool.Snapshot snap = pool.snapshot();
+        assertThat(best(neutral, absent, snap, K)).as("B's row would rank otherwise (else this test proves nothing)")
+                .isNotEqualTo(best(borrowed, absent, snap, K));
+        assertNearBest(ids(index.peek(absent)), neutral, absent, snap, Set.of(), 0, 1, K);
+        // a built reader still ranks from their own row in the index, not from B
+        long known = built[0];
+        Set<Long> before = ids(index.peek(known));
+        index.invalidate(known);
+        index.fill(null, new long[] {known}, List.of(Set.of()));
+        assertThat(ids(index.peek(known))).isEqualTo(before);
+    }
+
+    /** The {@code k} best posts of the snapshot for {@code reader} by {@code model}'s score (float32, no noise). */
+    private static Set<Long> best(TrainedModel model, long reader, FreshPool.Snapshot snap, int k) {
+        float[] scores = model.scorePostsJava(reader, snap.channelIds(), snap.postIds());
+        Integer[] order = new Integer[scores.length];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        Arrays.sort(order, (x, y) -> Float.compare(scores[y], scores[x]));
+        Set<Long> out = new HashSet<>();
+        for (int i = 0; i < Math.min(k, order.length); i++) out.add(snap.postIds()[order[i]]);
+        return out;
+    }
+
+    @Test
     void aPickIsMarkedExplorationExactlyWhenABetterScoredCandidateWasLeftForIt() {
         setUp(400);
         index.close();

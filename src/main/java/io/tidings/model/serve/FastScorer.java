@@ -108,6 +108,37 @@ public final class FastScorer {
     }
 
     /**
+     * Like {@link #score(ReaderMatrix, float[], int, float[])} when only the first {@code wanted} readers of {@code m}
+     * are needed: their scores are the same; past them {@code out} holds whatever the kernel left (a tile of which
+     * only a few readers are wanted is computed in part, so small gathers of readers cost less than a whole tile).
+     */
+    public void score(ReaderMatrix m, float[] hp, int posts, float[] out, int wanted) {
+        check(m, hp, posts, out);
+        if (wanted < 0 || wanted > m.readers()) throw new IllegalArgumentException("bad reader count " + wanted);
+        int h = net.hidden;
+        int readers = m.readers();
+        int full = wanted / TILE;
+        if (full > 0) scoreRange(m, hp, 0, posts, out, 0, full);
+        int rest = wanted - full * TILE;
+        if (rest == 0) return;
+        int r0 = full * TILE;
+        if (r0 + TILE > readers) {
+            // the padded last tile of a matrix of another size: as score does
+            scoreRange(m, hp, 0, posts, out, full, m.tiles());
+            return;
+        }
+        kernel.logitsPart(m.values, full * h * TILE, rest, hp, 0, posts, out, r0, readers);
+        int width = kernel.width(rest);
+        for (int p = 0; p < posts; p++) kernel.sigmoid(out, p * readers + r0, width);
+    }
+
+    /** The reader lanes {@link #score(ReaderMatrix, float[], int, float[], int)} computes for {@code wanted} readers. */
+    public int lanes(int wanted) {
+        int rest = wanted % TILE;
+        return wanted - rest + (rest == 0 ? 0 : kernel.width(rest));
+    }
+
+    /**
      * Like {@link #score} with the work split into {@code threads} parts, one run on the calling thread and
      * the others on {@code pool}: by reader tiles, or by posts when there are too few tiles. Blocks until
      * done. Use a pool with as many threads as cores; call off event loops.

@@ -28,6 +28,19 @@ abstract class ScoreKernel {
     abstract void logits(float[] hu, int base, int tiles, float[] hp, int p0, int p1, float[] out, int off,
                          int stride);
 
+    /**
+     * Like {@link #logits} for one tile of which only the first {@code lanes} readers are wanted: at least those are
+     * written, and at most {@link #width}{@code (lanes)}. This kernel computes the whole tile.
+     */
+    void logitsPart(float[] hu, int base, int lanes, float[] hp, int p0, int p1, float[] out, int off, int stride) {
+        logits(hu, base, 1, hp, p0, p1, out, off, stride);
+    }
+
+    /** The lanes {@link #logitsPart} computes for {@code lanes} wanted readers of a tile. */
+    int width(int lanes) {
+        return FastScorer.TILE;
+    }
+
     /** {@code a[i] = sigmoid(a[i])} for {@code i} in {@code [from, from + n)}. */
     abstract void sigmoid(float[] a, int from, int n);
 

@@ -39,7 +39,7 @@ final class VectorKernel extends ScoreKernel {
         for (int t = 0; t < tiles; t++) {
             for (int p = p0; p < p4; p += 4) {
                 fourPosts(hu, base + t * tileSize, hp, p * h, p * h + h, p * h + 2 * h, p * h + 3 * h, out,
-                        off + (p - p0) * stride + t * TILE, stride, 4);
+                        off + (p - p0) * stride + t * TILE, stride, 4, TILE);
             }
         }
         if (p1 - p4 >= 2) {
@@ -48,7 +48,7 @@ final class VectorKernel extends ScoreKernel {
             int last = (p1 - 1) * h;
             for (int t = 0; t < tiles; t++) {
                 fourPosts(hu, base + t * tileSize, hp, p4 * h, p4 * h + h, Math.min(p4 * h + 2 * h, last), last, out,
-                        off + (p4 - p0) * stride + t * TILE, stride, p1 - p4);
+                        off + (p4 - p0) * stride + t * TILE, stride, p1 - p4, TILE);
             }
             p4 = p1;
         }
@@ -68,6 +68,30 @@ final class VectorKernel extends ScoreKernel {
         }
     }
 
+    @Override
+    void logitsPart(float[] hu, int base, int lanes, float[] hp, int p0, int p1, float[] out, int off, int stride) {
+        int width = width(lanes);
+        if (width == TILE) {
+            logits(hu, base, 1, hp, p0, p1, out, off, stride);
+            return;
+        }
+        // the first lanes of the tile only: blocks of four posts, a last block of one to three with its last post repeated
+        int h = hidden;
+        for (int p = p0; p < p1; p += 4) {
+            int left = Math.min(4, p1 - p);
+            int last = (p + left - 1) * h;
+            fourPosts(hu, base, hp, p * h, Math.min(p * h + h, last), Math.min(p * h + 2 * h, last), last, out,
+                    off + (p - p0) * stride, stride, left, width);
+        }
+    }
+
+    @Override
+    int width(int lanes) {
+        // steps of two vectors: what fourPosts takes at a time
+        int step = 2 * L;
+        return Math.min(TILE, Math.max(step, (lanes + step - 1) / step * step));
+    }
+
     /** Where chunk {@code c} (readers {@code c·4L ..}) of a run of tiles starting at {@code base} starts. */
     private int chunkBase(int base, int c) {
         int r = c * 4 * L;
@@ -76,9 +100,9 @@ final class VectorKernel extends ScoreKernel {
 
     /** Four posts, two vectors of readers at a time: eight independent accumulators, each hu load used four times. */
     private void fourPosts(float[] hu, int base, float[] hp, int q, int q1, int q2, int q3, float[] out, int off, int stride,
-                           int stores) {
+                           int stores, int width) {
         int h = hidden;
-        for (int g = 0; g < TILE; g += 2 * L) {
+        for (int g = 0; g < width; g += 2 * L) {
             FloatVector a0 = FloatVector.broadcast(S, b2);
             FloatVector a1 = a0;
             FloatVector a2 = a0;
@@ -108,6 +132,7 @@ final class VectorKernel extends ScoreKernel {
             int o = off + g;
             a0.intoArray(out, o);
             b0.intoArray(out, o + L);
+            if (stores < 2) continue;
             a1.intoArray(out, o + stride);
             b1.intoArray(out, o + L + stride);
             if (stores > 2) {

@@ -57,6 +57,40 @@ class FastPathTest {
     }
 
     @Test
+    void scoringOnlyTheFirstReadersOfAMatrixGivesTheirVeryScoresAndComputesFewerLanes() {
+        for (boolean vector : new boolean[] {true, false}) {
+            FastScorer fast = new FastScorer(MODEL, vector);
+            long[] readers = ids(new SplittableRandom(16), FastScorer.TILE * 3, 0, 330);
+            FastScorer.ReaderMatrix m = fast.readers(readers);
+            for (int posts = 1; posts <= 9; posts++) {
+                SplittableRandom rng = new SplittableRandom(17 + posts);
+                long[] channels = ids(rng, posts, 1000, 33);
+                long[] postIds = ids(rng, posts, 5000, 220);
+                float[] hp = fast.postHidden(channels, postIds);
+                float[] all = new float[posts * m.readers()];
+                fast.score(m, hp, posts, all);
+                for (int wanted : new int[] {1, 5, 16, 17, 32, 33, 63, 64, 65, 97, 128, 150, 192}) {
+                    float[] part = new float[posts * m.readers()];
+                    fast.score(m, hp, posts, part, wanted);
+                    for (int p = 0; p < posts; p++) {
+                        for (int r = 0; r < wanted; r++) {
+                            assertThat(part[p * m.readers() + r]).as("%s, %d posts, %d wanted, post %d reader %d", fast.kernel(), posts,
+                                    wanted, p, r).isEqualTo(all[p * m.readers() + r]);
+                        }
+                    }
+                    int lanes = fast.lanes(wanted);
+                    assertThat(lanes).isBetween(wanted, (wanted + FastScorer.TILE - 1) / FastScorer.TILE * FastScorer.TILE);
+                    // past the lanes computed nothing is written
+                    for (int p = 0; p < posts; p++) {
+                        for (int r = lanes; r < m.readers(); r++) assertThat(part[p * m.readers() + r]).isZero();
+                    }
+                }
+            }
+            if (vector) assertThat(fast.lanes(5)).as("a few readers take part of a tile").isLessThan(FastScorer.TILE);
+        }
+    }
+
+    @Test
     void scalarKernelEqualsTheConcatenatedForwardPassForEveryPair() throws Exception {
         assertKernelMatchesForwardPass(new FastScorer(MODEL, false));
     }
