@@ -134,6 +134,8 @@ final class IndexVersions {
      * Where a version that let its reader table go takes the row of a reader it has none of in the index (new, or left
      * behind by a swap): the model now served ({@code models}) when it is this version or one with the very same network
      * (an increment: its rows are this version's, newer), else none (a model of another network waits for its build).
+     * In a serving pod (ROLE=serve) the model served after its build keeps no reader rows, only the prior: a reader the
+     * index has no row of is then ranked as a new reader.
      */
     TrainedModel rowSource(Generation g) {
         CandidateIndex.ModelVersion mv = models.get();
