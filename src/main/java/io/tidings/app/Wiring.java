@@ -128,6 +128,9 @@ final class Wiring {
         this.candidates = lifecycle.open("candidate threads", new CandidateIndex(pool, modelVersion,
                 config.feed().candidatesPerReader(), Math.max(1, Runtime.getRuntime().availableProcessors()),
                 config.feed().noise(), config.feed().exploreBoost()), CandidateIndex::close);
+        // a serving pod never trains: once a version's build is done, the index holds every reader's row, and the float
+        // reader table (0.44 GB at 1 M readers) goes; ROLE=all keeps it to train the next increment from
+        if (!config.scaleOut().role().trains()) candidates.onBuilt(models::dropReaderRows);
         var penalties = new PenaltyRepository(db);
         var settings = new ReaderSettingsRepository(db);
         var control = new io.tidings.store.ReaderControlRepository(db);

@@ -9,6 +9,8 @@ import io.tidings.model.ModelConfig;
 import io.tidings.model.Network;
 import io.tidings.model.TrainedModel;
 import io.tidings.model.offline.SyntheticVotes;
+import io.tidings.model.serve.ModelRegistry;
+import io.tidings.model.serve.ScoringModel;
 import io.tidings.model.train.Trainer;
 import java.io.PrintStream;
 import java.lang.management.GarbageCollectorMXBean;
@@ -25,6 +27,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongPredicate;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import javax.management.NotificationEmitter;
 import javax.management.NotificationListener;
@@ -76,9 +79,16 @@ public final class ScaleBench {
         for (int i = 0; i < readers.length; i++) readers[i] = i + 1;
         long before = heap.settle();
 
-        CandidateIndex.ModelVersion[] current = {new CandidateIndex.ModelVersion(1, a)};
-        try (CandidateIndex index = new CandidateIndex(pool, () -> current[0], o.candidates(), threads, o.noise(), o.boost())) {
-            double buildSeconds = rerank(index, current[0], readers, heap);
+        long readerTableBytes = a.readers().rowBytes();
+        // the serving pod's registry and index, connected as Wiring connects them for ROLE=serve: the index builds from
+        // the version the registry serves, and once a build is done the registry lets that version's float reader table
+        // go (every reader's int8 row is in the index); each next version arrives whole, as if read from the store
+        try (ModelRegistry registry = new ModelRegistry(new ScoringModel(1, a));
+             CandidateIndex index = new CandidateIndex(pool, served(registry), o.candidates(), threads, o.noise(), o.boost())) {
+            index.onBuilt(registry::dropReaderRows);
+            Supplier<CandidateIndex.ModelVersion> current = served(registry);
+            // the bench still holds model a (as before: bytes per reader count the index alone) until the new posts
+            double buildSeconds = rerank(index, current.get(), readers, heap);
             double buildCpu = lastCpuSeconds;
             long after = heap.settle();
             double bytesPerReader = (double) (after - before) / o.readers();
@@ -112,8 +122,10 @@ public final class ScaleBench {
             // from here on the serving version keeps only what scores new posts (network, channel and post tables)
             // and the int8 rows in the index; each next version arrives whole, as if read from the trainer's store:
             // the bench makes it again from the small model and the changes so far, never by copying the served one
-            current[0] = new CandidateIndex.ModelVersion(1, rowless(a));
             a = null;
+            long servedRows = servedReaderRowBytes(registry);
+            out.printf(Locale.ROOT, "live heap once the registry let the reader table go: %d MB (the served version keeps "
+                    + "%d MB of reader rows; the whole table was %d MB)%n", heap.settle() >> 20, servedRows >> 20, readerTableBytes >> 20);
             List<UnaryOperator<TrainedModel>> steps = new ArrayList<>();
 
             // a full swap: a new network and new rows (as a full training gives)
@@ -124,12 +136,11 @@ public final class ScaleBench {
             double rerankSeconds;
             double rerankCpu;
             if (!slice) {
-                current[0] = new CandidateIndex.ModelVersion(2, b);
+                registry.swap(new ScoringModel(2, b));
                 b = null;
-                rerankSeconds = rerank(index, current[0], readers, heap);
+                rerankSeconds = rerank(index, current.get(), readers, heap);
                 rerankCpu = lastCpuSeconds;
                 out.printf(Locale.ROOT, "model swap, full re-rank: %.1f s (%.1f s of CPU)%n", rerankSeconds, rerankCpu);
-                current[0] = new CandidateIndex.ModelVersion(2, rowless(current[0].model()));
                 steps.add(full);
             } else {
                 // the same work on the first readers only, in an index of their own (the serving one keeps version 1)
@@ -170,13 +181,12 @@ public final class ScaleBench {
                 steps.add(m -> incremented(m, who, what, moveSeed));
                 TrainedModel next = grow(o);
                 for (UnaryOperator<TrainedModel> step : steps) next = step.apply(next);
-                current[0] = new CandidateIndex.ModelVersion(3 + round, next);
+                registry.swap(new ScoringModel(3 + round, next));
                 next = null;
                 out.printf(Locale.ROOT, "live heap with the next incremental version beside the serving one: %d MB%n", heap.settle() >> 20);
                 long[] moves0 = index.readerMoves();
-                double seconds = rerank(index, current[0], readers, heap);
+                double seconds = rerank(index, current.get(), readers, heap);
                 long[] moves = index.readerMoves();
-                current[0] = new CandidateIndex.ModelVersion(3 + round, rowless(current[0].model()));
                 out.printf(Locale.ROOT, "model swap, incremental%s (%d votes: %d reader rows and %d post rows moved): %.1f s (%.1f s of CPU); "
                         + "%d readers ranked again, %d moved over with the changed posts scored again%n", round == 0 ? ", first" : "",
                         o.incrementVotes(), voters.size(), voted.size(), seconds, lastCpuSeconds, moves[0] - moves0[0], moves[1] - moves0[1]);
@@ -215,6 +225,7 @@ public final class ScaleBench {
                     picked, readers.length, refills, planSeconds, (cpuNanos() - planCpu) / 1e9);
             heap.settle();
             long peak = heap.stop();
+            long servedRowsAtEnd = servedReaderRowBytes(registry);
             // a re-rank measured on a slice is never reported as rerank_seconds: its whole-index figure is extrapolated
             String rerank = slice
                     ? String.format(Locale.ROOT, "\"rerank_slice_readers\":%d,\"rerank_slice_seconds\":%.1f,\"rerank_slice_cpu_seconds\":%.1f,"
@@ -225,11 +236,11 @@ public final class ScaleBench {
             out.printf(Locale.ROOT, "{\"readers\":%d,\"posts\":%d,\"channels\":%d,\"build_seconds\":%.1f,\"build_cpu_seconds\":%.1f,"
                             + "\"new_post_ms_p50\":%.1f,\"new_post_ms_p95\":%.1f,%s,\"incremental_rerank_seconds\":%.1f,"
                             + "\"incremental_rerank_cpu_seconds\":%.1f,\"incremental_first_seconds\":%.1f,\"incremental_first_cpu_seconds\":%.1f,\"incremental_reader_rows\":%d,\"incremental_post_rows\":%d,\"plan_seconds\":%.2f,\"peak_heap_mb\":%d,\"heap_limit_mb\":%d,\"bytes_per_reader\":%.0f,"
-                            + "\"rank_pairs_scored\":%d,\"rank_pairs_skipped\":%d,\"load_average\":%.2f}%n",
+                            + "\"rank_pairs_scored\":%d,\"rank_pairs_skipped\":%d,\"served_reader_rows_mb\":%d,\"reader_table_mb\":%d,\"load_average\":%.2f}%n",
                     o.readers(), o.posts(), o.channels(), buildSeconds, buildCpu, p50, p95, rerank, incrementalSeconds, incrementalCpu,
                     incrementalColdSeconds, incrementalColdCpu, voters.size(), voted.size(), planSeconds, peak >> 20,
                     Runtime.getRuntime().maxMemory() >> 20, bytesPerReader, index.rankedPairs()[0], index.rankedPairs()[1],
-                    ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+                    servedRowsAtEnd >> 20, readerTableBytes >> 20, ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
             return picked >= readers.length * 0.99 ? 0 : 1;
         }
     }
@@ -307,9 +318,20 @@ public final class ScaleBench {
     private static TrainedModel small;
     private static long smallSeed;
 
-    /** {@code m} without its reader table: what a served version keeps once its readers' rows are in the index. */
-    private static TrainedModel rowless(TrainedModel m) {
-        return new TrainedModel(m.config(), m.network(), new EmbeddingTable(m.config().readerDim(), 1), m.channels(), m.posts());
+    /** Wiring's model supplier: the version the registry serves now. */
+    private static Supplier<CandidateIndex.ModelVersion> served(ModelRegistry registry) {
+        return () -> {
+            try (ModelRegistry.Lease lease = registry.current()) {
+                return new CandidateIndex.ModelVersion(lease.model().version(), lease.model().model());
+            }
+        };
+    }
+
+    /** Bytes of reader rows the registry's served version holds (0 once they are dropped). */
+    private static long servedReaderRowBytes(ModelRegistry registry) {
+        try (ModelRegistry.Lease lease = registry.current()) {
+            return lease.model().model().readers().rowBytes();
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import io.tidings.model.TrainedModel;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongConsumer;
 import java.util.function.LongPredicate;
 import java.util.function.Supplier;
 
@@ -68,6 +69,7 @@ public final class CandidateIndex implements AutoCloseable {
     private final SetFill fills;
     private final ArrivalOffers arrivals;
     private final SetQueries queries;
+    private volatile LongConsumer built = v -> { };
 
     /** An index without exploration noise: sets hold the exact top-{@code k} by score. */
     public CandidateIndex(FreshPool pool, Supplier<ModelVersion> models, int k, int threads) {
@@ -117,14 +119,30 @@ public final class CandidateIndex implements AutoCloseable {
         return versions.begin(model);
     }
 
-    /** Makes the build the serving version; readers it did not reach are refilled when next asked for. */
+    /**
+     * Makes the build the serving version; readers it did not reach are refilled when next asked for. Then tells the
+     * {@link #onBuilt} listener its model version (not when another build replaced it meanwhile).
+     */
     public void finishBuild(Object build) {
+        Generation g = (Generation) build;
+        if (versions.finish(g)) built.accept(g.version);
+    }
+
+    /**
+     * A failed build ends like a finished one: the readers already moved keep their new sets, the others are refilled
+     * (from the model's reader table: the {@link #onBuilt} listener is not told).
+     */
+    public void abortBuild(Object build) {
         versions.finish((Generation) build);
     }
 
-    /** A failed build ends like a finished one: the readers already moved keep their new sets, the others are refilled. */
-    public void abortBuild(Object build) {
-        finishBuild(build);
+    /**
+     * Calls {@code listener} with the model version of every build finished from now on: then every reader the build
+     * ranked has their {@code hu} row in the index, and refills rank from it. Called on the thread that finishes the build
+     * (a ranking thread): the listener must not block.
+     */
+    public void onBuilt(LongConsumer listener) {
+        built = java.util.Objects.requireNonNull(listener, "listener");
     }
 
     /** {@link #fill(Object, long[], List, List)} without rating counts: every channel counts as never rated. */

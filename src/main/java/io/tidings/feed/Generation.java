@@ -36,7 +36,8 @@ final class Generation {
     Generation(CandidateIndex.ModelVersion mv, long seed) {
         this.version = mv.version();
         this.seed = seed;
-        this.model = mv.model();
+        // a model kept without its reader rows (a serving pod, after this version's build) ranks from the index's rows
+        this.model = mv.model().keepsReaderRows() ? mv.model() : null;
         this.net = mv.model().network();
         TrainedModel m = mv.model();
         this.channels = m.channels();

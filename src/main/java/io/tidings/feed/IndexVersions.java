@@ -70,12 +70,14 @@ final class IndexVersions {
         }
     }
 
-    /** Makes the build the serving version when it still is the one being built. */
-    void finish(Generation build) {
+    /** Makes the build the serving version when it still is the one being built; returns whether it did. */
+    boolean finish(Generation build) {
         slots.lock.lock();
         try {
             int gi = indexOf(build);
-            if (gi >= 0 && gi == target) finish(gi);
+            if (gi < 0 || gi != target) return false;
+            finish(gi);
+            return true;
         } finally {
             slots.lock.unlock();
         }
@@ -91,6 +93,16 @@ final class IndexVersions {
         gens = next;
         current = gi;
         target = -1;
+    }
+
+    /**
+     * Whether a row stored under {@code gen} is {@code g}'s row: it is {@code g}'s own, or that of a live version of the same
+     * model version and network (the same version ranked again, e.g. after arrivals were dropped, from a model kept without
+     * its reader rows: the row the last build stored is the one to rank with).
+     */
+    boolean rowsOf(byte gen, Generation g) {
+        Generation o = of(gen);
+        return o == g || o != null && o.version == g.version && g.sameNetwork(o.net);
     }
 
     /** The {@code gen} byte of a live version, or -1 when it is no longer live (or null). */
@@ -122,6 +134,8 @@ final class IndexVersions {
      * Where a version that let its reader table go takes the row of a reader it has none of in the index (new, or left
      * behind by a swap): the model now served ({@code models}) when it is this version or one with the very same network
      * (an increment: its rows are this version's, newer), else none (a model of another network waits for its build).
+     * In a serving pod (ROLE=serve) the model served after its build keeps no reader rows, only the prior: a reader the
+     * index has no row of is then ranked as a new reader.
      */
     TrainedModel rowSource(Generation g) {
         CandidateIndex.ModelVersion mv = models.get();

@@ -187,7 +187,7 @@ final class SetFill {
             int local = ReaderSlots.local(sl[i]);
             b.lock.lock();
             try {
-                if (b.gen[local] == gi && b.rows.hidden == g.hidden()) {
+                if (b.rows.hidden == g.hidden() && (b.gen[local] == gi || versions.rowsOf(b.gen[local], g))) {
                     pr.rows.copy(b.rows, local, i);
                     out[i] = true;
                 }

@@ -162,6 +162,18 @@ public final class EmbeddingTable {
         return c;
     }
 
+    /** A table without rows whose prior is this table's: every id reads what an id without a row reads here. */
+    public EmbeddingTable priorOnly() {
+        EmbeddingTable c = new EmbeddingTable(dim, 1);
+        c.setPrior(prior);
+        return c;
+    }
+
+    /** Bytes held by the rows (values and ids, whole blocks), without the id map: what a table of this size costs. */
+    public long rowBytes() {
+        return (long) blocks.size() * BLOCK_ROWS * ((long) dim * Float.BYTES + Long.BYTES);
+    }
+
     /** Copies all values (and the prior) from {@code other}, which must have the same rows. */
     public void copyValuesFrom(EmbeddingTable other) {
         if (other.size != size || other.dim != dim) {

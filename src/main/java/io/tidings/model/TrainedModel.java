@@ -14,9 +14,17 @@ public final class TrainedModel {
     private final EmbeddingTable readers;
     private final EmbeddingTable channels;
     private final EmbeddingTable posts;
+    /** False for a model made by {@link #withoutReaderRows()}: it cannot score a known reader. */
+    private final boolean readerRows;
 
     public TrainedModel(ModelConfig config, Network net, EmbeddingTable readers, EmbeddingTable channels,
                  EmbeddingTable posts) {
+        this(config, net, readers, channels, posts, true);
+    }
+
+    private TrainedModel(ModelConfig config, Network net, EmbeddingTable readers, EmbeddingTable channels,
+                 EmbeddingTable posts, boolean readerRows) {
+        this.readerRows = readerRows;
         this.config = Objects.requireNonNull(config);
         this.net = Objects.requireNonNull(net);
         this.readers = Objects.requireNonNull(readers);
@@ -42,8 +50,31 @@ public final class TrainedModel {
         return config;
     }
 
+    /**
+     * This version without its reader rows: the same network, channel and post tables (shared, not copied) and a
+     * reader table holding only the prior, so a reader reads what a new reader reads. What a serving pod keeps once
+     * the candidate index holds every reader's {@code hu} row; it cannot train, and does not score known readers
+     * ({@link #score}, {@link #scoreInto}, {@link #scorePostsJava}, {@link #gather} and {@link #readerVector} refuse).
+     */
+    public TrainedModel withoutReaderRows() {
+        return new TrainedModel(config, net, readers.priorOnly(), channels, posts, false);
+    }
+
+    /** Whether this model has its reader rows (false: made by {@link #withoutReaderRows()}). */
+    public boolean keepsReaderRows() {
+        return readerRows;
+    }
+
+    private void requireReaderRows() {
+        if (!readerRows) {
+            throw new IllegalStateException("this model version was kept without its reader rows (ROLE=serve): "
+                    + "readers are scored through the candidate index");
+        }
+    }
+
     /** P(👍) of {@code reader} for {@code post} of {@code channel}, by the plain Java forward pass. */
     public float score(long reader, long channel, long post) {
+        requireReaderRows();
         float[] x = new float[net.in];
         readers.copyInto(reader, x, 0);
         channels.copyInto(channel, x, net.readerDim);
@@ -53,6 +84,7 @@ public final class TrainedModel {
 
     /** Scores pairs {@code (readers[i], channels[i], posts[i])} into {@code out[i]} (concatenated form). */
     public void scoreInto(long[] readerIds, long[] channelIds, long[] postIds, float[] out) {
+        requireReaderRows();
         int n = checkLengths(readerIds.length, channelIds, postIds, out);
         float[] x = new float[net.in];
         float[] act = new float[net.hidden];
@@ -69,6 +101,7 @@ public final class TrainedModel {
      * each pair costs about {@code 3 * hidden} flops. Equals the concatenated form within float rounding.
      */
     public float[] scorePostsJava(long reader, long[] channelIds, long[] postIds) {
+        requireReaderRows();
         int n = checkLengths(channelIds.length, channelIds, postIds, null);
         float[] u = readers.vector(reader);
         float[] hu = new float[net.hidden];
@@ -89,6 +122,7 @@ public final class TrainedModel {
     /** Writes the input rows of pairs {@code from .. from+n) of one reader into row-major batches at row 0. */
     public void gather(long reader, long[] channelIds, long[] postIds, int from, int n,
                 float[] readerRows, float[] channelRows, float[] postRows) {
+        requireReaderRows();
         int rd = net.readerDim;
         readers.copyInto(reader, readerRows, 0);
         for (int i = 1; i < n; i++) {
@@ -103,6 +137,7 @@ public final class TrainedModel {
     /** Writes the input rows of pairs {@code from .. from+n)} into row-major batches at row 0. */
     public void gather(long[] readerIds, long[] channelIds, long[] postIds, int from, int n,
                 float[] readerRows, float[] channelRows, float[] postRows) {
+        requireReaderRows();
         for (int i = 0; i < n; i++) {
             readers.copyInto(readerIds[from + i], readerRows, i * net.readerDim);
             channels.copyInto(channelIds[from + i], channelRows, i * net.channelDim);
@@ -112,6 +147,7 @@ public final class TrainedModel {
 
     /** The reader's embedding (a copy), or the prior when the reader has no row. */
     public float[] readerVector(long reader) {
+        requireReaderRows();
         return readers.vector(reader);
     }
 
@@ -166,7 +202,7 @@ public final class TrainedModel {
 
     @Override
     public String toString() {
-        return "TrainedModel{" + readers.size() + " readers, " + channels.size() + " channels, "
+        return "TrainedModel{" + (readerRows ? readers.size() + " readers, " : "reader rows dropped, ") + channels.size() + " channels, "
                 + posts.size() + " posts, " + config + '}';
     }
 }

@@ -60,7 +60,31 @@ public final class ModelRegistry implements AutoCloseable {
         old.close();
     }
 
-    /** One reader against many candidate posts with the current model; see {@link ScoringModel#scorePosts}. */
+    /**
+     * For a serving pod (ROLE=serve), once the candidate index holds the {@code hu} row of every reader it ranked with
+     * {@code version}: serves the same version without its reader rows ({@link TrainedModel#withoutReaderRows()}), so
+     * the float reader table is let go when the last lease on the whole version is released. Does nothing when another
+     * version is served by now, or the rows are dropped already; returns whether it dropped them. Never blocks.
+     */
+    public boolean dropReaderRows(long version) {
+        ScoringModel old = current.get();
+        if (old == null || old.version() != version || !old.model().keepsReaderRows()) {
+            return false;
+        }
+        ScoringModel next = old.withoutReaderRows();
+        if (!current.compareAndSet(old, next)) {
+            next.close(); // swapped meanwhile: the newer version keeps its rows until its own build
+            return false;
+        }
+        old.close();
+        return true;
+    }
+
+    /**
+     * One reader against many candidate posts with the current model; see {@link ScoringModel#scorePosts}. Throws
+     * {@link IllegalStateException} once the reader rows are dropped ({@link #dropReaderRows}): a serving pod scores
+     * readers through the candidate index.
+     */
     public float[] scorePosts(long reader, long[] channels, long[] posts) {
         try (Lease lease = current()) {
             return lease.model().scorePosts(reader, channels, posts);

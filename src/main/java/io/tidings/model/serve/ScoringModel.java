@@ -48,6 +48,11 @@ public final class ScoringModel implements AutoCloseable {
         return model;
     }
 
+    /** The same version without its reader rows ({@link TrainedModel#withoutReaderRows()}), with its own references. */
+    ScoringModel withoutReaderRows() {
+        return new ScoringModel(version, model.withoutReaderRows(), intraOpThreads);
+    }
+
     /** The ONNX Runtime session over the network, opened on first use; fails once this version is closed. */
     public synchronized OnnxScorer scorer() {
         if (closed) {

@@ -158,6 +158,11 @@ public final class TrainingService {
     private Mono<Boolean> trainHolding(ModelRepository.FullTraining last) {
         boolean isFull = registry.version() == 0 || last.at() == null
                 || last.incrementsSince() >= full.afterIncrements() || fullDueByTime(last) || otherShapeServed();
+        if (!isFull && servedWithoutReaderRows()) {
+            // an increment trains from the served model's rows: a serving pod (ROLE=serve) let them go after its build
+            return Mono.error(new IllegalStateException("model version " + registry.version() + " is served without its "
+                    + "reader rows (ROLE=serve): train in a ROLE=train or ROLE=all process"));
+        }
         // streamed into primitive columns: no list of row objects, however many votes there are
         long trained = trainedSeq.get();
         // the votes read (by transaction, see CommittedVotes) and the horizon they reach
@@ -228,6 +233,12 @@ public final class TrainingService {
 
     /** A (reader, post) vote: an older state of a new vote is not replayed (the new one is trained as it is now). */
     private record Pair(long reader, long post) {}
+
+    private boolean servedWithoutReaderRows() {
+        try (ModelRegistry.Lease lease = registry.current()) {
+            return !lease.model().model().keepsReaderRows();
+        }
+    }
 
     /** An imported model of other sizes cannot be trained on incrementally: the next training is full. */
     private boolean otherShapeServed() {

@@ -126,6 +126,55 @@ class ModelRegistryTest {
     }
 
     @Test
+    void droppingTheReaderRowsServesTheSameVersionWithoutThemAndLetsTheReaderTableGoAfterTheLastLease() {
+        TrainedModel whole = Fixtures.randomModel(SMALL, 1, 50, 7, 300);
+        float[] prior = whole.readers().prior();
+        try (ModelRegistry registry = new ModelRegistry(new ScoringModel(1, whole))) {
+            java.lang.ref.WeakReference<?> table = new java.lang.ref.WeakReference<>(whole.readers());
+            ModelRegistry.Lease held = registry.current(); // a scorer still running with the whole version
+            assertThat(registry.dropReaderRows(2)).as("not the served version").isFalse();
+            assertThat(registry.dropReaderRows(1)).isTrue();
+            assertThat(registry.dropReaderRows(1)).as("already dropped").isFalse();
+            assertThat(registry.version()).isEqualTo(1);
+            try (ModelRegistry.Lease lease = registry.current()) {
+                TrainedModel kept = lease.model().model();
+                assertThat(kept.keepsReaderRows()).isFalse();
+                assertThat(kept.network()).isSameAs(whole.network());
+                assertThat(kept.channels()).isSameAs(whole.channels());
+                assertThat(kept.posts()).isSameAs(whole.posts());
+                assertThat(kept.readers().size()).isZero();
+                assertThat(kept.readers().prior()).as("a reader reads what a new reader reads").containsExactly(prior);
+                float[] u = new float[SMALL.readerDim()];
+                kept.readers().copyInto(999_999L, u, 0);
+                assertThat(u).containsExactly(whole.readers().vector(999_999L));
+                assertThatThrownBy(() -> kept.score(1, CHANNELS[0], POSTS[0])).isInstanceOf(IllegalStateException.class);
+            }
+            assertThatThrownBy(() -> registry.scorePosts(1, CHANNELS, POSTS)).as("a known reader is scored by the index")
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("candidate index");
+            assertThat(held.model().model().keepsReaderRows()).as("the lease taken before keeps its whole version").isTrue();
+            whole = null;
+            held.close();
+            held = null;
+            awaitCollected(table);
+        }
+    }
+
+    /** Polls until {@code ref} is cleared, asking for a collection each time (fails after 30 s). */
+    static void awaitCollected(java.lang.ref.Reference<?> ref) {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (ref.get() != null) {
+            assertThat(System.nanoTime()).as("still reachable after 30 s").isLessThan(deadline);
+            System.gc();
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    @Test
     void swapIntoAClosedRegistryClosesTheNewModel() {
         ModelRegistry registry = ModelRegistry.coldStart(SMALL);
         registry.close();

@@ -208,6 +208,22 @@ class TrainingServiceTest {
     }
 
     @Test
+    void aServingPodThatLetItsReaderRowsGoRefusesToTrainAnIncrement() {
+        TrainingService service = service(100, Duration.ZERO);
+        ModelRegistry registry = registries.get(registries.size() - 1);
+        addVotes(10);
+        assertThat(service.trainIfDue().block(T)).isTrue(); // the first training is full
+        long served = registry.version();
+        assertThat(registry.dropReaderRows(served)).isTrue(); // what ROLE=serve does once the index is built
+        addVotes(10);
+        // an increment from a model without reader rows would forget every reader: refused, nothing stored
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> service.trainIfDue().block(T))
+                .hasMessageContaining("ROLE=serve");
+        assertThat(models.latest().block(T).id()).isEqualTo(served);
+        assertThat(registry.version()).isEqualTo(served);
+    }
+
+    @Test
     void oneTrainingAtATime() {
         TrainingService service = service(1, Duration.ZERO);
         addVotes(10);
