@@ -47,8 +47,15 @@ import reactor.core.publisher.Mono;
  */
 public final class Soak {
 
-    /** How long, how many readers, the seed, how often a new fault starts, and the warm-up before heap_mb_start. */
-    public record Options(Duration length, int readers, long seed, Duration faultEvery, Duration warmUp) {
+    /**
+     * How long, how many readers, the seed, how often a new fault starts, the warm-up before heap_mb_start, and the
+     * posts each channel has at the start (all of them read by the first backfill).
+     */
+    public record Options(Duration length, int readers, long seed, Duration faultEvery, Duration warmUp, int postsPerChannel) {
+        public Options(Duration length, int readers, long seed, Duration faultEvery, Duration warmUp) {
+            this(length, readers, seed, faultEvery, warmUp, POSTS_PER_CHANNEL);
+        }
+
         public static Options minutes(int minutes) {
             Duration length = Duration.ofMinutes(minutes);
             // heap and threads are compared from the end of the warm-up: by then the readers are reading at a steady pace
@@ -95,10 +102,10 @@ public final class Soak {
         try (LocalChannelServer channels = LocalChannelServer.start();
              LocalBotApiServer telegram = LocalBotApiServer.start(token)) {
             telegram.simulateLimits(SEND_RATE, true);
-            DemoWorld world = new DemoWorld(channels, POSTS_PER_CHANNEL, o.seed());
+            DemoWorld world = new DemoWorld(channels, o.postsPerChannel(), o.seed());
             Config config = base.withTelegram(token, telegram.apiUrl())
                     .withChannels(channels.baseUrl(), world.channels())
-                    .withTuning(dir, 0, SEND_RATE, 1 + POSTS_PER_CHANNEL / LocalChannelServer.PAGE_SIZE, Integer.MAX_VALUE);
+                    .withTuning(dir, 0, SEND_RATE, 1 + o.postsPerChannel() / LocalChannelServer.PAGE_SIZE, Integer.MAX_VALUE);
             try (App app = startApp(config);
                  SoakReaders readers = new SoakReaders(telegram, world, o.readers(), o.seed(), timer)) {
                 // generous: on a busy machine the first backfill (3 pages of 50 channels at 5 requests a second) is slow
@@ -206,6 +213,7 @@ public final class Soak {
         }
         if (active != null) active.end.run();
         faults.forEach(f -> f.end.run());
+        telegram.faults().clear(); // and those armed for the next few calls, which would otherwise hit the drain
         readers.stopReading();
         if (heapStart < 0) {
             heapStart = heapAfterGc();

@@ -39,8 +39,11 @@ class LearningE2eTest {
                 .isGreaterThan(random + 0.05);
     }
 
+    // 50 readers, not 100: half the sends and votes a round. Last two rounds minus random, seeds 7, 1, 2 (`tidings demo
+    // --rounds 6 --readers 50 --votes 6 --posts 20 --no-picks`, the test JVM's flags): 0.25, 0.40, 0.31 (100 readers,
+    // seed 7: 0.34), five times the 0.05 asked. Five rounds of 50 were too close: 0.21, 0.18, 0.08.
     private static final int ROUNDS = 6;
-    private static final int READERS = 100;
+    private static final int READERS = 50;
     private static final int VOTES = 6;
     private static final int POSTS = 20;
 }

@@ -20,8 +20,10 @@ class SoakE2eTest {
         TestDatabase.reset();
         // the local t.me without the 5 requests a second owed to the real one: the first backfill (150 pages) took 30 s
         Config base = Config.fromEnv(Map.of("DATABASE_URL", TestDatabase.url(), "TME_REQUESTS_PER_SECOND", "1000"));
-        // 12 s with a fault every second starts all ten kinds (the tenth at 10 s) with 2 s to spare for a slow loop
-        var options = new Soak.Options(Duration.ofSeconds(12), 30, 3, Duration.ofSeconds(1), Duration.ofSeconds(3));
+        // 8 s with a fault every 0.6 s starts all ten kinds (the tenth at 6 s) with 2 s to spare for a slow loop; 10 posts
+        // a channel (500, one page each) are plenty for the 40-70 posts 30 readers get in that time, and a quarter of the
+        // backfill of 40 (the test took 12 s with 40: 5 s of its 25 s alone went to backfilling 20 a channel)
+        var options = new Soak.Options(Duration.ofSeconds(8), 30, 3, Duration.ofMillis(600), Duration.ofSeconds(2), 10);
 
         Map<String, Object> report = Soak.run(options, base, System.out);
         System.out.println("soak e2e: " + Demo.json(report));
