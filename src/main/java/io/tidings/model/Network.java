@@ -99,10 +99,22 @@ public final class Network {
     /** The logit for the concatenated input {@code x[off .. off+in)}; fills {@code act} with relu(W1 x + b1). */
     public float logit(float[] x, int off, float[] act) {
         float z2 = b2[0];
+        int n4 = in & ~3;
         for (int h = 0; h < hidden; h++) {
             int row = h * in;
             float z = b1[h];
-            for (int j = 0; j < in; j++) {
+            // four at a time, in the same order (the same sum to the bit): a third less CPU where the JIT does not
+            // unroll (C1, as the test JVMs run); training spends most of its time here
+            int j = 0;
+            for (; j < n4; j += 4) {
+                int r = row + j;
+                int o = off + j;
+                z += w1[r] * x[o];
+                z += w1[r + 1] * x[o + 1];
+                z += w1[r + 2] * x[o + 2];
+                z += w1[r + 3] * x[o + 3];
+            }
+            for (; j < in; j++) {
                 z += w1[row + j] * x[off + j];
             }
             float a = z > 0 ? z : 0f;
