@@ -16,7 +16,9 @@ class TrainerTest {
 
     @Test
     void learnsHiddenTastesWellAboveChance() {
-        Trainer.Result result = new Trainer(ModelConfig.defaults()).train(VOTES);
+        // the default recipe but patience 1: training stops at epoch 4 instead of 6 with the same best epoch (3), so
+        // the kept model, its validation loss and its AUC (0.8055) are the very ones the defaults give
+        Trainer.Result result = new Trainer(ModelConfig.defaults().toBuilder().patience(1).build()).train(VOTES);
         TrainingSummary s = result.summary();
         System.out.println("synthetic: " + s);
         assertThat(s.validationVotes()).isEqualTo(VOTES.size() / 10);
