@@ -100,27 +100,39 @@ public final class Network {
     public float logit(float[] x, int off, float[] act) {
         float z2 = b2[0];
         for (int h = 0; h < hidden; h++) {
-            int row = h * in;
-            float z = b1[h];
-            for (int j = 0; j < in; j++) {
-                z += w1[row + j] * x[off + j];
-            }
-            float a = z > 0 ? z : 0f;
+            float a = dot(b1[h], w1, h * in, x, off, in);
+            a = a > 0 ? a : 0f;
             act[h] = a;
             z2 += w2[h] * a;
         }
         return z2;
     }
 
+    /**
+     * {@code z + w[wOff] * v[vOff] + ... + w[wOff + n - 1] * v[vOff + n - 1]}, added one after the other: written four
+     * at a time, in the same order (the same sum to the bit), for a third less CPU where the JIT does not unroll (C1,
+     * as the test JVMs run); training and the fast path's halves spend most of their time here.
+     */
+    private static float dot(float z, float[] w, int wOff, float[] v, int vOff, int n) {
+        int j = 0;
+        for (int n4 = n & ~3; j < n4; j += 4) {
+            int r = wOff + j;
+            int o = vOff + j;
+            z += w[r] * v[o];
+            z += w[r + 1] * v[o + 1];
+            z += w[r + 2] * v[o + 2];
+            z += w[r + 3] * v[o + 3];
+        }
+        for (; j < n; j++) {
+            z += w[wOff + j] * v[vOff + j];
+        }
+        return z;
+    }
+
     /** Fast path, reader half: {@code hu = Wu · u} (no bias). */
     public void readerPart(float[] u, int uOff, float[] hu, int huOff) {
         for (int h = 0; h < hidden; h++) {
-            int row = h * in;
-            float z = 0f;
-            for (int j = 0; j < readerDim; j++) {
-                z += w1[row + j] * u[uOff + j];
-            }
-            hu[huOff + h] = z;
+            hu[huOff + h] = dot(0f, w1, h * in, u, uOff, readerDim);
         }
     }
 
@@ -128,15 +140,8 @@ public final class Network {
     public void itemPart(float[] c, int cOff, float[] p, int pOff, float[] hp, int hpOff) {
         for (int h = 0; h < hidden; h++) {
             int row = h * in + readerDim;
-            float z = b1[h];
-            for (int j = 0; j < channelDim; j++) {
-                z += w1[row + j] * c[cOff + j];
-            }
-            row += channelDim;
-            for (int j = 0; j < postDim; j++) {
-                z += w1[row + j] * p[pOff + j];
-            }
-            hp[hpOff + h] = z;
+            float z = dot(b1[h], w1, row, c, cOff, channelDim);
+            hp[hpOff + h] = dot(z, w1, row + channelDim, p, pOff, postDim);
         }
     }
 
