@@ -8,6 +8,14 @@ public final class Await {
 
     private Await() {}
 
+    /** Polls until {@code ref} is cleared, asking for a collection before each look. */
+    public static void collected(String what, java.lang.ref.Reference<?> ref, Duration limit) {
+        until(what + " collected", () -> {
+            System.gc();
+            return ref.get() == null;
+        }, limit);
+    }
+
     public static void until(String what, BooleanSupplier condition, Duration limit) {
         long deadline = System.nanoTime() + limit.toNanos();
         while (!condition.getAsBoolean()) {

@@ -2,12 +2,7 @@ package io.tidings.feed;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tidings.model.ModelConfig;
-import io.tidings.model.offline.SyntheticVotes;
-import io.tidings.model.train.Trainer;
 import io.tidings.model.TrainedModel;
-import io.tidings.model.train.Vote;
-import io.tidings.model.train.VoteLog;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,12 +10,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,17 +34,10 @@ class CandidateIndexTest {
 
     @BeforeAll
     static void train() {
-        VoteLog log = SyntheticVotes.generate(60, 12, 600, 3000, 10, 7);
-        List<Vote> votes = log.votes(0, log.size());
-        modelA = new Trainer(ModelConfig.defaults()).train(votes).model();
-        modelB = new Trainer(ModelConfig.defaults()).train(votes.subList(0, votes.size() / 2)).model();
-        TreeSet<Long> readers = new TreeSet<>();
-        channelOfPost = new LinkedHashMap<>();
-        for (Vote v : votes) {
-            readers.add(v.reader());
-            channelOfPost.put(v.post(), v.channel());
-        }
-        readerIds = readers.stream().mapToLong(Long::longValue).toArray();
+        modelA = TrainedPair.A;
+        modelB = TrainedPair.B;
+        readerIds = TrainedPair.READERS;
+        channelOfPost = TrainedPair.CHANNEL_OF_POST;
     }
 
     @AfterEach

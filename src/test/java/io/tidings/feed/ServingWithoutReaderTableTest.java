@@ -3,15 +3,11 @@ package io.tidings.feed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tidings.Await;
 import io.tidings.model.EmbeddingTable;
-import io.tidings.model.ModelConfig;
 import io.tidings.model.TrainedModel;
-import io.tidings.model.offline.SyntheticVotes;
 import io.tidings.model.serve.ModelRegistry;
 import io.tidings.model.serve.ScoringModel;
-import io.tidings.model.train.Trainer;
-import io.tidings.model.train.Vote;
-import io.tidings.model.train.VoteLog;
 import java.lang.ref.WeakReference;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,7 +18,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,17 +41,10 @@ class ServingWithoutReaderTableTest {
 
     @BeforeAll
     static void train() {
-        VoteLog log = SyntheticVotes.generate(60, 12, 600, 3000, 10, 7);
-        List<Vote> votes = log.votes(0, log.size());
-        modelA = new Trainer(ModelConfig.defaults()).train(votes).model();
-        modelB = new Trainer(ModelConfig.defaults()).train(votes.subList(0, votes.size() / 2)).model();
-        TreeSet<Long> readers = new TreeSet<>();
-        channelOfPost = new HashMap<>();
-        for (Vote v : votes) {
-            readers.add(v.reader());
-            channelOfPost.put(v.post(), v.channel());
-        }
-        readerIds = readers.stream().mapToLong(Long::longValue).toArray();
+        modelA = TrainedPair.A;
+        modelB = TrainedPair.B;
+        readerIds = TrainedPair.READERS;
+        channelOfPost = TrainedPair.CHANNEL_OF_POST;
     }
 
     @AfterEach
@@ -86,7 +74,7 @@ class ServingWithoutReaderTableTest {
             assertThat(lease.model().version()).isEqualTo(1);
             assertThat(lease.model().model().keepsReaderRows()).as("rows dropped once the build is done").isFalse();
         }
-        awaitCollected(tableA);
+        Await.collected("the reader table", tableA, Duration.ofSeconds(30));
 
         Map<Long, List<CandidateIndex.Inspected>> expected = inspectAll(all);
         assertThat(inspectAll(serve)).as("the same sets, scores and keys as ROLE=all").isEqualTo(expected);
@@ -119,7 +107,7 @@ class ServingWithoutReaderTableTest {
         build(serve, registry);
         assertThat(serve.version()).isEqualTo(2);
         assertThat(keepsRows(registry)).isFalse();
-        awaitCollected(tableB);
+        Await.collected("the reader table", tableB, Duration.ofSeconds(30));
         Map<Long, List<CandidateIndex.Inspected>> withB = inspectAll(all);
         assertThat(withB).isNotEqualTo(expected);
         assertThat(inspectAll(serve)).isEqualTo(withB);
@@ -199,20 +187,6 @@ class ServingWithoutReaderTableTest {
         }
     }
 
-    /** Polls until {@code ref} is cleared, asking for a collection each time (fails after 30 s). */
-    private static void awaitCollected(WeakReference<?> ref) {
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (ref.get() != null) {
-            assertThat(System.nanoTime()).as("the reader table is still reachable after 30 s").isLessThan(deadline);
-            System.gc();
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-    }
 
     private static WeakReference<EmbeddingTable> readerTable(ModelRegistry registry) {
         try (ModelRegistry.Lease lease = registry.current()) {

@@ -155,24 +155,10 @@ class ModelRegistryTest {
             whole = null;
             held.close();
             held = null;
-            awaitCollected(table);
+            io.tidings.Await.collected("the reader table", table, java.time.Duration.ofSeconds(30));
         }
     }
 
-    /** Polls until {@code ref} is cleared, asking for a collection each time (fails after 30 s). */
-    static void awaitCollected(java.lang.ref.Reference<?> ref) {
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (ref.get() != null) {
-            assertThat(System.nanoTime()).as("still reachable after 30 s").isLessThan(deadline);
-            System.gc();
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-    }
 
     @Test
     void swapIntoAClosedRegistryClosesTheNewModel() {
