@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.DefaultCookie;
 import io.netty.handler.codec.http.cookie.ServerCookieEncoder;
 import io.netty.handler.codec.http.cookie.CookieHeaderNames;
+import io.tidings.util.BoundedBody;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -125,7 +126,7 @@ public final class Console {
                         .then(res.status(303).header(HttpHeaderNames.SET_COOKIE, ServerCookieEncoder.STRICT.encode(cookie))
                                 .header(HttpHeaderNames.LOCATION, "/console/").send().then());
             });
-        }).onErrorResume(BodyTooLarge.class, e -> {
+        }).onErrorResume(BoundedBody.TooLarge.class, e -> {
             log.info("console sign-in refused: {}", e.getMessage());
             return refusal(res.keepAlive(false), 413, "Too large", "A sign-in sends only its link's token. "
                     + "Open the link from the bot again.");
@@ -211,7 +212,7 @@ public final class Console {
                     .onErrorResume(java.util.concurrent.TimeoutException.class, e -> busy(res, "POST " + p,
                             "the database did not answer within " + answerWithin.toSeconds()
                                     + " s: the change may or may not be made; reload to see"));
-        }).onErrorResume(BodyTooLarge.class, e -> {
+        }).onErrorResume(BoundedBody.TooLarge.class, e -> {
             log.info("console POST {} refused: {} (operator {})", p, e.getMessage(), s.operator());
             return json(res.keepAlive(false), 413, Map.of("error", e.getMessage() + "; nothing was changed"));
         });
@@ -263,36 +264,9 @@ public final class Console {
                 .header(HttpHeaderNames.CACHE_CONTROL, "no-store");
     }
 
-    /**
-     * The request's body as text, at most {@link #MAX_BODY} bytes. A longer one is read to its end but not kept (answering
-     * before the client finished sending would reset the connection under the answer; the server's read and request
-     * limits bound the wait) and fails with {@link BodyTooLarge}: never cut, kept whole or taken as empty.
-     */
+    /** The request's body, at most {@link #MAX_BODY} bytes ({@link BoundedBody}: a longer one fails, read to its end). */
     private static Mono<String> body(HttpServerRequest req) {
-        return req.receive().asByteArray()
-                .collect(Bounded::new, Bounded::add)
-                .flatMap(b -> b.over ? Mono.error(new BodyTooLarge()) : Mono.just(b.out.toString(StandardCharsets.UTF_8)));
-    }
-
-    /** What was read of a body: its first {@link #MAX_BODY} bytes, and whether there was more. */
-    private static final class Bounded {
-        final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        boolean over;
-
-        void add(byte[] chunk) {
-            if (over || out.size() + chunk.length > MAX_BODY) {
-                over = true;
-                return;
-            }
-            out.write(chunk, 0, chunk.length);
-        }
-    }
-
-    /** A body over {@link #MAX_BODY}: answered 413, and the connection closed. */
-    private static final class BodyTooLarge extends RuntimeException {
-        BodyTooLarge() {
-            super("the body is over " + MAX_BODY / 1024 + " KB", null, false, false);
-        }
+        return BoundedBody.read(req.receive().asByteArray(), MAX_BODY);
     }
 
     static String queryParam(String uri, String name) {
