@@ -119,7 +119,7 @@ public final class FeedService {
      * wait to be scored are scored first. Emits how many were queued.
      */
     public Mono<Long> mailing(int perReader) {
-        return arrivals.scoreArrivals().then(mailings.mailing(perReader));
+        return arrivalsFirst().then(mailings.mailing(perReader));
     }
 
     /**
@@ -128,7 +128,20 @@ public final class FeedService {
      * replicas; emits how many were queued.
      */
     public Mono<Long> mailingAt(Instant minute, String owner) {
-        return arrivals.scoreArrivals().then(mailings.mailingAt(minute, owner));
+        return arrivalsFirst().then(mailings.mailingAt(minute, owner));
+    }
+
+    /**
+     * Scores the posts waiting to be scored, so a mailing includes every post that arrived before it; a failure here (say
+     * the database refusing an instant push, after the posts entered the sets) is logged and does not stop the mailing.
+     */
+    private Mono<Void> arrivalsFirst() {
+        return arrivals.scoreArrivals()
+                .onErrorResume(e -> {
+                    log.warn("scoring new posts before a mailing failed; the mailing goes on with the sets as they are", e);
+                    return Mono.empty();
+                })
+                .then();
     }
 
     /** Queues one post for every active reader, due at {@code at} (now or later); emits how many were queued. */

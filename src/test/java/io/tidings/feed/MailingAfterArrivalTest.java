@@ -54,15 +54,20 @@ class MailingAfterArrivalTest {
                 "Post " + message, "Post " + message, List.of(), 100, null)).block(T);
     }
 
-    @Test
-    void aPostThatArrivedBeforeAMailingIsInItThoughNoLoopScoredItYet() {
+    /** A feed whose loops never run; with {@code instantPush}, every arriving post is pushed to every reader at once. */
+    private FeedService feed(boolean instantPush) {
         FreshPool pool = new FreshPool(Duration.ofDays(3), 1000, Clock.systemUTC());
         CandidateIndex.ModelVersion version = new CandidateIndex.ModelVersion(1, TrainedModel.untrained(ModelConfig.defaults(), 1));
         index = new CandidateIndex(pool, () -> version, 8, 1);
-        FeedConfig config = new FeedConfig(32, 0.0, 1.0, List.of(LocalTime.of(3, 7)), 1, Duration.ofDays(30), false, 0.9f, 3, 100,
-                Duration.ofSeconds(5), Duration.ofMillis(1005));
-        FeedService feed = new FeedService(pool, index, () -> version, new DeliveryRepository(db), new ReaderRepository(db),
+        FeedConfig config = new FeedConfig(32, 0.0, 1.0, List.of(LocalTime.of(3, 7)), 1, Duration.ofDays(30), instantPush,
+                instantPush ? 0f : 0.9f, 3, 100, Duration.ofSeconds(5), Duration.ofMillis(1005));
+        return new FeedService(pool, index, () -> version, new DeliveryRepository(db), new ReaderRepository(db),
                 Schedulers.boundedElastic(), () -> { }, config, ReaderPreferences.NONE);
+    }
+
+    @Test
+    void aPostThatArrivedBeforeAMailingIsInItThoughNoLoopScoredItYet() {
+        FeedService feed = feed(false);
         feed.postArrived(store(1));
         feed.postArrived(store(2));
         assertThat(feed.mailing(1).block(T)).as("one post each; every reader's set is made").isEqualTo(READERS);
@@ -72,5 +77,31 @@ class MailingAfterArrivalTest {
         assertThat(feed.mailing(10).block(T)).as("the other early post and the late one, to each").isEqualTo(2L * READERS);
         assertThat(db.sql().one("SELECT count(DISTINCT reader_id) AS n FROM deliveries WHERE post_id = $1",
                 r -> r.get("n", Long.class), late.id()).block(T)).isEqualTo(READERS);
+    }
+
+    @Test
+    void aMailingGoesOutWhenPushingTheWaitingPostsFails() {
+        FeedService feed = feed(true);
+        feed.postArrived(store(1));
+        assertThat(feed.mailing(1).block(T)).isEqualTo(READERS);
+        // the database refuses every instant push (as a trigger, a full disk or a constraint would)
+        db.sql().update("CREATE OR REPLACE FUNCTION test_no_instant() RETURNS trigger AS $$ BEGIN "
+                + "IF NEW.reason = 'instant' THEN RAISE EXCEPTION 'injected: instant pushes refused'; END IF; RETURN NEW; END $$ "
+                + "LANGUAGE plpgsql").block(T);
+        db.sql().update("CREATE OR REPLACE TRIGGER test_no_instant BEFORE INSERT ON deliveries FOR EACH ROW "
+                + "EXECUTE FUNCTION test_no_instant()").block(T);
+        try {
+            Post second = store(2);
+            feed.postArrived(second);
+            Post late = store(3);
+            feed.postArrived(late);
+            assertThat(feed.mailing(10).block(T)).as("the mailing still goes out, with the posts now in the sets")
+                    .isEqualTo(2L * READERS);
+            assertThat(db.sql().one("SELECT count(*) AS n FROM deliveries WHERE reason = 'instant'", r -> r.get("n", Long.class))
+                    .block(T)).isZero();
+        } finally {
+            db.sql().update("DROP TRIGGER IF EXISTS test_no_instant ON deliveries").block(T);
+            db.sql().update("DROP FUNCTION IF EXISTS test_no_instant()").block(T);
+        }
     }
 }
