@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -49,11 +50,12 @@ public final class Demo {
             try (App app = App.start(config, App.Loops.NO_INGEST_MAILINGS_TRAINING);
                  SimulatedReaders readers = new SimulatedReaders(telegram, world, o.readers(), o.seed(), o.picks())) {
                 long ingested = app.ingest().pollAll().block(Duration.ofMinutes(2));
-                System.out.printf("demo: %d channels, %d posts ingested, %d readers, %d rounds%n",
-                        world.channels().size(), ingested, o.readers(), o.rounds());
+                System.out.printf(Locale.ROOT, "demo: %d channels, %d posts ingested, %d readers, %d rounds (%.1f s)%n",
+                        world.channels().size(), ingested, o.readers(), o.rounds(), (System.nanoTime() - started) / 1e9);
                 List<Double> rates = new ArrayList<>();
                 List<Double> spread = new ArrayList<>();
                 for (int round = 1; round <= o.rounds(); round++) {
+                    long roundStarted = System.nanoTime();
                     long before = readers.deliveries();
                     readers.beginRound(o.votesPerRound());
                     if (round == 1) readers.startAll();
@@ -62,12 +64,16 @@ public final class Demo {
                     double rate = readers.roundVotes() == 0 ? 0 : (double) readers.roundLikes() / readers.roundVotes();
                     rates.add(rate);
                     spread.add(readers.roundChannelsPerReader());
-                    System.out.printf("round %d: deliveries %d, votes %d, like rate %.3f, channels per reader %.1f%n",
-                            round, readers.deliveries() - before, readers.roundVotes(), rate, readers.roundChannelsPerReader());
+                    double roundSeconds = (System.nanoTime() - roundStarted) / 1e9;
+                    long trainStarted = System.nanoTime();
                     if (round < o.rounds()) {
                         app.trainer().train().block(Duration.ofMinutes(5));
                         app.feed().rebuild().block(Duration.ofMinutes(5)); // rank with the new model before mailing
                     }
+                    System.out.printf(Locale.ROOT, "round %d: deliveries %d, votes %d, like rate %.3f, channels per reader %.1f"
+                            + " (%.1f s, then %.1f s training and re-ranking)%n", round, readers.deliveries() - before,
+                            readers.roundVotes(), rate, readers.roundChannelsPerReader(), roundSeconds,
+                            (System.nanoTime() - trainStarted) / 1e9);
                 }
                 Map<String, Object> report = new LinkedHashMap<>();
                 report.put("rounds", o.rounds());

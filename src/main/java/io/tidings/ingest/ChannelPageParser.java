@@ -1,5 +1,7 @@
 package io.tidings.ingest;
 
+import static io.tidings.ingest.Css.css;
+
 import io.tidings.store.PostKind;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -45,7 +47,7 @@ public final class ChannelPageParser {
         Document doc = Jsoup.parse(html == null ? "" : html);
         List<ChannelPost> posts = new ArrayList<>();
         int skipped = 0;
-        Elements messages = doc.select("div.tgme_widget_message[data-post]");
+        Elements messages = doc.select(css("div.tgme_widget_message[data-post]"));
         for (int i = 0; i < messages.size(); i++) {
             Element message = messages.get(i);
             if (message.hasClass("service_message")) {
@@ -86,12 +88,12 @@ public final class ChannelPageParser {
         String[] note = new String[2]; // a note on the media, the media file's URL
         PostKind kind = PostMedia.kindAndMedia(message, media, note);
         if (kind == PostKind.POLL && rendered.text().isEmpty()) {
-            String question = message.select(".tgme_widget_message_poll_question").text();
+            String question = message.select(css(".tgme_widget_message_poll_question")).text();
             rendered = new TelegramHtml.Rendered(question, TelegramHtml.escape(question));
         } else if (kind == PostKind.OTHER) {
             kind = rendered.text().isEmpty() ? PostKind.OTHER : PostKind.TEXT;
         }
-        Element forwarded = message.selectFirst(".tgme_widget_message_forwarded_from_name");
+        Element forwarded = message.selectFirst(css(".tgme_widget_message_forwarded_from_name"));
         return new ChannelPost(channel, messageId, date, kind, rendered.text(), rendered.html(), media,
                 views(message), forwardedFrom(forwarded), "https://t.me/" + id.group(1) + "/" + messageId,
                 forwarded == null ? null : TelegramHtml.safeHref(forwarded.attr("href")),
@@ -100,13 +102,13 @@ public final class ChannelPageParser {
 
     private static Element textElement(Element message) {
         // the outermost caption; a reply quote carries js-message_reply_text instead of js-message_text
-        for (Element e : message.select(".tgme_widget_message_text.js-message_text")) {
-            if (e.closest(PostMedia.NOT_OWN_MEDIA) == null) {
+        for (Element e : message.select(css(".tgme_widget_message_text.js-message_text"))) {
+            if (e.closest(css(PostMedia.NOT_OWN_MEDIA)) == null) {
                 return e;
             }
         }
-        for (Element e : message.select(".tgme_widget_message_text")) {
-            if (e.closest(PostMedia.NOT_OWN_MEDIA) == null) {
+        for (Element e : message.select(css(".tgme_widget_message_text"))) {
+            if (e.closest(css(PostMedia.NOT_OWN_MEDIA)) == null) {
                 return e;
             }
         }
@@ -114,7 +116,7 @@ public final class ChannelPageParser {
     }
 
     private static long replyTo(Element message, String channel) {
-        Element reply = message.selectFirst("a.tgme_widget_message_reply[href]");
+        Element reply = message.selectFirst(css("a.tgme_widget_message_reply[href]"));
         if (reply == null) {
             return 0;
         }
@@ -123,15 +125,15 @@ public final class ChannelPageParser {
     }
 
     private static LinkPreview linkPreview(Element message) {
-        for (Element a : message.select("a.tgme_widget_message_link_preview")) {
-            if (a.closest(".tgme_widget_message_reply") != null) {
+        for (Element a : message.select(css("a.tgme_widget_message_link_preview"))) {
+            if (a.closest(css(".tgme_widget_message_reply")) != null) {
                 continue;
             }
             String url = TelegramHtml.safeHref(a.attr("href"));
             if (url == null || url.startsWith("tg:")) {
                 return null;
             }
-            Element image = a.selectFirst(".link_preview_image, .link_preview_right_image, .link_preview_video_thumb");
+            Element image = a.selectFirst(css(".link_preview_image, .link_preview_right_image, .link_preview_video_thumb"));
             return new LinkPreview(url, textOf(a, ".link_preview_site_name"), textOf(a, ".link_preview_title"),
                     textOf(a, ".link_preview_description"), image == null ? null : PageUrls.backgroundUrl(image.attr("style")));
         }
@@ -139,14 +141,14 @@ public final class ChannelPageParser {
     }
 
     private static String textOf(Element scope, String selector) {
-        Element e = scope.selectFirst(selector);
+        Element e = scope.selectFirst(css(selector));
         String text = e == null ? "" : e.text().strip();
         return text.isEmpty() ? null : text;
     }
 
     private static boolean edited(Element message) {
-        Element meta = message.selectFirst(".tgme_widget_message_footer .tgme_widget_message_meta, "
-                + ".tgme_widget_message_meta");
+        Element meta = message.selectFirst(css(".tgme_widget_message_footer .tgme_widget_message_meta, "
+                + ".tgme_widget_message_meta"));
         return meta != null && meta.ownText().toLowerCase(Locale.ROOT).contains("edited");
     }
 
@@ -155,9 +157,9 @@ public final class ChannelPageParser {
     }
 
     private static Instant date(Element message) {
-        Element time = message.selectFirst("a.tgme_widget_message_date time[datetime]");
+        Element time = message.selectFirst(css("a.tgme_widget_message_date time[datetime]"));
         if (time == null) {
-            time = message.selectFirst(".tgme_widget_message_footer time[datetime], time[datetime]");
+            time = message.selectFirst(css(".tgme_widget_message_footer time[datetime], time[datetime]"));
         }
         if (time == null) {
             return null;
@@ -170,7 +172,7 @@ public final class ChannelPageParser {
     }
 
     private static long views(Element message) {
-        Element views = message.selectFirst(".tgme_widget_message_views");
+        Element views = message.selectFirst(css(".tgme_widget_message_views"));
         return views == null ? 0 : parseViews(views.text());
     }
 
@@ -202,43 +204,43 @@ public final class ChannelPageParser {
     }
 
     private static ChannelInfo info(Document doc, String channel) {
-        Element title = doc.selectFirst(".tgme_channel_info_header_title");
+        Element title = doc.selectFirst(css(".tgme_channel_info_header_title"));
         String text = title == null ? "" : title.text().strip();
         if (text.isEmpty()) {
             text = meta(doc, "og:title");
         }
         String username = null;
-        Element user = doc.selectFirst(".tgme_channel_info_header_username");
+        Element user = doc.selectFirst(css(".tgme_channel_info_header_username"));
         if (user != null) {
             String u = user.text().strip();
             u = u.startsWith("@") ? u.substring(1) : u;
             username = ChannelNames.isValid(u.toLowerCase(Locale.ROOT)) ? u.toLowerCase(Locale.ROOT) : null;
         }
-        Element descriptionElement = doc.selectFirst(".tgme_channel_info_description");
+        Element descriptionElement = doc.selectFirst(css(".tgme_channel_info_description"));
         String description = descriptionElement == null ? meta(doc, "og:description")
                 : TelegramHtml.render(descriptionElement).text();
-        Element avatar = doc.selectFirst(".tgme_channel_info_header .tgme_page_photo_image img[src]");
+        Element avatar = doc.selectFirst(css(".tgme_channel_info_header .tgme_page_photo_image img[src]"));
         String avatarUrl = avatar == null ? null : PageUrls.absolute(avatar.attr("src"));
         if (avatarUrl == null) {
             avatarUrl = PageUrls.absolute(meta(doc, "og:image"));
         }
         long subscribers = 0;
-        for (Element counter : doc.select(".tgme_channel_info_counter")) {
-            String type = counter.select(".counter_type").text().strip().toLowerCase(Locale.ROOT);
+        for (Element counter : doc.select(css(".tgme_channel_info_counter"))) {
+            String type = counter.select(css(".counter_type")).text().strip().toLowerCase(Locale.ROOT);
             if (type.startsWith("subscriber") || type.startsWith("member")) {
-                subscribers = parseViews(counter.select(".counter_value").text());
+                subscribers = parseViews(counter.select(css(".counter_value")).text());
             }
         }
         return new ChannelInfo(username, text.isEmpty() ? channel : text, description, avatarUrl, subscribers);
     }
 
     private static String meta(Document doc, String property) {
-        Element og = doc.selectFirst("meta[property=" + property + "]");
+        Element og = doc.selectFirst(css("meta[property=" + property + "]"));
         return og == null ? "" : og.attr("content").strip();
     }
 
     private static OptionalLong nextBefore(Document doc) {
-        for (Element more : doc.select("a.tme_messages_more[data-before]")) {
+        for (Element more : doc.select(css("a.tme_messages_more[data-before]"))) {
             String before = more.attr("data-before").strip();
             if (before.matches("\\d{1,18}") && Long.parseLong(before) > 0) {
                 return OptionalLong.of(Long.parseLong(before));

@@ -1,5 +1,7 @@
 package io.tidings.ingest;
 
+import static io.tidings.ingest.Css.css;
+
 import io.tidings.store.PostKind;
 import java.util.List;
 import org.jsoup.nodes.Element;
@@ -23,18 +25,18 @@ final class PostMedia {
      * duration, a file's title, the label of an unsupported kind) and the media file's URL, where the page shows them.
      */
     static PostKind kindAndMedia(Element message, List<String> media, String[] note) {
-        Elements grouped = message.select(".tgme_widget_message_grouped_wrap");
+        Elements grouped = message.select(css(".tgme_widget_message_grouped_wrap"));
         Element scope = grouped.isEmpty() ? message : grouped.first();
         int photos = 0;
         int videos = 0;
-        for (Element e : scope.select(".tgme_widget_message_photo_wrap, .tgme_widget_message_video_player, "
-                + ".tgme_widget_message_roundvideo_player")) {
+        for (Element e : scope.select(css(".tgme_widget_message_photo_wrap, .tgme_widget_message_video_player, "
+                + ".tgme_widget_message_roundvideo_player"))) {
             if (isNotOwn(e)) {
                 continue;
             }
             boolean photo = e.hasClass("tgme_widget_message_photo_wrap");
             Element styled = photo ? e
-                    : e.selectFirst(".tgme_widget_message_video_thumb, .tgme_widget_message_roundvideo_thumb");
+                    : e.selectFirst(css(".tgme_widget_message_video_thumb, .tgme_widget_message_roundvideo_thumb"));
             String url = styled == null ? null : PageUrls.backgroundUrl(styled.attr("style"));
             if (url != null) {
                 media.add(url);
@@ -76,7 +78,7 @@ final class PostMedia {
         Element sticker = own(message, ".tgme_widget_message_sticker_wrap, .tgme_widget_message_sticker");
         if (sticker != null) {
             Element image = sticker.hasClass("tgme_widget_message_sticker") ? sticker
-                    : sticker.selectFirst(".tgme_widget_message_sticker");
+                    : sticker.selectFirst(css(".tgme_widget_message_sticker"));
             String url = image == null ? null : PageUrls.backgroundUrl(image.attr("style"));
             if (url == null && image != null) {
                 url = PageUrls.absolute(image.attr("data-webp"));
@@ -91,7 +93,7 @@ final class PostMedia {
         }
         Element unsupported = visibleUnsupported(message);
         if (unsupported != null) {
-            String label = unsupported.select(".message_media_not_supported_label").text().strip();
+            String label = unsupported.select(css(".message_media_not_supported_label")).text().strip();
             note[0] = label.isEmpty() ? null : label;
             return PostKind.UNSUPPORTED;
         }
@@ -103,7 +105,7 @@ final class PostMedia {
      * beside a supported sticker); only one that sits directly in the bubble without that mark is what the page shows.
      */
     private static Element visibleUnsupported(Element message) {
-        for (Element e : message.select(".message_media_not_supported_wrap")) {
+        for (Element e : message.select(css(".message_media_not_supported_wrap"))) {
             Element parent = e.parent();
             if (!e.hasClass("media_not_supported_cont") && parent != null
                     && parent.hasClass("tgme_widget_message_bubble")) {
@@ -114,7 +116,7 @@ final class PostMedia {
     }
 
     private static Element own(Element message, String selector) {
-        for (Element e : message.select(selector)) {
+        for (Element e : message.select(css(selector))) {
             if (!isNotOwn(e)) {
                 return e;
             }
@@ -129,6 +131,6 @@ final class PostMedia {
     }
 
     private static boolean isNotOwn(Element e) {
-        return e.closest(NOT_OWN_MEDIA) != null;
+        return e.closest(css(NOT_OWN_MEDIA)) != null;
     }
 }
