@@ -21,40 +21,21 @@ import java.util.List;
 public final class TestDatabase {
 
     private static Database shared;
-    /**
-     * The end-to-end phase runs two test classes at once in each JVM (JUnit's parallel classes, failsafe's
-     * {@code tests.databasePerThread}): each worker thread then has a server of its own, as each JVM has.
-     */
-    private static final boolean PER_THREAD = Boolean.getBoolean("tests.databasePerThread");
-    private static final ThreadLocal<Database> OWN = new ThreadLocal<>();
 
     private TestDatabase() {}
 
-    public static Database shared() {
-        if (!PER_THREAD) return sharedByAll();
-        Database own = OWN.get();
-        if (own == null) {
-            own = start();
-            OWN.set(own);
+    public static synchronized Database shared() {
+        if (shared == null) {
+            try {
+                Path dir = Files.createTempDirectory("tidings-test-pg");
+                PgTemplate.copyTo(dir.resolve("pg"));
+                shared = Database.start(DatabaseConfig.custom().embeddedDataDir(dir.resolve("pg")).poolMaxSize(12).build());
+                Runtime.getRuntime().addShutdownHook(new Thread(shared::close, "test-db-stop"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
-        return own;
-    }
-
-    private static synchronized Database sharedByAll() {
-        if (shared == null) shared = start();
         return shared;
-    }
-
-    private static Database start() {
-        try {
-            Path dir = Files.createTempDirectory("tidings-test-pg");
-            PgTemplate.copyTo(dir.resolve("pg"));
-            Database db = Database.start(DatabaseConfig.custom().embeddedDataDir(dir.resolve("pg")).poolMaxSize(12).build());
-            Runtime.getRuntime().addShutdownHook(new Thread(db::close, "test-db-stop"));
-            return db;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** A {@code DATABASE_URL} for the shared database, so an {@code App} under test connects to it instead of starting its own. */
