@@ -64,16 +64,16 @@ public final class Demo {
                     double rate = readers.roundVotes() == 0 ? 0 : (double) readers.roundLikes() / readers.roundVotes();
                     rates.add(rate);
                     spread.add(readers.roundChannelsPerReader());
-                    double roundSeconds = (System.nanoTime() - roundStarted) / 1e9;
-                    long trainStarted = System.nanoTime();
+                    String took = String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - roundStarted) / 1e9);
                     if (round < o.rounds()) {
+                        long trainStarted = System.nanoTime();
                         app.trainer().train().block(Duration.ofMinutes(5));
                         app.feed().rebuild().block(Duration.ofMinutes(5)); // rank with the new model before mailing
+                        took += String.format(Locale.ROOT, ", then %.1f s training and re-ranking",
+                                (System.nanoTime() - trainStarted) / 1e9);
                     }
-                    System.out.printf(Locale.ROOT, "round %d: deliveries %d, votes %d, like rate %.3f, channels per reader %.1f"
-                            + " (%.1f s, then %.1f s training and re-ranking)%n", round, readers.deliveries() - before,
-                            readers.roundVotes(), rate, readers.roundChannelsPerReader(), roundSeconds,
-                            (System.nanoTime() - trainStarted) / 1e9);
+                    System.out.printf(Locale.ROOT, "round %d: deliveries %d, votes %d, like rate %.3f, channels per reader %.1f (%s)%n",
+                            round, readers.deliveries() - before, readers.roundVotes(), rate, readers.roundChannelsPerReader(), took);
                 }
                 Map<String, Object> report = new LinkedHashMap<>();
                 report.put("rounds", o.rounds());
