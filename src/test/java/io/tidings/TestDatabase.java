@@ -11,31 +11,99 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * One embedded PostgreSQL for the whole test JVM (starting one takes seconds), on a copy of the build's migrated
- * template ({@link PgTemplate}: made once by the same code as production). {@link #reset()} empties every table
- * between tests.
+ * The test JVM's embedded PostgreSQL (starting one takes seconds), on a copy of the build's migrated template
+ * ({@link PgTemplate}: made once by the same code as production). {@link #reset()} empties every table between tests.
+ *
+ * <p>When test classes run side by side in one JVM (JUnit's parallel classes, {@code -Dtests.databasePerClass=true}),
+ * every running class has a server of its own: {@link DatabasePerClass} lends one to a class on the thread that runs it
+ * and takes it back when the class ends, for the next class to reuse (emptied by its {@link #reset()}). Servers take
+ * ports below the kernel's ephemeral range ({@link TestPorts}), so an outgoing connection can never sit on a port a
+ * server is about to bind, or one a test stopped its server on and means to start it on again.
  */
 public final class TestDatabase {
 
+    private static final Logger log = LoggerFactory.getLogger(TestDatabase.class);
+    private static final boolean PER_CLASS = Boolean.getBoolean("tests.databasePerClass");
     private static Database shared;
+    /** Servers no running class holds, the most recently returned first (its pages are warm). */
+    private static final Deque<Database> idle = new ArrayDeque<>();
+    /** The loans of the classes running on this thread, innermost last: a thread can start a class inside another. */
+    private static final ThreadLocal<Deque<Loan>> loans = ThreadLocal.withInitial(ArrayDeque::new);
 
     private TestDatabase() {}
 
-    public static synchronized Database shared() {
-        if (shared == null) {
-            try {
-                Path dir = Files.createTempDirectory("tidings-test-pg");
-                PgTemplate.copyTo(dir.resolve("pg"));
-                shared = Database.start(DatabaseConfig.custom().embeddedDataDir(dir.resolve("pg")).poolMaxSize(12).build());
-                Runtime.getRuntime().addShutdownHook(new Thread(shared::close, "test-db-stop"));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+    /** A class's claim on a server, made when it starts and filled at its first use (most unit classes never use it). */
+    static final class Loan {
+        private Database db;
+    }
+
+    public static Database shared() {
+        if (!PER_CLASS) return sharedByAll();
+        Loan loan = loans.get().peekLast();
+        if (loan == null) {
+            throw new IllegalStateException("TestDatabase.shared() on thread " + Thread.currentThread().getName()
+                    + ", which runs no test class: with classes side by side each has its own database, lent on the"
+                    + " class's thread; call it from the test's thread");
         }
+        if (loan.db == null) loan.db = borrow();
+        return loan.db;
+    }
+
+    private static synchronized Database sharedByAll() {
+        if (shared == null) shared = start();
         return shared;
+    }
+
+    static void classStarted() {
+        if (PER_CLASS) loans.get().addLast(new Loan());
+    }
+
+    static void classFinished() {
+        if (!PER_CLASS) return;
+        Loan loan = loans.get().pollLast();
+        if (loan != null && loan.db != null) giveBack(loan.db);
+    }
+
+    private static Database borrow() {
+        synchronized (idle) {
+            Database db = idle.pollFirst();
+            if (db != null) return db;
+        }
+        return start();
+    }
+
+    private static void giveBack(Database db) {
+        synchronized (idle) {
+            idle.addFirst(db);
+        }
+    }
+
+    private static Database start() {
+        try {
+            Path dir = Files.createTempDirectory("tidings-test-pg");
+            EmbeddedPostgres pg = ownServer(dir.resolve("pg"), 0);
+            Database db = Database.start(DatabaseConfig.custom().url(urlOf(pg)).poolMaxSize(12).build());
+            log.info("test database on port {} for {}", pg.getPort(), Thread.currentThread().getName());
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                db.close();
+                try {
+                    pg.close();
+                } catch (IOException e) {
+                    log.warn("test database on port {} did not stop cleanly: {}", pg.getPort(), e.toString());
+                }
+            }, "test-db-stop"));
+            return db;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** A {@code DATABASE_URL} for the shared database, so an {@code App} under test connects to it instead of starting its own. */
@@ -48,7 +116,7 @@ public final class TestDatabase {
      * of the migrated template), on {@code port} or any free one (0): a test stops it and starts it again on the same data
      * and port to see what a restart does.
      */
-    public static io.zonky.test.db.postgres.embedded.EmbeddedPostgres ownServer(Path dir, int port) throws IOException {
+    public static EmbeddedPostgres ownServer(Path dir, int port) throws IOException {
         if (Files.notExists(dir)) {
             PgTemplate.copyTo(dir);
         } else {
@@ -56,10 +124,22 @@ public final class TestDatabase {
                 if (entries.findAny().isEmpty()) PgTemplate.copyTo(dir);
             }
         }
-        var b = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().setDataDirectory(dir).setCleanDataDirectory(false)
-                .setPGStartupWait(Duration.ofSeconds(60));
-        if (port > 0) b.setPort(port);
-        return b.start();
+        if (port > 0) return server(dir, port);
+        IOException failed = null;
+        for (int attempt = 0; attempt < 3; attempt++) { // a port another build's JVM just took: the next one
+            try {
+                return server(dir, TestPorts.next());
+            } catch (IOException | RuntimeException e) {
+                failed = failed == null ? new IOException("embedded PostgreSQL did not start", e) : failed;
+                log.warn("embedded PostgreSQL did not start (attempt {}): {}", attempt + 1, e.toString());
+            }
+        }
+        throw failed;
+    }
+
+    private static EmbeddedPostgres server(Path dir, int port) throws IOException {
+        return EmbeddedPostgres.builder().setDataDirectory(dir).setCleanDataDirectory(false)
+                .setPGStartupWait(Duration.ofSeconds(60)).setPort(port).start();
     }
 
     /**
@@ -71,7 +151,7 @@ public final class TestDatabase {
     }
 
     /** A {@code DATABASE_URL} for such a server (it has no TLS). */
-    public static String urlOf(io.zonky.test.db.postgres.embedded.EmbeddedPostgres pg) {
+    public static String urlOf(EmbeddedPostgres pg) {
         return "postgresql://postgres@localhost:" + pg.getPort() + "/postgres?sslmode=disable";
     }
 

@@ -93,7 +93,7 @@ public final class App implements AutoCloseable {
             // send only once the other replicas have seen this one and lowered their share of the budget
             running.add(w.cluster.ready().subscribe(null, null, () -> sending.update(w.sender.start())));
             running.add(sending);
-            running.add(w.feed.start(Duration.ofSeconds(10)));
+            running.add(w.feed.start(Duration.ofSeconds(10), w.metrics.registry()));
             running.add(w.pool.start(Duration.ofMinutes(1))); // expired posts leave on time
             running.add(followPostsOfOtherReplicas(Duration.ofSeconds(5)));
             running.add(w.preferences.start(w.pool::contains));
@@ -157,6 +157,8 @@ public final class App implements AutoCloseable {
     /** Each reader's "less from this channel" penalties, for the ranker. */
     public StoredPreferences preferences() { return w.preferences; }
     BroadcastLoop broadcastLoop() { return w.broadcasts; }
+    /** This app's meters, those {@code /metrics} shows. */
+    public io.micrometer.core.instrument.MeterRegistry meters() { return w.metrics.registry(); }
 
     /** Graceful stop (SIGTERM): see {@link #close(Duration)} with {@code SHUTDOWN_GRACE_SECONDS}. */
     @Override

@@ -1,5 +1,6 @@
 package io.tidings.feed;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.tidings.store.DeliveryRepository;
 import io.tidings.store.Post;
 import io.tidings.store.Reader;
@@ -72,13 +73,15 @@ public final class FeedService {
 
     /**
      * Starts keeping candidates: new posts are scored against every reader as they arrive, and the index is
-     * re-ranked in the background whenever the model version changes (checked every {@code modelCheck}).
+     * re-ranked in the background whenever the model version changes (checked every {@code modelCheck}). The loops count
+     * their ticks on {@code meters}.
      */
-    public Disposable start(Duration modelCheck) {
+    public Disposable start(Duration modelCheck, MeterRegistry meters) {
         Disposable posts = Loop.named("new-posts").every(Duration.ofSeconds(1)).timeout(Duration.ofMinutes(1))
-                .wakeUps(arrivals.wakeups()).start(this::scoreArrivals);
+                .wakeUps(arrivals.wakeups()).meters(meters).start(this::scoreArrivals);
         // a failed re-rank leaves the old candidates serving; a full one takes about a minute at a million readers
         Disposable versions = Loop.named("re-rank").every(modelCheck).firstAfter(Duration.ZERO).timeout(Duration.ofMinutes(10))
+                .meters(meters)
                 .start(() -> model.get().version() != index.version() || arrivals.arrivalsDropped.get() ? rebuild() : Mono.empty());
         return Disposables.composite(posts, versions);
     }

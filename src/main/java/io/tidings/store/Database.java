@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import org.flywaydb.core.Flyway;
+import reactor.netty.resources.LoopResources;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,12 +26,14 @@ public final class Database implements AutoCloseable {
 
     private final EmbeddedPostgres embedded;
     private final ConnectionPool pool;
+    private final LoopResources loops;
     private final Sql sql;
     private final Target target;
 
-    private Database(EmbeddedPostgres embedded, ConnectionPool pool, Target target) {
+    private Database(EmbeddedPostgres embedded, ConnectionPool pool, LoopResources loops, Target target) {
         this.embedded = embedded;
         this.pool = pool;
+        this.loops = loops;
         this.sql = new Sql(pool);
         this.target = target;
     }
@@ -59,15 +62,20 @@ public final class Database implements AutoCloseable {
                 // the driver's message, said once and plainly, without the password
                 throw new IllegalStateException("cannot reach the database " + target + ": " + target.scrub(rootMessage(e)), null);
             }
-            ConnectionPool pool = pool(target, config);
+            // the driver's I/O threads, this database's own rather than the process-wide TcpResources: closing it
+            // stops them, and another Database in the process (tests run several apps in one JVM) never waits behind
+            // this one's work on them
+            LoopResources loops = LoopResources.create("tidings-db", Math.max(2, Runtime.getRuntime().availableProcessors()), true);
+            ConnectionPool pool = pool(target, config, loops);
             try {
                 // the first connections, made now: under load one can take longer than the connect timeout
                 untilReachable(target, deadline, () -> pool.warmup().block(config.connectTimeout().multipliedBy(2)));
             } catch (RuntimeException e) {
                 pool.dispose();
+                loops.dispose();
                 throw new IllegalStateException("cannot connect to the database " + target + ": " + target.scrub(rootMessage(e)), null);
             }
-            return new Database(embedded, pool, target);
+            return new Database(embedded, pool, loops, target);
         } catch (IOException e) {
             closeQuietly(embedded);
             throw new UncheckedIOException("could not start the embedded PostgreSQL", e);
@@ -122,7 +130,7 @@ public final class Database implements AutoCloseable {
                 .migrate();
     }
 
-    private static ConnectionPool pool(Target t, DatabaseConfig config) {
+    private static ConnectionPool pool(Target t, DatabaseConfig config, LoopResources loops) {
         PostgresqlConnectionConfiguration.Builder b = PostgresqlConnectionConfiguration.builder().sslMode(t.sslMode());
         if (t.sslMode() != SSLMode.DISABLE) {
             // trust material and a seeded random made now, so no connection reads a file on an event loop
@@ -135,6 +143,7 @@ public final class Database implements AutoCloseable {
                 .username(t.user())
                 .password(t.password())
                 .applicationName("tidings")
+                .loopResources(loops)
                 .connectTimeout(config.connectTimeout())
                 .statementTimeout(config.statementTimeout())
                 .build());
@@ -173,6 +182,11 @@ public final class Database implements AutoCloseable {
         } catch (RuntimeException e) { // e.g. a connection the server already closed: nothing is left open on it
             log.warn("connection pool did not close cleanly: {}", e.toString());
         } finally {
+            try {
+                loops.disposeLater(Duration.ZERO, Duration.ofSeconds(5)).block(Duration.ofSeconds(10));
+            } catch (RuntimeException e) {
+                log.warn("database I/O threads did not stop cleanly: {}", e.toString());
+            }
             closeQuietly(embedded);
         }
     }

@@ -167,13 +167,14 @@ final class E2e implements AutoCloseable {
      * Background loop {@code loop} (a {@link io.tidings.util.Loop} name) began {@code n} more ticks: with {@code n = 2}
      * a tick that began after this call has ended, so whatever was there for the loop to do is done.
      */
-    static void awaitTicks(String loop, int n) {
+    void awaitTicks(String loop, int n) {
         double before = ticks(loop);
         await(n + " more ticks of loop " + loop, () -> ticks(loop) >= before + n);
     }
 
-    private static double ticks(String loop) {
-        var counter = io.micrometer.core.instrument.Metrics.globalRegistry.find("tidings.loop.ticks").tag("loop", loop).counter();
+    /** Ticks of this app's loop (its own meters: other apps in the JVM have loops of the same name). */
+    private double ticks(String loop) {
+        var counter = app.meters().find("tidings.loop.ticks").tag("loop", loop).counter();
         return counter == null ? 0 : counter.count();
     }
 

@@ -53,7 +53,7 @@ class InstantPushE2eTest {
         e2e.awaitPost(EAGER, 3);
         e2e.awaitOutboxEmpty();
         // a positive sentinel: two more ticks of the arrival loop began, so the posts above were all scored
-        E2e.awaitTicks("new-posts", 2);
+        e2e.awaitTicks("new-posts", 2);
         e2e.awaitOutboxEmpty();
 
         assertThat(e2e.deliveries(EAGER)).filteredOn(d -> d.reason().equals("instant")).hasSize(2)
