@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * A start that fails half-way closes what it opened: no embedded PostgreSQL process, no thread of ours, no
  * listening port is left behind.
  */
+@org.junit.jupiter.api.parallel.Isolated("counts the threads an App leaves behind: counted alone")
 class AppLifecycleTest {
 
     private static final String TOKEN = "333333:lifecycle";

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import reactor.core.scheduler.Schedulers;
 
 /** 1,000 channels on the local server: every post is stored and announced exactly once, in bounded memory. */
+@org.junit.jupiter.api.parallel.Isolated("bounds the JVM's heap after a GC: measured alone")
 class ThousandChannelsTest {
 
     private static final Duration WAIT = Duration.ofMinutes(3);

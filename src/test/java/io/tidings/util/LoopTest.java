@@ -15,6 +15,7 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -23,6 +24,11 @@ import reactor.core.publisher.Sinks;
 import reactor.test.StepVerifier;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
+/**
+ * {@link StepVerifier#withVirtualTime} makes virtual time every scheduler of the JVM ({@code Schedulers.parallel()},
+ * {@code Mono.delay}) while it runs: isolated, as every timer of a class running beside it would stop.
+ */
+@Isolated("StepVerifier.withVirtualTime replaces the JVM's schedulers")
 class LoopTest {
 
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();

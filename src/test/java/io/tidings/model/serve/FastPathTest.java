@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 
+@org.junit.jupiter.api.parallel.Isolated("ONNX Runtime's open-tensor count is the JVM's: counted alone")
 class FastPathTest {
     private static final ModelConfig CONFIG = ModelConfig.defaults();
     // rows for readers 0..299, channels 1000..1029, posts 5000..5199; the ids below also hit unknown rows

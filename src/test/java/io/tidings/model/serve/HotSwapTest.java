@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
+@org.junit.jupiter.api.parallel.Isolated("ONNX Runtime's open-tensor count is the JVM's: counted alone")
 class HotSwapTest {
     private static final ModelConfig SMALL = ModelConfig.custom().readerDim(16).channelDim(12).postDim(4)
             .hidden(10).build();
