@@ -17,7 +17,9 @@ import org.junit.platform.launcher.TestPlan;
 /**
  * With {@code -Dtests.cpuLog=FILE}: appends the CPU seconds of this test JVM (user + system, all its threads) spent
  * before the first test and in each test class, one line each, so the cost of a class can be read from a whole run
- * (classes in one JVM run one after another). Without the property it does nothing.
+ * (classes in one JVM run one after another). Without the property it does nothing. With classes side by side (the
+ * default, {@code tests.classesPerJvm}) a class's figure includes whatever ran beside it: run
+ * {@code -Dtests.forks=N -Dtests.classesPerJvm=1} for figures of one class each.
  */
 public final class ClassCpuListener implements TestExecutionListener {
 
