@@ -26,7 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One migrated PostgreSQL data directory per build, copied into every test JVM's embedded server instead of an initdb
+ * One migrated PostgreSQL data directory per build, copied into every test server instead of an initdb
  * and all the migrations in each (Flyway's first run in a JVM: about 1.5 s of CPU with C1). The first JVM to need it
  * makes it under a file lock in {@code target/} (the others that start meanwhile do not wait but start as before):
  * initdb, the migrations by the production code ({@link Database#start}), a clean stop. Its name carries a digest of the

@@ -106,7 +106,7 @@ public final class TestDatabase {
         }
     }
 
-    /** A {@code DATABASE_URL} for the shared database, so an {@code App} under test connects to it instead of starting its own. */
+    /** A {@code DATABASE_URL} for the test's database ({@link #shared()}), so an {@code App} under test connects to it instead of starting its own. */
     public static String url() {
         return shared().url();
     }

@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The whole system for an end-to-end test: the shared embedded PostgreSQL (emptied), the local Bot API
+ * The whole system for an end-to-end test: the test class's embedded PostgreSQL (emptied), the local Bot API
  * server driven through the real pengrad client, the local t.me channel server, and an {@link App} whose
  * ingest, mailings and training the test drives itself. Close it in {@code @AfterEach}.
  */
