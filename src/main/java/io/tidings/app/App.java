@@ -91,12 +91,12 @@ public final class App implements AutoCloseable {
             // a trainer never beats: its row ages out of the registry within REPLICA_TTL_SECONDS and takes no send share
             w.cluster.start();
             // send only once the other replicas have seen this one and lowered their share of the budget
-            running.add(w.cluster.ready().subscribe(null, null, () -> sending.update(w.sender.start())));
+            running.add(w.cluster.ready().subscribe(null, null, () -> sending.update(w.sender.start(w.metrics.registry()))));
             running.add(sending);
             running.add(w.feed.start(Duration.ofSeconds(10), w.metrics.registry()));
-            running.add(w.pool.start(Duration.ofMinutes(1))); // expired posts leave on time
+            running.add(w.pool.start(Duration.ofMinutes(1), w.metrics.registry())); // expired posts leave on time
             running.add(followPostsOfOtherReplicas(Duration.ofSeconds(5)));
-            running.add(w.preferences.start(w.pool::contains));
+            running.add(w.preferences.start(w.pool::contains, w.metrics.registry()));
             if (scale.webhook()) {
                 if (scale.webhookRegister()) intake.add(UpdateRouter.registerWebhook(w.telegram, scale));
                 intake.add(w.inbox.start(Duration.ofSeconds(5)));
@@ -115,7 +115,7 @@ public final class App implements AutoCloseable {
         if (role.serves()) {
             if (loops.mailings()) intake.add(MailingSchedule.everyMinute(Clock.systemUTC(), Schedulers.parallel(),
                     minute -> w.feed.mailingAt(minute, w.instanceId)));
-            running.add(w.broadcasts.start(Duration.ofSeconds(15)));
+            running.add(w.broadcasts.start(Duration.ofSeconds(15), w.metrics.registry()));
         }
     }
 

@@ -187,7 +187,7 @@ final class Wiring {
         console(posts, channels, renderer);
         this.cluster = lifecycle.open("cluster membership", Cluster.join(db, new ClusterConfig(instanceId,
                 config.sendRate(), scale.heartbeat(), scale.replicaTtl(), config.pollInterval(), scale.modelCheck()),
-                sender::setRate, d -> sender.holdFor(d, "no heartbeat")), c -> {
+                sender::setRate, d -> sender.holdFor(d, "no heartbeat"), metrics.registry()), c -> {
                     Lifecycle.quietly("leaving the cluster", () -> c.leave().block(Duration.ofSeconds(10)));
                     c.close();
                 });

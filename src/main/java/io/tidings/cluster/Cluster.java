@@ -1,5 +1,6 @@
 package io.tidings.cluster;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.r2dbc.postgresql.PostgresqlConnectionFactory;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Wrapped;
@@ -24,7 +25,7 @@ import reactor.core.publisher.Mono;
  * polling leases, the trainer lock and model announcements. One replica alone is a cluster of one.
  *
  * <pre>{@code
- * Cluster cluster = Cluster.join(db, config, sender::setRate);   // blocking: registers
+ * Cluster cluster = Cluster.join(db, config, sender::setRate, meters); // blocking: registers
  * cluster.start();                                                // heartbeats and take-over
  * cluster.ready().block();                                        // the others have seen us: send
  * ingest.pollOnly(cluster.ownedChannels());
@@ -37,23 +38,26 @@ public final class Cluster implements AutoCloseable {
 
     private final Database db;
     private final ClusterConfig config;
+    private final MeterRegistry meters;
     private final ReplicaRegistry registry;
     private final OutboxReaper reaper;
     private final ChannelLeases channels;
     private final List<Disposable> running = new CopyOnWriteArrayList<>();
     private volatile TrainerLock trainer;
 
-    private Cluster(Database db, ClusterConfig config, DoubleConsumer sendRate, java.util.function.Consumer<Duration> hold) {
+    private Cluster(Database db, ClusterConfig config, DoubleConsumer sendRate, java.util.function.Consumer<Duration> hold,
+                    MeterRegistry meters) {
         this.db = db;
         this.config = config;
+        this.meters = meters;
         this.registry = new ReplicaRegistry(db.sql(), directConnections(db), config, sendRate, hold);
         this.reaper = new OutboxReaper(db.sql(), new io.tidings.store.DeliveryRepository(db), config.instanceId(), config.replicaTtl());
         this.channels = new ChannelLeases(db.sql(), config.instanceId(), config.channelLease());
     }
 
-    /** Registers this replica and sets its send share. Blocking: call at start-up. */
-    public static Cluster join(Database db, ClusterConfig config, DoubleConsumer sendRate) {
-        return join(db, config, sendRate, d -> { });
+    /** Registers this replica and sets its send share; its loops count on {@code meters}. Blocking: call at start-up. */
+    public static Cluster join(Database db, ClusterConfig config, DoubleConsumer sendRate, MeterRegistry meters) {
+        return join(db, config, sendRate, d -> { }, meters);
     }
 
     /**
@@ -61,8 +65,8 @@ public final class Cluster implements AutoCloseable {
      * (the others count it gone and take its share of the budget).
      */
     public static Cluster join(Database db, ClusterConfig config, DoubleConsumer sendRate,
-                               java.util.function.Consumer<Duration> hold) {
-        Cluster c = new Cluster(db, config, sendRate, hold);
+                               java.util.function.Consumer<Duration> hold, MeterRegistry meters) {
+        Cluster c = new Cluster(db, config, sendRate, hold, meters);
         c.registry.forgetLongGone().onErrorResume(e -> Mono.empty()).block(Duration.ofSeconds(30));
         int live = c.registry.beat().block(Duration.ofSeconds(30));
         log.info("joined as {} with {} live replica(s)", config.instanceId(), live);
@@ -71,8 +75,9 @@ public final class Cluster implements AutoCloseable {
 
     /** Heartbeats, and every heartbeat the take-over of gone replicas' unfinished work. */
     public Cluster start() {
-        running.add(registry.start());
-        running.add(Loop.named("take-over").every(config.heartbeat()).timeout(config.replicaTtl()).start(reaper::reap));
+        running.add(registry.start(meters));
+        running.add(Loop.named("take-over").every(config.heartbeat()).timeout(config.replicaTtl()).meters(meters)
+                .start(reaper::reap));
         return this;
     }
 
@@ -98,7 +103,7 @@ public final class Cluster implements AutoCloseable {
     public Disposable runTrainer(Supplier<Mono<Boolean>> trainIfDue, Duration every) {
         TrainerLock lock = new TrainerLock(directConnections(), every);
         trainer = lock;
-        Disposable d = lock.run(trainIfDue);
+        Disposable d = lock.run(trainIfDue, meters);
         running.add(d);
         return d;
     }
@@ -106,7 +111,7 @@ public final class Cluster implements AutoCloseable {
     /** Loads newer model versions when announced, or found by the timer check: {@code reload} when stored > current. */
     public Disposable watchModels(LongSupplier currentVersion, Supplier<Mono<?>> reload) {
         PostgresqlConnectionFactory direct = (PostgresqlConnectionFactory) directConnections();
-        Disposable d = new ModelWatcher(direct::create, db.sql(), config.modelCheck(), currentVersion, reload).start();
+        Disposable d = new ModelWatcher(direct::create, db.sql(), config.modelCheck(), currentVersion, reload).start(meters);
         running.add(d);
         return d;
     }

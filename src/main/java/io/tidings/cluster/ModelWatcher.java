@@ -61,10 +61,10 @@ final class ModelWatcher {
         return sql.one("SELECT coalesce(max(id), 0) AS id FROM model_versions", r -> r.get("id", Long.class));
     }
 
-    Disposable start() {
+    Disposable start(io.micrometer.core.instrument.MeterRegistry meters) {
         // an announcement only says "look": what is stored decides, so a lost or repeated NOTIFY does no harm
         return Loop.named("model-watch").every(check).timeout(LOAD_TIMEOUT).wakeUps(announced())
-                .start(() -> newestStored().filter(v -> v > current.getAsLong()).flatMap(v -> reload.get()));
+                .meters(meters).start(() -> newestStored().filter(v -> v > current.getAsLong()).flatMap(v -> reload.get()));
     }
 
     private static long parse(String payload) {

@@ -106,12 +106,13 @@ final class ReplicaRegistry {
     }
 
     /** Beats every heartbeat until disposed; a failed beat is logged, and a stale one stops sending (see above). */
-    Disposable start() {
+    Disposable start(io.micrometer.core.instrument.MeterRegistry meters) {
         lastBeatNanos = System.nanoTime();
         // a beat slower than the time-to-live is useless anyway: the others already count this replica gone
-        Disposable beats = Loop.named("heartbeat").every(config.heartbeat()).timeout(config.replicaTtl()).start(this::beat);
+        Disposable beats = Loop.named("heartbeat").every(config.heartbeat()).timeout(config.replicaTtl()).meters(meters)
+                .start(this::beat);
         Disposable watch = Loop.named("heartbeat-watch").every(config.heartbeat().dividedBy(2))
-                .timeout(config.heartbeat()).start(() -> Mono.fromRunnable(this::checkStale));
+                .timeout(config.heartbeat()).meters(meters).start(() -> Mono.fromRunnable(this::checkStale));
         return Disposables.composite(beats, watch, () -> {
             stopped = true;
             Connection c = session.getAndSet(null);

@@ -35,10 +35,10 @@ final class TrainerLock {
     }
 
     /** Every {@code every}: takes the lock if free, and runs {@code work} while holding it. Dispose to stop and let go. */
-    Disposable run(Supplier<Mono<Boolean>> work) {
+    Disposable run(Supplier<Mono<Boolean>> work, io.micrometer.core.instrument.MeterRegistry meters) {
         // a training that outlives this is cancelled, but its CPU work cannot be: the limit only catches a hang
         Disposable loop = Loop.named("trainer").every(every).firstAfter(Duration.ZERO).timeout(Duration.ofHours(2))
-                .start(() -> tick(work));
+                .meters(meters).start(() -> tick(work));
         return () -> {
             stopped = true;
             loop.dispose();

@@ -1,5 +1,6 @@
 package io.tidings.delivery;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.tidings.store.DatabaseRetry;
 import io.tidings.store.DeliveryRepository;
 import io.tidings.store.DeliveryRepository.Outcome;
@@ -174,11 +175,12 @@ public final class DeliverySender {
 
     /**
      * Starts claiming and sending, and the lease keeper (a dead worker's claims are taken over). Disposing it is
-     * a crash as far as the outbox can tell: claims expire and are taken over; see {@link #stop} for a clean end.
+     * a crash as far as the outbox can tell: claims expire and are taken over; see {@link #stop} for a clean end. The
+     * lease keeper counts its ticks on {@code meters}.
      */
-    public Disposable start() {
+    public Disposable start(MeterRegistry meters) {
         Duration every = lease.dividedBy(4).compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : lease.dividedBy(4);
-        background.add(Loop.named("lease-expiry").every(every).timeout(every).on(timer).start(this::expireLeases));
+        background.add(Loop.named("lease-expiry").every(every).timeout(every).on(timer).meters(meters).start(this::expireLeases));
         hop(() -> {
             if (state == State.NEW) state = State.RUNNING;
         });

@@ -120,7 +120,7 @@ public final class FanoutBench {
             server.simulateLimits((int) Math.round(rate), true);
             server.keepMessages(false); // the stand-in's own history is not the bot's memory; calls are still counted
             // --plan-only: no sender, so planning has the process to itself (and a loaded machine finishes in minutes)
-            Disposable sending = o.planOnly() ? Disposables.single() : sender.start();
+            Disposable sending = o.planOnly() ? Disposables.single() : sender.start(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
             long warm = o.planOnly() ? 0 : Math.round(rate * warmupSeconds);
             if (warm > 0) {
                 long w0 = System.nanoTime();

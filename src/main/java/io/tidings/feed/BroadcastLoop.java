@@ -1,5 +1,6 @@
 package io.tidings.feed;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.tidings.store.BroadcastRepository;
 import io.tidings.util.Loop;
 import java.time.Duration;
@@ -55,10 +56,10 @@ public final class BroadcastLoop implements Broadcasts {
         due.tryEmitNext(Boolean.TRUE);
     }
 
-    /** Looks for due broadcasts every {@code every}, and when {@link #wake woken}. */
-    public Disposable start(Duration every) {
+    /** Looks for due broadcasts every {@code every}, and when {@link #wake woken}; the loop counts on {@code meters}. */
+    public Disposable start(Duration every, MeterRegistry meters) {
         return Loop.named("broadcasts").every(every).firstAfter(Duration.ZERO).timeout(Duration.ofMinutes(10))
-                .wakeUps(due.asFlux()).start(this::runDue);
+                .wakeUps(due.asFlux()).meters(meters).start(this::runDue);
     }
 
     /** Queues every due (or abandoned) broadcast; emits how many deliveries were queued. */

@@ -80,10 +80,13 @@ public final class FreshPool {
         return removed;
     }
 
-    /** Evicts expired posts every {@code every}, so they leave the candidate sets on time whether or not posts arrive. */
-    public reactor.core.Disposable start(java.time.Duration every) {
+    /**
+     * Evicts expired posts every {@code every}, so they leave the candidate sets on time whether or not posts arrive; the
+     * loop counts on {@code meters}.
+     */
+    public reactor.core.Disposable start(java.time.Duration every, io.micrometer.core.instrument.MeterRegistry meters) {
         return io.tidings.util.Loop.named("fresh-pool-eviction").every(every).timeout(java.time.Duration.ofMinutes(1))
-                .start(() -> reactor.core.publisher.Mono.fromRunnable(this::evictExpired));
+                .meters(meters).start(() -> reactor.core.publisher.Mono.fromRunnable(this::evictExpired));
     }
 
     private Entry first() {

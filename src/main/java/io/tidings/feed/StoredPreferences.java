@@ -196,10 +196,13 @@ public final class StoredPreferences implements ReaderPreferences {
         return rf == null || rf.admits(facts.of(post));
     }
 
-    /** Reloads every {@link #RELOAD}, then drops the facts of posts {@code keepFacts} rejects; dispose to stop. */
-    public Disposable start(java.util.function.LongPredicate keepFacts) {
+    /**
+     * Reloads every {@link #RELOAD}, then drops the facts of posts {@code keepFacts} rejects; the loop counts on
+     * {@code meters}. Dispose to stop.
+     */
+    public Disposable start(java.util.function.LongPredicate keepFacts, io.micrometer.core.instrument.MeterRegistry meters) {
         // a failed reload keeps the last preferences
-        return Loop.named("preferences").every(RELOAD).timeout(RELOAD)
+        return Loop.named("preferences").every(RELOAD).timeout(RELOAD).meters(meters)
                 .start(() -> reload().doOnSuccess(v -> facts.prune(keepFacts)));
     }
 

@@ -58,6 +58,7 @@ public final class IngestService {
     private final Clock clock;
     private final Scheduler timer;
     private final IngestMetrics metrics;
+    private final MeterRegistry meters;
     private final HostGate gate;
     private final PollSchedule schedule;
     private final PageReconciler reconciler;
@@ -89,6 +90,7 @@ public final class IngestService {
         this.clock = clock;
         this.timer = timer;
         this.metrics = new IngestMetrics(meters);
+        this.meters = meters;
         this.gate = new HostGate(config, timer, metrics);
         this.schedule = new PollSchedule(config.minInterval(), config.maxInterval(), config.jitter(),
                 () -> ThreadLocalRandom.current().nextDouble());
@@ -141,7 +143,7 @@ public final class IngestService {
      */
     public Disposable start() {
         Disposable catalogue = Loop.named("catalogue").every(config.tick()).firstAfter(Duration.ZERO)
-                .timeout(Duration.ofMinutes(1)).on(timer).start(this::refreshIfStale);
+                .timeout(Duration.ofMinutes(1)).on(timer).meters(meters).start(this::refreshIfStale);
         Disposable polling = Flux.interval(Duration.ZERO, config.tick(), timer)
                 .onBackpressureDrop()
                 .concatMapIterable(t -> takeDue(clock.instant()), 1)

@@ -2,7 +2,6 @@ package io.tidings.util;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Metrics;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeoutException;
@@ -22,7 +21,7 @@ import reactor.core.scheduler.Schedulers;
  * logged with its stack trace once, then only counted while the same error repeats, and a recovery is logged.
  * Meters (Prometheus names): {@code tidings_loop_ticks_total{loop}}, {@code tidings_loop_failures_total{loop,kind}}
  * with kind {@code error} or {@code timeout}, and {@code tidings_loop_dropped_total{loop}} (ticks skipped while one
- * ran). Start one with {@code Loop.named("heartbeat").every(period).timeout(limit).start(() -> work())}.
+ * ran). Start one with {@code Loop.named("heartbeat").every(period).timeout(limit).meters(registry).start(() -> work())}.
  */
 public final class Loop {
 
@@ -97,7 +96,7 @@ public final class Loop {
         }
     }
 
-    /** Settings of one loop; {@link #every} and {@link #timeout} are required. */
+    /** Settings of one loop; {@link #every}, {@link #timeout} and {@link #meters} are required. */
     public static final class Builder {
         private final String name;
         private Duration period;
@@ -105,7 +104,7 @@ public final class Loop {
         private Duration timeout;
         private Publisher<?> wakeUps;
         private Scheduler scheduler = Schedulers.parallel();
-        private MeterRegistry meters = Metrics.globalRegistry;
+        private MeterRegistry meters;
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -146,7 +145,10 @@ public final class Loop {
             return this;
         }
 
-        /** Where the loop's counters go; default Micrometer's global registry (which the app's /metrics registry joins). */
+        /**
+         * Where the loop's counters go (required): the app's registry, which its {@code /metrics} shows. Not Micrometer's
+         * global one: every app of a JVM (tests run several) would count the others' ticks.
+         */
         public Builder meters(MeterRegistry meters) {
             this.meters = Objects.requireNonNull(meters, "meters");
             return this;
@@ -157,6 +159,7 @@ public final class Loop {
             Objects.requireNonNull(work, "work");
             if (period == null) throw new IllegalStateException("loop " + name + ": every(period) is required");
             if (timeout == null) throw new IllegalStateException("loop " + name + ": timeout(limit) is required");
+            if (meters == null) throw new IllegalStateException("loop " + name + ": meters(registry) is required");
             Loop loop = new Loop(this);
             Flux<Long> timer = Flux.interval(firstDelay == null ? period : firstDelay, period, scheduler);
             Flux<?> triggers = wakeUps == null

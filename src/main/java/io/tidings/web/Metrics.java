@@ -39,8 +39,6 @@ public final class Metrics implements AutoCloseable {
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
-        // meters made without a registry at hand (background loops) go to the global one: show them here too
-        io.micrometer.core.instrument.Metrics.globalRegistry.add(registry);
     }
 
     public static Metrics create() {
@@ -55,7 +53,7 @@ public final class Metrics implements AutoCloseable {
     public Disposable gaugeFromQuery(String name, String description, Supplier<Mono<Long>> query, Duration every) {
         AtomicLong value = new AtomicLong();
         Gauge.builder(name, value, AtomicLong::doubleValue).description(description).register(registry);
-        return Loop.named(name).every(every).firstAfter(Duration.ZERO).timeout(every)
+        return Loop.named(name).every(every).firstAfter(Duration.ZERO).timeout(every).meters(registry)
                 .start(() -> query.get().doOnNext(value::set));
     }
 
@@ -67,7 +65,6 @@ public final class Metrics implements AutoCloseable {
     @Override
     public void close() {
         gc.close();
-        io.micrometer.core.instrument.Metrics.globalRegistry.remove(registry);
         registry.close();
     }
 }

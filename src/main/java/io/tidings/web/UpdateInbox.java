@@ -40,6 +40,7 @@ public final class UpdateInbox {
     private final Counter processed;
     private final Counter failed;
     private final Counter givenUp;
+    private final MeterRegistry meters;
     private volatile Function<Update, Mono<Void>> apology = u -> Mono.empty();
     private final Duration retention;
     private volatile boolean stopping;
@@ -58,6 +59,7 @@ public final class UpdateInbox {
         this.handler = handler;
         this.concurrency = concurrency;
         this.claimLease = claimLease;
+        this.meters = meters;
         this.processed = Counter.builder("tidings.updates.processed").description("Updates handled by the bot").register(meters);
         this.failed = Counter.builder("tidings.updates.failed").description("Update handling attempts that failed").register(meters);
         this.givenUp = Counter.builder("tidings.updates.given.up")
@@ -111,9 +113,9 @@ public final class UpdateInbox {
     public Disposable start(Duration sweep) {
         // a drain cut short leaves its claims to expire: the updates are handled again (handlers are idempotent)
         Disposable draining = Loop.named("update-inbox").every(sweep).firstAfter(Duration.ZERO).timeout(Duration.ofMinutes(1))
-                .wakeUps(wake.asFlux()).start(this::drain);
+                .wakeUps(wake.asFlux()).meters(meters).start(this::drain);
         Disposable pruning = Loop.named("update-inbox-prune").every(Duration.ofMinutes(10)).firstAfter(Duration.ofMinutes(1))
-                .timeout(Duration.ofMinutes(5)).start(this::prune);
+                .timeout(Duration.ofMinutes(5)).meters(meters).start(this::prune);
         return reactor.core.Disposables.composite(draining, pruning);
     }
 

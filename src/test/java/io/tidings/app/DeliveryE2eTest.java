@@ -55,7 +55,7 @@ class DeliveryE2eTest {
             var renderer = new PostRenderer(new CallbackData(e2e.app().config().callbackKey()), new Messages());
             DeliverySender second = new DeliverySender(new DeliveryRepository(e2e.db), new ReaderRepository(e2e.db), client, renderer,
                     "second-replica", 10, Duration.ofMillis(50));
-            Disposable running = second.start();
+            Disposable running = second.start(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()); // another replica's meters
             try {
                 assertThat(e2e.app().feed().mailing(3).block(T)).isEqualTo(readers.size() * 3L);
                 e2e.awaitOutboxEmpty();

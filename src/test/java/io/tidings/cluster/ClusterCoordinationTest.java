@@ -45,7 +45,7 @@ class ClusterCoordinationTest {
     }
 
     private Cluster replica(String id, double budget, java.util.function.DoubleConsumer rate, Duration pollInterval) {
-        Cluster c = Cluster.join(db, new ClusterConfig(id, budget, BEAT, BEAT.multipliedBy(4), pollInterval, Duration.ofHours(1)), rate);
+        Cluster c = Cluster.join(db, new ClusterConfig(id, budget, BEAT, BEAT.multipliedBy(4), pollInterval, Duration.ofHours(1)), rate, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         clusters.add(c);
         return c;
     }
@@ -222,7 +222,7 @@ class ClusterCoordinationTest {
         AtomicInteger beats = new AtomicInteger();
         List<Duration> holds = new java.util.concurrent.CopyOnWriteArrayList<>();
         Cluster a = Cluster.join(db, new ClusterConfig("a", 30, BEAT, BEAT.multipliedBy(4), Duration.ofMinutes(5),
-                Duration.ofHours(1)), r -> beats.incrementAndGet(), holds::add);
+                Duration.ofHours(1)), r -> beats.incrementAndGet(), holds::add, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         clusters.add(a);
         a.start();
         int max = db.pool().getMetrics().orElseThrow().getMaxAllocatedSize();
@@ -257,7 +257,7 @@ class ClusterCoordinationTest {
         List<Duration> holds = new java.util.concurrent.CopyOnWriteArrayList<>();
         ClusterConfig config = new ClusterConfig("lonely", 30, BEAT, BEAT.multipliedBy(4), Duration.ofMinutes(5), Duration.ofHours(1));
         ReplicaRegistry registry = new ReplicaRegistry(db.sql(), cut, config, rates::add, holds::add);
-        reactor.core.Disposable running = registry.start();
+        reactor.core.Disposable running = registry.start(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         try {
             await(() -> holds.size() >= 2); // held again and again while the beats fail
             assertThat(holds).allSatisfy(d -> assertThat(d).isEqualTo(BEAT));

@@ -57,7 +57,7 @@ class ThreeReplicaMailingTest {
             sender = new DeliverySender(new DeliveryRepository(db), new ReaderRepository(db), client,
                     new PostRenderer(callbacks, new Messages()), id, BUDGET, Duration.ofMillis(200));
             cluster = Cluster.join(db, new ClusterConfig(id, BUDGET, BEAT, TTL, Duration.ofMinutes(5), Duration.ofHours(1)),
-                    sender::setRate);
+                    sender::setRate, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         }
 
         /** A crash: it stops sending and beating at once, leaving its claims behind. */
@@ -98,7 +98,7 @@ class ThreeReplicaMailingTest {
         for (Replica r : replicas) r.cluster.start();
         for (Replica r : replicas) r.cluster.ready().block(T);
         await(() -> replicas.stream().allMatch(r -> r.cluster.liveReplicas() == 3));
-        for (Replica r : replicas) r.sending = r.sender.start();
+        for (Replica r : replicas) r.sending = r.sender.start(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
 
         // mid-mailing: the victim has delivered some, and everyone is busy
         await(() -> proxy.deliveredChats().size() >= 50 && sends().size() >= READERS / 4);

@@ -26,6 +26,7 @@ class DeliverySenderVirtualTimeTest {
     private static final long SECOND = 1_000_000_000L;
 
     private final VirtualTimeScheduler time = VirtualTimeScheduler.create();
+    private final io.micrometer.core.instrument.MeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
     private final MemoryOutbox outbox = new MemoryOutbox();
     /** Arrivals at "Telegram": {virtual nanos, chat, delivery id}. */
     private final List<long[]> arrivals = Collections.synchronizedList(new ArrayList<>());
@@ -104,7 +105,7 @@ class DeliverySenderVirtualTimeTest {
     void aMailingToNReadersAtRateRTakesNOverRSecondsAndNoChatGetsTwoMessagesWithinASecond() {
         double rate = 50;
         int n = queue(200, 3);
-        running.add(sender("a", rate, telegram(id -> Duration.ofMillis(3))).start());
+        running.add(sender("a", rate, telegram(id -> Duration.ofMillis(3))).start(meters));
 
         time.advanceTimeBy(Duration.ofSeconds(60));
 
@@ -127,7 +128,7 @@ class DeliverySenderVirtualTimeTest {
         double rate = 40;
         int n = queue(400, 1);
         // every 10th call stalls on the way for 700 ms, then arrives together with the ones sent after it
-        running.add(sender("a", rate, telegram(id -> Duration.ofMillis(id % 10 == 0 ? 700 : 2))).start());
+        running.add(sender("a", rate, telegram(id -> Duration.ofMillis(id % 10 == 0 ? 700 : 2))).start(meters));
 
         time.advanceTimeBy(Duration.ofSeconds(60));
 
@@ -139,7 +140,7 @@ class DeliverySenderVirtualTimeTest {
     void rateChangesApplyToTheVerySecondThatFollows() {
         int n = queue(600, 1);
         DeliverySender sender = sender("a", 60, telegram(id -> Duration.ofMillis(2)));
-        running.add(sender.start());
+        running.add(sender.start(meters));
         time.advanceTimeBy(Duration.ofSeconds(3));
         long changed = now();
         sender.setRate(20); // a second replica joined
@@ -157,7 +158,7 @@ class DeliverySenderVirtualTimeTest {
     void aGracefulStopSendsWhatItMarkedHandsBackWhatItClaimedAndRepeatsNothing() {
         int n = queue(300, 1);
         DeliverySender first = sender("first", 50, telegram(id -> Duration.ofMillis(3)));
-        running.add(first.start());
+        running.add(first.start(meters));
         time.advanceTimeBy(Duration.ofSeconds(2));
 
         StepVerifier.create(first.stop(Duration.ofSeconds(5)))
@@ -169,7 +170,7 @@ class DeliverySenderVirtualTimeTest {
         assertThat(outbox.count("sent")).isEqualTo(sentByFirst);
         assertThat(sentByFirst).isBetween(100L, 200L); // about two seconds' worth, and what was marked at the stop
 
-        running.add(sender("second", 50, telegram(id -> Duration.ofMillis(3))).start());
+        running.add(sender("second", 50, telegram(id -> Duration.ofMillis(3))).start(meters));
         time.advanceTimeBy(Duration.ofSeconds(30));
 
         assertEveryDeliverySentOnce(n);
@@ -180,7 +181,7 @@ class DeliverySenderVirtualTimeTest {
         int n = queue(20, 1);
         // Telegram hangs: nothing is answered within the deadline
         DeliverySender first = sender("first", 10, telegram(id -> Duration.ofSeconds(30)));
-        running.add(first.start());
+        running.add(first.start(meters));
         time.advanceTimeBy(Duration.ofMillis(500));
 
         StepVerifier.create(first.stop(Duration.ofSeconds(1)))
@@ -191,7 +192,7 @@ class DeliverySenderVirtualTimeTest {
         assertThat(onTheWire).isNotEmpty();
         assertThat(outbox.rows()).noneMatch(r -> r.state.equals("claimed"));
 
-        running.add(sender("second", 10, telegram(id -> Duration.ofMillis(3))).start());
+        running.add(sender("second", 10, telegram(id -> Duration.ofMillis(3))).start(meters));
         time.advanceTimeBy(Duration.ofSeconds(60));
 
         // the second sender sent everything else; what was on the wire stays with its first attempt

@@ -82,7 +82,7 @@ class SendFaultsTest {
         sender = new DeliverySender(new DeliveryRepository(db), new ReaderRepository(db), client,
                 new PostRenderer(new CallbackData("key".getBytes()), new Messages()), "faults", 50, Duration.ofMillis(100),
                 Duration.ofSeconds(20), Schedulers.parallel());
-        sending = sender.start();
+        sending = sender.start(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     }
 
     private void awaitAllFinished() {

@@ -78,7 +78,7 @@ class DatabaseRestartMailingTest {
         DeliverySender sender = new DeliverySender(new DeliveryRepository(db), new ReaderRepository(db), client,
                 new PostRenderer(new CallbackData("key".getBytes()), new Messages()), "restart", RATE, Duration.ofMillis(200),
                 Duration.ofSeconds(3), Schedulers.parallel());
-        sending = sender.start();
+        sending = sender.start(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
 
         Await.until("a quarter of the mailing sent", () -> sends() >= READERS / 4, Duration.ofSeconds(60));
         postgres.close();

@@ -61,7 +61,7 @@ class FreshPoolTest {
         assertThat(pool.size()).isEqualTo(500);
         time.set(now.plus(Duration.ofMinutes(20))); // posts older than 40 minutes at the start have expired
         long fresh = java.util.stream.LongStream.rangeClosed(1, 500).filter(i -> (i * 37L) % 3000 <= 2400).count();
-        reactor.core.Disposable timer = pool.start(Duration.ofMillis(50));
+        reactor.core.Disposable timer = pool.start(Duration.ofMillis(50), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         try {
             io.tidings.Await.until("the timer evicts what expired", () -> pool.size() == fresh, Duration.ofSeconds(30));
         } finally {

@@ -104,7 +104,7 @@ class ResumeHalfWayTest {
         long second = shared.sql().one("SELECT id FROM posts ORDER BY id OFFSET 1 LIMIT 1", r -> r.get("id", Long.class)).block(T);
         BroadcastLoop loop = new BroadcastLoop(new BroadcastRepository(shared), "a", Duration.ofMinutes(10), PAGE, () -> { });
         // one look at start, the next an hour away
-        Disposable running = loop.start(Duration.ofHours(1));
+        Disposable running = loop.start(Duration.ofHours(1), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         closing.add(running::dispose);
         long a = loop.schedule(first, Instant.now(), 1).block(T);
         Await.until("the first broadcast queued (the look at start is behind us)", () -> progress(a).startsWith("queued"), T);

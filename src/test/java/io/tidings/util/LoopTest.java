@@ -1,6 +1,7 @@
 package io.tidings.util;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -72,6 +73,13 @@ class LoopTest {
 
     private List<ILoggingEvent> warnings() {
         return logs.list.stream().filter(e -> e.getLevel() == Level.WARN).toList();
+    }
+
+    @Test
+    void aLoopWithoutARegistryDoesNotStart() {
+        // no quiet fallback to Micrometer's global registry, where every app of a JVM would count the others' ticks
+        assertThatThrownBy(() -> Loop.named("unmetered").every(Duration.ofSeconds(1)).timeout(Duration.ofSeconds(1))
+                .start(Mono::empty)).isInstanceOf(IllegalStateException.class).hasMessageContaining("meters(registry)");
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import reactor.netty.http.client.HttpClient;
@@ -56,6 +57,11 @@ class AppWebhookTest {
                 assertThat(metrics).contains("tidings_updates_received_total{source=\"webhook\"} 1.0")
                         .contains("tidings_replicas_live 1.0").contains("tidings_deliveries_queued")
                         .contains("tidings_loop_ticks_total{loop=\"heartbeat\"}");
+                // every background loop of the app counts on the registry /metrics shows (none on a JVM-wide one)
+                for (String loop : List.of("heartbeat-watch", "take-over", "lease-expiry", "new-posts", "re-rank",
+                        "fresh-pool-eviction", "preferences", "update-inbox", "model-watch")) {
+                    assertThat(metrics).contains("tidings_loop_ticks_total{loop=\"" + loop + "\"}");
+                }
             } finally {
                 app.close(Duration.ofSeconds(5));
             }
