@@ -12,9 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import org.flywaydb.core.Flyway;
-import reactor.netty.resources.LoopResources;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.netty.resources.LoopResources;
 
 /**
  * The running database: an external PostgreSQL or an embedded one, migrated with Flyway over a short
@@ -66,16 +66,20 @@ public final class Database implements AutoCloseable {
             // stops them, and another Database in the process (tests run several apps in one JVM) never waits behind
             // this one's work on them
             LoopResources loops = LoopResources.create("tidings-db", Math.max(2, Runtime.getRuntime().availableProcessors()), true);
-            ConnectionPool pool = pool(target, config, loops);
             try {
-                // the first connections, made now: under load one can take longer than the connect timeout
-                untilReachable(target, deadline, () -> pool.warmup().block(config.connectTimeout().multipliedBy(2)));
-            } catch (RuntimeException e) {
-                pool.dispose();
+                ConnectionPool pool = pool(target, config, loops);
+                try {
+                    // the first connections, made now: under load one can take longer than the connect timeout
+                    untilReachable(target, deadline, () -> pool.warmup().block(config.connectTimeout().multipliedBy(2)));
+                } catch (RuntimeException e) {
+                    pool.dispose();
+                    throw new IllegalStateException("cannot connect to the database " + target + ": " + target.scrub(rootMessage(e)), null);
+                }
+                return new Database(embedded, pool, loops, target);
+            } catch (RuntimeException e) { // the pool not made or not connected: its threads go too
                 loops.dispose();
-                throw new IllegalStateException("cannot connect to the database " + target + ": " + target.scrub(rootMessage(e)), null);
+                throw e;
             }
-            return new Database(embedded, pool, loops, target);
         } catch (IOException e) {
             closeQuietly(embedded);
             throw new UncheckedIOException("could not start the embedded PostgreSQL", e);

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 class AppLifecycleTest {
 
     private static final String TOKEN = "333333:lifecycle";
-    private static final List<String> OUR_THREADS = List.of("scoring", "training", "telegram-calls", "candidates",
+    private static final List<String> OUR_THREADS = List.of("scoring", "training", "telegram-calls", "candidates", "tidings-db",
             "OkHttp Dispatcher");
 
     private Path dir;
