@@ -5,8 +5,8 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Lends every test class its own embedded PostgreSQL while it runs, when classes run side by side in one JVM
- * ({@link TestDatabase}); registered for every class by JUnit's extension auto-detection. Does nothing otherwise.
+ * Lends every test class its own embedded PostgreSQL while it runs, as classes run side by side in one JVM
+ * ({@link TestDatabase}); registered for every class by JUnit's extension auto-detection (junit-platform.properties).
  */
 public final class DatabasePerClass implements BeforeAllCallback, AfterAllCallback {
 

@@ -1,7 +1,6 @@
 package io.tidings;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import java.time.Duration;
@@ -29,7 +28,6 @@ class DatabasePerClassTest {
 
     @Test
     void classesSideBySideHaveServersOfTheirOwn() {
-        assumeThat(Boolean.getBoolean("tests.databasePerClass")).as("run with -Dtests.databasePerClass=true (the pom's default)").isTrue();
         bothRunning = new CountDownLatch(2);
 
         launch(First.class, Second.class);
@@ -40,7 +38,6 @@ class DatabasePerClassTest {
 
     @Test
     void aThreadThatRunsNoClassIsRefused() throws InterruptedException {
-        assumeThat(Boolean.getBoolean("tests.databasePerClass")).isTrue();
         var failure = new java.util.concurrent.atomic.AtomicReference<Throwable>();
         Thread other = new Thread(() -> {
             try {

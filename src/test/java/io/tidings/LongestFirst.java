@@ -14,7 +14,7 @@ import org.junit.jupiter.api.ClassOrdererContext;
  */
 public final class LongestFirst implements ClassOrderer {
 
-    private static final Map<String, Integer> SECONDS = Map.ofEntries(
+    static final Map<String, Integer> SECONDS = Map.ofEntries(
             // end-to-end phase
             Map.entry("LearningE2eTest", 43), Map.entry("PacingE2eTest", 29), Map.entry("ReaderControlE2eTest", 27),
             Map.entry("VoteDuringDatabaseRestartE2eTest", 24), Map.entry("UpdateFailuresE2eTest", 24),

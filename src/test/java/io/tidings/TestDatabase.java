@@ -19,20 +19,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The test JVM's embedded PostgreSQL (starting one takes seconds), on a copy of the build's migrated template
+ * The test's embedded PostgreSQL (starting one takes seconds), on a copy of the build's migrated template
  * ({@link PgTemplate}: made once by the same code as production). {@link #reset()} empties every table between tests.
  *
- * <p>When test classes run side by side in one JVM (JUnit's parallel classes, {@code -Dtests.databasePerClass=true}),
- * every running class has a server of its own: {@link DatabasePerClass} lends one to a class on the thread that runs it
- * and takes it back when the class ends, for the next class to reuse (emptied by its {@link #reset()}). Servers take
+ * <p>Test classes run side by side in one JVM (JUnit's parallel classes), so every running class has a server of its
+ * own: {@link DatabasePerClass} lends one to a class on the thread that runs it and takes it back when the class ends,
+ * for the next class to reuse (emptied by its {@link #reset()}); one class at a time, one server serves them all. Servers take
  * ports below the kernel's ephemeral range ({@link TestPorts}), so an outgoing connection can never sit on a port a
  * server is about to bind, or one a test stopped its server on and means to start it on again.
  */
 public final class TestDatabase {
 
     private static final Logger log = LoggerFactory.getLogger(TestDatabase.class);
-    private static final boolean PER_CLASS = Boolean.getBoolean("tests.databasePerClass");
-    private static Database shared;
     /** Servers no running class holds, the most recently returned first (its pages are warm). */
     private static final Deque<Database> idle = new ArrayDeque<>();
     /** The loans of the classes running on this thread, innermost last: a thread can start a class inside another. */
@@ -46,7 +44,6 @@ public final class TestDatabase {
     }
 
     public static Database shared() {
-        if (!PER_CLASS) return sharedByAll();
         Loan loan = loans.get().peekLast();
         if (loan == null) {
             throw new IllegalStateException("TestDatabase.shared() on thread " + Thread.currentThread().getName()
@@ -57,17 +54,11 @@ public final class TestDatabase {
         return loan.db;
     }
 
-    private static synchronized Database sharedByAll() {
-        if (shared == null) shared = start();
-        return shared;
-    }
-
     static void classStarted() {
-        if (PER_CLASS) loans.get().addLast(new Loan());
+        loans.get().addLast(new Loan());
     }
 
     static void classFinished() {
-        if (!PER_CLASS) return;
         Loan loan = loans.get().pollLast();
         if (loan != null && loan.db != null) giveBack(loan.db);
     }
@@ -90,7 +81,13 @@ public final class TestDatabase {
         try {
             Path dir = Files.createTempDirectory("tidings-test-pg");
             EmbeddedPostgres pg = ownServer(dir.resolve("pg"), 0);
-            Database db = Database.start(DatabaseConfig.custom().url(urlOf(pg)).poolMaxSize(12).build());
+            Database db;
+            try {
+                db = Database.start(DatabaseConfig.custom().url(urlOf(pg)).poolMaxSize(12).build());
+            } catch (RuntimeException e) {
+                pg.close();
+                throw e;
+            }
             log.info("test database on port {} for {}", pg.getPort(), Thread.currentThread().getName());
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 db.close();
@@ -130,7 +127,8 @@ public final class TestDatabase {
             try {
                 return server(dir, TestPorts.next());
             } catch (IOException | RuntimeException e) {
-                failed = failed == null ? new IOException("embedded PostgreSQL did not start", e) : failed;
+                if (failed == null) failed = new IOException("embedded PostgreSQL did not start on three ports");
+                failed.addSuppressed(e);
                 log.warn("embedded PostgreSQL did not start (attempt {}): {}", attempt + 1, e.toString());
             }
         }
